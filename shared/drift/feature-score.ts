@@ -1,0 +1,48 @@
+import type { FeatureRole } from '../profile/baseline-profile.js';
+
+/** A feature's verdict for one window. */
+export type FeatureStatus = 'ok' | 'drift' | 'insufficient_data';
+
+/** Every score of one feature in one window. Scores are null when the window is too small. */
+export interface FeatureScore {
+  name: string;
+  type: 'numeric' | 'categorical';
+  role: FeatureRole;
+  /** Rows in the window (missing values included). */
+  n: number;
+  psi: number | null;
+  /** KL(window ‖ baseline) in nats, ε-floored. */
+  kl: number | null;
+  /** Jensen–Shannon distance (natural log). */
+  js: number | null;
+  hellinger: number | null;
+  /** Binned Kolmogorov–Smirnov statistic. */
+  ks: number | null;
+  /** Chi-square statistic of homogeneity against the baseline counts. */
+  chi2: number | null;
+  pValue: number | null;
+  /** Binned Wasserstein-1 over baseline standard deviations; null for categorical features. */
+  wasserstein: number | null;
+  /** Share of missing values in the window, and in the baseline. */
+  missingRate: number | null;
+  baselineMissingRate: number;
+  /** Numeric: share outside the baseline range. Categorical: share outside the top-K categories. */
+  outOfRangeRate: number | null;
+  baselineOutOfRangeRate: number;
+  /** The PSI above which the feature is flagged: max(significance threshold, minimum effect). */
+  threshold: number | null;
+  status: FeatureStatus;
+}
+
+/** A whole window's verdict. */
+export interface WindowScore {
+  /** Rows in the window. */
+  n: number;
+  /** True when any feature drifts. */
+  drift: boolean;
+  /** Features with enough data to be tested (the Bonferroni divisor). */
+  featuresTested: number;
+  /** Significance level each tested feature was held to. */
+  alphaPerFeature: number;
+  features: FeatureScore[];
+}

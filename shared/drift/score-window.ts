@@ -1,0 +1,83 @@
+import { numericSupportPoints } from '../binning/numeric-bins.js';
+import { binnedKs } from '../divergence/binned-ks.js';
+import { chiSquareTest } from '../divergence/chi-square.js';
+import { hellingerDistance } from '../divergence/hellinger.js';
+import { jensenShannonDistance } from '../divergence/jensen-shannon.js';
+import { klDivergence } from '../divergence/kl-divergence.js';
+import { total, type Counts } from '../divergence/proportions.js';
+import { psi } from '../divergence/psi.js';
+import { wasserstein1 } from '../divergence/wasserstein.js';
+import type { BaselineProfile, FeatureProfile } from '../profile/baseline-profile.js';
+import type { PsiThresholdCache } from '../threshold/psi-threshold-cache.js';
+import { perFeatureAlpha, type DriftRule } from './drift-rule.js';
+import type { FeatureScore, WindowScore } from './feature-score.js';
+
+/** Bins that hold "out of range" values: the two tails (numeric) or "other" (categorical). */
+function outOfRangeCount(feature: FeatureProfile, counts: Counts): number {
+  const last = counts.length - 1; // missing
+  return feature.type === 'numeric' ? counts[0]! + counts[last - 1]! : counts[last - 1]!;
+}
+
+/** Binned W1 over the non-missing bins, in baseline standard deviations; null if undefined. */
+function normalisedWasserstein(feature: FeatureProfile, expected: Counts, actual: Counts): number | null {
+  if (feature.type !== 'numeric' || feature.std === 0) return null;
+  const valued = expected.length - 1;
+  const e = Array.prototype.slice.call(expected, 0, valued) as number[];
+  const a = Array.prototype.slice.call(actual, 0, valued) as number[];
+  if (total(e) === 0 || total(a) === 0) return null;
+  return wasserstein1(numericSupportPoints(feature.edges), e, a) / feature.std;
+}
+
+/**
+ * Scores one window of counts against the baseline: every divergence per feature, and the
+ * calibrated decision. Pure: the only state is the threshold cache (one per baseline profile).
+ */
+export function scoreWindow(
+  profile: BaselineProfile,
+  windowCounts: readonly Counts[],
+  rule: DriftRule,
+  thresholds: PsiThresholdCache,
+): WindowScore {
+  const ns = profile.features.map((_, i) => total(windowCounts[i]!));
+  const tested = ns.filter((n) => n >= rule.minCount).length;
+  const alpha = perFeatureAlpha(rule, tested);
+  const N = profile.rowCount;
+
+  const features = profile.features.map((feature, i): FeatureScore => {
+    const expected = feature.counts;
+    const actual = windowCounts[i]!;
+    const n = ns[i]!;
+    const base = {
+      name: feature.name,
+      type: feature.type,
+      role: feature.role,
+      n,
+      missingRate: n > 0 ? actual[actual.length - 1]! / n : null,
+      baselineMissingRate: expected[expected.length - 1]! / N,
+      outOfRangeRate: n > 0 ? outOfRangeCount(feature, actual) / n : null,
+      baselineOutOfRangeRate: outOfRangeCount(feature, expected) / N,
+    };
+    if (n < rule.minCount) {
+      return { ...base, psi: null, kl: null, js: null, hellinger: null, ks: null, chi2: null, pValue: null,
+        wasserstein: null, threshold: null, status: 'insufficient_data' };
+    }
+    const value = psi(expected, actual, rule.epsilon);
+    const chi = chiSquareTest(expected, actual);
+    const threshold = Math.max(rule.minEffectPsi, thresholds.threshold(feature.name, expected, N, n, alpha));
+    return {
+      ...base,
+      psi: value,
+      kl: klDivergence(expected, actual, rule.epsilon),
+      js: jensenShannonDistance(expected, actual),
+      hellinger: hellingerDistance(expected, actual),
+      ks: binnedKs(expected, actual),
+      chi2: chi.statistic,
+      pValue: chi.pValue,
+      wasserstein: normalisedWasserstein(feature, expected, actual),
+      threshold,
+      status: value > threshold ? 'drift' : 'ok',
+    };
+  });
+  const n = ns.length > 0 ? Math.max(...ns) : 0;
+  return { n, drift: features.some((f) => f.status === 'drift'), featuresTested: tested, alphaPerFeature: alpha, features };
+}

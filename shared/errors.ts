@@ -1,0 +1,73 @@
+/**
+ * The error catalogue. Every error driftwatch reports has a stable code, a one-line message that
+ * names the file, line or field at fault, and the HTTP status the API answers with. Codes are
+ * documented in docs/errors.md; never reuse or rename one.
+ */
+export const ERROR_CODES = {
+  /** A command-line flag or its value is invalid. */
+  DW_ERR_USAGE: { status: 400, summary: 'Invalid command-line usage.' },
+  /** An input file is missing or cannot be read. */
+  DW_ERR_FILE_READ: { status: 400, summary: 'A file is missing or unreadable.' },
+  /** A file's format could not be inferred from its extension and no --format was given. */
+  DW_ERR_FILE_FORMAT: { status: 400, summary: 'Unknown input file format.' },
+  /** A CSV or JSONL row could not be parsed. */
+  DW_ERR_INPUT_ROW: { status: 400, summary: 'A malformed input row.' },
+  /** A value does not fit its feature's type (text in a numeric column, a nested object). */
+  DW_ERR_INPUT_VALUE: { status: 400, summary: 'A value of the wrong type for its feature.' },
+  /** The input holds no rows at all. */
+  DW_ERR_INPUT_EMPTY: { status: 400, summary: 'The input holds no rows.' },
+  /** A baseline file is not valid JSON or fails the profile schema. */
+  DW_ERR_BASELINE_SCHEMA: { status: 400, summary: 'The baseline profile fails its schema.' },
+  /** A baseline file has a schema version this build cannot read. */
+  DW_ERR_BASELINE_VERSION: { status: 400, summary: 'Unsupported baseline schema version.' },
+  /** Baseline build options conflict or name columns the input does not have. */
+  DW_ERR_BASELINE_OPTIONS: { status: 400, summary: 'Conflicting or unknown baseline build options.' },
+  /** A drift-decision setting is out of range. */
+  DW_ERR_CONFIG: { status: 400, summary: 'An invalid configuration value.' },
+} as const;
+
+/** A stable error code from {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Where in an input an error was found; every part is optional, the more the better. */
+export interface ErrorLocation {
+  /** File path as the user gave it. */
+  file?: string;
+  /** 1-based line number in that file. */
+  line?: number;
+  /** Feature, column or config path. */
+  field?: string;
+}
+
+/** An expected, user-facing error: printed as one line, never as a stack trace. */
+export class DwError extends Error {
+  override readonly name = 'DwError';
+  readonly code: ErrorCode;
+  readonly location: ErrorLocation;
+
+  constructor(code: ErrorCode, message: string, location: ErrorLocation = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.location = location;
+  }
+
+  /** The HTTP status an API answers with for this error. */
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  /** One line: `file:line: field 'x': message [CODE]`. */
+  toLine(): string {
+    const { file, line, field } = this.location;
+    const where = [file === undefined ? undefined : line === undefined ? file : `${file}:${line}`,
+      field === undefined ? undefined : `field '${field}'`]
+      .filter((part) => part !== undefined)
+      .join(': ');
+    return `${where === '' ? '' : `${where}: `}${this.message} [${this.code}]`;
+  }
+}
+
+/** True when `err` is a {@link DwError}. */
+export function isDwError(err: unknown): err is DwError {
+  return err instanceof DwError;
+}
