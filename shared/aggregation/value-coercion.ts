@@ -25,12 +25,15 @@ export function toNumber(value: unknown): number | undefined {
 }
 
 /**
- * The category a value stands for: strings as they are, numbers and booleans in their canonical
- * text form (so "1" in a CSV and 1 in JSON are one category only if the CSV text is canonical),
- * or undefined for arrays and objects.
+ * The category a value stands for: strings as they are, except that numeric text and numbers take
+ * one canonical form ("1.0", "01" and 1 are all "1") so CSV and JSON inputs agree; booleans as
+ * "true"/"false"; undefined for arrays and objects.
  */
 export function toCategory(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') {
+    const x = toNumber(value);
+    return x === undefined ? value : String(x);
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
 }

@@ -80,7 +80,12 @@ export const baselineProfileSchema = z
     rowCount: count.min(1),
     /** Builder settings, recorded for reproducibility. */
     options: z
-      .object({ bins: z.number().int().min(1), topK: z.number().int().min(1) })
+      .object({
+        bins: z.number().int().min(1),
+        topK: z.number().int().min(1),
+        /** Columns deliberately left out (so scoring does not report them as unknown). */
+        excluded: z.array(z.string()).default([]),
+      })
       .strict(),
     features: z.array(featureProfileSchema).min(1),
   })

@@ -1,0 +1,85 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { buildBaseline } from '../../shared/baseline/build-baseline.js';
+import type { OnError } from '../../shared/input/input-format.js';
+import { fileRowSource } from '../../shared/input/file-row-source.js';
+import { loadBaseline } from '../../shared/profile/load-baseline.js';
+import { baselineSummary } from '../format/baseline-summary.js';
+import { intOption, listOption, onErrorOption } from '../options.js';
+import { problemPrinter, progressBar, warn } from '../terminal.js';
+
+interface BuildFlags {
+  input: string;
+  out: string;
+  format?: string;
+  bins: number;
+  topK: number;
+  categorical: string[];
+  numeric: string[];
+  exclude: string[];
+  confidenceColumn?: string;
+  predictionColumn?: string;
+  probabilityColumn?: string;
+  onError: OnError;
+}
+
+/** `driftwatch baseline build|inspect`. */
+export function registerBaseline(program: Command): void {
+  const baseline = program.command('baseline').description('build and inspect baseline profiles');
+
+  baseline
+    .command('build')
+    .description('build a baseline profile from training data (CSV or JSONL, optionally .gz)')
+    .requiredOption('--input <file>', 'training data')
+    .requiredOption('--out <file>', 'where to write the profile (JSON)')
+    .option('--format <format>', 'csv or jsonl (default: from the extension)')
+    .option('--bins <n>', 'quantile bins per numeric feature', intOption('--bins'), 10)
+    .option('--top-k <n>', 'categories kept per categorical feature', intOption('--top-k'), 20)
+    .option('--categorical <columns>', 'comma-separated columns to treat as categorical', listOption, [])
+    .option('--numeric <columns>', 'comma-separated columns to treat as numeric', listOption, [])
+    .option('--exclude <columns>', 'comma-separated columns to leave out', listOption, [])
+    .option('--confidence-column <column>', 'column with the model confidence (max class probability)')
+    .option('--prediction-column <column>', 'column with the predicted class')
+    .option('--probability-column <column>', 'column with the class-probability vector')
+    .option('--on-error <mode>', 'malformed rows: fail or skip', onErrorOption, 'fail')
+    .action(async (flags: BuildFlags) => {
+      const problems = problemPrinter();
+      const bar = progressBar('reading');
+      let pass = 1;
+      const source = fileRowSource(flags.input, {
+        format: flags.format,
+        onError: flags.onError,
+        onProblem: (p) => {
+          if (pass === 1) problems.print(p); // the same rows fail again in pass 2: report once
+        },
+        onProgress: (done, total) => bar.update(done, total),
+      });
+      const result = await buildBaseline(source, {
+        bins: flags.bins,
+        topK: flags.topK,
+        categorical: flags.categorical,
+        numeric: flags.numeric,
+        exclude: flags.exclude,
+        confidenceColumn: flags.confidenceColumn,
+        predictionColumn: flags.predictionColumn,
+        probabilityColumn: flags.probabilityColumn,
+        onError: flags.onError,
+      }, { onPass: (p) => { pass = p; }, onProblem: problems.print }).finally(() => bar.stop());
+      problems.finish();
+      result.warnings.forEach(warn);
+      mkdirSync(dirname(flags.out), { recursive: true });
+      writeFileSync(flags.out, `${JSON.stringify(result.profile, null, 2)}\n`);
+      const { profile } = result;
+      process.stderr.write(`driftwatch: wrote ${flags.out}: ${profile.rowCount} rows, ${profile.features.length} features\n`);
+    });
+
+  baseline
+    .command('inspect')
+    .description('print a readable summary of a baseline profile')
+    .argument('<file>', 'baseline profile (JSON)')
+    .option('--bins', 'also list every bin with its count')
+    .action((file: string, flags: { bins?: boolean }) => {
+      process.stdout.write(`${baselineSummary(loadBaseline(file), flags.bins === true)}\n`);
+    });
+}

@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { parseDriftRule, type DriftRule } from '../../shared/drift/drift-rule.js';
+import { scoreRows, type RowsScore } from '../../shared/drift/score-rows.js';
+import type { OnError } from '../../shared/input/input-format.js';
+import { fileRowSource } from '../../shared/input/file-row-source.js';
+import { loadBaseline } from '../../shared/profile/load-baseline.js';
+import { scoreJson, scoreTable } from '../format/score-report.js';
+import { intOption, numberOption, onErrorOption } from '../options.js';
+import { problemPrinter, warn } from '../terminal.js';
+
+interface ScoreFlags {
+  baseline: string;
+  current: string;
+  format?: string;
+  json?: boolean;
+  onError: OnError;
+  alpha?: number;
+  minEffect?: number;
+  minCount?: number;
+}
+
+/** Scores a file against a baseline and reports; returns the exit code (0 no drift, 1 drift). */
+export async function runScore(baselineFile: string, currentFile: string, options: {
+  format?: string; json?: boolean; onError?: OnError; rule?: DriftRule;
+}): Promise<{ exitCode: number; result: RowsScore }> {
+  const profile = loadBaseline(baselineFile);
+  const rule = options.rule ?? parseDriftRule({});
+  const problems = problemPrinter();
+  const source = fileRowSource(currentFile, { format: options.format, onError: options.onError, onProblem: problems.print });
+  const result = await scoreRows(profile, source, rule, options.onError, problems.print);
+  problems.finish();
+  for (const column of result.missingColumns) warn(`${currentFile}: lacks baseline column '${column}'; scored as missing (missing rate 1)`);
+  if (result.extraColumns.length > 0) warn(`${currentFile}: ignored column(s) the baseline does not know: ${result.extraColumns.join(', ')}`);
+  if (result.skippedRows > 0) warn(`${currentFile}: ${result.skippedRows} row(s) skipped for invalid values`);
+  process.stdout.write(options.json === true
+    ? `${JSON.stringify(scoreJson(result.score))}\n`
+    : `${scoreTable(result.score, rule)}\n`);
+  return { exitCode: result.score.drift ? 1 : 0, result };
+}
+
+/** `driftwatch score`. */
+export function registerScore(program: Command): void {
+  program
+    .command('score')
+    .description('score a batch of production data against a baseline (exit 0: no drift, 1: drift, 2: error)')
+    .requiredOption('--baseline <file>', 'baseline profile (JSON)')
+    .requiredOption('--current <file>', 'production data (CSV or JSONL, optionally .gz)')
+    .option('--format <format>', 'csv or jsonl (default: from the extension)')
+    .option('--json', 'print the scores as JSON')
+    .option('--on-error <mode>', 'rows with invalid values: fail or skip', onErrorOption, 'fail')
+    .option('--alpha <p>', 'false-alarm rate per window, before the multiple-testing correction', numberOption('--alpha'))
+    .option('--min-effect <psi>', 'smallest PSI that counts as drift', numberOption('--min-effect'))
+    .option('--min-count <n>', 'fewest rows to judge drift', intOption('--min-count'))
+    .action(async (flags: ScoreFlags) => {
+      const rule = parseDriftRule({ alpha: flags.alpha, minEffectPsi: flags.minEffect, minCount: flags.minCount });
+      const { exitCode } = await runScore(flags.baseline, flags.current, { ...flags, rule });
+      process.exitCode = exitCode;
+    });
+}

@@ -1,0 +1,65 @@
+import type { FeatureScore, WindowScore } from '../../shared/drift/feature-score.js';
+import type { DriftRule } from '../../shared/drift/drift-rule.js';
+import { formatTable, num, pct } from './table.js';
+
+/** The `--json` shape of `driftwatch score` (a stable contract: docs/cli.md). */
+export function scoreJson(score: WindowScore): object {
+  return {
+    n: score.n,
+    drift: score.drift,
+    features: score.features.map((f) => ({
+      name: f.name,
+      type: f.type,
+      n: f.n,
+      psi: f.psi,
+      kl: f.kl,
+      js: f.js,
+      hellinger: f.hellinger,
+      ks: f.ks,
+      chi2: f.chi2,
+      pValue: f.pValue,
+      wasserstein: f.wasserstein,
+      missingRate: f.missingRate,
+      threshold: f.threshold,
+      status: f.status,
+    })),
+  };
+}
+
+function rows(features: FeatureScore[]): string[][] {
+  return features.map((f) => [
+    f.name,
+    f.type,
+    String(f.n),
+    num(f.psi),
+    num(f.threshold),
+    num(f.js),
+    num(f.ks),
+    f.pValue === null ? '-' : f.pValue < 1e-4 ? '<1e-4' : f.pValue.toFixed(4),
+    num(f.wasserstein),
+    `${pct(f.baselineMissingRate)} -> ${pct(f.missingRate)}`,
+    `${pct(f.baselineOutOfRangeRate)} -> ${pct(f.outOfRangeRate)}`,
+    f.status === 'drift' ? 'DRIFT' : f.status === 'insufficient_data' ? 'insufficient data' : 'ok',
+  ]);
+}
+
+/** The readable report: inputs and prediction signals in two tables, then the verdict. */
+export function scoreTable(score: WindowScore, rule: DriftRule): string {
+  const header = ['feature', 'type', 'n', 'PSI', 'threshold', 'JS', 'KS', 'chi2 p', 'W1/sd', 'missing', 'out of range', 'status'];
+  const numeric = [false, false, true, true, true, true, true, true, true, false, false, false];
+  const inputs = score.features.filter((f) => f.role === 'input');
+  const signals = score.features.filter((f) => f.role !== 'input');
+  const parts = [
+    `${score.n} rows; alpha ${rule.alpha} over ${score.featuresTested} tested feature(s) (${num(score.alphaPerFeature)} each); minimum effect PSI ${rule.minEffectPsi}`,
+    '',
+    formatTable(header, rows(inputs), numeric),
+  ];
+  if (signals.length > 0) parts.push('', 'prediction signals', formatTable(header, rows(signals), numeric));
+  const drifted = score.features.filter((f) => f.status === 'drift').map((f) => f.name);
+  const insufficient = score.features.some((f) => f.status === 'insufficient_data');
+  parts.push('');
+  if (drifted.length > 0) parts.push(`Drift in ${drifted.length} of ${score.features.length} features: ${drifted.join(', ')}.`);
+  else if (insufficient) parts.push(`Not enough rows to judge drift (fewer than ${rule.minCount}).`);
+  else parts.push('No drift.');
+  return parts.join('\n');
+}

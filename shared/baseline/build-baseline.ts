@@ -1,0 +1,204 @@
+import { ProfileCounter } from '../aggregation/profile-counter.js';
+import { readSource, type VectorCache } from '../aggregation/read-source.js';
+import { DwError } from '../errors.js';
+import type { RowSource } from '../input/row-source.js';
+import {
+  BASELINE_SCHEMA_ID,
+  BASELINE_SCHEMA_VERSION,
+  baselineProfileSchema,
+  type BaselineProfile,
+  type FeatureProfile,
+  type FeatureRole,
+  type FeatureSource,
+} from '../profile/baseline-profile.js';
+import { parseBuildOptions, type BuildOptions } from './build-options.js';
+import { ColumnScan } from './column-scan.js';
+import { mergeEmptyBins, quantileEdges } from './numeric-edges.js';
+
+/** Most feature candidates one input may have (a JSONL file with a key per row would be unbounded). */
+const MAX_COLUMNS = 10_000;
+
+/** A built profile with what the builder noticed on the way. */
+export interface BuildResult {
+  profile: BaselineProfile;
+  /** One line per notable decision (an excluded column, skipped rows). */
+  warnings: string[];
+  /** Rows left out in `skip` mode (malformed rows are reported by the source itself). */
+  skippedRows: number;
+}
+
+/** Progress callbacks for a terminal. */
+export interface BuildHooks {
+  /** A pass (1: sketch, 2: exact counts) starts. */
+  onPass?: (pass: 1 | 2) => void;
+  /** A row was skipped in `skip` mode, with why. */
+  onProblem?: (problem: DwError) => void;
+}
+
+interface Candidate {
+  name: string;
+  role: FeatureRole;
+  source: FeatureSource;
+  forced: 'numeric' | 'categorical' | undefined;
+  scan: ColumnScan;
+}
+
+function signalCandidates(options: BuildOptions): Candidate[] {
+  const out: Candidate[] = [];
+  const add = (name: string, role: FeatureRole, source: FeatureSource, forced: 'numeric' | 'categorical'): void => {
+    out.push({ name, role, source, forced, scan: new ColumnScan(forced === 'categorical') });
+  };
+  if (options.confidenceColumn !== undefined) {
+    add(options.confidenceColumn, 'confidence', { column: options.confidenceColumn, transform: 'value' }, 'numeric');
+  }
+  if (options.predictionColumn !== undefined) {
+    add(options.predictionColumn, 'prediction', { column: options.predictionColumn, transform: 'value' }, 'categorical');
+  }
+  const vector = options.probabilityColumn;
+  if (vector !== undefined) {
+    add(`${vector}.confidence`, 'confidence', { column: vector, transform: 'max' }, 'numeric');
+    add(`${vector}.predicted_class`, 'prediction', { column: vector, transform: 'argmax' }, 'categorical');
+    add(`${vector}.entropy`, 'entropy', { column: vector, transform: 'entropy' }, 'numeric');
+  }
+  return out;
+}
+
+function decideType(c: Candidate, options: BuildOptions): 'numeric' | 'categorical' {
+  if (c.forced !== undefined) return c.forced;
+  const { numbers, texts } = c.scan;
+  if (texts === 0) return c.scan.fewIntegerValues(options.maxCategoricalDistinct) ? 'categorical' : 'numeric';
+  return numbers > texts ? 'numeric' : 'categorical';
+}
+
+/**
+ * Builds a baseline profile in two streaming passes: the first sketches quantiles, ranges, moments
+ * and category candidates per column with bounded memory; the second counts every row exactly
+ * into the final bins. Tied quantiles collapse and empty interior bins merge, so no interior bin
+ * is empty.
+ */
+export async function buildBaseline(source: RowSource, rawOptions: unknown, hooks: BuildHooks = {}): Promise<BuildResult> {
+  const options = parseBuildOptions(rawOptions);
+  const warnings: string[] = [];
+  const failOrWarn = (error: DwError): void => {
+    if (options.onError === 'fail') throw error;
+    warnings.push(error.toLine());
+  };
+
+  // Pass 1: discover columns and sketch them.
+  hooks.onPass?.(1);
+  const signals = signalCandidates(options);
+  const reserved = new Set([options.confidenceColumn, options.predictionColumn, options.probabilityColumn, ...options.exclude]);
+  const numeric = new Set(options.numeric);
+  const categorical = new Set(options.categorical);
+  const inputs = new Map<string, Candidate>();
+  const seenColumns = new Set<string>();
+  const cache: VectorCache = new Map();
+  let rows = 0;
+  for await (const { line, record } of source.rows()) {
+    rows++;
+    cache.clear();
+    for (const column in record) {
+      if (seenColumns.has(column)) continue;
+      seenColumns.add(column);
+      if (reserved.has(column)) continue;
+      if (inputs.size >= MAX_COLUMNS) {
+        throw new DwError('DW_ERR_INPUT_ROW', `more than ${MAX_COLUMNS} distinct columns; is a value used as a key?`, { file: source.file, line, field: column });
+      }
+      const forced = numeric.has(column) ? 'numeric' : categorical.has(column) ? 'categorical' : undefined;
+      inputs.set(column, { name: column, role: 'input', source: { column, transform: 'value' }, forced, scan: new ColumnScan(forced === 'categorical') });
+    }
+    for (const c of inputs.values()) c.scan.add(readSource(record, c.source, cache), line);
+    for (const c of signals) c.scan.add(readSource(record, c.source, cache), line);
+  }
+  if (rows === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'the input holds no rows', { file: source.file });
+
+  const named: [string | undefined, string][] = [
+    ...options.numeric.map((c): [string, string] => [c, '--numeric']),
+    ...options.categorical.map((c): [string, string] => [c, '--categorical']),
+    ...options.exclude.map((c): [string, string] => [c, '--exclude']),
+    [options.confidenceColumn, '--confidence-column'],
+    [options.predictionColumn, '--prediction-column'],
+    [options.probabilityColumn, '--probability-column'],
+  ];
+  for (const [column, flag] of named) {
+    if (column !== undefined && !seenColumns.has(column)) {
+      throw new DwError('DW_ERR_BASELINE_OPTIONS', `${flag} names column '${column}', which the input does not have`, { file: source.file, field: column });
+    }
+  }
+
+  // Decide each feature's type and draft its bins.
+  const drafts: FeatureProfile[] = [];
+  for (const c of [...inputs.values(), ...signals]) {
+    if (c.scan.firstInvalid !== undefined) {
+      const { line, reason } = c.scan.firstInvalid;
+      const hint = c.role === 'input' ? `; leave it out with --exclude ${c.source.column}` : '';
+      const error = new DwError('DW_ERR_INPUT_VALUE', `${reason}${hint}`, { file: source.file, line, field: c.source.column });
+      if (c.role === 'input') {
+        failOrWarn(error);
+        warnings.push(`column '${c.name}' left out: it holds nested values`);
+        continue;
+      }
+      failOrWarn(error); // signals: the bad rows are skipped in pass 2
+    }
+    const type = decideType(c, options);
+    if (c.scan.present - c.scan.invalid === 0 || (type === 'numeric' && !c.scan.hasRange)) {
+      if (c.role !== 'input') {
+        throw new DwError('DW_ERR_BASELINE_OPTIONS', `column '${c.source.column}' has no usable values`, { file: source.file, field: c.source.column });
+      }
+      warnings.push(`column '${c.name}' left out: it has no ${type === 'numeric' ? 'finite numeric ' : ''}values`);
+      continue;
+    }
+    if (type === 'numeric') {
+      const { mean, std } = c.scan.moments();
+      const edges = quantileEdges(c.scan.min, c.scan.max, options.bins, (q) => c.scan.quantile(q));
+      drafts.push({ name: c.name, role: c.role, source: c.source, type, edges, mean, std, counts: [0, 0], proportions: [0, 0] });
+    } else {
+      drafts.push({ name: c.name, role: c.role, source: c.source, type, categories: c.scan.categoryCandidates(), counts: [0, 0], proportions: [0, 0] });
+    }
+  }
+  if (drafts.length === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no usable feature columns', { file: source.file });
+
+  // Pass 2: exact counts into the drafted bins.
+  hooks.onPass?.(2);
+  const counter = new ProfileCounter(drafts);
+  let skippedRows = 0;
+  for await (const { line, record } of source.rows()) {
+    const problem = counter.add(record);
+    if (problem === undefined) continue;
+    const error = new DwError('DW_ERR_INPUT_VALUE', problem.message, { file: source.file, line, field: problem.field });
+    if (options.onError === 'fail') throw error;
+    skippedRows++;
+    hooks.onProblem?.(error);
+  }
+  const rowCount = counter.n;
+  if (rowCount === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no row could be counted', { file: source.file });
+  if (skippedRows > 0) warnings.push(`${skippedRows} row(s) skipped for invalid values`);
+
+  const features = drafts.map((draft, i): FeatureProfile => {
+    const counts = Array.from(counter.counts[i]!);
+    if (draft.type === 'numeric') {
+      const merged = mergeEmptyBins(draft.edges, counts);
+      return { ...draft, edges: merged.edges, counts: merged.counts, proportions: merged.counts.map((x) => x / rowCount) };
+    }
+    const k = draft.categories.length;
+    const ranked = draft.categories
+      .map((category, j) => ({ category, count: counts[j]! }))
+      .filter((entry) => entry.count > 0)
+      .sort((a, b) => b.count - a.count || (a.category < b.category ? -1 : a.category > b.category ? 1 : 0));
+    const kept = ranked.slice(0, options.topK);
+    const other = counts[k]! + ranked.slice(options.topK).reduce((sum, e) => sum + e.count, 0);
+    const finalCounts = [...kept.map((e) => e.count), other, counts[k + 1]!];
+    return { ...draft, categories: kept.map((e) => e.category), counts: finalCounts, proportions: finalCounts.map((x) => x / rowCount) };
+  });
+
+  const profile = baselineProfileSchema.parse({
+    schema: BASELINE_SCHEMA_ID,
+    schemaVersion: BASELINE_SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    source: { file: source.file.split(/[\\/]/).pop() ?? source.file, format: source.format },
+    rowCount,
+    options: { bins: options.bins, topK: options.topK, excluded: options.exclude },
+    features,
+  });
+  return { profile, warnings, skippedRows };
+}

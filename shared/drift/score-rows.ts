@@ -1,0 +1,56 @@
+import { ProfileCounter } from '../aggregation/profile-counter.js';
+import { DwError } from '../errors.js';
+import type { OnError } from '../input/input-format.js';
+import type { RowSource } from '../input/row-source.js';
+import type { BaselineProfile } from '../profile/baseline-profile.js';
+import { PsiThresholdCache } from '../threshold/psi-threshold-cache.js';
+import type { DriftRule } from './drift-rule.js';
+import type { WindowScore } from './feature-score.js';
+import { scoreWindow } from './score-window.js';
+
+/** An offline score of a whole file, with what was noticed on the way. */
+export interface RowsScore {
+  score: WindowScore;
+  /** Baseline columns the input never had (scored as all missing). */
+  missingColumns: string[];
+  /** Input columns the baseline does not know (ignored). */
+  extraColumns: string[];
+  skippedRows: number;
+}
+
+/**
+ * Counts every row of a source into the baseline's bins and scores the result as one window.
+ * Invalid values stop the run (`fail`) or skip the row (`skip`, reported through `onProblem`).
+ */
+export async function scoreRows(
+  profile: BaselineProfile,
+  source: RowSource,
+  rule: DriftRule,
+  onError: OnError = 'fail',
+  onProblem?: (problem: DwError) => void,
+): Promise<RowsScore> {
+  const counter = new ProfileCounter(profile.features);
+  const seen = new Set<string>();
+  let skippedRows = 0;
+  for await (const { line, record } of source.rows()) {
+    for (const key in record) seen.add(key);
+    const problem = counter.add(record);
+    if (problem === undefined) continue;
+    const error = new DwError('DW_ERR_INPUT_VALUE', problem.message, { file: source.file, line, field: problem.field });
+    if (onError === 'fail') throw error;
+    skippedRows++;
+    onProblem?.(error);
+  }
+  if (counter.n === 0 && skippedRows === 0) {
+    throw new DwError('DW_ERR_INPUT_EMPTY', 'the input holds no rows', { file: source.file });
+  }
+  const known = new Set(profile.features.map((f) => f.source.column));
+  const excluded = new Set(profile.options.excluded);
+  const score = scoreWindow(profile, counter.counts, rule, new PsiThresholdCache(rule));
+  return {
+    score,
+    missingColumns: [...known].filter((c) => !seen.has(c)),
+    extraColumns: [...seen].filter((c) => !known.has(c) && !excluded.has(c)),
+    skippedRows,
+  };
+}
