@@ -94,6 +94,30 @@ for df in [1, 2, 9, 11, 19, 21, 100]:
     for p in [0.5, 0.9, 0.99, 0.999, 0.9995, 0.99999]:
         quantile_cases.append({"p": p, "df": df, "quantile": float(chi2.ppf(p, df))})
 
+# Bin assignment: numpy's searchsorted on the numeric layout [below, interior..., above].
+def numpy_bins(edges, values):
+    edges = np.asarray(edges, dtype=float)
+    values = np.asarray(values, dtype=float)
+    k = max(1, len(edges) - 1)
+    interior = np.clip(np.searchsorted(edges, values, side="right"), 1, k)
+    return np.where(values < edges[0], 0, np.where(values > edges[-1], k + 1, interior)).astype(int).tolist()
+
+
+binning_cases = []
+for edges in [[0.0], [-1.0, 0.0, 1.0], sorted(rng.normal(size=10).tolist()), [1.0, 2.0, 3.0, 5.0, 8.0, 13.0]]:
+    values = np.concatenate([
+        np.asarray(edges),
+        np.asarray(edges) - 1e-9,
+        np.asarray(edges) + 1e-9,
+        rng.normal(scale=3, size=40),
+        [-np.inf, np.inf],
+    ])
+    binning_cases.append({
+        "edges": edges,
+        "values": [v if np.isfinite(v) else ("Infinity" if v > 0 else "-Infinity") for v in values.tolist()],
+        "bins": numpy_bins(edges, values),
+    })
+
 out = {
     "generatedBy": "scripts/make-scipy-fixtures.py",
     "numpy": np.__version__,
@@ -101,6 +125,7 @@ out = {
     "divergences": cases,
     "chiSquareSurvival": chi2_cases,
     "chiSquareQuantile": quantile_cases,
+    "binning": binning_cases,
 }
 path = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "scipy-divergences.json"
 path.write_text(json.dumps(out, indent=1) + "\n")

@@ -104,6 +104,6 @@ export class ColumnScan {
 
   /** Approximate q-quantile of the finite numbers. */
   quantile(q: number): number {
-    return this.digest.percentile(q) as number;
+    return this.digest.percentile(q);
   }
 }

@@ -120,9 +120,9 @@ async function* jsonlRows(path: string, options: FileRowSourceOptions): AsyncGen
 
 /** Rows of a CSV or JSONL file (optionally gzipped), streamed: memory does not grow with the file. */
 export function fileRowSource(path: string, options: FileRowSourceOptions = {}): RowSource {
-  const format: InputFormat = inferFormat(path, options.format);
   // Fail early, before any pass, on a file that is not there.
   openFile(path).stream.destroy();
+  const format: InputFormat = inferFormat(path, options.format);
   return {
     file: path,
     format,

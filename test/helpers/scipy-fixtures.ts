@@ -18,6 +18,8 @@ export interface ScipyFixtures {
   divergences: DivergenceCase[];
   chiSquareSurvival: { x: number; df: number; sf: number }[];
   chiSquareQuantile: { p: number; df: number; quantile: number }[];
+  /** Bin indices from numpy.searchsorted; infinities are spelled as strings in JSON. */
+  binning: { edges: number[]; values: (number | string)[]; bins: number[] }[];
 }
 
 /** The committed SciPy reference values. */

@@ -1,0 +1,158 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli, type CliResult } from '../helpers/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dw-cli-'));
+const examples = join(ROOT, 'examples');
+const baseline = join(dir, 'baseline.json');
+const file = (name: string, content: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+};
+
+/** An error run: exit 2, one `driftwatch: error:` line, no stack trace. */
+function expectCleanError(result: CliResult, ...fragments: (string | RegExp)[]): void {
+  expect(result.status).toBe(2);
+  expect(result.stderr).toMatch(/^driftwatch: error: /m);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+  for (const f of fragments) expect(result.stderr).toMatch(f);
+}
+
+beforeAll(() => {
+  const built = runCli(['baseline', 'build', '--input', join(examples, 'loans-train.csv'), '--out', baseline,
+    '--exclude', 'application_id', '--confidence-column', 'confidence', '--prediction-column', 'prediction']);
+  expect(built.stderr).toContain('wrote');
+  expect(built.status).toBe(0);
+});
+
+describe('driftwatch baseline', () => {
+  it('builds a profile of the example data with its row count', () => {
+    const profile = JSON.parse(readFileSync(baseline, 'utf8')) as { rowCount: number; features: { name: string; role: string }[] };
+    expect(profile.rowCount).toBe(5000);
+    expect(profile.features.map((f) => f.name)).toEqual([
+      'age', 'income', 'credit_utilization', 'num_accounts', 'region', 'channel', 'tenure_months', 'confidence', 'prediction',
+    ]);
+  });
+
+  it('prints no progress bar when stderr is not a terminal', () => {
+    const result = runCli(['baseline', 'build', '--input', join(examples, 'loans-stable.csv'), '--out', join(dir, 'b2.json')]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toContain('\r');
+  });
+
+  it('inspects a profile readably', () => {
+    const result = runCli(['baseline', 'inspect', baseline, '--bins']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('5000 rows, 9 features');
+    expect(result.stdout).toMatch(/region\s+input\s+categorical/);
+    expect(result.stdout).toContain('(missing)');
+  });
+});
+
+describe('driftwatch score', () => {
+  it('exits 0 with no drift on the stable batch and 1 on the drifted one', () => {
+    expect(runCli(['score', '--baseline', baseline, '--current', join(examples, 'loans-stable.csv')]).status).toBe(0);
+    const drifted = runCli(['score', '--baseline', baseline, '--current', join(examples, 'loans-drifted.jsonl')]);
+    expect(drifted.status).toBe(1);
+    expect(drifted.stdout).toMatch(/income\s.*DRIFT/);
+    expect(drifted.stdout).toContain('prediction signals');
+  });
+
+  it('prints exactly the documented JSON shape with --json', () => {
+    const result = runCli(['score', '--baseline', baseline, '--current', join(examples, 'loans-drifted.jsonl'), '--json']);
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout) as { n: number; drift: boolean; features: Record<string, unknown>[] };
+    expect(Object.keys(report)).toEqual(['n', 'drift', 'features']);
+    expect(report.n).toBe(1000);
+    expect(report.drift).toBe(true);
+    for (const f of report.features) {
+      expect(Object.keys(f)).toEqual(['name', 'type', 'n', 'psi', 'kl', 'js', 'hellinger', 'ks', 'chi2', 'pValue',
+        'wasserstein', 'missingRate', 'threshold', 'status']);
+      expect(['ok', 'drift', 'insufficient_data']).toContain(f.status);
+      if (f.type === 'categorical') expect(f.wasserstein).toBeNull();
+      else expect(typeof f.wasserstein).toBe('number');
+    }
+    const income = report.features.find((f) => f.name === 'income')!;
+    expect(income.status).toBe('drift');
+    expect(income.psi as number).toBeGreaterThan(income.threshold as number);
+  });
+
+  it('reports insufficient data for a tiny batch', () => {
+    const tiny = file('tiny.csv', readFileSync(join(examples, 'loans-stable.csv'), 'utf8').split('\n').slice(0, 11).join('\n'));
+    const result = runCli(['score', '--baseline', baseline, '--current', tiny, '--json']);
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as { features: { status: string; psi: unknown }[] };
+    expect(report.features.every((f) => f.status === 'insufficient_data' && f.psi === null)).toBe(true);
+  });
+
+  it('warns about a missing baseline column (missing rate 1) and ignores extra ones', () => {
+    const rows = ['age,income,extra_col', ...Array.from({ length: 100 }, (_, i) => `${30 + (i % 40)},${40000 + i * 300},x`)];
+    const result = runCli(['score', '--baseline', baseline, '--current', file('partial.csv', rows.join('\n')), '--json']);
+    expect(result.stderr).toMatch(/lacks baseline column 'region'; scored as missing \(missing rate 1\)/);
+    expect(result.stderr).toMatch(/ignored column\(s\) the baseline does not know: extra_col/);
+    const report = JSON.parse(result.stdout) as { features: { name: string; missingRate: number }[] };
+    expect(report.features.find((f) => f.name === 'region')!.missingRate).toBe(1);
+    expect(result.status).toBe(1);
+  });
+});
+
+describe('bad input', () => {
+  it('names a missing input file', () => {
+    expectCleanError(runCli(['score', '--baseline', baseline, '--current', join(dir, 'nope.csv')]), /nope\.csv: cannot read file \(ENOENT\)/);
+  });
+
+  it('names the line of a malformed CSV row, or skips it with --on-error skip', () => {
+    const bad = file('bad.csv', 'age,income\n30,40000\n31\n32,41000\n');
+    expectCleanError(runCli(['score', '--baseline', baseline, '--current', bad]), /bad\.csv:3: /, /DW_ERR_INPUT_ROW/);
+    const skipped = runCli(['score', '--baseline', baseline, '--current', bad, '--on-error', 'skip', '--json']);
+    expect(skipped.status).toBe(0);
+    expect(skipped.stderr).toMatch(/skipped: .*bad\.csv:3/);
+    expect((JSON.parse(skipped.stdout) as { n: number }).n).toBe(2);
+  });
+
+  it('names the line and field of a text value in a numeric column', () => {
+    const bad = file('text.csv', 'age,income\n30,40000\n31,lots\n');
+    expectCleanError(runCli(['score', '--baseline', baseline, '--current', bad]), /text\.csv:3: field 'income': text value 'lots'/);
+    const badTrain = file('train-text.csv', `x\n${Array.from({ length: 50 }, (_, i) => String(i)).join('\n')}\nabc\n`);
+    expectCleanError(runCli(['baseline', 'build', '--input', badTrain, '--out', join(dir, 'x.json'), '--numeric', 'x']),
+      /train-text\.csv:52: field 'x': text value 'abc'/);
+  });
+
+  it('rejects an empty input', () => {
+    expectCleanError(runCli(['score', '--baseline', baseline, '--current', file('empty.jsonl', '')]), /empty\.jsonl: the input holds no rows/);
+    expectCleanError(runCli(['baseline', 'build', '--input', file('header.csv', 'a,b\n'), '--out', join(dir, 'e.json')]), /no rows/);
+  });
+
+  it('rejects a baseline that fails its schema or has another version', () => {
+    const profile = JSON.parse(readFileSync(baseline, 'utf8')) as Record<string, unknown>;
+    const current = join(examples, 'loans-stable.csv');
+    expectCleanError(runCli(['score', '--baseline', file('v2.json', JSON.stringify({ ...profile, schemaVersion: '2.0' })), '--current', current]),
+      /DW_ERR_BASELINE_VERSION/);
+    expectCleanError(runCli(['score', '--baseline', file('broken.json', JSON.stringify({ ...profile, rowCount: -1 })), '--current', current]),
+      /field 'rowCount'/, /DW_ERR_BASELINE_SCHEMA/);
+    expectCleanError(runCli(['baseline', 'inspect', file('garbage.json', '{oops')]), /not valid JSON/);
+  });
+
+  it('rejects bad flags with exit code 2 and names them', () => {
+    const bins = runCli(['baseline', 'build', '--input', 'x.csv', '--out', 'y.json', '--bins', 'ten']);
+    expect(bins.status).toBe(2);
+    expect(bins.stderr).toContain('--bins takes a whole number');
+    expect(runCli(['score', '--wat']).status).toBe(2);
+    expectCleanError(runCli(['score', '--baseline', baseline, '--current', join(examples, 'loans-stable.csv'), '--alpha', '3']), /drift\.alpha/);
+    expectCleanError(runCli(['baseline', 'build', '--input', join(examples, 'loans-train.csv'), '--out', join(dir, 'z.json'), '--numeric', 'region', '--exclude', 'region']),
+      /both --exclude and --numeric/);
+  });
+});
+
+describe('driftwatch demo', () => {
+  it('builds the example baseline and shows a stable and a drifted batch', () => {
+    const result = runCli(['demo', '--out', join(dir, 'demo')]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('No drift.');
+    expect(result.stdout).toMatch(/Drift in \d+ of 9 features/);
+    expect(result.stdout).toContain('exit code 1');
+  });
+});

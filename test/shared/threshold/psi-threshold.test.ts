@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { psi } from '../../../shared/divergence/psi.js';
+import { asymptoticPsiThreshold } from '../../../shared/threshold/asymptotic-psi-threshold.js';
+import { monteCarloPsiThreshold } from '../../../shared/threshold/monte-carlo-psi-threshold.js';
+import { PsiThresholdCache } from '../../../shared/threshold/psi-threshold-cache.js';
+import { seededUniform } from '../../../shared/stats/seeded-random.js';
+import { relativeError, scipyFixtures } from '../../helpers/scipy-fixtures.js';
+
+const deciles = [0, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 0, 0];
+const N = 10_000;
+
+/** Share of windows of `n` rows drawn from `counts` whose PSI exceeds `threshold`. */
+function exceedance(counts: number[], n: number, threshold: number, windows: number, seed: number): number {
+  const uniform = seededUniform(seed);
+  const sum = counts.reduce((a, b) => a + b);
+  const cumulative = counts.map((_, i) => counts.slice(0, i + 1).reduce((a, b) => a + b) / sum);
+  let hits = 0;
+  for (let w = 0; w < windows; w++) {
+    const window = new Array<number>(counts.length).fill(0);
+    for (let e = 0; e < n; e++) {
+      const u = uniform();
+      window[cumulative.findIndex((c) => u < c)]!++;
+    }
+    if (psi(counts, window) > threshold) hits++;
+  }
+  return hits / windows;
+}
+
+describe('asymptoticPsiThreshold', () => {
+  it('is the χ² quantile from SciPy scaled by 1/n + 1/N', () => {
+    const ref = scipyFixtures.chiSquareQuantile.find((c) => c.df === 9 && c.p === 0.99)!;
+    expect(relativeError(asymptoticPsiThreshold(9, 1000, N, 0.01), ref.quantile * (1 / 1000 + 1 / N))).toBeLessThan(1e-9);
+  });
+});
+
+describe('monteCarloPsiThreshold', () => {
+  it('is reproducible for a seed', () => {
+    const options = { draws: 5000, seed: 11, epsilon: 1e-4 };
+    expect(monteCarloPsiThreshold(deciles, N, 60, 0.01, options)).toBe(monteCarloPsiThreshold(deciles, N, 60, 0.01, options));
+  });
+
+  it('holds the false-alarm rate near alpha on fresh no-drift windows (n = 60)', () => {
+    const threshold = monteCarloPsiThreshold(deciles, N, 60, 0.01, { draws: 20_000, seed: 3, epsilon: 1e-4 });
+    const rate = exceedance(deciles, 60, threshold, 20_000, 99);
+    expect(rate).toBeLessThanOrEqual(0.0125);
+    expect(rate).toBeGreaterThan(0.004); // not absurdly conservative either
+  });
+
+  it('is far above the χ² form at small n, where empty bins inflate PSI', () => {
+    const mc = monteCarloPsiThreshold(deciles, N, 30, 0.01, { draws: 10_000, seed: 5, epsilon: 1e-4 });
+    expect(mc).toBeGreaterThan(1.5 * asymptoticPsiThreshold(9, 30, N, 0.01));
+  });
+});
+
+describe('PsiThresholdCache', () => {
+  const cache = new PsiThresholdCache({ epsilon: 1e-4, monteCarloBelowN: 1000, monteCarloDraws: 0 });
+
+  it('uses Monte-Carlo below the cut-over and the χ² form above it', () => {
+    expect(cache.threshold('f', deciles, N, 5000, 0.01)).toBe(asymptoticPsiThreshold(9, 5000, N, 0.01));
+    const small = cache.threshold('f', deciles, N, 100, 0.01);
+    expect(small).not.toBe(asymptoticPsiThreshold(9, 100, N, 0.01));
+    expect(small).toBeGreaterThan(0);
+  });
+
+  it('caches by feature, window size and alpha', () => {
+    const before = cache.size;
+    const a = cache.threshold('g', deciles, N, 120, 0.01);
+    expect(cache.threshold('g', deciles, N, 120, 0.01)).toBe(a);
+    expect(cache.size).toBe(before + 1);
+  });
+
+  it('returns 0 for a feature with a single occupied bin', () => {
+    expect(cache.threshold('const', [0, 500, 0, 0], 500, 100, 0.01)).toBe(0);
+  });
+});
