@@ -28,9 +28,14 @@ describe('loadBaseline', () => {
   it('names the JSON path of a schema violation', () => {
     const bad = structuredClone(profile);
     (bad.features[0] as { edges: number[] }).edges = [3, 2, 1];
-    const err = (() => { try { loadBaseline(write('bad.json', bad)); } catch (e) { return e; } })() as { code: string; location: { field: string } };
+    let err: { code?: string; location?: { field?: string } } = {};
+    try {
+      loadBaseline(write('bad.json', bad));
+    } catch (e) {
+      err = e as typeof err;
+    }
     expect(err.code).toBe('DW_ERR_BASELINE_SCHEMA');
-    expect(err.location.field).toMatch(/^features\.0\.(counts|edges)/);
+    expect(err.location?.field).toMatch(/^features\.0\.(counts|edges)/);
   });
   it('rejects counts that do not sum to the row count', () => {
     const bad = structuredClone(profile);
