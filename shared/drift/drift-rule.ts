@@ -17,9 +17,14 @@ export const driftRuleSchema = z
     minCount: z.number().int().min(1).default(50),
     /** PSI and KL floor for empty bins. */
     epsilon: z.number().gt(0).max(0.01).default(1e-4),
-    /** Below this many rows the threshold comes from Monte-Carlo draws, above from the χ² form. */
-    monteCarloBelowN: z.number().int().min(0).default(1000),
-    /** Simulated windows per Monte-Carlo threshold; 0 = max(2 000, 25 / α'), at most 200 000. */
+    /**
+     * Thresholds come from Monte-Carlo draws while the smallest occupied baseline bin expects fewer
+     * than this many window rows, from the χ² form otherwise.
+     */
+    monteCarloMinExpected: z.number().min(0).default(20),
+    /** Windows larger than this always use the χ² form. */
+    monteCarloMaxN: z.number().int().min(0).default(5000),
+    /** Simulated windows per Monte-Carlo threshold; 0 = automatic (50 / α', at least 2 000). */
     monteCarloDraws: z.number().int().min(0).max(1_000_000).default(0),
   })
   .strict()

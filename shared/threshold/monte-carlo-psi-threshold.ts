@@ -51,6 +51,7 @@ export function monteCarloPsiThreshold(
     stats[d] = value;
   }
   stats.sort();
-  const rank = Math.min(options.draws - 1, Math.max(0, Math.ceil((1 - alpha) * options.draws) - 1));
+  // The ceil((1 − α)(D + 1))-th order statistic: its expected exceedance is at most α.
+  const rank = Math.min(options.draws - 1, Math.max(0, Math.ceil((1 - alpha) * (options.draws + 1)) - 1));
   return stats[rank]! * (1 + n / baselineN);
 }

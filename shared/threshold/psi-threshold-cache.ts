@@ -7,13 +7,29 @@ import { monteCarloPsiThreshold } from './monte-carlo-psi-threshold.js';
 export interface PsiThresholdSettings {
   /** PSI ε floor. */
   epsilon: number;
-  /** Windows with fewer rows than this use Monte-Carlo draws; larger ones the χ² form. */
-  monteCarloBelowN: number;
-  /** Simulated windows per Monte-Carlo threshold; 0 picks max(2 000, 25 / α) capped at 200 000. */
+  /**
+   * Monte-Carlo is used while the smallest occupied baseline bin expects fewer than this many
+   * window rows (n · p_min): there the χ² form underestimates the tail.
+   */
+  monteCarloMinExpected: number;
+  /** Above this many rows the χ² form is used whatever the bins. */
+  monteCarloMaxN: number;
+  /** Simulated windows per Monte-Carlo threshold; 0 = automatic (see {@link monteCarloDrawCount}). */
   monteCarloDraws: number;
 }
 
 const MAX_ENTRIES = 4096;
+/** Upper bound on simulated rows (draws × n) for one automatic threshold: about half a second. */
+const MAX_SIMULATED_ROWS = 20_000_000;
+
+/**
+ * Automatic number of Monte-Carlo draws: 200 / α (about 200 simulated windows beyond the
+ * quantile, so its tail probability is known to ±7 %), at least 10 000, but no more than
+ * {@link MAX_SIMULATED_ROWS} rows in all and never fewer than 2 000 draws.
+ */
+export function monteCarloDrawCount(alpha: number, n: number): number {
+  return Math.max(2_000, Math.min(Math.max(10_000, Math.ceil(200 / alpha)), Math.floor(MAX_SIMULATED_ROWS / Math.max(1, n))));
+}
 
 /**
  * The significance threshold of PSI for a feature and window size, computed once and cached:
@@ -38,15 +54,21 @@ export class PsiThresholdCache {
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
     let occupied = 0;
-    for (let i = 0; i < baselineCounts.length; i++) if (baselineCounts[i]! > 0) occupied++;
+    let smallest = Infinity;
+    for (let i = 0; i < baselineCounts.length; i++) {
+      const c = baselineCounts[i]!;
+      if (c > 0) {
+        occupied++;
+        smallest = Math.min(smallest, c);
+      }
+    }
     const df = Math.max(0, occupied - 1);
+    const expectedInSmallest = (n * smallest) / baselineN;
     let value: number;
     if (df === 0) {
       value = 0;
-    } else if (n < this.settings.monteCarloBelowN) {
-      const draws = this.settings.monteCarloDraws > 0
-        ? this.settings.monteCarloDraws
-        : Math.min(200_000, Math.max(2_000, Math.ceil(25 / alpha)));
+    } else if (expectedInSmallest < this.settings.monteCarloMinExpected && n <= this.settings.monteCarloMaxN) {
+      const draws = this.settings.monteCarloDraws > 0 ? this.settings.monteCarloDraws : monteCarloDrawCount(alpha, n);
       value = monteCarloPsiThreshold(baselineCounts, baselineN, n, alpha, {
         draws,
         seed: hashSeed(featureName) ^ n,

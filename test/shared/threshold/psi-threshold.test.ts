@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { psi } from '../../../shared/divergence/psi.js';
 import { asymptoticPsiThreshold } from '../../../shared/threshold/asymptotic-psi-threshold.js';
 import { monteCarloPsiThreshold } from '../../../shared/threshold/monte-carlo-psi-threshold.js';
-import { PsiThresholdCache } from '../../../shared/threshold/psi-threshold-cache.js';
+import { monteCarloDrawCount, PsiThresholdCache } from '../../../shared/threshold/psi-threshold-cache.js';
 import { seededUniform } from '../../../shared/stats/seeded-random.js';
 import { relativeError, scipyFixtures } from '../../helpers/scipy-fixtures.js';
 
@@ -53,13 +53,28 @@ describe('monteCarloPsiThreshold', () => {
 });
 
 describe('PsiThresholdCache', () => {
-  const cache = new PsiThresholdCache({ epsilon: 1e-4, monteCarloBelowN: 1000, monteCarloDraws: 0 });
+  const cache = new PsiThresholdCache({ epsilon: 1e-4, monteCarloMinExpected: 20, monteCarloMaxN: 5000, monteCarloDraws: 0 });
 
-  it('uses Monte-Carlo below the cut-over and the χ² form above it', () => {
-    expect(cache.threshold('f', deciles, N, 5000, 0.01)).toBe(asymptoticPsiThreshold(9, 5000, N, 0.01));
+  it('uses Monte-Carlo while the smallest bin expects fewer than 20 rows, the χ² form after', () => {
+    // Decile bins: n · 0.1 < 20 below n = 200.
+    expect(cache.threshold('f', deciles, N, 200, 0.01)).toBe(asymptoticPsiThreshold(9, 200, N, 0.01));
     const small = cache.threshold('f', deciles, N, 100, 0.01);
     expect(small).not.toBe(asymptoticPsiThreshold(9, 100, N, 0.01));
     expect(small).toBeGreaterThan(0);
+  });
+
+  it('keeps Monte-Carlo for a rare bin up to the size cap', () => {
+    const rare = [0, 9990, 10, 0, 0]; // p_min = 0.001: Monte-Carlo up to n = 5000
+    expect(cache.threshold('r', rare, N, 3000, 0.01)).not.toBe(asymptoticPsiThreshold(1, 3000, N, 0.01));
+    expect(cache.threshold('r', rare, N, 6000, 0.01)).toBe(asymptoticPsiThreshold(1, 6000, N, 0.01));
+  });
+
+  it('bounds the simulated rows per threshold', () => {
+    expect(monteCarloDrawCount(0.01, 100)).toBe(20_000);
+    expect(monteCarloDrawCount(0.1, 100)).toBe(10_000);
+    expect(monteCarloDrawCount(0.0001, 100)).toBe(200_000);
+    expect(monteCarloDrawCount(0.0001, 5000)).toBe(4000);
+    expect(monteCarloDrawCount(0.0001, 50_000)).toBe(2000);
   });
 
   it('caches by feature, window size and alpha', () => {
