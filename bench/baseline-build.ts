@@ -29,7 +29,7 @@ async function writeCsv(path: string, rows: number): Promise<void> {
     const line = `${nums.join(',')},${regions[Math.floor(uniform() * 4)]},${uniform() < 0.05 ? '' : channels[Math.floor(uniform() * 3)]}\n`;
     if (!out.write(line)) await new Promise((resolve) => out.once('drain', resolve));
   }
-  await new Promise((resolve) => out.end(resolve));
+  await new Promise<void>((resolve) => out.end(() => resolve()));
 }
 
 const NUMPY_PEER = `

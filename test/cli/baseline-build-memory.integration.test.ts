@@ -21,7 +21,7 @@ beforeAll(async () => {
       await new Promise((resolve) => out.once('drain', resolve));
     }
   }
-  await new Promise((resolve) => out.end(resolve));
+  await new Promise<void>((resolve) => out.end(() => resolve()));
 });
 
 describe('driftwatch baseline build memory', () => {
