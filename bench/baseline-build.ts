@@ -27,7 +27,7 @@ async function writeCsv(path: string, rows: number): Promise<void> {
   for (let i = 0; i < rows; i++) {
     const nums = Array.from({ length: 8 }, (_, j) => (normal() * (j + 1)).toFixed(4));
     const line = `${nums.join(',')},${regions[Math.floor(uniform() * 4)]},${uniform() < 0.05 ? '' : channels[Math.floor(uniform() * 3)]}\n`;
-    if (!out.write(line)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve) => out.end(() => resolve()));
 }

@@ -18,7 +18,7 @@ beforeAll(async () => {
   for (let i = 0; i < ROWS; i++) {
     const nums = Array.from({ length: 8 }, (_, j) => (u() * (j + 1)).toFixed(4));
     if (!out.write(`${nums.join(',')},r${Math.floor(u() * 4)},c${Math.floor(u() * 3)}\n`)) {
-      await new Promise((resolve) => out.once('drain', resolve));
+      await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
   }
   await new Promise<void>((resolve) => out.end(() => resolve()));
