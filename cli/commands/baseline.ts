@@ -45,8 +45,8 @@ export function registerBaseline(program: Command): void {
     .option('--on-error <mode>', 'malformed rows: fail or skip', onErrorOption, 'fail')
     .action(async (flags: BuildFlags) => {
       const problems = problemPrinter();
-      const bar = progressBar('reading');
-      let pass = 1;
+      let pass: 1 | 2 = 1;
+      let bar = progressBar('pass 1/2 (sketch)');
       const source = fileRowSource(flags.input, {
         format: flags.format,
         onError: flags.onError,
@@ -55,6 +55,12 @@ export function registerBaseline(program: Command): void {
         },
         onProgress: (done, total) => bar.update(done, total),
       });
+      const onPass = (next: 1 | 2): void => {
+        if (next === pass) return;
+        bar.stop();
+        pass = next;
+        bar = progressBar('pass 2/2 (count)');
+      };
       const result = await buildBaseline(source, {
         bins: flags.bins,
         topK: flags.topK,
@@ -65,7 +71,7 @@ export function registerBaseline(program: Command): void {
         predictionColumn: flags.predictionColumn,
         probabilityColumn: flags.probabilityColumn,
         onError: flags.onError,
-      }, { onPass: (p) => { pass = p; }, onProblem: problems.print }).finally(() => bar.stop());
+      }, { onPass, onProblem: problems.print }).finally(() => bar.stop());
       problems.finish();
       result.warnings.forEach(warn);
       mkdirSync(dirname(flags.out), { recursive: true });

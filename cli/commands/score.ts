@@ -17,6 +17,11 @@ interface ScoreFlags {
   alpha?: number;
   minEffect?: number;
   minCount?: number;
+  epsilon?: number;
+  correction?: string;
+  monteCarloMinExpected?: number;
+  monteCarloMaxN?: number;
+  monteCarloDraws?: number;
 }
 
 /** Scores a file against a baseline and reports; returns the exit code (0 no drift, 1 drift). */
@@ -51,8 +56,23 @@ export function registerScore(program: Command): void {
     .option('--alpha <p>', 'false-alarm rate per window, before the multiple-testing correction', numberOption('--alpha'))
     .option('--min-effect <psi>', 'smallest PSI that counts as drift', numberOption('--min-effect'))
     .option('--min-count <n>', 'fewest rows to judge drift', intOption('--min-count'))
+    .option('--epsilon <e>', 'floor for empty bins in PSI and KL', numberOption('--epsilon'))
+    .option('--correction <c>', 'multiple-testing correction: bonferroni or none')
+    .option('--monte-carlo-min-expected <k>', 'simulate thresholds while the smallest bin expects fewer rows than this',
+      numberOption('--monte-carlo-min-expected'))
+    .option('--monte-carlo-max-n <n>', 'never simulate above this many rows', intOption('--monte-carlo-max-n'))
+    .option('--monte-carlo-draws <d>', 'simulated windows per threshold (0 = automatic)', intOption('--monte-carlo-draws'))
     .action(async (flags: ScoreFlags) => {
-      const rule = parseDriftRule({ alpha: flags.alpha, minEffectPsi: flags.minEffect, minCount: flags.minCount });
+      const rule = parseDriftRule({
+        alpha: flags.alpha,
+        minEffectPsi: flags.minEffect,
+        minCount: flags.minCount,
+        epsilon: flags.epsilon,
+        correction: flags.correction,
+        monteCarloMinExpected: flags.monteCarloMinExpected,
+        monteCarloMaxN: flags.monteCarloMaxN,
+        monteCarloDraws: flags.monteCarloDraws,
+      });
       const { exitCode } = await runScore(flags.baseline, flags.current, { ...flags, rule });
       process.exitCode = exitCode;
     });

@@ -80,6 +80,17 @@ describe('driftwatch score', () => {
     expect(income.psi as number).toBeGreaterThan(income.threshold as number);
   });
 
+  it('applies the drift-rule flags', () => {
+    const drifted = join(examples, 'loans-drifted.jsonl');
+    const strict = runCli(['score', '--baseline', baseline, '--current', drifted, '--json', '--min-effect', '0.5']);
+    expect(strict.status).toBe(0);
+    const loose = JSON.parse(runCli(['score', '--baseline', baseline, '--current', drifted, '--json', '--min-effect', '0',
+      '--correction', 'none']).stdout) as { features: { name: string; status: string }[] };
+    const strictCount = (JSON.parse(strict.stdout) as { features: { status: string }[] }).features.filter((f) => f.status === 'drift').length;
+    expect(strictCount).toBe(0);
+    expect(loose.features.filter((f) => f.status === 'drift').length).toBeGreaterThan(4);
+  });
+
   it('reports insufficient data for a tiny batch', () => {
     const tiny = file('tiny.csv', readFileSync(join(examples, 'loans-stable.csv'), 'utf8').split('\n').slice(0, 11).join('\n'));
     const result = runCli(['score', '--baseline', baseline, '--current', tiny, '--json']);
@@ -141,7 +152,10 @@ describe('bad input', () => {
     expect(bins.status).toBe(2);
     expect(bins.stderr).toContain('--bins takes a whole number');
     expect(runCli(['score', '--wat']).status).toBe(2);
-    expectCleanError(runCli(['score', '--baseline', baseline, '--current', join(examples, 'loans-stable.csv'), '--alpha', '3']), /drift\.alpha/);
+    const stable = join(examples, 'loans-stable.csv');
+    expectCleanError(runCli(['score', '--baseline', baseline, '--current', stable, '--alpha', '3']), /drift\.alpha/);
+    expectCleanError(runCli(['score', '--baseline', baseline, '--current', stable, '--correction', 'holm']), /drift\.correction/);
+    expectCleanError(runCli(['score', '--baseline', baseline, '--current', stable, '--monte-carlo-draws', '10']), /drift\.monteCarloDraws/);
     expectCleanError(runCli(['baseline', 'build', '--input', join(examples, 'loans-train.csv'), '--out', join(dir, 'z.json'), '--numeric', 'region', '--exclude', 'region']),
       /both --exclude and --numeric/);
   });
