@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   DW_ERR_USAGE: { status: 400, summary: 'Invalid command-line usage.' },
   /** An input file is missing or cannot be read. */
   DW_ERR_FILE_READ: { status: 400, summary: 'A file is missing or unreadable.' },
+  /** An output file cannot be written. */
+  DW_ERR_FILE_WRITE: { status: 500, summary: 'An output file cannot be written.' },
   /** A file's format could not be inferred from its extension and no --format was given. */
   DW_ERR_FILE_FORMAT: { status: 400, summary: 'Unknown input file format.' },
   /** A CSV or JSONL row could not be parsed. */

@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { buildBaseline } from '../../shared/baseline/build-baseline.js';
 import type { OnError } from '../../shared/input/input-format.js';
@@ -7,6 +5,7 @@ import { fileRowSource } from '../../shared/input/file-row-source.js';
 import { loadBaseline } from '../../shared/profile/load-baseline.js';
 import { baselineSummary } from '../format/baseline-summary.js';
 import { intOption, listOption, onErrorOption } from '../options.js';
+import { writeJson } from '../write-json.js';
 import { problemPrinter, progressBar, warn } from '../terminal.js';
 
 interface BuildFlags {
@@ -74,8 +73,7 @@ export function registerBaseline(program: Command): void {
       }, { onPass, onProblem: problems.print }).finally(() => bar.stop());
       problems.finish();
       result.warnings.forEach(warn);
-      mkdirSync(dirname(flags.out), { recursive: true });
-      writeFileSync(flags.out, `${JSON.stringify(result.profile, null, 2)}\n`);
+      writeJson(flags.out, result.profile);
       const { profile } = result;
       process.stderr.write(`driftwatch: wrote ${flags.out}: ${profile.rowCount} rows, ${profile.features.length} features\n`);
     });

@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { buildBaseline } from '../../shared/baseline/build-baseline.js';
 import { fileRowSource } from '../../shared/input/file-row-source.js';
 import { packageRoot } from '../package-root.js';
+import { writeJson } from '../write-json.js';
 import { runScore } from './score.js';
 
 /** `driftwatch demo`: build a baseline from the bundled example data and score two batches. */
@@ -25,9 +25,8 @@ export function registerDemo(program: Command): void {
         confidenceColumn: 'confidence',
         predictionColumn: 'prediction',
       });
-      mkdirSync(flags.out, { recursive: true });
       const baselineFile = join(flags.out, 'loans-baseline.json');
-      writeFileSync(baselineFile, `${JSON.stringify(profile, null, 2)}\n`);
+      writeJson(baselineFile, profile);
       say(`   ${profile.rowCount} rows, ${profile.features.length} features -> ${baselineFile}`);
       say(`   (same as: driftwatch baseline build --input examples/loans-train.csv --out ${baselineFile} \\`);
       say('              --exclude application_id --confidence-column confidence --prediction-column prediction)');

@@ -41,8 +41,9 @@ export async function scoreRows(
     skippedRows++;
     onProblem?.(error);
   }
-  if (counter.n === 0 && skippedRows === 0) {
-    throw new DwError('DW_ERR_INPUT_EMPTY', 'the input holds no rows', { file: source.file });
+  if (counter.n === 0) {
+    const why = skippedRows === 0 ? 'the input holds no rows' : `no row could be counted (${skippedRows} skipped)`;
+    throw new DwError('DW_ERR_INPUT_EMPTY', why, { file: source.file });
   }
   const known = new Set(profile.features.map((f) => f.source.column));
   const excluded = new Set(profile.options.excluded);

@@ -18,12 +18,16 @@ function outOfRangeCount(feature: FeatureProfile, counts: Counts): number {
   return feature.type === 'numeric' ? counts[0]! + counts[last - 1]! : counts[last - 1]!;
 }
 
+/** The counts without the last ("missing") bin. */
+function withoutMissing(counts: Counts): Float64Array {
+  return Float64Array.from({ length: counts.length - 1 }, (_, i) => counts[i]!);
+}
+
 /** Binned W1 over the non-missing bins, in baseline standard deviations; null if undefined. */
 function normalisedWasserstein(feature: FeatureProfile, expected: Counts, actual: Counts): number | null {
   if (feature.type !== 'numeric' || feature.std === 0) return null;
-  const valued = expected.length - 1;
-  const e = Array.prototype.slice.call(expected, 0, valued) as number[];
-  const a = Array.prototype.slice.call(actual, 0, valued) as number[];
+  const e = withoutMissing(expected);
+  const a = withoutMissing(actual);
   if (total(e) === 0 || total(a) === 0) return null;
   return wasserstein1(numericSupportPoints(feature.edges), e, a) / feature.std;
 }

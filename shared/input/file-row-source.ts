@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -20,16 +20,20 @@ export interface FileRowSourceOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
-function openFile(path: string): { stream: Readable; raw: ReturnType<typeof createReadStream>; size: number } {
-  let size: number;
+/** The size of a readable regular file, or a DW_ERR_FILE_READ naming why not. */
+function readableSize(path: string): number {
   try {
     const stat = statSync(path);
     if (!stat.isFile()) throw new Error('not a regular file');
-    size = stat.size;
+    accessSync(path, constants.R_OK);
+    return stat.size;
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new DwError('DW_ERR_FILE_READ', `cannot read file (${reason})`, { file: path });
+    throw readFailure(path, err);
   }
+}
+
+function openFile(path: string): { stream: Readable; raw: ReturnType<typeof createReadStream>; size: number } {
+  const size = readableSize(path);
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   const stream = path.toLowerCase().endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   // Errors from the gunzip stage surface on iteration; from the raw stage, forward them.
@@ -121,7 +125,7 @@ async function* jsonlRows(path: string, options: FileRowSourceOptions): AsyncGen
 /** Rows of a CSV or JSONL file (optionally gzipped), streamed: memory does not grow with the file. */
 export function fileRowSource(path: string, options: FileRowSourceOptions = {}): RowSource {
   // Fail early, before any pass, on a file that is not there.
-  openFile(path).stream.destroy();
+  readableSize(path);
   const format: InputFormat = inferFormat(path, options.format);
   return {
     file: path,

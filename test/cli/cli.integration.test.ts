@@ -132,6 +132,17 @@ describe('bad input', () => {
       /train-text\.csv:52: field 'x': text value 'abc'/);
   });
 
+  it('names an output file that cannot be written', () => {
+    const blocker = file('not-a-dir', 'x');
+    expectCleanError(runCli(['baseline', 'build', '--input', join(examples, 'loans-stable.csv'), '--out', join(blocker, 'b.json')]),
+      /not-a-dir\/b\.json: cannot write file \((ENOTDIR|EEXIST)\)/, /DW_ERR_FILE_WRITE/);
+  });
+
+  it('fails when every row was skipped instead of reporting no drift', () => {
+    const bad = file('all-bad.csv', 'age,income\n30,lots\n31,many\n');
+    expectCleanError(runCli(['score', '--baseline', baseline, '--current', bad, '--on-error', 'skip']), /no row could be counted \(2 skipped\)/);
+  });
+
   it('rejects an empty input', () => {
     expectCleanError(runCli(['score', '--baseline', baseline, '--current', file('empty.jsonl', '')]), /empty\.jsonl: the input holds no rows/);
     expectCleanError(runCli(['baseline', 'build', '--input', file('header.csv', 'a,b\n'), '--out', join(dir, 'e.json')]), /no rows/);
