@@ -12,10 +12,15 @@ export interface ValueProblem {
 /** Returns the bin of `value` for one feature, or a problem message. */
 type Binner = (value: unknown) => number | string;
 
-function numericBinner(feature: FeatureProfile & { type: 'numeric' }): Binner {
+function numericBinner(feature: FeatureProfile & { type: 'numeric' }, strict: boolean): Binner {
   const edges = Float64Array.from(feature.edges);
   const missing = expectedBinCount(feature) - 1;
   return (value) => {
+    if (strict) {
+      if (typeof value !== 'number') return `${typeof value} value '${preview(value)}' in numeric feature`;
+      if (!Number.isFinite(value)) return 'non-finite number in numeric feature';
+      return numericBinIndex(edges, value);
+    }
     const x = toNumber(value);
     if (x === undefined) return `text value '${preview(value)}' in numeric feature`;
     return Number.isNaN(x) ? missing : numericBinIndex(edges, x);
@@ -32,6 +37,15 @@ function categoricalBinner(feature: FeatureProfile & { type: 'categorical' }): B
   };
 }
 
+/** How values are read. */
+export interface CounterOptions {
+  /**
+   * Numeric features take only finite JSON numbers (the live API); otherwise numeric text is
+   * parsed too (CSV files) and NaN counts as missing.
+   */
+  strictTypes?: boolean;
+}
+
 /**
  * Counts records into the bins of every feature of a profile. Pure aggregation: no I/O, no clock.
  * A record is counted whole or not at all: if any feature's value is invalid, nothing is counted
@@ -46,10 +60,11 @@ export class ProfileCounter {
   private readonly cache: VectorCache = new Map();
   private rows = 0;
 
-  constructor(features: readonly FeatureProfile[]) {
+  constructor(features: readonly FeatureProfile[], options: CounterOptions = {}) {
+    const strict = options.strictTypes === true;
     this.features = features;
     this.counts = features.map((f) => new Float64Array(expectedBinCount(f)));
-    this.binners = features.map((f) => (f.type === 'numeric' ? numericBinner(f) : categoricalBinner(f)));
+    this.binners = features.map((f) => (f.type === 'numeric' ? numericBinner(f, strict) : categoricalBinner(f)));
     this.pending = new Int32Array(features.length);
   }
 
@@ -80,5 +95,15 @@ export class ProfileCounter {
   reset(): void {
     for (const c of this.counts) c.fill(0);
     this.rows = 0;
+  }
+
+  /** Restores counts saved by a checkpoint (same profile, same layout). */
+  restore(counts: readonly ArrayLike<number>[], rows: number): void {
+    if (counts.length !== this.counts.length) throw new RangeError(`expected ${this.counts.length} features, got ${counts.length}`);
+    counts.forEach((c, i) => {
+      if (c.length !== this.counts[i]!.length) throw new RangeError(`feature ${i}: expected ${this.counts[i]!.length} bins, got ${c.length}`);
+      this.counts[i]!.set(c);
+    });
+    this.rows = rows;
   }
 }

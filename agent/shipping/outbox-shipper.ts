@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+import { backoffMs } from '../../shared/sinks/retry-policy.js';
+import type { WindowSink } from '../../shared/sinks/window-sink.js';
+import type { AgentStore } from '../../shared/state/agent-store.js';
+import type { AgentMetrics } from '../telemetry/agent-metrics.js';
+
+const BATCH = 32;
+
+/** A sleep that `wake()` cuts short; its timer never keeps the process alive. */
+class Waiter {
+  private resolve: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Sleeping for lack of work (not backing off after a failure). */
+  idle = false;
+
+  sleep(ms: number, idle: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      this.idle = idle;
+      this.resolve = resolve;
+      this.timer = setTimeout(() => this.wake(), ms);
+      this.timer.unref();
+    });
+  }
+
+  wake(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const r = this.resolve;
+    this.resolve = undefined;
+    r?.();
+  }
+}
+
+/**
+ * Drains the outbox into each sink, in order, one loop per sink. An entry is marked sent only after
+ * the sink says so; retriable failures back off (longer when throttled) and retry the same entry;
+ * an entry the service refuses as invalid is dead-lettered so it cannot block the rest.
+ */
+export class OutboxShipper {
+  private stopping = false;
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly loops: Promise<void>[] = [];
+  private readonly attempts = new Map<string, number>();
+
+  constructor(
+    private readonly store: AgentStore,
+    private readonly sinks: readonly WindowSink[],
+    private readonly log: Logger,
+    private readonly metrics: AgentMetrics,
+    private readonly now: () => number = Date.now,
+    private readonly idleMs = 1000,
+  ) {}
+
+  /** Starts one loop per sink. Idempotent. */
+  start(): void {
+    if (this.loops.length > 0) return;
+    for (const sink of this.sinks) {
+      const waiter = new Waiter();
+      this.waiters.set(sink.name, waiter);
+      // Loops never reject: every failure is handled inside.
+      this.loops.push(this.run(sink, waiter));
+    }
+  }
+
+  /** Wakes idle loops (a window just closed); loops backing off keep their delay. */
+  kick(): void {
+    for (const w of this.waiters.values()) if (w.idle) w.wake();
+  }
+
+  /** Current backlog per sink, for health datums, gauges and status. */
+  backlog(): { sink: string; count: number; oldestAgeSeconds: number }[] {
+    const now = this.now();
+    return this.sinks.map((s) => {
+      const b = this.store.backlog(s.name);
+      return { sink: s.name, count: b.count, oldestAgeSeconds: b.oldestClosedAtMs === undefined ? 0 : Math.max(0, (now - b.oldestClosedAtMs) / 1000) };
+    });
+  }
+
+  /** Failed attempts in a row per sink (0 when healthy). */
+  failingAttempts(sink: string): number {
+    return this.attempts.get(sink) ?? 0;
+  }
+
+  /**
+   * Stops the loops: waits up to `drainMs` for them to send what is pending (a final drain on
+   * shutdown), then returns whatever is left in the outbox for next time.
+   */
+  async stop(drainMs: number): Promise<void> {
+    const deadline = this.now() + drainMs;
+    while (this.now() < deadline && this.backlog().some((b) => b.count > 0 && this.failingAttempts(b.sink) === 0)) {
+      this.kick();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    this.stopping = true;
+    for (const w of this.waiters.values()) w.wake();
+    await Promise.all(this.loops);
+    await Promise.all(this.sinks.map((s) => s.shutdown()));
+  }
+
+  private async run(sink: WindowSink, waiter: Waiter): Promise<void> {
+    while (!this.stopping) {
+      let entries;
+      try {
+        entries = this.store.pending(sink.name, BATCH);
+      } catch (err) {
+        this.metrics.error('store_read', 'send');
+        this.log.error({ err, sink: sink.name }, 'Could not read the outbox.');
+        await waiter.sleep(this.idleMs, false);
+        continue;
+      }
+      if (entries.length === 0) {
+        await waiter.sleep(this.idleMs, true);
+        continue;
+      }
+      for (const entry of entries) {
+        if (this.stopping) return;
+        const b = this.store.backlog(sink.name);
+        const outcome = await sink.send(entry, {
+          outboxBacklog: b.count,
+          oldestUnsentAgeSeconds: b.oldestClosedAtMs === undefined ? 0 : Math.max(0, (this.now() - b.oldestClosedAtMs) / 1000),
+          atMs: this.now(),
+        });
+        this.metrics.send(sink.name, outcome.ok);
+        if (outcome.ok) {
+          this.store.markSent(sink.name, entry.id);
+          this.store.prune(this.sinks.map((s) => s.name));
+          this.attempts.set(sink.name, 0);
+          this.log.debug({ sink: sink.name, model: entry.report.model, windowEnd: new Date(entry.report.endMs).toISOString(), datums: outcome.datums }, 'Window shipped.');
+          continue;
+        }
+        const { failure, error } = outcome;
+        this.metrics.error(failure.throttled ? 'throttled' : failure.retriable ? 'unavailable' : 'rejected', 'send');
+        if (!failure.retriable) {
+          this.log.error({ err: error, sink: sink.name, outboxId: entry.id, model: entry.report.model }, 'The sink refused a window as invalid; it is kept as a dead letter and skipped.');
+          this.store.deadLetter(sink.name, entry, error.message, this.now());
+          continue;
+        }
+        const attempt = (this.attempts.get(sink.name) ?? 0) + 1;
+        this.attempts.set(sink.name, attempt);
+        const delay = backoffMs(attempt, failure.throttled, Math.random());
+        this.log.warn({ err: error, sink: sink.name, attempt, retryInMs: delay, backlog: b.count }, failure.throttled
+          ? 'The sink is throttling; backing off.'
+          : 'Could not reach the sink; the window stays in the outbox and will be retried.');
+        await waiter.sleep(delay, false);
+        break;
+      }
+    }
+  }
+}

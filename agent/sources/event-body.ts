@@ -1,0 +1,41 @@
+import type { RejectReason } from './reject-reasons.js';
+
+/** One item of a request body: a parsed value, or why it could not be parsed. */
+export type BodyItem =
+  | { index: number; line?: number; value: unknown }
+  | { index: number; line?: number; error: { reason: RejectReason; message: string } };
+
+/** A body that cannot be read at all (answered with 400). */
+export class BodyError extends Error {}
+
+/**
+ * Splits a request body into events. `json`: one JSON array of events (or a single event object);
+ * a syntax error fails the whole body. `ndjson`: one event per line; a bad line fails that event
+ * only, so the good lines around it still count.
+ */
+export function parseEventBody(body: string, kind: 'json' | 'ndjson'): BodyItem[] {
+  if (kind === 'json') {
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch (err) {
+      throw new BodyError(`malformed JSON body: ${(err as Error).message}`);
+    }
+    if (Array.isArray(value)) return value.map((v, index) => ({ index, value: v as unknown }));
+    if (value !== null && typeof value === 'object') return [{ index: 0, value }];
+    throw new BodyError('the body must be a JSON array of events or one event object');
+  }
+  const items: BodyItem[] = [];
+  const lines = body.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!.trim();
+    if (text === '') continue;
+    const index = items.length;
+    try {
+      items.push({ index, line: i + 1, value: JSON.parse(text) as unknown });
+    } catch (err) {
+      items.push({ index, line: i + 1, error: { reason: 'malformed_json', message: (err as Error).message } });
+    }
+  }
+  return items;
+}

@@ -1,0 +1,174 @@
+import type { InputRecord } from '../../shared/aggregation/read-source.js';
+import type { ModelWindows } from '../windows/model-windows.js';
+import type { BodyItem } from './event-body.js';
+import type { EventRejection, RejectReason } from './reject-reasons.js';
+
+/** Where each prediction field of an event goes in the baseline's columns. */
+interface SignalColumns {
+  confidence: string[];
+  label: string[];
+  probabilities: string[];
+}
+
+/** A monitored model as ingestion sees it. */
+export interface IngestModel {
+  windows: ModelWindows;
+  /** Columns an event may name in `features` (inputs and prediction columns). */
+  known: Set<string>;
+  signals: SignalColumns;
+  unknownFeatures: 'reject' | 'ignore';
+}
+
+/** Timing rules for accepting an event into a window. */
+export interface IngestTiming {
+  clock: 'wall' | 'event';
+  graceMs: number;
+  maxFutureMs: number;
+}
+
+/** Result of one batch. */
+export interface IngestResult {
+  accepted: number;
+  rejections: EventRejection[];
+}
+
+/** Builds the ingestion view of a model from its windows (and so its baseline). */
+export function ingestModel(windows: ModelWindows, unknownFeatures: 'reject' | 'ignore'): IngestModel {
+  const signals: SignalColumns = { confidence: [], label: [], probabilities: [] };
+  for (const f of windows.profile.features) {
+    const column = f.source.column;
+    if (f.source.transform !== 'value') {
+      if (!signals.probabilities.includes(column)) signals.probabilities.push(column);
+    } else if (f.role === 'confidence') signals.confidence.push(column);
+    else if (f.role === 'prediction') signals.label.push(column);
+  }
+  const known = new Set(windows.profile.features.map((f) => f.source.column));
+  return { windows, known, signals, unknownFeatures };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Validates events and counts them into their models' windows. Each event is accepted or refused
+ * on its own, with a reason; good events in a batch count whatever the bad ones around them.
+ */
+export class EventIngestor {
+  /** Newest accepted event time (the clock in `event` mode). */
+  watermarkMs = 0;
+  /** Refusals that belong to no model (unknown model, not an object), by reason. */
+  readonly unattributed: Partial<Record<RejectReason, number>> = {};
+
+  constructor(
+    private readonly models: ReadonlyMap<string, IngestModel>,
+    private readonly timing: IngestTiming,
+    private readonly now: () => number,
+  ) {}
+
+  /** The time windows are judged against: the wall clock or the watermark. */
+  clockMs(): number {
+    return this.timing.clock === 'wall' ? this.now() : this.watermarkMs;
+  }
+
+  ingest(items: readonly BodyItem[]): IngestResult {
+    const rejections: EventRejection[] = [];
+    let accepted = 0;
+    const nowMs = this.now();
+    for (const item of items) {
+      const refuse = (reason: RejectReason, message: string, field?: string, model?: IngestModel, version = '', at = nowMs): void => {
+        rejections.push({ index: item.index, ...(item.line === undefined ? {} : { line: item.line }), reason, ...(field === undefined ? {} : { field }), message });
+        if (model === undefined) this.unattributed[reason] = (this.unattributed[reason] ?? 0) + 1;
+        else model.windows.reject(reason, version, at);
+      };
+      if ('error' in item) {
+        refuse(item.error.reason, item.error.message);
+        continue;
+      }
+      const event = item.value;
+      if (!isPlainObject(event)) {
+        refuse('not_an_object', 'an event must be a JSON object');
+        continue;
+      }
+      if (typeof event.model !== 'string' || event.model === '') {
+        refuse('missing_model', "'model' must be a non-empty string", 'model');
+        continue;
+      }
+      const model = this.models.get(event.model);
+      if (model === undefined) {
+        refuse('unknown_model', `no model '${event.model.slice(0, 100)}' is configured`, 'model');
+        continue;
+      }
+      let version = '';
+      if (event.version !== undefined && event.version !== null) {
+        if ((typeof event.version !== 'string' && typeof event.version !== 'number') || String(event.version).length > 255 || String(event.version) === '') {
+          refuse('bad_version', "'version' must be a string or number of at most 255 characters", 'version', model);
+          continue;
+        }
+        version = String(event.version);
+      }
+      let at = nowMs;
+      if (event.timestamp !== undefined && event.timestamp !== null) {
+        const t = typeof event.timestamp === 'number' ? event.timestamp : typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : NaN;
+        if (!Number.isFinite(t)) {
+          refuse('bad_timestamp', "'timestamp' must be epoch milliseconds or an ISO-8601 string", 'timestamp', model, version);
+          continue;
+        }
+        at = t;
+      }
+      const clock = this.timing.clock === 'wall' ? nowMs : Math.max(this.watermarkMs, at);
+      if (this.timing.clock === 'wall' && at > nowMs + this.timing.maxFutureMs) {
+        refuse('future_timestamp', `timestamp is more than ${this.timing.maxFutureMs / 1000} s ahead of the agent's clock`, 'timestamp', model, version, nowMs);
+        continue;
+      }
+      if (!model.windows.isOpenFor(at, clock, this.timing.graceMs)) {
+        refuse('late_event', 'the window for this timestamp has already closed', 'timestamp', model, version, clock);
+        continue;
+      }
+      const features = event.features === undefined ? {} : event.features;
+      if (!isPlainObject(features)) {
+        refuse('bad_features', "'features' must be an object of feature values", 'features', model, version, at);
+        continue;
+      }
+      if (model.unknownFeatures === 'reject') {
+        const unknown = Object.keys(features).find((k) => !model.known.has(k));
+        if (unknown !== undefined) {
+          refuse('unknown_feature', `the baseline has no feature '${unknown.slice(0, 100)}'`, `features.${unknown.slice(0, 100)}`, model, version, at);
+          continue;
+        }
+      }
+      const record = features as InputRecord;
+      const problem = this.applyPrediction(record, event.prediction, model);
+      if (problem !== undefined) {
+        refuse('bad_prediction', problem, 'prediction', model, version, at);
+        continue;
+      }
+      const bad = model.windows.add(record, version, at);
+      if (bad !== undefined) {
+        refuse('bad_value', bad.message, `features.${bad.field}`, model, version, at);
+        continue;
+      }
+      accepted++;
+      if (at > this.watermarkMs) this.watermarkMs = at;
+    }
+    return { accepted, rejections };
+  }
+
+  /** Copies `prediction.{confidence,label,probabilities}` onto the baseline's signal columns. */
+  private applyPrediction(record: InputRecord, prediction: unknown, model: IngestModel): string | undefined {
+    if (prediction === undefined || prediction === null) return undefined;
+    if (!isPlainObject(prediction)) return "'prediction' must be an object with label, confidence or probabilities";
+    const { confidence, label, probabilities } = prediction;
+    if (confidence !== undefined && confidence !== null) {
+      if (typeof confidence !== 'number' || !Number.isFinite(confidence)) return "'prediction.confidence' must be a finite number";
+      for (const c of model.signals.confidence) record[c] = confidence;
+    }
+    if (label !== undefined && label !== null) {
+      if (typeof label !== 'string' && typeof label !== 'number' && typeof label !== 'boolean') return "'prediction.label' must be a string, number or boolean";
+      for (const c of model.signals.label) record[c] = label;
+    }
+    if (probabilities !== undefined && probabilities !== null) {
+      if (!Array.isArray(probabilities)) return "'prediction.probabilities' must be an array of numbers";
+      for (const c of model.signals.probabilities) record[c] = probabilities;
+    }
+    return undefined;
+  }
+}

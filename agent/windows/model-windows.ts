@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import { ProfileCounter } from '../../shared/aggregation/profile-counter.js';
+import type { InputRecord } from '../../shared/aggregation/read-source.js';
+import { numericSupportPoints } from '../../shared/binning/numeric-bins.js';
+import type { DriftRule } from '../../shared/drift/drift-rule.js';
+import { nextRetrainingState, type RetrainingRule } from '../../shared/drift/retraining-tracker.js';
+import { scoreWindow } from '../../shared/drift/score-window.js';
+import type { WindowReport } from '../../shared/drift/window-report.js';
+import { expectedBinCount, type BaselineProfile } from '../../shared/profile/baseline-profile.js';
+import type { OpenWindowRecord } from '../../shared/state/agent-store.js';
+import { PsiThresholdCache } from '../../shared/threshold/psi-threshold-cache.js';
+import type { RejectReason } from '../sources/reject-reasons.js';
+import { windowStart } from './window-bounds.js';
+
+/** One open window of one model version. */
+export interface OpenWindow {
+  version: string;
+  startMs: number;
+  counter: ProfileCounter;
+  rejected: Partial<Record<RejectReason, number>>;
+  /** Changed since the last checkpoint. */
+  dirty: boolean;
+}
+
+/** Fingerprint of a profile's bin layout: restored counts must match it exactly. */
+export function layoutFingerprint(profile: BaselineProfile): string {
+  const layout = profile.features.map((f) => [f.name, f.type, f.type === 'numeric' ? f.edges : f.categories]);
+  return createHash('sha256').update(JSON.stringify(layout)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The open windows of one model, per version, and their closing into reports. Pure aggregation
+ * plus scoring: the caller owns the clock, the store and the sinks.
+ */
+export class ModelWindows {
+  readonly layout: string;
+  readonly binCounts: number[];
+  private readonly open = new Map<string, OpenWindow>();
+  private readonly history = new Map<string, boolean[]>();
+  private readonly thresholds: PsiThresholdCache;
+  private readonly confidenceIndex: number;
+  private readonly confidencePoints: number[] | undefined;
+  /** The last closed window's report, for status. */
+  lastReport: WindowReport | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly profile: BaselineProfile,
+    private readonly windowMs: number,
+    private readonly rule: DriftRule,
+    private readonly retraining: RetrainingRule,
+  ) {
+    this.layout = layoutFingerprint(profile);
+    this.binCounts = profile.features.map((f) => expectedBinCount(f));
+    this.thresholds = new PsiThresholdCache(rule);
+    this.confidenceIndex = profile.features.findIndex((f) => f.role === 'confidence' && f.type === 'numeric');
+    const confidence = profile.features[this.confidenceIndex];
+    this.confidencePoints = confidence?.type === 'numeric' ? Array.from(numericSupportPoints(confidence.edges)) : undefined;
+  }
+
+  private key(version: string, startMs: number): string {
+    return `${version}\u0000${startMs}`;
+  }
+
+  /** The open window for an event time, created if needed. */
+  windowFor(version: string, timestampMs: number): OpenWindow {
+    const startMs = windowStart(timestampMs, this.windowMs);
+    const key = this.key(version, startMs);
+    let w = this.open.get(key);
+    if (w === undefined) {
+      w = { version, startMs, counter: new ProfileCounter(this.profile.features, { strictTypes: true }), rejected: {}, dirty: false };
+      this.open.set(key, w);
+    }
+    return w;
+  }
+
+  /** Counts a record into its window; returns the problem if a value is invalid (nothing counted). */
+  add(record: InputRecord, version: string, timestampMs: number): { field: string; message: string } | undefined {
+    const w = this.windowFor(version, timestampMs);
+    const problem = w.counter.add(record);
+    if (problem === undefined) w.dirty = true;
+    return problem;
+  }
+
+  /** Counts a refused event against the window of `timestampMs`. */
+  reject(reason: RejectReason, version: string, timestampMs: number): void {
+    const w = this.windowFor(version, timestampMs);
+    w.rejected[reason] = (w.rejected[reason] ?? 0) + 1;
+    w.dirty = true;
+  }
+
+  /** End of a window (exclusive), ms. */
+  endOf(startMs: number): number {
+    return startMs + this.windowMs;
+  }
+
+  /** Open windows, oldest first. */
+  windows(): OpenWindow[] {
+    return [...this.open.values()].sort((a, b) => a.startMs - b.startMs);
+  }
+
+  /** Whether an event for this window would still be accepted at `nowMs` with `graceMs`. */
+  isOpenFor(timestampMs: number, nowMs: number, graceMs: number): boolean {
+    return this.endOf(windowStart(timestampMs, this.windowMs)) + graceMs > nowMs;
+  }
+
+  /** Checkpoint records of the windows changed since the last call, marking them clean. */
+  takeDirty(): OpenWindowRecord[] {
+    const out: OpenWindowRecord[] = [];
+    for (const w of this.open.values()) {
+      if (!w.dirty) continue;
+      w.dirty = false;
+      out.push({ model: this.name, version: w.version, startMs: w.startMs, layout: this.layout, rows: w.counter.n,
+        rejected: { ...w.rejected }, counts: w.counter.counts.map((c) => c.slice()) });
+    }
+    return out;
+  }
+
+  /** Puts back a checkpointed window after a restart. */
+  restore(record: OpenWindowRecord): void {
+    const w = this.windowFor(record.version, record.startMs);
+    w.counter.restore(record.counts, record.rows);
+    w.rejected = { ...record.rejected } as OpenWindow['rejected'];
+  }
+
+  /** Seeds the recent verdicts of a version after a restart. */
+  restoreHistory(version: string, recent: boolean[]): void {
+    this.history.set(version, recent.slice(-this.retraining.n));
+  }
+
+  /**
+   * Closes a window: scores it, advances the M-of-N rule, and returns the report with the new
+   * recent verdicts (for the store's transaction). `endMs` is the nominal end, or earlier for a flush.
+   */
+  close(w: OpenWindow, endMs: number): { report: WindowReport; recent: boolean[] } {
+    this.open.delete(this.key(w.version, w.startMs));
+    const score = scoreWindow(this.profile, w.counter.counts, this.rule, this.thresholds);
+    const tested = score.featuresTested > 0 ? score.drift : undefined;
+    const state = nextRetrainingState(this.retraining, this.history.get(w.version) ?? [], tested);
+    this.history.set(w.version, state.recent);
+    const report: WindowReport = {
+      model: this.name,
+      version: w.version,
+      startMs: w.startMs,
+      endMs,
+      events: w.counter.n,
+      rejected: { ...w.rejected } as Record<string, number>,
+      score,
+      counts: w.counter.counts.map((c) => Array.from(c)),
+      retraining: { recommended: state.recommended, flagged: state.flaggedInWindow, of: this.retraining.n },
+    };
+    if (this.confidencePoints !== undefined) {
+      const counts = Array.from(w.counter.counts[this.confidenceIndex]!).slice(0, this.confidencePoints.length);
+      report.confidence = { values: this.confidencePoints, counts };
+    }
+    this.lastReport = report;
+    return { report, recent: state.recent };
+  }
+}

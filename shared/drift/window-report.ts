@@ -1,0 +1,27 @@
+import type { WindowScore } from './feature-score.js';
+
+/**
+ * A closed window as it is stored in the outbox and handed to sinks: aggregates only (scores,
+ * bin counts, feature names); never a raw value or a category string.
+ */
+export interface WindowReport {
+  model: string;
+  /** Model version, '' when the events carried none. */
+  version: string;
+  /** Window bounds, epoch milliseconds; `endMs` is the CloudWatch timestamp. */
+  startMs: number;
+  endMs: number;
+  /** Events counted. */
+  events: number;
+  /** Events refused for this model during the window, by reason. */
+  rejected: Record<string, number>;
+  score: WindowScore;
+  /** Bin counts per feature, in profile order (for fleet merging). */
+  counts: number[][];
+  retraining: { recommended: boolean; flagged: number; of: number };
+  /**
+   * The model's confidence histogram as value/count pairs (bin midpoints, tails at the edges), for
+   * CloudWatch statistic sets; absent when the baseline has no confidence signal.
+   */
+  confidence?: { values: number[]; counts: number[] };
+}

@@ -1,0 +1,50 @@
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { OutboxEntry } from '../../state/agent-store.js';
+import { classifyFailure } from '../retry-policy.js';
+import type { HealthSnapshot, SendOutcome, WindowSink } from '../window-sink.js';
+import { windowRequests, type RequestOptions } from './window-requests.js';
+
+/** Where and how to reach CloudWatch. Credentials always come from the AWS default chain. */
+export interface CloudWatchSinkOptions extends RequestOptions {
+  /** AWS region; the SDK falls back to AWS_REGION and the shared config. */
+  region?: string;
+  /** Endpoint override (a VPC interface endpoint, or an emulator in tests). */
+  endpoint?: string;
+  /** Per-request timeout in milliseconds. */
+  requestTimeoutMs: number;
+}
+
+/** Ships closed windows with PutMetricData. Retries are the shipper's job, so the SDK makes one attempt. */
+export class CloudWatchSink implements WindowSink {
+  readonly name = 'cloudwatch';
+  private readonly client: CloudWatchClient;
+
+  constructor(private readonly options: CloudWatchSinkOptions) {
+    this.client = new CloudWatchClient({
+      ...(options.region === undefined ? {} : { region: options.region }),
+      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      maxAttempts: 1,
+    });
+  }
+
+  async send(entry: OutboxEntry, health: HealthSnapshot): Promise<SendOutcome> {
+    let datums = 0;
+    let bytes = 0;
+    const requests = windowRequests(entry, health, this.options);
+    try {
+      for (const input of requests) {
+        await this.client.send(new PutMetricDataCommand(input), { abortSignal: AbortSignal.timeout(this.options.requestTimeoutMs) });
+        datums += input.MetricData?.length ?? 0;
+        bytes += JSON.stringify(input).length;
+      }
+      return { ok: true, requests: requests.length, datums, bytes };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err : new Error(String(err)), failure: classifyFailure(err) };
+    }
+  }
+
+  shutdown(): Promise<void> {
+    this.client.destroy();
+    return Promise.resolve();
+  }
+}

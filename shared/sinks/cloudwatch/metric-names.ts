@@ -1,0 +1,22 @@
+/** Every metric driftwatch ships to CloudWatch (docs/metrics.md). The egress allowlist is this set. */
+export const METRIC_NAMES = [
+  'EventCount',
+  'EventsRejected',
+  'EventsDropped',
+  'FeaturePSI',
+  'MaxFeaturePSI',
+  'DriftedFeatureCount',
+  'PredictionPSI',
+  'ConfidencePSI',
+  'Confidence',
+  'MissingRate',
+  'OutOfRangeRate',
+  'RetrainingRecommended',
+  'OutboxBacklog',
+  'OldestUnsentAgeSeconds',
+] as const;
+
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+/** Dimension names that may appear on a datum. */
+export const DIMENSION_NAMES = ['Model', 'ModelVersion', 'Feature', 'Site'] as const;

@@ -1,0 +1,213 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { WindowReport } from '../drift/window-report.js';
+
+const SCHEMA_VERSION = '1';
+
+/** An open window's counts as checkpointed: one Float64Array per feature. */
+export interface OpenWindowRecord {
+  model: string;
+  version: string;
+  startMs: number;
+  /** Fingerprint of the baseline's bin layout, so a changed baseline never restores old counts. */
+  layout: string;
+  rows: number;
+  rejected: Record<string, number>;
+  counts: Float64Array[];
+}
+
+/** An outbox entry waiting for a sink. */
+export interface OutboxEntry {
+  id: number;
+  closedAtMs: number;
+  report: WindowReport;
+}
+
+/** Options for opening the store. */
+export interface StoreOptions {
+  /** `FULL` syncs every commit to disk (survives power loss); `NORMAL` survives process crashes. */
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+function concat(arrays: readonly Float64Array[]): Buffer {
+  const total = arrays.reduce((n, a) => n + a.length, 0);
+  const all = new Float64Array(total);
+  let offset = 0;
+  for (const a of arrays) {
+    all.set(a, offset);
+    offset += a.length;
+  }
+  return Buffer.from(all.buffer, all.byteOffset, all.byteLength);
+}
+
+function split(blob: Buffer, lengths: readonly number[]): Float64Array[] | undefined {
+  const all = new Float64Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+  if (all.length !== lengths.reduce((a, b) => a + b, 0)) return undefined;
+  const out: Float64Array[] = [];
+  let offset = 0;
+  for (const n of lengths) {
+    out.push(all.slice(offset, offset + n));
+    offset += n;
+  }
+  return out;
+}
+
+/**
+ * The agent's durable state in one SQLite file (WAL): open-window checkpoints, the outbox of
+ * closed windows, each sink's progress through it, and the recent drift verdicts per model.
+ * Closing a window is one transaction, so a crash loses no closed window and never ships one twice.
+ */
+export class AgentStore {
+  private readonly db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  /** Opens (creating if needed) the store at `path`. */
+  static open(path: string, options: StoreOptions = {}): AgentStore {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    db.pragma('busy_timeout = 5000');
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS open_windows (
+        model TEXT NOT NULL, version TEXT NOT NULL, start_ms INTEGER NOT NULL,
+        layout TEXT NOT NULL, rows INTEGER NOT NULL, rejected TEXT NOT NULL, counts BLOB NOT NULL,
+        PRIMARY KEY (model, version, start_ms));
+      CREATE TABLE IF NOT EXISTS outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, model TEXT NOT NULL, version TEXT NOT NULL,
+        start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, closed_at_ms INTEGER NOT NULL, report TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS sink_cursor (sink TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS dead_letters (sink TEXT NOT NULL, outbox_id INTEGER NOT NULL, at_ms INTEGER NOT NULL,
+        error TEXT NOT NULL, report TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS model_history (model TEXT NOT NULL, version TEXT NOT NULL, recent TEXT NOT NULL,
+        PRIMARY KEY (model, version));
+    `);
+    const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
+    if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
+    else if (version.value !== SCHEMA_VERSION) {
+      db.close();
+      throw new Error(`state file ${path} has schema ${version.value}; this build reads ${SCHEMA_VERSION}`);
+    }
+    return new AgentStore(db);
+  }
+
+  /** Saves the counts of these open windows (replacing earlier checkpoints of the same windows). */
+  checkpoint(windows: readonly OpenWindowRecord[]): void {
+    const upsert = this.db.prepare(`INSERT INTO open_windows (model, version, start_ms, layout, rows, rejected, counts)
+      VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (model, version, start_ms) DO UPDATE SET layout = excluded.layout, rows = excluded.rows,
+        rejected = excluded.rejected, counts = excluded.counts`);
+    this.db.transaction(() => {
+      for (const w of windows) {
+        upsert.run(w.model, w.version, w.startMs, w.layout, w.rows, JSON.stringify(w.rejected), concat(w.counts));
+      }
+    })();
+  }
+
+  /**
+   * Checkpointed open windows. `binCounts(model)` gives the expected layout fingerprint and bins
+   * per feature; rows whose layout differs (the baseline changed) are dropped and returned apart.
+   */
+  loadOpenWindows(expected: (model: string) => { layout: string; bins: number[] } | undefined): {
+    windows: OpenWindowRecord[];
+    discarded: { model: string; version: string; startMs: number; rows: number }[];
+  } {
+    const rows = this.db.prepare<[], { model: string; version: string; start_ms: number; layout: string; rows: number; rejected: string; counts: Buffer }>(
+      'SELECT * FROM open_windows ORDER BY start_ms').all();
+    const windows: OpenWindowRecord[] = [];
+    const discarded: { model: string; version: string; startMs: number; rows: number }[] = [];
+    for (const r of rows) {
+      const shape = expected(r.model);
+      const counts = shape !== undefined && shape.layout === r.layout ? split(r.counts, shape.bins) : undefined;
+      if (counts === undefined) {
+        discarded.push({ model: r.model, version: r.version, startMs: r.start_ms, rows: r.rows });
+        this.db.prepare('DELETE FROM open_windows WHERE model = ? AND version = ? AND start_ms = ?').run(r.model, r.version, r.start_ms);
+        continue;
+      }
+      windows.push({ model: r.model, version: r.version, startMs: r.start_ms, layout: r.layout, rows: r.rows,
+        rejected: JSON.parse(r.rejected) as Record<string, number>, counts });
+    }
+    return { windows, discarded };
+  }
+
+  /**
+   * Closes a window in one transaction: the report enters the outbox, the checkpoint goes, and the
+   * model's recent verdicts are saved. Returns the outbox id.
+   */
+  closeWindow(report: WindowReport, recent: readonly boolean[], closedAtMs: number): number {
+    return this.db.transaction(() => {
+      const { lastInsertRowid } = this.db.prepare(
+        'INSERT INTO outbox (model, version, start_ms, end_ms, closed_at_ms, report) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(report.model, report.version, report.startMs, report.endMs, closedAtMs, JSON.stringify(report));
+      this.db.prepare('DELETE FROM open_windows WHERE model = ? AND version = ? AND start_ms = ?').run(report.model, report.version, report.startMs);
+      this.db.prepare(`INSERT INTO model_history (model, version, recent) VALUES (?, ?, ?)
+        ON CONFLICT (model, version) DO UPDATE SET recent = excluded.recent`).run(report.model, report.version, JSON.stringify(recent));
+      return Number(lastInsertRowid);
+    })();
+  }
+
+  /** Recent drift verdicts per "model\u0000version". */
+  loadHistory(): Map<string, boolean[]> {
+    const rows = this.db.prepare<[], { model: string; version: string; recent: string }>('SELECT * FROM model_history').all();
+    return new Map(rows.map((r) => [`${r.model}\u0000${r.version}`, JSON.parse(r.recent) as boolean[]]));
+  }
+
+  private cursor(sink: string): number {
+    return this.db.prepare<[string], { last_id: number }>('SELECT last_id FROM sink_cursor WHERE sink = ?').get(sink)?.last_id ?? 0;
+  }
+
+  /** Up to `limit` outbox entries the sink has not sent, oldest first. */
+  pending(sink: string, limit: number): OutboxEntry[] {
+    return this.db.prepare<[number, number], { id: number; closed_at_ms: number; report: string }>(
+      'SELECT id, closed_at_ms, report FROM outbox WHERE id > ? ORDER BY id LIMIT ?',
+    ).all(this.cursor(sink), limit).map((r) => ({ id: r.id, closedAtMs: r.closed_at_ms, report: JSON.parse(r.report) as WindowReport }));
+  }
+
+  /** Records that the sink has sent everything up to and including `id`. */
+  markSent(sink: string, id: number): void {
+    this.db.prepare(`INSERT INTO sink_cursor (sink, last_id) VALUES (?, ?)
+      ON CONFLICT (sink) DO UPDATE SET last_id = max(last_id, excluded.last_id)`).run(sink, id);
+  }
+
+  /**
+   * Records an entry the sink can never send (the service refused the request as invalid) and
+   * moves the sink past it, so one bad window cannot block the ones behind it.
+   */
+  deadLetter(sink: string, entry: OutboxEntry, error: string, atMs: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO dead_letters (sink, outbox_id, at_ms, error, report) VALUES (?, ?, ?, ?, ?)')
+        .run(sink, entry.id, atMs, error, JSON.stringify(entry.report));
+      this.markSent(sink, entry.id);
+    })();
+  }
+
+  /** Dead letters of a sink, oldest first. */
+  deadLetters(sink: string): { outboxId: number; atMs: number; error: string }[] {
+    return this.db.prepare<[string], { outbox_id: number; at_ms: number; error: string }>(
+      'SELECT outbox_id, at_ms, error FROM dead_letters WHERE sink = ? ORDER BY rowid').all(sink)
+      .map((r) => ({ outboxId: r.outbox_id, atMs: r.at_ms, error: r.error }));
+  }
+
+  /** Entries the sink has not sent, and when the oldest of them closed. */
+  backlog(sink: string): { count: number; oldestClosedAtMs: number | undefined } {
+    const row = this.db.prepare<[number], { count: number; oldest: number | null }>(
+      'SELECT count(*) AS count, min(closed_at_ms) AS oldest FROM outbox WHERE id > ?').get(this.cursor(sink))!;
+    return { count: row.count, oldestClosedAtMs: row.oldest ?? undefined };
+  }
+
+  /** Deletes outbox entries every named sink has sent. */
+  prune(sinks: readonly string[]): number {
+    if (sinks.length === 0) return 0;
+    const done = Math.min(...sinks.map((s) => this.cursor(s)));
+    return this.db.prepare('DELETE FROM outbox WHERE id <= ?').run(done).changes;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
