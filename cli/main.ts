@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isDwError } from '../shared/errors.js';
+import { registerAgent } from './commands/agent.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerDemo } from './commands/demo.js';
 import { registerScore } from './commands/score.js';
@@ -24,6 +25,7 @@ export function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerBaseline(program);
   registerScore(program);
+  registerAgent(program);
   registerDemo(program);
   for (const command of program.commands) {
     command.exitOverride();

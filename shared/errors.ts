@@ -24,8 +24,24 @@ export const ERROR_CODES = {
   DW_ERR_BASELINE_VERSION: { status: 400, summary: 'Unsupported baseline schema version.' },
   /** Baseline build options conflict or name columns the input does not have. */
   DW_ERR_BASELINE_OPTIONS: { status: 400, summary: 'Conflicting or unknown baseline build options.' },
-  /** A drift-decision setting is out of range. */
+  /** A drift-decision setting or an agent config value is invalid. */
   DW_ERR_CONFIG: { status: 400, summary: 'An invalid configuration value.' },
+  /** A request body that cannot be read: malformed JSON array, bad gzip. */
+  DW_ERR_API_BODY: { status: 400, summary: 'The request body cannot be read.' },
+  /** The request lacks the bearer token or carries a wrong one. */
+  DW_ERR_API_UNAUTHORIZED: { status: 401, summary: 'Missing or wrong bearer token.' },
+  /** The request is not allowed from where it came (flush from off loopback). */
+  DW_ERR_API_FORBIDDEN: { status: 403, summary: 'Not allowed from this address.' },
+  /** No such endpoint. */
+  DW_ERR_API_NOT_FOUND: { status: 404, summary: 'No such endpoint.' },
+  /** The endpoint does not take this method. */
+  DW_ERR_API_METHOD: { status: 405, summary: 'Method not allowed.' },
+  /** The body is larger than api.bodyLimitBytes (after decompression). */
+  DW_ERR_API_BODY_TOO_LARGE: { status: 413, summary: 'The request body is too large.' },
+  /** The content type or encoding is not one the endpoint reads. */
+  DW_ERR_API_CONTENT_TYPE: { status: 415, summary: 'Unsupported content type or encoding.' },
+  /** Some events in the batch were refused; the rest were counted. */
+  DW_ERR_API_EVENTS: { status: 422, summary: 'Some events were refused.' },
 } as const;
 
 /** A stable error code from {@link ERROR_CODES}. */

@@ -120,7 +120,7 @@ export class ModelWindows {
   restore(record: OpenWindowRecord): void {
     const w = this.windowFor(record.version, record.startMs);
     w.counter.restore(record.counts, record.rows);
-    w.rejected = { ...record.rejected } as OpenWindow['rejected'];
+    w.rejected = { ...record.rejected };
   }
 
   /** Seeds the recent verdicts of a version after a restart. */
@@ -144,7 +144,7 @@ export class ModelWindows {
       startMs: w.startMs,
       endMs,
       events: w.counter.n,
-      rejected: { ...w.rejected } as Record<string, number>,
+      rejected: { ...w.rejected },
       score,
       counts: w.counter.counts.map((c) => Array.from(c)),
       retraining: { recommended: state.recommended, flagged: state.flaggedInWindow, of: this.retraining.n },

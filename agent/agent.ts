@@ -1,0 +1,229 @@
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { WindowReport } from '../shared/drift/window-report.js';
+import { DwError } from '../shared/errors.js';
+import { loadBaseline } from '../shared/profile/load-baseline.js';
+import { CloudWatchSink } from '../shared/sinks/cloudwatch/cloudwatch-sink.js';
+import { FileSink } from '../shared/sinks/file-sink.js';
+import { StdoutSink } from '../shared/sinks/stdout-sink.js';
+import type { WindowSink } from '../shared/sinks/window-sink.js';
+import { AgentStore } from '../shared/state/agent-store.js';
+import { cloudWatchConfigSchema, type AgentConfig } from './config/agent-config.js';
+import { OutboxShipper } from './shipping/outbox-shipper.js';
+import type { BodyItem } from './sources/event-body.js';
+import { EventIngestor, ingestModel, type IngestModel, type IngestResult } from './sources/event-ingestor.js';
+import { AgentMetrics } from './telemetry/agent-metrics.js';
+import { ModelWindows, type OpenWindow } from './windows/model-windows.js';
+
+/** The sinks a config asks for; with none named, CloudWatch if AWS is configured, else a file. */
+export function createSinks(config: AgentConfig, env: NodeJS.ProcessEnv, log: Logger): WindowSink[] {
+  const shape = { site: config.site, topFeatures: config.sinks.cloudwatch?.topFeatures ?? 0, namespace: config.sinks.cloudwatch?.namespace ?? 'Driftwatch' };
+  const sinks: WindowSink[] = [];
+  const awsConfigured = [env.AWS_REGION, env.AWS_DEFAULT_REGION, env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_CLOUDWATCH].some((v) => v !== undefined && v !== '');
+  const implicit = config.sinks.file === undefined && config.sinks.stdout !== true && awsConfigured;
+  const cw = config.sinks.cloudwatch ?? (implicit ? cloudWatchConfigSchema.parse({}) : undefined);
+  if (cw !== undefined) {
+    sinks.push(new CloudWatchSink({ ...shape, region: cw.region, endpoint: cw.endpoint, requestTimeoutMs: cw.requestTimeoutMs }));
+    if (env.AWS_ACCESS_KEY_ID !== undefined && env.AWS_SESSION_TOKEN === undefined) {
+      log.warn('Long-lived static AWS keys found in AWS_ACCESS_KEY_ID; prefer a role (IRSA, IAM Roles Anywhere, instance profile).');
+    }
+  }
+  if (config.sinks.file !== undefined) sinks.push(new FileSink(config.sinks.file.path, shape));
+  if (config.sinks.stdout === true) sinks.push(new StdoutSink(shape));
+  if (sinks.length === 0) {
+    const path = join(dirname(config.state.path), 'cloudwatch-payloads.ndjson');
+    log.info({ path }, 'No AWS region or endpoint is configured: writing the CloudWatch payloads to a file instead.');
+    sinks.push(new FileSink(path, shape));
+  }
+  return sinks;
+}
+
+interface ModelRuntime {
+  windows: ModelWindows;
+  ingest: IngestModel;
+}
+
+/**
+ * The agent: counts events into per-model windows, checkpoints them, closes them into the outbox
+ * and ships them. `start`, `flush` and `shutdown` are idempotent; timers never keep the process up.
+ */
+export class Agent {
+  readonly metrics: AgentMetrics;
+  readonly store: AgentStore;
+  readonly shipper: OutboxShipper;
+  readonly ingestor: EventIngestor;
+  readonly sinks: WindowSink[];
+  private readonly models = new Map<string, ModelRuntime>();
+  private timers: NodeJS.Timeout[] = [];
+  private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
+  /** Called after every closed window (the live demo prints it). */
+  onWindowClosed: ((report: WindowReport) => void) | undefined;
+
+  constructor(readonly config: AgentConfig, private readonly log: Logger, private readonly now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env) {
+    const windowMs = config.windows.seconds * 1000;
+    for (const m of config.models) {
+      let profile;
+      try {
+        profile = loadBaseline(m.baseline);
+      } catch (err) {
+        if (err instanceof DwError) throw new DwError(err.code, `model '${m.name}': ${err.message}`, err.location);
+        throw err;
+      }
+      const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining);
+      this.models.set(m.name, { windows, ingest: ingestModel(windows, m.unknownFeatures) });
+    }
+    this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
+    this.restore();
+    this.sinks = createSinks(config, env, log);
+    this.ingestor = new EventIngestor(new Map([...this.models].map(([k, v]) => [k, v.ingest])), {
+      clock: config.windows.clock, graceMs: config.windows.graceSeconds * 1000, maxFutureMs: config.windows.maxFutureSeconds * 1000,
+    }, now);
+    this.metrics = new AgentMetrics(
+      { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs,
+        resource: { 'service.name': 'driftwatch-agent', ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) } },
+      { backlog: () => this.shipper.backlog() },
+    );
+    this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now);
+  }
+
+  private restore(): void {
+    const { windows, discarded } = this.store.loadOpenWindows((model) => {
+      const m = this.models.get(model);
+      return m === undefined ? undefined : { layout: m.windows.layout, bins: m.windows.binCounts };
+    });
+    for (const d of discarded) {
+      this.log.warn({ model: d.model, version: d.version, windowStart: new Date(d.startMs).toISOString(), events: d.rows },
+        'A checkpointed window does not match the current baseline (or its model is gone); its counts were discarded.');
+    }
+    for (const w of windows) this.models.get(w.model)!.windows.restore(w);
+    for (const [key, recent] of this.store.loadHistory()) {
+      const [model, version] = key.split('\u0000') as [string, string];
+      this.models.get(model)?.windows.restoreHistory(version, recent);
+    }
+    if (windows.length > 0) this.log.info({ windows: windows.length }, 'Resumed checkpointed open windows.');
+  }
+
+  /** True between a successful start and the beginning of shutdown. */
+  get ready(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Starts checkpointing, closing and shipping. */
+  start(): void {
+    if (this.state !== 'created') return;
+    this.state = 'running';
+    const every = (ms: number, fn: () => void): void => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.config.windows.checkpointMs, () => this.checkpoint());
+    if (this.config.windows.clock === 'wall') every(Math.min(1000, this.config.windows.checkpointMs), () => this.closeDue());
+    this.shipper.start();
+    this.closeDue();
+  }
+
+  /** Counts a batch of parsed body items. */
+  ingest(items: readonly BodyItem[]): IngestResult {
+    const result = this.ingestor.ingest(items);
+    this.metrics.eventsAccepted(result.accepted);
+    for (const r of result.rejections) this.metrics.eventsRejected(r.reason);
+    if (this.config.windows.clock === 'event') this.closeDue();
+    return result;
+  }
+
+  /** Saves the counts of windows changed since the last checkpoint. */
+  checkpoint(): void {
+    const dirty = [...this.models.values()].flatMap((m) => m.windows.takeDirty());
+    if (dirty.length === 0) return;
+    try {
+      this.store.checkpoint(dirty);
+    } catch (err) {
+      this.metrics.error('store_write', 'checkpoint');
+      this.log.error({ err }, 'Could not checkpoint open windows.');
+    }
+  }
+
+  /** Closes every window whose end plus grace has passed. */
+  closeDue(): WindowReport[] {
+    const clock = this.ingestor.clockMs();
+    const grace = this.config.windows.graceSeconds * 1000;
+    const closed: WindowReport[] = [];
+    for (const m of this.models.values()) {
+      for (const w of m.windows.windows()) {
+        const end = m.windows.endOf(w.startMs);
+        if (end + grace <= clock) closed.push(this.close(m.windows, w, end));
+      }
+    }
+    return closed;
+  }
+
+  /** Closes every open window now (a partial window ends now). */
+  flush(): WindowReport[] {
+    const clock = this.ingestor.clockMs();
+    const closed: WindowReport[] = [];
+    for (const m of this.models.values()) {
+      for (const w of m.windows.windows()) closed.push(this.close(m.windows, w, Math.min(m.windows.endOf(w.startMs), Math.max(clock, w.startMs + 1))));
+    }
+    return closed;
+  }
+
+  private close(windows: ModelWindows, w: OpenWindow, endMs: number): WindowReport {
+    const { report, recent } = windows.close(w, endMs);
+    try {
+      this.store.closeWindow(report, recent, this.now());
+    } catch (err) {
+      this.metrics.error('store_write', 'close');
+      this.log.error({ err, model: report.model }, 'Could not write a closed window to the outbox.');
+    }
+    this.metrics.windowClosed(report.model);
+    const drifted = report.score.features.filter((f) => f.status === 'drift').map((f) => f.name);
+    this.log.info({ model: report.model, version: report.version || undefined, windowStart: new Date(report.startMs).toISOString(),
+      events: report.events, drifted, retrainingRecommended: report.retraining.recommended }, 'Window closed.');
+    this.shipper.kick();
+    this.onWindowClosed?.(report);
+    return report;
+  }
+
+  /** What `/v1/status` shows. */
+  status(): object {
+    const backlog = this.shipper.backlog();
+    return {
+      ready: this.ready,
+      windowSeconds: this.config.windows.seconds,
+      clock: this.config.windows.clock,
+      models: [...this.models.values()].map(({ windows }) => {
+        const last = windows.lastReport;
+        return {
+          name: windows.name,
+          features: windows.profile.features.length,
+          openWindows: windows.windows().map((w) => ({ version: w.version, start: new Date(w.startMs).toISOString(),
+            end: new Date(windows.endOf(w.startMs)).toISOString(), events: w.counter.n, rejected: w.rejected })),
+          lastClosedWindow: last === undefined ? null : {
+            version: last.version, start: new Date(last.startMs).toISOString(), end: new Date(last.endMs).toISOString(),
+            events: last.events, drift: last.score.drift, retrainingRecommended: last.retraining.recommended,
+            features: last.score.features.map((f) => ({ name: f.name, psi: f.psi, threshold: f.threshold, status: f.status })),
+          },
+        };
+      }),
+      outbox: backlog.map((b) => ({ ...b, failingAttempts: this.shipper.failingAttempts(b.sink) })),
+      totals: { ...this.metrics.totals, eventsRejectedUnattributed: this.ingestor.unattributed },
+    };
+  }
+
+  /**
+   * Stops: final checkpoint (open windows resume on restart), a bounded final drain of the outbox,
+   * then closes the store. Idempotent.
+   */
+  async shutdown(drainMs = 5000): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.checkpoint();
+    await this.shipper.stop(drainMs);
+    await this.metrics.shutdown();
+    this.store.close();
+    this.state = 'stopped';
+  }
+}

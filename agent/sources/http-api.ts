@@ -1,0 +1,163 @@
+import { timingSafeEqual } from 'node:crypto';
+import { existsSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { Logger } from 'pino';
+import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
+import type { Agent } from '../agent.js';
+import { isLoopback } from '../config/agent-config.js';
+import { BodyError, parseEventBody } from './event-body.js';
+
+/** How the API listens and what it accepts. */
+export interface ApiOptions {
+  host: string;
+  port: number;
+  socket?: string;
+  token?: string;
+  bodyLimitBytes: number;
+}
+
+/** At most this many per-event errors are listed in a response (the counts are always exact). */
+const MAX_LISTED_ERRORS = 1000;
+
+class HttpError extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
+  send(res, ERROR_CODES[code].status, { error: { code, message } });
+}
+
+function bodyKind(req: IncomingMessage): 'json' | 'ndjson' {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') return 'json';
+  if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
+  throw new HttpError('DW_ERR_API_CONTENT_TYPE', `content-type must be application/json or application/x-ndjson, not '${type || '(none)'}'`);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip') throw new HttpError('DW_ERR_API_CONTENT_TYPE', `content-encoding '${encoding}' is not supported (use gzip or none)`);
+  const declared = Number(req.headers['content-length']);
+  if (encoding === 'identity' && declared > limit) throw new HttpError('DW_ERR_API_BODY_TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${limit}`);
+  const stream: Readable = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
+  if (stream !== req) req.on('error', (err) => stream.destroy(err));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        stream.destroy();
+        throw new HttpError('DW_ERR_API_BODY_TOO_LARGE', `body exceeds the limit of ${limit} bytes`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw new HttpError('DW_ERR_API_BODY', `cannot read the body: ${(err as Error).message}`);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function authorised(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const header = req.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+/**
+ * The agent's local HTTP API (docs/agent-api.md, docs/agent-api.openapi.yaml): `POST /v1/events`,
+ * `GET /healthz`, `GET /readyz`, `GET /v1/status`, `POST /v1/flush`.
+ */
+export function createApiServer(agent: Agent, options: ApiOptions, log: Logger): Server {
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? '/', 'http://agent').pathname;
+    const method = req.method ?? 'GET';
+    const only = (m: string): void => {
+      if (method !== m) throw new HttpError('DW_ERR_API_METHOD', `${path} takes ${m}, not ${method}`);
+    };
+    if (path === '/healthz') {
+      only('GET');
+      return send(res, 200, { status: 'ok' });
+    }
+    if (path === '/readyz') {
+      only('GET');
+      return agent.ready ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready' });
+    }
+    if (!authorised(req, options.token)) throw new HttpError('DW_ERR_API_UNAUTHORIZED', 'a valid "Authorization: Bearer <token>" header is required');
+    switch (path) {
+      case '/v1/events': {
+        only('POST');
+        const kind = bodyKind(req);
+        const body = await readBody(req, options.bodyLimitBytes);
+        let items;
+        try {
+          items = parseEventBody(body, kind);
+        } catch (err) {
+          if (err instanceof BodyError) throw new HttpError('DW_ERR_API_BODY', err.message);
+          throw err;
+        }
+        const result = agent.ingest(items);
+        const rejected = result.rejections.length;
+        const payload = { accepted: result.accepted, rejected, errors: result.rejections.slice(0, MAX_LISTED_ERRORS) };
+        if (rejected === 0) return send(res, 200, payload);
+        return send(res, ERROR_CODES.DW_ERR_API_EVENTS.status, { ...payload, error: { code: 'DW_ERR_API_EVENTS', message: `${rejected} of ${items.length} events were refused; the others were counted` } });
+      }
+      case '/v1/status':
+        only('GET');
+        return send(res, 200, agent.status());
+      case '/v1/flush': {
+        only('POST');
+        const remote = req.socket.remoteAddress;
+        if (remote !== undefined && !isLoopback(remote)) throw new HttpError('DW_ERR_API_FORBIDDEN', 'flush is only allowed from loopback');
+        const closed = agent.flush();
+        return send(res, 200, { closed: closed.map((r) => ({ model: r.model, version: r.version, start: new Date(r.startMs).toISOString(),
+          end: new Date(r.endMs).toISOString(), events: r.events, drift: r.score.drift, retrainingRecommended: r.retraining.recommended })) });
+      }
+      default:
+        throw new HttpError('DW_ERR_API_NOT_FOUND', `no endpoint ${path}`);
+    }
+  };
+
+  return createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        sendError(res, err.code, err.message);
+        return;
+      }
+      log.error({ err, path: req.url }, 'Unexpected error while handling a request.');
+      agent.metrics.error('internal', 'api');
+      if (!res.headersSent) send(res, 500, { error: { code: 'DW_ERR_INTERNAL', message: 'internal error; see the agent log' } });
+    });
+  });
+}
+
+/** Starts listening; resolves to a printable address (`http://127.0.0.1:4390` or `unix:/path`). */
+export async function listen(server: Server, options: ApiOptions): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if (options.socket !== undefined) {
+      if (existsSync(options.socket)) unlinkSync(options.socket);
+      server.listen(options.socket, resolve);
+    } else {
+      server.listen(options.port, options.host, resolve);
+    }
+  });
+  if (options.socket !== undefined) return `unix:${options.socket}`;
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}

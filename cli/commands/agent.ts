@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { Agent } from '../../agent/agent.js';
+import { loadAgentConfig } from '../../agent/config/agent-config.js';
+import { createLogger } from '../../agent/logger.js';
+import { createApiServer, listen } from '../../agent/sources/http-api.js';
+import { DwError } from '../../shared/errors.js';
+
+/** Kubernetes waits 30 s after SIGTERM by default; leave room for the final drain and exit. */
+const SHUTDOWN_DRAIN_MS = 20_000;
+
+/** `driftwatch agent --config FILE`. */
+export function registerAgent(program: Command): void {
+  program
+    .command('agent')
+    .description('run the agent: local event API, windows, drift, shipping')
+    .option('--config <file>', 'agent config (YAML); also DRIFTWATCH_CONFIG', process.env.DRIFTWATCH_CONFIG)
+    .action(async (flags: { config?: string }) => {
+      if (flags.config === undefined) throw new DwError('DW_ERR_USAGE', '--config is required (or set DRIFTWATCH_CONFIG)');
+      const config = loadAgentConfig(flags.config);
+      const log = createLogger(config.log);
+      // Node and SDK warnings become log lines instead of stray stderr text.
+      process.removeAllListeners('warning');
+      process.on('warning', (w) => log.warn({ warning: w.name }, w.message));
+      const agent = new Agent(config, log);
+      const server = createApiServer(agent, config.api, log);
+      let address: string;
+      try {
+        address = await listen(server, config.api);
+      } catch (err) {
+        await agent.shutdown(0);
+        const where = config.api.socket ?? `${config.api.host}:${config.api.port}`;
+        throw new DwError('DW_ERR_CONFIG', `cannot listen on ${where} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { field: 'api' });
+      }
+      agent.start();
+      log.info({ address, models: config.models.map((m) => m.name), sinks: agent.sinks.map((s) => s.name), state: config.state.path }, 'Agent listening.');
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
+      log.info({ signal }, 'Shutting down: checkpointing open windows and sending what is pending.');
+      const stop = agent.shutdown(SHUTDOWN_DRAIN_MS);
+      server.closeAllConnections();
+      await Promise.all([new Promise((r) => server.close(r)), stop]);
+      log.info('Stopped.');
+    });
+}
