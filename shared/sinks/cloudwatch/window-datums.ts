@@ -34,11 +34,19 @@ export function modelDimensions(report: Pick<WindowReport, 'model' | 'version'>,
 }
 
 /**
+ * The timestamp of a window's datums: its last millisecond. The exclusive end would fall into the
+ * next CloudWatch period, so an alarm would see each window one period late (docs/decisions).
+ */
+export function windowTimestamp(report: Pick<WindowReport, 'endMs'>): Date {
+  return new Date(report.endMs - 1);
+}
+
+/**
  * The CloudWatch datums of one closed window, timestamped with the window end. Pure. Windows with
  * too few events carry counts and health only: no PSI is shipped for them.
  */
 export function windowDatums(report: WindowReport, options: DatumOptions): MetricDatum[] {
-  const at = new Date(report.endMs);
+  const at = windowTimestamp(report);
   const dims = modelDimensions(report, options.site);
   const rejected = Object.values(report.rejected).reduce((a, b) => a + b, 0);
   const out: MetricDatum[] = [

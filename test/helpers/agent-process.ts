@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CLI } from './run-cli.js';
+
+/** A running `driftwatch agent` process. */
+export interface AgentProcess {
+  /** `http://127.0.0.1:PORT` */
+  address: string;
+  dir: string;
+  child: ChildProcess;
+  /** Every log line so far, parsed. */
+  logs: Record<string, unknown>[];
+  post(path: string, body: string, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
+  postEvents(events: unknown[]): Promise<{ status: number; body: Record<string, unknown> }>;
+  get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** SIGTERM and wait for exit; resolves to the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts the agent with a config object (written as YAML; JSON is YAML) in a fresh folder, and
+ * resolves once it logs "Agent listening.". Port 0 picks a free port.
+ */
+export async function startAgent(config: Record<string, unknown>, options: { dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<AgentProcess> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'dw-agent-'));
+  const configFile = join(dir, 'driftwatch.yaml');
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  const child = spawn(process.execPath, [CLI, 'agent', '--config', configFile], {
+    cwd: dir,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`agent did not start in 20 s; stderr: ${stderr}`)), 20_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        entry = { msg: line };
+      }
+      logs.push(entry);
+      if (entry.msg === 'Agent listening.') {
+        clearTimeout(timer);
+        resolve(entry.address as string);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${code} before listening; stderr: ${stderr}`));
+    });
+  });
+  const call = async (method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${address}${path}`, { method, body, headers });
+    const text = await res.text();
+    return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+  };
+  return {
+    address,
+    dir,
+    child,
+    logs,
+    post: (path, body, headers = { 'content-type': 'application/json' }) => call('POST', path, body, headers),
+    postEvents: (events) => call('POST', '/v1/events', JSON.stringify(events), { 'content-type': 'application/json' }),
+    get: (path, headers) => call('GET', path, undefined, headers),
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Polls `/v1/status` until every sink's outbox is empty. */
+export async function waitForDrain(agent: AgentProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await agent.get('/v1/status');
+    const outbox = body.outbox as { sink: string; count: number }[];
+    if (outbox.every((o) => o.count === 0)) return;
+    if (Date.now() > deadline) throw new Error(`outbox not drained: ${JSON.stringify(outbox)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Vitest global setup: CloudWatch for the tests is moto in server mode (SPEC §7), spoken to by the
+ * real AWS SDK. Installs `moto[server]` into a cached virtualenv (.cache/moto-venv) when it is
+ * missing, starts it on a free loopback port, and provides its URL as `motoEndpoint`. A missing or
+ * broken moto fails the run: nothing is skipped.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+
+export const MOTO_VERSION = '5.2.5';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const VENV = join(ROOT, '.cache', 'moto-venv');
+const MOTO = join(VENV, 'bin', 'moto_server');
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    motoEndpoint: string;
+  }
+}
+
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 600_000 });
+  if (result.status !== 0) {
+    throw new Error(`moto setup failed: ${command} ${args.join(' ')} exited ${result.status}\n${result.stderr.slice(-2000)}`);
+  }
+}
+
+function ensureMoto(): void {
+  if (existsSync(MOTO)) return;
+  process.stderr.write(`[moto] installing moto[server]==${MOTO_VERSION} into ${VENV} (first run only)\n`);
+  if (!existsSync(join(VENV, 'bin', 'pip'))) run('python3', ['-m', 'venv', VENV]);
+  run(join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `moto[server]==${MOTO_VERSION}`]);
+  if (!existsSync(MOTO)) throw new Error(`moto setup failed: ${MOTO} is missing after pip install`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/moto-api/`);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto_server did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+let child: ChildProcess | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  ensureMoto();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  child = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  await waitForHttp(url, child, 30_000);
+  project.provide('motoEndpoint', url);
+}
+
+export function teardown(): void {
+  child?.kill('SIGTERM');
+}
