@@ -35,6 +35,7 @@ export async function exampleBaseline(): Promise<BaselineProfile> {
 
 /** An API event for a row: inputs under `features`, the model's output under `prediction`. */
 export function toEvent(row: ExampleRow, model: string, timestamp?: number): Record<string, unknown> {
-  const { application_id: _id, prediction, confidence, ...features } = row;
+  const { prediction, confidence, ...rest } = row;
+  const features = Object.fromEntries(Object.entries(rest).filter(([k]) => k !== 'application_id'));
   return { model, ...(timestamp === undefined ? {} : { timestamp }), features, prediction: { label: prediction, confidence } };
 }
