@@ -69,7 +69,7 @@ describe('agent → CloudWatch (moto)', () => {
       expect(names, name).toContain(name);
     }
     for (const m of unique) {
-      const dims: Record<string, string | undefined> = Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+      const dims = Object.fromEntries((m.Dimensions ?? []).map((d): [string, string] => [d.Name ?? '', d.Value ?? '']));
       if (m.MetricName === 'OutboxBacklog' || m.MetricName === 'OldestUnsentAgeSeconds') {
         expect(dims).toEqual({});
       } else if (m.MetricName === 'FeaturePSI') {
