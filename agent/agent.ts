@@ -55,6 +55,8 @@ export class Agent {
   readonly sinks: WindowSink[];
   private readonly models = new Map<string, ModelRuntime>();
   private timers: NodeJS.Timeout[] = [];
+  /** Closes run one after another, in window order (the M-of-N rule is history). */
+  private closing: Promise<unknown> = Promise.resolve();
   private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
   /** Called after every closed window (the live demo prints it). */
   onWindowClosed: ((report: WindowReport) => void) | undefined;
@@ -118,9 +120,9 @@ export class Agent {
       this.timers.push(t);
     };
     every(this.config.windows.checkpointMs, () => this.checkpoint());
-    if (this.config.windows.clock === 'wall') every(Math.min(1000, this.config.windows.checkpointMs), () => this.closeDue());
+    if (this.config.windows.clock === 'wall') every(Math.min(1000, this.config.windows.checkpointMs), () => void this.closeDue());
     this.shipper.start();
-    this.closeDue();
+    void this.closeDue();
   }
 
   /** Counts a batch of parsed body items. */
@@ -128,7 +130,7 @@ export class Agent {
     const result = this.ingestor.ingest(items);
     this.metrics.eventsAccepted(result.accepted);
     for (const r of result.rejections) this.metrics.eventsRejected(r.reason);
-    if (this.config.windows.clock === 'event') this.closeDue();
+    if (this.config.windows.clock === 'event') void this.closeDue();
     return result;
   }
 
@@ -144,32 +146,53 @@ export class Agent {
     }
   }
 
-  /** Closes every window whose end plus grace has passed. */
-  closeDue(): WindowReport[] {
+  /** Closes every window whose end plus grace has passed. Never rejects. */
+  closeDue(): Promise<WindowReport[]> {
     const clock = this.ingestor.clockMs();
     const grace = this.config.windows.graceSeconds * 1000;
-    const closed: WindowReport[] = [];
+    const due: [ModelWindows, OpenWindow, number][] = [];
     for (const m of this.models.values()) {
       for (const w of m.windows.windows()) {
         const end = m.windows.endOf(w.startMs);
-        if (end + grace <= clock) closed.push(this.close(m.windows, w, end));
+        if (end + grace <= clock) due.push([m.windows, w, end]);
       }
     }
-    return closed;
+    return this.enqueue(due);
   }
 
-  /** Closes every open window now (a partial window ends now). */
-  flush(): WindowReport[] {
+  /** Closes every open window now (a partial window ends now). Never rejects. */
+  flush(): Promise<WindowReport[]> {
     const clock = this.ingestor.clockMs();
-    const closed: WindowReport[] = [];
+    const due: [ModelWindows, OpenWindow, number][] = [];
     for (const m of this.models.values()) {
-      for (const w of m.windows.windows()) closed.push(this.close(m.windows, w, Math.min(m.windows.endOf(w.startMs), Math.max(clock, w.startMs + 1))));
+      for (const w of m.windows.windows()) due.push([m.windows, w, Math.min(m.windows.endOf(w.startMs), Math.max(clock, w.startMs + 1))]);
     }
-    return closed;
+    return this.enqueue(due);
   }
 
-  private close(windows: ModelWindows, w: OpenWindow, endMs: number): WindowReport {
-    const { report, recent } = windows.close(w, endMs);
+  /** Detaches the windows now (no more events go in) and closes them after any closes under way. */
+  private enqueue(due: [ModelWindows, OpenWindow, number][]): Promise<WindowReport[]> {
+    if (due.length === 0) return Promise.resolve([]);
+    due.sort((a, b) => a[1].startMs - b[1].startMs);
+    for (const [windows, w] of due) windows.detach(w);
+    const done = this.closing.then(async () => {
+      const reports: WindowReport[] = [];
+      for (const [windows, w, end] of due) {
+        try {
+          reports.push(await this.close(windows, w, end));
+        } catch (err) {
+          this.metrics.error('internal', 'close');
+          this.log.error({ err, model: windows.name }, 'Could not close a window.');
+        }
+      }
+      return reports;
+    });
+    this.closing = done;
+    return done;
+  }
+
+  private async close(windows: ModelWindows, w: OpenWindow, endMs: number): Promise<WindowReport> {
+    const { report, recent } = await windows.close(w, endMs);
     try {
       this.store.closeWindow(report, recent, this.now());
     } catch (err) {
@@ -220,6 +243,7 @@ export class Agent {
     this.state = 'stopping';
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await this.closing;
     this.checkpoint();
     await this.shipper.stop(drainMs);
     await this.metrics.shutdown();

@@ -123,7 +123,7 @@ export function createApiServer(agent: Agent, options: ApiOptions, log: Logger):
         only('POST');
         const remote = req.socket.remoteAddress;
         if (remote !== undefined && !isLoopback(remote)) throw new HttpError('DW_ERR_API_FORBIDDEN', 'flush is only allowed from loopback');
-        const closed = agent.flush();
+        const closed = await agent.flush();
         return send(res, 200, { closed: closed.map((r) => ({ model: r.model, version: r.version, start: new Date(r.startMs).toISOString(),
           end: new Date(r.endMs).toISOString(), events: r.events, drift: r.score.drift, retrainingRecommended: r.retraining.recommended })) });
       }

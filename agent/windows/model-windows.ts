@@ -4,7 +4,7 @@ import type { InputRecord } from '../../shared/aggregation/read-source.js';
 import { numericSupportPoints } from '../../shared/binning/numeric-bins.js';
 import type { DriftRule } from '../../shared/drift/drift-rule.js';
 import { nextRetrainingState, type RetrainingRule } from '../../shared/drift/retraining-tracker.js';
-import { scoreWindow } from '../../shared/drift/score-window.js';
+import { scoreWindow, thresholdRequests } from '../../shared/drift/score-window.js';
 import type { WindowReport } from '../../shared/drift/window-report.js';
 import { expectedBinCount, type BaselineProfile } from '../../shared/profile/baseline-profile.js';
 import type { OpenWindowRecord } from '../../shared/state/agent-store.js';
@@ -128,12 +128,20 @@ export class ModelWindows {
     this.history.set(version, recent.slice(-this.retraining.n));
   }
 
+  /** Takes a window out of the open set: later events for its period start a new window. */
+  detach(w: OpenWindow): void {
+    if (this.open.get(this.key(w.version, w.startMs)) === w) this.open.delete(this.key(w.version, w.startMs));
+  }
+
   /**
-   * Closes a window: scores it, advances the M-of-N rule, and returns the report with the new
-   * recent verdicts (for the store's transaction). `endMs` is the nominal end, or earlier for a flush.
+   * Closes a detached window: computes any Monte-Carlo thresholds it needs without blocking the
+   * event loop, scores it, advances the M-of-N rule, and returns the report with the new recent
+   * verdicts (for the store's transaction). Calls must not overlap for one model: verdicts are
+   * history. `endMs` is the nominal end, or earlier for a flush.
    */
-  close(w: OpenWindow, endMs: number): { report: WindowReport; recent: boolean[] } {
-    this.open.delete(this.key(w.version, w.startMs));
+  async close(w: OpenWindow, endMs: number): Promise<{ report: WindowReport; recent: boolean[] }> {
+    this.detach(w);
+    await this.thresholds.prepare(thresholdRequests(this.profile, w.counter.counts, this.rule));
     const score = scoreWindow(this.profile, w.counter.counts, this.rule, this.thresholds);
     const tested = score.featuresTested > 0 ? score.drift : undefined;
     const state = nextRetrainingState(this.retraining, this.history.get(w.version) ?? [], tested);

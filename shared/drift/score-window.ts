@@ -8,7 +8,7 @@ import { total, type Counts } from '../divergence/proportions.js';
 import { psi } from '../divergence/psi.js';
 import { wasserstein1 } from '../divergence/wasserstein.js';
 import type { BaselineProfile, FeatureProfile } from '../profile/baseline-profile.js';
-import type { PsiThresholdCache } from '../threshold/psi-threshold-cache.js';
+import type { PsiThresholdCache, ThresholdRequest } from '../threshold/psi-threshold-cache.js';
 import { perFeatureAlpha, type DriftRule } from './drift-rule.js';
 import type { FeatureScore, WindowScore } from './feature-score.js';
 
@@ -30,6 +30,18 @@ function normalisedWasserstein(feature: FeatureProfile, expected: Counts, actual
   const a = withoutMissing(actual);
   if (total(e) === 0 || total(a) === 0) return null;
   return wasserstein1(numericSupportPoints(feature.edges), e, a) / feature.std;
+}
+
+/**
+ * The thresholds `scoreWindow` will ask for, so that a caller can `prepare` them first (off the
+ * hot path) and scoring then never blocks.
+ */
+export function thresholdRequests(profile: BaselineProfile, windowCounts: readonly Counts[], rule: DriftRule): ThresholdRequest[] {
+  const ns = profile.features.map((_, i) => total(windowCounts[i]!));
+  const alpha = perFeatureAlpha(rule, ns.filter((n) => n >= rule.minCount).length);
+  return profile.features
+    .map((f, i) => ({ featureName: f.name, baselineCounts: f.counts, baselineN: profile.rowCount, n: ns[i]!, alpha }))
+    .filter((r) => r.n >= rule.minCount);
 }
 
 /**

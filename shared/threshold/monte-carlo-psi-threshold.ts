@@ -12,11 +12,69 @@ export interface MonteCarloOptions {
 }
 
 /**
- * The (1 − α) quantile of PSI under "no drift" for small windows, where the χ² approximation
- * fails (empty bins make PSI jump by ε-floored log terms). Simulates `draws` windows of `n` rows
- * drawn from the baseline proportions, takes the empirical quantile, and scales it by (1 + n/N)
- * for the baseline's own sampling noise (the same two-sample factor as in the χ² form).
+ * One Monte-Carlo threshold computation that can run in slices (`advance`), so a caller on an
+ * event loop can yield between them. The result does not depend on how it was sliced.
+ *
+ * It simulates `draws` windows of `n` rows from the baseline proportions, takes the
+ * ⌈(1 − α)(D + 1)⌉-th smallest PSI (expected exceedance ≤ α), and scales it by (1 + n/N) for the
+ * baseline's own sampling noise (the two-sample factor of the χ² form).
  */
+export class MonteCarloRun {
+  private readonly cumulative: Float64Array;
+  private readonly pFloored: Float64Array;
+  private readonly uniform: () => number;
+  private readonly window: Float64Array;
+  private readonly stats: Float64Array;
+  private done = 0;
+
+  constructor(baselineCounts: Counts, private readonly baselineN: number, private readonly n: number,
+    private readonly alpha: number, private readonly options: MonteCarloOptions) {
+    const bins = baselineCounts.length;
+    const p = toProportions(baselineCounts);
+    this.pFloored = flooredProportions(baselineCounts, options.epsilon);
+    this.cumulative = new Float64Array(bins);
+    let acc = 0;
+    for (let i = 0; i < bins; i++) this.cumulative[i] = acc += p[i]!;
+    this.cumulative[bins - 1] = Infinity; // guard against rounding leaving a gap at the top
+    this.uniform = seededUniform(options.seed);
+    this.window = new Float64Array(bins);
+    this.stats = new Float64Array(options.draws);
+  }
+
+  /** Simulates up to `maxDraws` more windows; returns true when all draws are done. */
+  advance(maxDraws: number): boolean {
+    const { cumulative, pFloored, window, stats, uniform, n } = this;
+    const eps = this.options.epsilon;
+    const end = Math.min(this.options.draws, this.done + maxDraws);
+    for (let d = this.done; d < end; d++) {
+      window.fill(0);
+      for (let e = 0; e < n; e++) {
+        const u = uniform();
+        let b = 0;
+        while (u >= cumulative[b]!) b++;
+        window[b]!++;
+      }
+      let value = 0;
+      for (let i = 0; i < window.length; i++) {
+        const q = Math.max(window[i]! / n, eps);
+        value += (q - pFloored[i]!) * Math.log(q / pFloored[i]!);
+      }
+      stats[d] = value;
+    }
+    this.done = end;
+    return this.done >= this.options.draws;
+  }
+
+  /** The threshold; call once `advance` has returned true. */
+  threshold(): number {
+    const draws = this.options.draws;
+    const sorted = this.stats.slice().sort();
+    const rank = Math.min(draws - 1, Math.max(0, Math.ceil((1 - this.alpha) * (draws + 1)) - 1));
+    return sorted[rank]! * (1 + this.n / this.baselineN);
+  }
+}
+
+/** The (1 − α) quantile of PSI under "no drift" for small windows, computed in one go. */
 export function monteCarloPsiThreshold(
   baselineCounts: Counts,
   baselineN: number,
@@ -24,34 +82,7 @@ export function monteCarloPsiThreshold(
   alpha: number,
   options: MonteCarloOptions,
 ): number {
-  const bins = baselineCounts.length;
-  const p = toProportions(baselineCounts);
-  const pFloored = flooredProportions(baselineCounts, options.epsilon);
-  const cumulative = new Float64Array(bins);
-  let acc = 0;
-  for (let i = 0; i < bins; i++) cumulative[i] = acc += p[i]!;
-  cumulative[bins - 1] = Infinity; // guard against rounding leaving a gap at the top
-
-  const uniform = seededUniform(options.seed);
-  const window = new Float64Array(bins);
-  const stats = new Float64Array(options.draws);
-  for (let d = 0; d < options.draws; d++) {
-    window.fill(0);
-    for (let e = 0; e < n; e++) {
-      const u = uniform();
-      let b = 0;
-      while (u >= cumulative[b]!) b++;
-      window[b]!++;
-    }
-    let value = 0;
-    for (let i = 0; i < bins; i++) {
-      const q = Math.max(window[i]! / n, options.epsilon);
-      value += (q - pFloored[i]!) * Math.log(q / pFloored[i]!);
-    }
-    stats[d] = value;
-  }
-  stats.sort();
-  // The ceil((1 − α)(D + 1))-th order statistic: its expected exceedance is at most α.
-  const rank = Math.min(options.draws - 1, Math.max(0, Math.ceil((1 - alpha) * (options.draws + 1)) - 1));
-  return stats[rank]! * (1 + n / baselineN);
+  const run = new MonteCarloRun(baselineCounts, baselineN, n, alpha, options);
+  run.advance(options.draws);
+  return run.threshold();
 }

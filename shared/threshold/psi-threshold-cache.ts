@@ -1,7 +1,7 @@
 import type { Counts } from '../divergence/proportions.js';
 import { hashSeed } from '../stats/seeded-random.js';
 import { asymptoticPsiThreshold } from './asymptotic-psi-threshold.js';
-import { monteCarloPsiThreshold } from './monte-carlo-psi-threshold.js';
+import { MonteCarloRun } from './monte-carlo-psi-threshold.js';
 
 /** How significance thresholds are computed. */
 export interface PsiThresholdSettings {
@@ -18,9 +18,21 @@ export interface PsiThresholdSettings {
   monteCarloDraws: number;
 }
 
+/** What one feature's threshold depends on. */
+export interface ThresholdRequest {
+  featureName: string;
+  baselineCounts: Counts;
+  baselineN: number;
+  n: number;
+  alpha: number;
+}
+
 const MAX_ENTRIES = 4096;
-/** Upper bound on simulated rows (draws × n) for one automatic threshold: about half a second. */
-const MAX_SIMULATED_ROWS = 20_000_000;
+/** Upper bound on simulated rows (draws × n) for one automatic threshold: about 0.2 s. */
+const MAX_SIMULATED_ROWS = 10_000_000;
+/** Draws simulated between yields to the event loop in {@link PsiThresholdCache.prepare}. */
+const SLICE_ROWS = 200_000;
+const GRID_STEP = Math.log(1.025);
 
 /**
  * Automatic number of Monte-Carlo draws: 200 / α (about 200 simulated windows beyond the
@@ -32,8 +44,33 @@ export function monteCarloDrawCount(alpha: number, n: number): number {
 }
 
 /**
- * The significance threshold of PSI for a feature and window size, computed once and cached:
- * Monte-Carlo thresholds cost milliseconds to a second, and a window size recurs.
+ * The window size a threshold is computed for: n rounded down to a geometric grid with 2.5 %
+ * steps (exact below 40). Thresholds shrink as n grows, so rounding down is conservative, and
+ * windows of similar size share one cached threshold.
+ */
+export function thresholdGridN(n: number): number {
+  if (n < 40) return n;
+  // Grid points are ⌊1.025^k⌋; take the largest one ≤ n (checking neighbours against rounding).
+  const k = Math.floor(Math.log(n) / GRID_STEP);
+  for (let j = k + 1; j > k - 2; j--) {
+    const g = Math.floor(Math.exp(j * GRID_STEP));
+    if (g <= n) return g;
+  }
+  return n;
+}
+
+interface Plan {
+  key: string;
+  gridN: number;
+  df: number;
+  monteCarlo: boolean;
+}
+
+/**
+ * The significance threshold of PSI for a feature and window size, computed once and cached.
+ * Use one cache per baseline profile. Monte-Carlo thresholds cost up to ~0.2 s; `prepare` computes
+ * the missing ones in slices that yield to the event loop, after which `threshold` answers from
+ * the cache at once.
  */
 export class PsiThresholdCache {
   private readonly cache = new Map<string, number>();
@@ -45,40 +82,60 @@ export class PsiThresholdCache {
     return this.cache.size;
   }
 
-  /**
-   * The (1 − alpha) no-drift quantile of PSI for `n` window rows against a baseline of
-   * `baselineN` rows with these bin counts.
-   */
-  threshold(featureName: string, baselineCounts: Counts, baselineN: number, n: number, alpha: number): number {
-    const key = `${featureName}\u0000${n}\u0000${alpha}`;
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
+  private plan(r: ThresholdRequest): Plan {
+    const gridN = thresholdGridN(r.n);
     let occupied = 0;
     let smallest = Infinity;
-    for (let i = 0; i < baselineCounts.length; i++) {
-      const c = baselineCounts[i]!;
+    for (let i = 0; i < r.baselineCounts.length; i++) {
+      const c = r.baselineCounts[i]!;
       if (c > 0) {
         occupied++;
         smallest = Math.min(smallest, c);
       }
     }
     const df = Math.max(0, occupied - 1);
-    const expectedInSmallest = (n * smallest) / baselineN;
-    let value: number;
-    if (df === 0) {
-      value = 0;
-    } else if (expectedInSmallest < this.settings.monteCarloMinExpected && n <= this.settings.monteCarloMaxN) {
-      const draws = this.settings.monteCarloDraws > 0 ? this.settings.monteCarloDraws : monteCarloDrawCount(alpha, n);
-      value = monteCarloPsiThreshold(baselineCounts, baselineN, n, alpha, {
-        draws,
-        seed: hashSeed(featureName) ^ n,
-        epsilon: this.settings.epsilon,
-      });
-    } else {
-      value = asymptoticPsiThreshold(df, n, baselineN, alpha);
-    }
+    const monteCarlo = df > 0 && (gridN * smallest) / r.baselineN < this.settings.monteCarloMinExpected && gridN <= this.settings.monteCarloMaxN;
+    return { key: `${r.featureName}\u0000${gridN}\u0000${r.alpha}`, gridN, df, monteCarlo };
+  }
+
+  private run(r: ThresholdRequest, plan: Plan): MonteCarloRun {
+    const draws = this.settings.monteCarloDraws > 0 ? this.settings.monteCarloDraws : monteCarloDrawCount(r.alpha, plan.gridN);
+    return new MonteCarloRun(r.baselineCounts, r.baselineN, plan.gridN, r.alpha, {
+      draws, seed: hashSeed(r.featureName) ^ plan.gridN, epsilon: this.settings.epsilon,
+    });
+  }
+
+  private store(key: string, value: number): number {
     if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, value);
     return value;
+  }
+
+  /** The (1 − alpha) no-drift quantile of PSI for a window of `n` rows (computed now if not cached). */
+  threshold(featureName: string, baselineCounts: Counts, baselineN: number, n: number, alpha: number): number {
+    const request = { featureName, baselineCounts, baselineN, n, alpha };
+    const plan = this.plan(request);
+    const hit = this.cache.get(plan.key);
+    if (hit !== undefined) return hit;
+    if (plan.df === 0) return this.store(plan.key, 0);
+    if (!plan.monteCarlo) return this.store(plan.key, asymptoticPsiThreshold(plan.df, plan.gridN, baselineN, alpha));
+    const run = this.run(request, plan);
+    run.advance(Number.MAX_SAFE_INTEGER);
+    return this.store(plan.key, run.threshold());
+  }
+
+  /**
+   * Computes the Monte-Carlo thresholds these requests need and are not cached, yielding to the
+   * event loop every ~200 000 simulated rows. The values are identical to `threshold`'s.
+   */
+  async prepare(requests: readonly ThresholdRequest[]): Promise<void> {
+    for (const r of requests) {
+      const plan = this.plan(r);
+      if (!plan.monteCarlo || this.cache.has(plan.key)) continue;
+      const run = this.run(r, plan);
+      const slice = Math.max(1, Math.floor(SLICE_ROWS / plan.gridN));
+      while (!run.advance(slice)) await new Promise((resolve) => setImmediate(resolve));
+      this.store(plan.key, run.threshold());
+    }
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { psi } from '../../../shared/divergence/psi.js';
 import { asymptoticPsiThreshold } from '../../../shared/threshold/asymptotic-psi-threshold.js';
 import { monteCarloPsiThreshold } from '../../../shared/threshold/monte-carlo-psi-threshold.js';
-import { monteCarloDrawCount, PsiThresholdCache } from '../../../shared/threshold/psi-threshold-cache.js';
+import { monteCarloDrawCount, PsiThresholdCache, thresholdGridN } from '../../../shared/threshold/psi-threshold-cache.js';
 import { seededUniform } from '../../../shared/stats/seeded-random.js';
 import { relativeError, scipyFixtures } from '../../helpers/scipy-fixtures.js';
 
@@ -52,36 +52,65 @@ describe('monteCarloPsiThreshold', () => {
   });
 });
 
+describe('thresholdGridN', () => {
+  it('rounds n down by at most 2.5 %, exactly below 40, monotonically', () => {
+    let previous = 0;
+    for (let n = 1; n <= 200_000; n += n < 1000 ? 1 : 97) {
+      const g = thresholdGridN(n);
+      expect(g).toBeLessThanOrEqual(n);
+      expect(g).toBeGreaterThanOrEqual(n < 40 ? n : n / 1.025 - 1);
+      expect(g).toBeGreaterThanOrEqual(previous);
+      expect(thresholdGridN(g)).toBe(g);
+      previous = g;
+    }
+  });
+});
+
 describe('PsiThresholdCache', () => {
-  const cache = new PsiThresholdCache({ epsilon: 1e-4, monteCarloMinExpected: 20, monteCarloMaxN: 5000, monteCarloDraws: 0 });
+  const settings = { epsilon: 1e-4, monteCarloMinExpected: 20, monteCarloMaxN: 5000, monteCarloDraws: 0 };
+  const cache = new PsiThresholdCache(settings);
 
   it('uses Monte-Carlo while the smallest bin expects fewer than 20 rows, the χ² form after', () => {
-    // Decile bins: n · 0.1 < 20 below n = 200.
-    expect(cache.threshold('f', deciles, N, 200, 0.01)).toBe(asymptoticPsiThreshold(9, 200, N, 0.01));
+    // Decile bins: n · 0.1 < 20 below n = 200 (on the grid).
+    expect(cache.threshold('f', deciles, N, 250, 0.01)).toBe(asymptoticPsiThreshold(9, thresholdGridN(250), N, 0.01));
     const small = cache.threshold('f', deciles, N, 100, 0.01);
-    expect(small).not.toBe(asymptoticPsiThreshold(9, 100, N, 0.01));
+    expect(small).not.toBe(asymptoticPsiThreshold(9, thresholdGridN(100), N, 0.01));
     expect(small).toBeGreaterThan(0);
   });
 
   it('keeps Monte-Carlo for a rare bin up to the size cap', () => {
     const rare = [0, 9990, 10, 0, 0]; // p_min = 0.001: Monte-Carlo up to n = 5000
-    expect(cache.threshold('r', rare, N, 3000, 0.01)).not.toBe(asymptoticPsiThreshold(1, 3000, N, 0.01));
-    expect(cache.threshold('r', rare, N, 6000, 0.01)).toBe(asymptoticPsiThreshold(1, 6000, N, 0.01));
+    expect(cache.threshold('r', rare, N, 3000, 0.01)).not.toBe(asymptoticPsiThreshold(1, thresholdGridN(3000), N, 0.01));
+    expect(cache.threshold('r', rare, N, 6000, 0.01)).toBe(asymptoticPsiThreshold(1, thresholdGridN(6000), N, 0.01));
   });
 
   it('bounds the simulated rows per threshold', () => {
     expect(monteCarloDrawCount(0.01, 100)).toBe(20_000);
     expect(monteCarloDrawCount(0.1, 100)).toBe(10_000);
-    expect(monteCarloDrawCount(0.0001, 100)).toBe(200_000);
-    expect(monteCarloDrawCount(0.0001, 5000)).toBe(4000);
+    expect(monteCarloDrawCount(0.0001, 100)).toBe(100_000);
+    expect(monteCarloDrawCount(0.0001, 5000)).toBe(2000);
     expect(monteCarloDrawCount(0.0001, 50_000)).toBe(2000);
   });
 
-  it('caches by feature, window size and alpha', () => {
+  it('caches by feature, grid window size and alpha', () => {
     const before = cache.size;
     const a = cache.threshold('g', deciles, N, 120, 0.01);
     expect(cache.threshold('g', deciles, N, 120, 0.01)).toBe(a);
+    expect(cache.threshold('g', deciles, N, thresholdGridN(120), 0.01)).toBe(a);
     expect(cache.size).toBe(before + 1);
+  });
+
+  it('prepares Monte-Carlo thresholds in slices that let the event loop run, with the same values', async () => {
+    const fresh = new PsiThresholdCache(settings);
+    const request = { featureName: 'p', baselineCounts: deciles, baselineN: N, n: 150, alpha: 0.001 };
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 0);
+    await fresh.prepare([request]);
+    clearInterval(ticker);
+    expect(ticks).toBeGreaterThan(0);
+    expect(fresh.size).toBe(1);
+    const reference = new PsiThresholdCache(settings).threshold('p', deciles, N, 150, 0.001);
+    expect(fresh.threshold('p', deciles, N, 150, 0.001)).toBe(reference);
   });
 
   it('returns 0 for a feature with a single occupied bin', () => {

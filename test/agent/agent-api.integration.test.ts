@@ -1,0 +1,197 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { exampleBaseline, exampleRows, toEvent } from '../helpers/example-events.js';
+import { CLI, runCli } from '../helpers/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dw-api-'));
+const baseline = join(dir, 'loans.json');
+const rows = exampleRows('loans-stable.csv');
+const TOKEN = 'a-test-token-of-32-characters!!!';
+let agent: AgentProcess;
+
+const config = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  models: [{ name: 'loans', baseline }],
+  api: { port: 0 },
+  sinks: { file: { path: join(dir, 'payloads.ndjson') } },
+  ...extra,
+});
+
+beforeAll(async () => {
+  writeFileSync(baseline, JSON.stringify(await exampleBaseline()));
+  agent = await startAgent(config());
+});
+afterAll(async () => {
+  await agent?.stop();
+});
+
+describe('POST /v1/events', () => {
+  it('counts a JSON array of good events', async () => {
+    const res = await agent.postEvents(rows.slice(0, 10).map((r) => toEvent(r, 'loans')));
+    expect(res).toEqual({ status: 200, body: { accepted: 10, rejected: 0, errors: [] } });
+  });
+
+  it('takes NDJSON, gzip included, and names the line of a malformed one while counting the rest', async () => {
+    const lines = [JSON.stringify(toEvent(rows[0]!, 'loans')), '{"model": "loans", ', JSON.stringify(toEvent(rows[1]!, 'loans'))].join('\n');
+    const res = await agent.post('/v1/events', gzipSync(lines) as unknown as string,
+      { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
+    expect(res.status).toBe(422);
+    expect(res.body.accepted).toBe(2);
+    expect(res.body.errors).toEqual([expect.objectContaining({ index: 1, line: 2, reason: 'malformed_json' })]);
+  });
+
+  it('refuses each bad event with a reason and counts the good ones', async () => {
+    const good = toEvent(rows[2]!, 'loans');
+    const features = good.features as Record<string, unknown>;
+    const batch = [
+      good,
+      'not an object',
+      { features: {} },
+      { model: 'fraud', features: {} },
+      { model: 'loans', features: { ...features, income: 'lots' } },
+      { model: 'loans', features: { ...features, shoe_size: 42 } },
+      { model: 'loans', features: { ...features, age: '__OVERFLOW__' } }, // sent as 1e400, which JSON.parse reads as Infinity
+      { model: 'loans', timestamp: 'yesterday', features },
+      { model: 'loans', timestamp: Date.now() + 3_600_000, features },
+      { model: 'loans', timestamp: Date.now() - 3_600_000, features },
+      { model: 'loans', features: [1, 2] },
+      { model: 'loans', features, prediction: { confidence: 'high' } },
+      { model: 'loans', version: { v: 1 }, features },
+    ];
+    const res = await agent.post('/v1/events', JSON.stringify(batch).replace('"__OVERFLOW__"', '1e400'));
+    expect(res.status).toBe(422);
+    expect(res.body.accepted).toBe(1);
+    expect((res.body.errors as { index: number; reason: string; field?: string }[]).map((e) => [e.index, e.reason, e.field])).toEqual([
+      [1, 'not_an_object', undefined],
+      [2, 'missing_model', 'model'],
+      [3, 'unknown_model', 'model'],
+      [4, 'bad_value', 'features.income'],
+      [5, 'unknown_feature', 'features.shoe_size'],
+      [6, 'bad_value', 'features.age'],
+      [7, 'bad_timestamp', 'timestamp'],
+      [8, 'future_timestamp', 'timestamp'],
+      [9, 'late_event', 'timestamp'],
+      [10, 'bad_features', 'features'],
+      [11, 'bad_prediction', 'prediction'],
+      [12, 'bad_version', 'version'],
+    ]);
+    const status = await agent.get('/v1/status');
+    const totals = status.body.totals as { eventsRejected: Record<string, number> };
+    expect(totals.eventsRejected.unknown_model).toBeGreaterThanOrEqual(1);
+    expect(totals.eventsRejected.bad_value).toBeGreaterThanOrEqual(2);
+  });
+
+  it('answers 400 for a malformed JSON body, 415 for another content type, 413 for an oversize body', async () => {
+    expect((await agent.post('/v1/events', '[{"model":')).status).toBe(400);
+    expect((await agent.post('/v1/events', '[]', { 'content-type': 'text/plain' })).body).toMatchObject({ error: { code: 'DW_ERR_API_CONTENT_TYPE' } });
+    expect((await agent.post('/v1/events', '[]', { 'content-type': 'application/json', 'content-encoding': 'br' })).status).toBe(415);
+    const big = JSON.stringify(Array.from({ length: 200_000 }, () => toEvent(rows[0]!, 'loans')));
+    expect(big.length).toBeGreaterThan(16 * 1024 * 1024);
+    const res = await agent.post('/v1/events', big);
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ error: { code: 'DW_ERR_API_BODY_TOO_LARGE' } });
+  });
+
+  it('answers 404 and 405 with an error code', async () => {
+    expect((await agent.get('/v2/nothing')).body).toMatchObject({ error: { code: 'DW_ERR_API_NOT_FOUND' } });
+    expect((await agent.get('/v1/events')).status).toBe(405);
+  });
+});
+
+describe('health, status and flush', () => {
+  it('answers /healthz and /readyz', async () => {
+    expect(await agent.get('/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect((await agent.get('/readyz')).status).toBe(200);
+  });
+
+  it('shows open-window counts, then closes them on flush', async () => {
+    const before = await agent.get('/v1/status');
+    const open = (before.body.models as { openWindows: { events: number }[] }[])[0]!.openWindows;
+    const counted = open.reduce((n, w) => n + w.events, 0);
+    expect(counted).toBe(13); // 10 + 2 + 1 accepted above
+    const flushed = await agent.post('/v1/flush', '');
+    expect((flushed.body.closed as { events: number }[]).reduce((n, w) => n + w.events, 0)).toBe(13);
+    const after = await agent.get('/v1/status');
+    const model = (after.body.models as { openWindows: unknown[]; lastClosedWindow: { events: number } }[])[0]!;
+    expect(model.openWindows).toEqual([]);
+    expect(model.lastClosedWindow.events).toBe(13);
+  });
+});
+
+describe('durable state', () => {
+  it('resumes checkpointed open windows after kill -9', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'dw-resume-'));
+    const cfg = config({ windows: { checkpointMs: 100 }, state: { path: join(stateDir, 'agent.db') } });
+    const first = await startAgent(cfg, { dir: stateDir });
+    expect((await first.postEvents(rows.slice(0, 150).map((r) => toEvent(r, 'loans')))).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 400)); // > checkpointMs
+    await first.kill();
+    const second = await startAgent(cfg, { dir: stateDir });
+    try {
+      const flushed = await second.post('/v1/flush', '');
+      expect((flushed.body.closed as { events: number }[]).reduce((n, w) => n + w.events, 0)).toBe(150);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('exits cleanly on SIGTERM', async () => {
+    const other = await startAgent(config({ state: { path: join(mkdtempSync(join(tmpdir(), 'dw-term-')), 'a.db') } }));
+    expect(await other.stop()).toBe(0);
+    expect(other.logs.some((l) => l.msg === 'Stopped.')).toBe(true);
+  });
+});
+
+describe('bearer token', () => {
+  it('refuses requests without the token but keeps probes open', async () => {
+    const secured = await startAgent(config({ api: { port: 0, token: TOKEN }, state: { path: join(mkdtempSync(join(tmpdir(), 'dw-tok-')), 'a.db') } }));
+    try {
+      expect((await secured.get('/v1/status')).status).toBe(401);
+      expect((await secured.get('/v1/status', { authorization: 'Bearer wrong-token-of-32-characters!!!!' })).status).toBe(401);
+      expect((await secured.get('/v1/status', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+      expect((await secured.get('/healthz')).status).toBe(200);
+    } finally {
+      await secured.stop();
+    }
+  });
+});
+
+describe('bad config', () => {
+  const write = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const expectConfigError = (file: string, pattern: RegExp): void => {
+    const result = runCli(['agent', '--config', file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^driftwatch: error: /m);
+    expect(result.stderr).toMatch(pattern);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  };
+
+  it('names an unknown key, a value out of range, and an unsafe listen address', () => {
+    expectConfigError(write('unknown.yaml', `models: [{name: loans, baseline: ${baseline}}]\nwindow: {seconds: 60}\n`), /Unrecognized key.*window/);
+    expectConfigError(write('short.yaml', `models: [{name: loans, baseline: ${baseline}}]\nwindows: {seconds: 5}\n`), /field 'windows\.seconds'/);
+    expectConfigError(write('open.yaml', `models: [{name: loans, baseline: ${baseline}}]\napi: {host: 0.0.0.0}\n`), /api\.host.*not loopback/);
+    expectConfigError(write('retrain.yaml', `models: [{name: loans, baseline: ${baseline}}]\nretraining: {m: 6, n: 5}\n`), /retraining\.m/);
+  });
+
+  it('names an unreadable baseline and bad YAML', () => {
+    expectConfigError(write('nobase.yaml', 'models: [{name: loans, baseline: /nope/loans.json}]\n'), /model 'loans': cannot read baseline \(ENOENT\)/);
+    expectConfigError(write('bad.yaml', 'models: [\n'), /invalid YAML/);
+  });
+
+  it('validates environment overrides like the file', () => {
+    const file = write('env.yaml', `models: [{name: loans, baseline: ${baseline}}]\n`);
+    const result = spawnSync(process.execPath, [CLI, 'agent', '--config', file], {
+      encoding: 'utf8', env: { ...process.env, DRIFTWATCH_WINDOWS__SECONDS: '5' }, timeout: 20_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/field 'windows\.seconds'/);
+  });
+});
