@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { applyEnvOverrides, isLoopback, parseAgentConfig } from '../../../agent/config/agent-config.js';
+
+describe('parseAgentConfig', () => {
+  it('fills sensible defaults around a three-line config and resolves paths against the config folder', () => {
+    const config = parseAgentConfig({ models: [{ name: 'loans', baseline: 'loans.json' }] }, '/etc/driftwatch');
+    expect(config.models[0]).toEqual({ name: 'loans', baseline: '/etc/driftwatch/loans.json', unknownFeatures: 'reject' });
+    expect(config.api).toMatchObject({ host: '127.0.0.1', port: 4390 });
+    expect(config.windows).toMatchObject({ seconds: 300, checkpointMs: 1000, clock: 'wall' });
+    expect(config.drift).toMatchObject({ alpha: 0.01, minEffectPsi: 0.1, minCount: 50 });
+    expect(config.retraining).toEqual({ m: 3, n: 5 });
+    expect(config.state.path).toBe('/etc/driftwatch/.driftwatch/agent.db');
+    expect(Object.isFrozen(config.windows)).toBe(true);
+  });
+
+  const error = (doc: unknown): string => {
+    try {
+      parseAgentConfig(doc, '/x');
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'no error';
+  };
+
+  it('names the path of every problem', () => {
+    const models = [{ name: 'loans', baseline: 'b.json' }];
+    expect(error({})).toMatch(/^models: /);
+    expect(error({ models, windows: { seconds: 5 } })).toMatch(/^windows\.seconds: /);
+    expect(error({ models, windows: { seconds: 10, checkpointMs: 20_000 } })).toMatch(/^windows\.checkpointMs: must be ≤ windows\.seconds/);
+    expect(error({ models, drift: { alpha: 0 } })).toMatch(/^drift\.alpha: /);
+    expect(error({ models: [...models, ...models] })).toMatch(/^models\.1\.name: duplicate model 'loans'/);
+    expect(error({ models, sinks: { kafka: {} } })).toMatch(/^sinks: .*kafka/);
+    expect(error({ models: [{ name: 'bad\nname', baseline: 'b' }] })).toMatch(/^models\.0\.name: /);
+  });
+
+  it('listens off loopback only with an explicit flag and a token', () => {
+    const models = [{ name: 'loans', baseline: 'b.json' }];
+    expect(error({ models, api: { host: '0.0.0.0' } })).toMatch(/api\.host: '0\.0\.0\.0' is not loopback/);
+    expect(error({ models, api: { host: '0.0.0.0', allowNonLoopback: true } })).toMatch(/api\.token: is required/);
+    expect(error({ models, api: { host: '0.0.0.0', allowNonLoopback: true, token: 'x'.repeat(32) } })).toBe('no error');
+    expect(error({ models, api: { host: '127.0.0.2' } })).toBe('no error');
+  });
+});
+
+describe('applyEnvOverrides', () => {
+  it('maps DRIFTWATCH_A__B_C to a.bC with YAML scalars', () => {
+    const doc = applyEnvOverrides({ models: [], windows: { seconds: 300 } }, {
+      DRIFTWATCH_WINDOWS__SECONDS: '60', DRIFTWATCH_API__ALLOW_NON_LOOPBACK: 'true', DRIFTWATCH_SITE: 'dc-1', OTHER: 'x', DRIFTWATCH_DEBUG: '1',
+    });
+    expect(doc).toEqual({ models: [], windows: { seconds: 60 }, api: { allowNonLoopback: true }, site: 'dc-1' });
+  });
+  it('refuses to descend into a value that is not a section', () => {
+    expect(() => applyEnvOverrides({ site: 'a' }, { DRIFTWATCH_SITE__X: '1' })).toThrow(/DRIFTWATCH_SITE__X/);
+  });
+});
+
+describe('isLoopback', () => {
+  it('knows loopback from the rest', () => {
+    expect(['127.0.0.1', '127.1.2.3', '::1', 'localhost', '::ffff:127.0.0.1'].every(isLoopback)).toBe(true);
+    expect(['0.0.0.0', '10.0.0.1', '::', '192.168.1.1', 'example.com'].some(isLoopback)).toBe(false);
+  });
+});
