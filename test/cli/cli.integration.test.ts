@@ -173,11 +173,21 @@ describe('bad input', () => {
 });
 
 describe('driftwatch demo', () => {
-  it('builds the example baseline and shows a stable and a drifted batch', () => {
-    const result = runCli(['demo', '--out', join(dir, 'demo')]);
+  it('runs a live agent that flags the drifted windows, raises the retraining alert and writes the payloads', () => {
+    const out = join(dir, 'demo');
+    const result = runCli(['demo', '--out', out, '--pace', '0']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('No drift.');
-    expect(result.stdout).toMatch(/Drift in \d+ of 9 features/);
-    expect(result.stdout).toContain('exit code 1');
+    const windows = result.stdout.split('\n').filter((l) => /^\s+\d\d:\d\d-\d\d:\d\d/.test(l));
+    expect(windows).toHaveLength(8);
+    expect(windows.slice(0, 5).every((l) => / ok /.test(l))).toBe(true);
+    expect(windows.slice(5).every((l) => /DRIFT: .*income/.test(l))).toBe(true);
+    expect(windows[7]).toMatch(/RETRAIN$/);
+    expect(result.stdout).toContain('Retraining alert');
+    const requests = readFileSync(join(out, 'cloudwatch-payloads.ndjson'), 'utf8').trim().split('\n')
+      .map((l) => JSON.parse(l) as { Namespace: string; MetricData: { MetricName: string; Value?: number }[] });
+    expect(requests).toHaveLength(8);
+    expect(requests.every((r) => r.Namespace === 'Driftwatch')).toBe(true);
+    const retrain = requests.map((r) => r.MetricData.find((d) => d.MetricName === 'RetrainingRecommended')!.Value);
+    expect(retrain).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
   });
 });
