@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { isDwError } from '../shared/errors.js';
 import { registerAgent } from './commands/agent.js';
 import { registerBaseline } from './commands/baseline.js';
+import { registerCost } from './commands/cost.js';
 import { registerDemo } from './commands/demo.js';
 import { registerScore } from './commands/score.js';
 import { packageRoot } from './package-root.js';
@@ -26,6 +27,7 @@ export function createProgram(): Command {
   registerBaseline(program);
   registerScore(program);
   registerAgent(program);
+  registerCost(program);
   registerDemo(program);
   for (const command of program.commands) {
     command.exitOverride();

@@ -172,6 +172,20 @@ describe('bad input', () => {
   });
 });
 
+describe('driftwatch cost', () => {
+  it('prices the metrics and requests of an agent config', () => {
+    const config = file('cost.yaml', `models:\n  - name: loans\n    baseline: ${baseline}\nwindows: {seconds: 60}\n`);
+    const result = runCli(['cost', '--config', config, '--json']);
+    expect(result.status).toBe(0);
+    const estimate = JSON.parse(result.stdout) as { totalMetrics: number; requestsPerMonth: number; totalUsd: number };
+    // 7 input features + 11 per-model metrics + 2 health; one request per one-minute window.
+    expect(estimate.totalMetrics).toBe(20);
+    expect(estimate.requestsPerMonth).toBe(43_200);
+    expect(estimate.totalUsd).toBeCloseTo(20 * 0.3 + 43.2 * 0.01, 10);
+    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$6\.43 \/ month/);
+  });
+});
+
 describe('driftwatch demo', () => {
   it('runs a live agent that flags the drifted windows, raises the retraining alert and writes the payloads', () => {
     const out = join(dir, 'demo');
