@@ -122,6 +122,10 @@ export class Agent {
     every(this.config.windows.checkpointMs, () => this.checkpoint());
     if (this.config.windows.clock === 'wall') every(Math.min(1000, this.config.windows.checkpointMs), () => void this.closeDue());
     this.shipper.start();
+    this.metrics.startExport().catch((err: unknown) => {
+      this.metrics.error('telemetry_start', 'telemetry');
+      this.log.error({ err }, 'Could not start exporting self-telemetry over OTLP.');
+    });
     void this.closeDue();
   }
 

@@ -1,6 +1,5 @@
 import { metrics as otel, type Attributes, type Counter } from '@opentelemetry/api';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { metrics as sdkMetrics, NodeSDK, resources } from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 
 /** Where the agent's own metrics go. */
 export interface TelemetryOptions {
@@ -28,25 +27,14 @@ export class AgentMetrics {
     sends: {} as Record<string, { succeeded: number; failed: number }>,
     errors: {} as Record<string, number>,
   };
-  private readonly sdk: NodeSDK | undefined;
+  private sdk: NodeSDK | undefined;
   private readonly accepted: Counter;
   private readonly rejected: Counter;
   private readonly closed: Counter;
   private readonly sends: Counter;
   private readonly errors: Counter;
 
-  constructor(options: TelemetryOptions, gauges: GaugeSources) {
-    if (options.otlpEndpoint !== undefined) {
-      this.sdk = new NodeSDK({
-        resource: resources.resourceFromAttributes(options.resource),
-        metricReaders: [new sdkMetrics.PeriodicExportingMetricReader({
-          exporter: new OTLPMetricExporter({ url: options.otlpEndpoint }),
-          exportIntervalMillis: options.exportIntervalMs,
-        })],
-        instrumentations: [],
-      });
-      this.sdk.start();
-    }
+  constructor(private readonly options: TelemetryOptions, gauges: GaugeSources) {
     const meter = otel.getMeter('driftwatch-agent');
     this.accepted = meter.createCounter('driftwatch.events.accepted', { description: 'Events counted into windows.' });
     this.rejected = meter.createCounter('driftwatch.events.rejected', { description: 'Events refused, by reason.' });
@@ -61,6 +49,28 @@ export class AgentMetrics {
         result.observe(age, b.oldestAgeSeconds, { sink: b.sink });
       }
     }, [backlog, age]);
+  }
+
+  /**
+   * Starts exporting over OTLP/HTTP when an endpoint is configured. The SDK (about 27 MiB resident)
+   * is loaded only then. Instruments made earlier pick up the provider through the global API.
+   */
+  async startExport(): Promise<void> {
+    const { otlpEndpoint, exportIntervalMs, resource } = this.options;
+    if (otlpEndpoint === undefined || this.sdk !== undefined) return;
+    const [{ NodeSDK: Sdk, metrics: sdkMetrics, resources }, { OTLPMetricExporter }] = await Promise.all([
+      import('@opentelemetry/sdk-node'),
+      import('@opentelemetry/exporter-metrics-otlp-http'),
+    ]);
+    this.sdk = new Sdk({
+      resource: resources.resourceFromAttributes(resource),
+      metricReaders: [new sdkMetrics.PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: otlpEndpoint }),
+        exportIntervalMillis: exportIntervalMs,
+      })],
+      instrumentations: [],
+    });
+    this.sdk.start();
   }
 
   eventsAccepted(n: number): void {

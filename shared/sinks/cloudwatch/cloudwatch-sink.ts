@@ -1,4 +1,4 @@
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { OutboxEntry } from '../../state/agent-store.js';
 import { classifyFailure } from '../retry-policy.js';
 import type { HealthSnapshot, SendOutcome, WindowSink } from '../window-sink.js';
@@ -14,17 +14,26 @@ export interface CloudWatchSinkOptions extends RequestOptions {
   requestTimeoutMs: number;
 }
 
-/** Ships closed windows with PutMetricData. Retries are the shipper's job, so the SDK makes one attempt. */
+/**
+ * Ships closed windows with PutMetricData. Retries are the shipper's job, so the SDK makes one
+ * attempt. The AWS SDK (about 18 MiB resident) is loaded on the first send, not at start.
+ */
 export class CloudWatchSink implements WindowSink {
   readonly name = 'cloudwatch';
-  private readonly client: CloudWatchClient;
+  private sdk: Promise<{ client: CloudWatchClient; Put: typeof import('@aws-sdk/client-cloudwatch').PutMetricDataCommand }> | undefined;
 
-  constructor(private readonly options: CloudWatchSinkOptions) {
-    this.client = new CloudWatchClient({
-      ...(options.region === undefined ? {} : { region: options.region }),
-      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-      maxAttempts: 1,
-    });
+  constructor(private readonly options: CloudWatchSinkOptions) {}
+
+  private load(): NonNullable<typeof this.sdk> {
+    this.sdk ??= import('@aws-sdk/client-cloudwatch').then(({ CloudWatchClient: Client, PutMetricDataCommand }) => ({
+      client: new Client({
+        ...(this.options.region === undefined ? {} : { region: this.options.region }),
+        ...(this.options.endpoint === undefined ? {} : { endpoint: this.options.endpoint }),
+        maxAttempts: 1,
+      }),
+      Put: PutMetricDataCommand,
+    }));
+    return this.sdk;
   }
 
   async send(entry: OutboxEntry, health: HealthSnapshot): Promise<SendOutcome> {
@@ -32,8 +41,9 @@ export class CloudWatchSink implements WindowSink {
     let bytes = 0;
     const requests = windowRequests(entry, health, this.options);
     try {
+      const { client, Put } = await this.load();
       for (const input of requests) {
-        await this.client.send(new PutMetricDataCommand(input), { abortSignal: AbortSignal.timeout(this.options.requestTimeoutMs) });
+        await client.send(new Put(input), { abortSignal: AbortSignal.timeout(this.options.requestTimeoutMs) });
         datums += input.MetricData?.length ?? 0;
         bytes += JSON.stringify(input).length;
       }
@@ -43,8 +53,7 @@ export class CloudWatchSink implements WindowSink {
     }
   }
 
-  shutdown(): Promise<void> {
-    this.client.destroy();
-    return Promise.resolve();
+  async shutdown(): Promise<void> {
+    if (this.sdk !== undefined) (await this.sdk).client.destroy();
   }
 }
