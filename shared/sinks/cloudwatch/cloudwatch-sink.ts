@@ -1,4 +1,4 @@
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { OutboxEntry } from '../../state/agent-store.js';
 import { classifyFailure } from '../retry-policy.js';
 import type { HealthSnapshot, SendOutcome, WindowSink } from '../window-sink.js';
@@ -20,7 +20,7 @@ export interface CloudWatchSinkOptions extends RequestOptions {
  */
 export class CloudWatchSink implements WindowSink {
   readonly name = 'cloudwatch';
-  private sdk: Promise<{ client: CloudWatchClient; Put: typeof import('@aws-sdk/client-cloudwatch').PutMetricDataCommand }> | undefined;
+  private sdk: Promise<{ client: CloudWatchClient; Put: typeof PutMetricDataCommand }> | undefined;
 
   constructor(private readonly options: CloudWatchSinkOptions) {}
 
