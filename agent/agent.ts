@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { WindowReport } from '../shared/drift/window-report.js';
 import { DwError } from '../shared/errors.js';
+import type { BaselineProfile } from '../shared/profile/baseline-profile.js';
 import { loadBaseline } from '../shared/profile/load-baseline.js';
 import { CloudWatchSink } from '../shared/sinks/cloudwatch/cloudwatch-sink.js';
 import { FileSink } from '../shared/sinks/file-sink.js';
@@ -38,6 +39,16 @@ export function createSinks(config: AgentConfig, env: NodeJS.ProcessEnv, log: Lo
   return sinks;
 }
 
+/** Loads a configured model's baseline; an error names the model as well as the file. */
+export function loadModelBaseline(model: AgentConfig['models'][number]): BaselineProfile {
+  try {
+    return loadBaseline(model.baseline);
+  } catch (err) {
+    if (err instanceof DwError) throw new DwError(err.code, `model '${model.name}': ${err.message}`, err.location);
+    throw err;
+  }
+}
+
 interface ModelRuntime {
   windows: ModelWindows;
   ingest: IngestModel;
@@ -64,13 +75,7 @@ export class Agent {
   constructor(readonly config: AgentConfig, private readonly log: Logger, private readonly now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env) {
     const windowMs = config.windows.seconds * 1000;
     for (const m of config.models) {
-      let profile;
-      try {
-        profile = loadBaseline(m.baseline);
-      } catch (err) {
-        if (err instanceof DwError) throw new DwError(err.code, `model '${m.name}': ${err.message}`, err.location);
-        throw err;
-      }
+      const profile = loadModelBaseline(m);
       const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining);
       this.models.set(m.name, { windows, ingest: ingestModel(windows, m.unknownFeatures) });
     }

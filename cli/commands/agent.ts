@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Agent } from '../../agent/agent.js';
+import { Agent, loadModelBaseline } from '../../agent/agent.js';
 import { loadAgentConfig } from '../../agent/config/agent-config.js';
 import { createLogger } from '../../agent/logger.js';
 import { createApiServer, listen } from '../../agent/sources/http-api.js';
@@ -14,9 +14,19 @@ export function registerAgent(program: Command): void {
     .command('agent')
     .description('run the agent: local event API, windows, drift, shipping')
     .option('--config <file>', 'agent config (YAML); also DRIFTWATCH_CONFIG', process.env.DRIFTWATCH_CONFIG)
-    .action(async (flags: { config?: string }) => {
+    .option('--check', 'validate the config and the baselines, print a summary and exit')
+    .action(async (flags: { config?: string; check?: boolean }) => {
       if (flags.config === undefined) throw new DwError('DW_ERR_USAGE', '--config is required (or set DRIFTWATCH_CONFIG)');
       const config = loadAgentConfig(flags.config);
+      if (flags.check === true) {
+        for (const m of config.models) {
+          const profile = loadModelBaseline(m);
+          process.stdout.write(`model '${m.name}': ${profile.features.length} features from ${m.baseline}\n`);
+        }
+        const where = config.api.socket ?? `${config.api.host}:${config.api.port}`;
+        process.stdout.write(`config OK: ${config.models.length} model(s), API on ${where}, ${config.windows.seconds} s windows, state ${config.state.path}\n`);
+        return;
+      }
       const log = createLogger(config.log);
       // Node and SDK warnings become log lines instead of stray stderr text.
       process.removeAllListeners('warning');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadAgentConfig } from '../../agent/config/agent-config.js';
-import { loadBaseline } from '../../shared/profile/load-baseline.js';
+import { loadModelBaseline } from '../../agent/agent.js';
 import { CLOUDWATCH_PRICES, estimateCost } from '../../shared/sinks/cloudwatch/cost-estimate.js';
 import { formatTable } from '../format/table.js';
 import { intOption } from '../options.js';
@@ -19,7 +19,7 @@ export function registerCost(program: Command): void {
     .action((flags: { config: string; versions: number; agents: number; json?: boolean }) => {
       const config = loadAgentConfig(flags.config);
       const estimate = estimateCost({
-        models: config.models.map((m) => ({ name: m.name, profile: loadBaseline(m.baseline) })),
+        models: config.models.map((m) => ({ name: m.name, profile: loadModelBaseline(m) })),
         windowSeconds: config.windows.seconds,
         topFeatures: config.sinks.cloudwatch?.topFeatures ?? 0,
         versions: flags.versions,

@@ -186,6 +186,16 @@ describe('bad config', () => {
     expectConfigError(write('bad.yaml', 'models: [\n'), /invalid YAML/);
   });
 
+  it('--check validates a good config without starting, and fails on a bad baseline like a start would', () => {
+    const good = runCli(['agent', '--check', '--config', write('check.yaml', `models: [{name: loans, baseline: ${baseline}}]\nwindows: {seconds: 60}\n`)]);
+    expect(good.status).toBe(0);
+    expect(good.stdout).toMatch(/^model 'loans': \d+ features from /m);
+    expect(good.stdout).toMatch(/config OK: 1 model\(s\), API on 127\.0\.0\.1:4390, 60 s windows/);
+    const bad = runCli(['agent', '--check', '--config', write('check-bad.yaml', 'models: [{name: loans, baseline: /nope/loans.json}]\n')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/model 'loans': cannot read baseline/);
+  });
+
   it('validates environment overrides like the file', () => {
     const file = write('env.yaml', `models: [{name: loans, baseline: ${baseline}}]\n`);
     const result = spawnSync(process.execPath, [CLI, 'agent', '--config', file], {

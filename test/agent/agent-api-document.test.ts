@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REJECT_REASONS } from '../../agent/sources/reject-reasons.js';
+import { ROOT } from '../helpers/run-cli.js';
+
+const doc = parse(readFileSync(join(ROOT, 'docs', 'agent-api.openapi.yaml'), 'utf8')) as {
+  openapi: string;
+  paths: Record<string, unknown>;
+  components: { schemas: { Rejection: { properties: { reason: { enum: string[] } } } } };
+};
+
+describe('docs/agent-api.openapi.yaml', () => {
+  it('is OpenAPI 3 and lists every endpoint the agent serves', () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/events', '/v1/flush', '/v1/status']);
+  });
+  it('lists exactly the refusal reasons the code uses', () => {
+    expect(doc.components.schemas.Rejection.properties.reason.enum).toEqual([...REJECT_REASONS]);
+  });
+});
