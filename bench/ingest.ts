@@ -2,10 +2,10 @@
  * Ingest benchmark (SPEC §8; not part of `npm test`): a real agent process, 20-feature events.
  *  1. throughput: batches of 1 000 events posted back to back over 4 keep-alive connections;
  *  2. latency: single-event POSTs at a fixed rate (open loop), p50 / p99 / max;
- *  3. resident memory of the agent after each phase, and with 1 000 features tracked;
+ *  3. resident memory of the agent after each phase, and sampled while 1 000-feature events stream in;
  *  4. peer: NumPy (json.loads + searchsorted + bincount + PSI) on the same events, same run.
  *
- *   npm run bench:ingest [-- --seconds 10 --rate 5000]
+ *   npm run bench:ingest [-- --seconds 10 --rate 5000 --agent-flags=--max-semi-space-size=4]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,8 @@ const arg = (name: string, fallback: number): number => {
 };
 const SECONDS = arg('seconds', 10);
 const RATE = arg('rate', 5000);
+/** V8 flags for the agent process only, e.g. `--agent-flags=--max-semi-space-size=4` (space-separated). */
+const AGENT_NODE_FLAGS = (process.argv.find((a) => a.startsWith('--agent-flags='))?.slice('--agent-flags='.length) ?? '').split(' ').filter(Boolean);
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dw-bench-ingest-'));
 
@@ -43,7 +45,7 @@ async function startAgent(baseline: string, tag: string): Promise<{ url: string;
     models: [{ name: 'bench', baseline }], api: { port: 0 }, log: { level: 'warn' },
     state: { path: join(dir, `${tag}.db`) }, sinks: { file: { path: join(dir, `${tag}.ndjson`) } },
   }));
-  const child = spawn(process.execPath, [CLI, 'agent', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DRIFTWATCH_LOG__LEVEL: 'info' } });
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, CLI, 'agent', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DRIFTWATCH_LOG__LEVEL: 'info' } });
   const url = await new Promise<string>((resolve) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       const entry = JSON.parse(line) as { msg: string; address?: string };
@@ -142,6 +144,27 @@ const traffic = rowsFor(16, 4, 20_000, 2).map((features) => ({ model: 'bench', f
 const batches = Array.from({ length: 20 }, (_, i) => JSON.stringify(traffic.slice(i * 1000, (i + 1) * 1000)));
 const singles = traffic.slice(0, 5000).map((e) => JSON.stringify([e]));
 
+// Latency peer: the same client against a node:http server that reads the body and answers at
+// once, in its own process. Its p99 is the floor this client and machine can measure.
+const NULL_SERVER = `
+const http = require('node:http');
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const text = '{"accepted":1,"rejected":0,"errors":[]}';
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': text.length });
+    res.end(text);
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.address().port));
+`;
+const nullServer = spawn(process.execPath, ['-e', NULL_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+const nullUrl = await new Promise<string>((resolve) => createInterface({ input: nullServer.stdout }).once('line', resolve));
+await latency(nullUrl, singles, 2);
+const nullLat = await latency(nullUrl, singles);
+nullServer.kill();
+
 const agent = await startAgent(baseline, 'a20');
 const idleRss = rssMiB(agent.pid);
 // Warm-up (JIT, connection pool), discarded; then latency, then throughput.
@@ -159,8 +182,17 @@ const wideBaseline = join(dir, 'bench-1000.json');
 writeFileSync(wideBaseline, JSON.stringify(wideProfile));
 const wideAgent = await startAgent(wideBaseline, 'a1000');
 const wideEvents = rowsFor(900, 100, 2000, 4).map((features) => ({ model: 'bench', features }));
-for (let i = 0; i < 20; i++) await post(wideAgent.url, JSON.stringify(wideEvents.slice((i % 20) * 100, (i % 20) * 100 + 100)));
-const wideRss = rssMiB(wideAgent.pid);
+// Batches of 100 wide events back to back for a phase, RSS sampled every 100 ms: a single
+// sample swings by ±15 MiB with where the collector happens to be.
+const wideBatches = Array.from({ length: 20 }, (_, i) => JSON.stringify(wideEvents.slice(i * 100, i * 100 + 100)));
+const wideSamples: number[] = [];
+const sampler = setInterval(() => wideSamples.push(rssMiB(wideAgent.pid)), 100);
+const wideUntil = performance.now() + SECONDS * 1000;
+for (let i = 0; performance.now() < wideUntil; i++) await post(wideAgent.url, wideBatches[i % wideBatches.length]!);
+clearInterval(sampler);
+wideSamples.sort((a, b) => a - b);
+await new Promise((r) => setTimeout(r, 3000));
+const wideRss = { median: wideSamples[Math.floor(wideSamples.length / 2)]!, max: wideSamples[wideSamples.length - 1]!, settled: rssMiB(wideAgent.pid) };
 wideAgent.stop();
 
 const ndjson = join(dir, 'traffic.ndjson');
@@ -175,8 +207,10 @@ console.log('| measure | value | target (SPEC §8) |');
 console.log('|---|---:|---:|');
 console.log(`| HTTP JSON ingest, batches of 1 000, 4 connections | ${f(eventsPerSecond)} events/s | ≥ 100 000 |`);
 console.log(`| single-event POST latency at ${f(lat.achieved)} req/s: p50 / p99 / max | ${f(lat.p50, 2)} / ${f(lat.p99, 2)} / ${f(lat.max, 1)} ms | p99 < 2 ms at 5 000 req/s |`);
+console.log(`| the same client against an empty node:http server (floor): p50 / p99 / max | ${f(nullLat.p50, 2)} / ${f(nullLat.p99, 2)} / ${f(nullLat.max, 1)} ms | |`);
+console.log(`| p99 added by the agent over the floor | ${f(lat.p99 - nullLat.p99, 2)} ms | |`);
 console.log(`| agent RSS: idle / after latency / after throughput | ${f(idleRss)} / ${f(afterLatencyRss)} / ${f(afterThroughputRss)} MiB | |`);
-console.log(`| agent RSS with 1 000 features tracked | ${f(wideRss)} MiB | < 100 MiB |`);
+console.log(`| agent RSS with 1 000 features tracked: under load median / max, 3 s after | ${f(wideRss.median)} / ${f(wideRss.max)} / ${f(wideRss.settled)} MiB | < 100 MiB |`);
 console.log(`| NumPy peer: json.loads + bin + PSI, same events | ${Number.isFinite(peerRate) ? `${f(peerRate)} events/s` : 'n/a (no numpy)'} | |`);
 console.log(`| ratio driftwatch / NumPy | ${Number.isFinite(peerRate) ? (eventsPerSecond / peerRate).toFixed(2) : 'n/a'} | |`);
 console.log('');
