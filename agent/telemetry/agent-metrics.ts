@@ -28,36 +28,25 @@ export class AgentMetrics {
     errors: {} as Record<string, number>,
   };
   private sdk: NodeSDK | undefined;
-  private readonly accepted: Counter;
-  private readonly rejected: Counter;
-  private readonly closed: Counter;
-  private readonly sends: Counter;
-  private readonly errors: Counter;
+  private starting: Promise<void> | undefined;
+  /** No-op until the SDK is registered: the metrics API has no proxy provider. */
+  private instruments: Instruments | undefined;
 
-  constructor(private readonly options: TelemetryOptions, gauges: GaugeSources) {
-    const meter = otel.getMeter('driftwatch-agent');
-    this.accepted = meter.createCounter('driftwatch.events.accepted', { description: 'Events counted into windows.' });
-    this.rejected = meter.createCounter('driftwatch.events.rejected', { description: 'Events refused, by reason.' });
-    this.closed = meter.createCounter('driftwatch.windows.closed', { description: 'Windows closed into the outbox.' });
-    this.sends = meter.createCounter('driftwatch.sink.sends', { description: 'Window sends by sink and outcome.' });
-    this.errors = meter.createCounter('driftwatch.component.errors', { description: 'Failures by error_type and stage.' });
-    const backlog = meter.createObservableGauge('driftwatch.outbox.backlog', { description: 'Closed windows not yet sent, by sink.' });
-    const age = meter.createObservableGauge('driftwatch.outbox.oldest_unsent_age', { description: 'Age of the oldest unsent window.', unit: 's' });
-    meter.addBatchObservableCallback((result) => {
-      for (const b of gauges.backlog()) {
-        result.observe(backlog, b.count, { sink: b.sink });
-        result.observe(age, b.oldestAgeSeconds, { sink: b.sink });
-      }
-    }, [backlog, age]);
-  }
+  constructor(private readonly options: TelemetryOptions, private readonly gauges: GaugeSources) {}
 
   /**
-   * Starts exporting over OTLP/HTTP when an endpoint is configured. The SDK (about 27 MiB resident)
-   * is loaded only then. Instruments made earlier pick up the provider through the global API.
+   * Starts exporting over OTLP/HTTP when an endpoint is configured; idempotent. The SDK (about
+   * 27 MiB resident) is loaded only then. Call it before traffic arrives: the OpenTelemetry
+   * metrics API has no proxy provider, so instruments are made here, once the SDK is global.
    */
-  async startExport(): Promise<void> {
+  startExport(): Promise<void> {
+    this.starting ??= this.loadSdk();
+    return this.starting;
+  }
+
+  private async loadSdk(): Promise<void> {
     const { otlpEndpoint, exportIntervalMs, resource } = this.options;
-    if (otlpEndpoint === undefined || this.sdk !== undefined) return;
+    if (otlpEndpoint === undefined) return;
     const [{ NodeSDK: Sdk, metrics: sdkMetrics, resources }, { OTLPMetricExporter }] = await Promise.all([
       import('@opentelemetry/sdk-node'),
       import('@opentelemetry/exporter-metrics-otlp-http'),
@@ -71,39 +60,72 @@ export class AgentMetrics {
       instrumentations: [],
     });
     this.sdk.start();
+    this.instruments = createInstruments(this.gauges);
+    // Counters are cumulative: carry over what was counted before the SDK was up.
+    const t = this.totals;
+    this.instruments.accepted.add(t.eventsAccepted);
+    for (const [reason, n] of Object.entries(t.eventsRejected)) this.instruments.rejected.add(n, { reason });
   }
 
   eventsAccepted(n: number): void {
     if (n === 0) return;
     this.totals.eventsAccepted += n;
-    this.accepted.add(n);
+    this.instruments?.accepted.add(n);
   }
 
   eventsRejected(reason: string, n = 1): void {
     this.totals.eventsRejected[reason] = (this.totals.eventsRejected[reason] ?? 0) + n;
-    this.rejected.add(n, { reason });
+    this.instruments?.rejected.add(n, { reason });
   }
 
   windowClosed(model: string): void {
     this.totals.windowsClosed++;
-    this.closed.add(1, { model });
+    this.instruments?.closed.add(1, { model });
   }
 
   send(sink: string, ok: boolean): void {
     const s = (this.totals.sends[sink] ??= { succeeded: 0, failed: 0 });
     if (ok) s.succeeded++;
     else s.failed++;
-    this.sends.add(1, { sink, outcome: ok ? 'success' : 'failure' });
+    this.instruments?.sends.add(1, { sink, outcome: ok ? 'success' : 'failure' });
   }
 
   /** One failure: `error_type` says what, `stage` where (ingest, checkpoint, close, send). */
   error(errorType: string, stage: string): void {
     const key = `${stage}:${errorType}`;
     this.totals.errors[key] = (this.totals.errors[key] ?? 0) + 1;
-    this.errors.add(1, { error_type: errorType, stage });
+    this.instruments?.errors.add(1, { error_type: errorType, stage });
   }
 
   async shutdown(): Promise<void> {
+    await this.starting?.catch(() => undefined);
     await this.sdk?.shutdown().catch(() => undefined);
   }
+}
+
+interface Instruments {
+  accepted: Counter;
+  rejected: Counter;
+  closed: Counter;
+  sends: Counter;
+  errors: Counter;
+}
+
+function createInstruments(gauges: GaugeSources): Instruments {
+  const meter = otel.getMeter('driftwatch-agent');
+  const backlog = meter.createObservableGauge('driftwatch.outbox.backlog', { description: 'Closed windows not yet sent, by sink.' });
+  const age = meter.createObservableGauge('driftwatch.outbox.oldest_unsent_age', { description: 'Age of the oldest unsent window.', unit: 's' });
+  meter.addBatchObservableCallback((result) => {
+    for (const b of gauges.backlog()) {
+      result.observe(backlog, b.count, { sink: b.sink });
+      result.observe(age, b.oldestAgeSeconds, { sink: b.sink });
+    }
+  }, [backlog, age]);
+  return {
+    accepted: meter.createCounter('driftwatch.events.accepted', { description: 'Events counted into windows.' }),
+    rejected: meter.createCounter('driftwatch.events.rejected', { description: 'Events refused, by reason.' }),
+    closed: meter.createCounter('driftwatch.windows.closed', { description: 'Windows closed into the outbox.' }),
+    sends: meter.createCounter('driftwatch.sink.sends', { description: 'Window sends by sink and outcome.' }),
+    errors: meter.createCounter('driftwatch.component.errors', { description: 'Failures by error_type and stage.' }),
+  };
 }

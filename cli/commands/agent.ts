@@ -33,6 +33,9 @@ export function registerAgent(program: Command): void {
       process.on('warning', (w) => log.warn({ warning: w.name }, w.message));
       const agent = new Agent(config, log);
       const server = createApiServer(agent, config.api, log);
+      // Self-telemetry instruments exist only once the SDK is up: load it before the first event.
+      // A failure is logged by agent.start() and the agent runs on without it.
+      await agent.metrics.startExport().catch(() => undefined);
       let address: string;
       try {
         address = await listen(server, config.api);
