@@ -87,7 +87,7 @@ export class Agent {
     }, now);
     this.metrics = new AgentMetrics(
       { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs,
-        resource: { 'service.name': 'driftwatch-agent', ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) } },
+        resource: { 'service.name': 'driftwatch-agent', ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) }, log },
       { backlog: () => this.shipper.backlog() },
     );
     this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now);

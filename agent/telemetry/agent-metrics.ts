@@ -1,4 +1,5 @@
-import { metrics as otel, type Attributes, type Counter } from '@opentelemetry/api';
+import { diag, DiagLogLevel, metrics as otel, type Attributes, type Counter } from '@opentelemetry/api';
+import type { Logger } from 'pino';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 
 /** Where the agent's own metrics go. */
@@ -8,6 +9,8 @@ export interface TelemetryOptions {
   exportIntervalMs: number;
   /** Resource attributes: service and site identity. */
   resource: Attributes;
+  /** Where failed exports are reported (one warning per failed export). */
+  log?: Logger;
 }
 
 /** Live gauges read at export time. */
@@ -54,11 +57,20 @@ export class AgentMetrics {
     this.sdk = new Sdk({
       resource: resources.resourceFromAttributes(resource),
       metricReaders: [new sdkMetrics.PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: otlpEndpoint }),
+        exporter: new OTLPMetricExporter({ url: otlpEndpoint, timeoutMillis: Math.min(10_000, exportIntervalMs) }),
         exportIntervalMillis: exportIntervalMs,
+        exportTimeoutMillis: Math.min(10_000, exportIntervalMs),
       })],
       instrumentations: [],
     });
+    const log = this.options.log;
+    if (log !== undefined) {
+      const warn = (message: string, ...args: unknown[]): void => {
+        log.warn({ endpoint: otlpEndpoint, detail: args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ').slice(0, 500) },
+          `Self-telemetry export failed: ${message}`);
+      };
+      diag.setLogger({ error: warn, warn, info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
+    }
     this.sdk.start();
     this.instruments = createInstruments(this.gauges);
     // Counters are cumulative: carry over what was counted before the SDK was up.
@@ -97,9 +109,19 @@ export class AgentMetrics {
     this.instruments?.errors.add(1, { error_type: errorType, stage });
   }
 
-  async shutdown(): Promise<void> {
+  /**
+   * Flushes a last export and stops, waiting at most `timeoutMs`: with the endpoint down the
+   * exporter retries for its whole timeout, which must not hold up the agent's exit.
+   */
+  async shutdown(timeoutMs = 2000): Promise<void> {
     await this.starting?.catch(() => undefined);
-    await this.sdk?.shutdown().catch(() => undefined);
+    if (this.sdk === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.sdk.shutdown().catch(() => undefined),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); timer.unref(); }),
+    ]);
+    clearTimeout(timer);
   }
 }
 

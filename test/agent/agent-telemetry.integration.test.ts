@@ -100,3 +100,33 @@ describe('self-telemetry over OTLP/HTTP', () => {
     expect(latest('driftwatch.outbox.oldest_unsent_age')).toBeDefined();
   });
 });
+
+describe('self-telemetry with the endpoint down', () => {
+  it('logs a warning per failed export, keeps counting events, and still exits promptly', async () => {
+    // A port that was free a moment ago and has nobody listening now.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const down = await startAgent({
+      models: [{ name: 'loans', baseline: join(dir, 'loans.json') }],
+      api: { port: 0 },
+      state: { path: join(dir, 'down.db') },
+      telemetry: { otlpEndpoint: `http://127.0.0.1:${port}/v1/metrics`, exportIntervalMs: 1000 },
+    }, { dir });
+    try {
+      await until(() => down.logs.some((l) => String(l.msg).startsWith('Self-telemetry export failed')));
+      const warning = down.logs.find((l) => String(l.msg).startsWith('Self-telemetry export failed'))!;
+      expect(warning.level).toBe(40);
+      expect(warning.endpoint).toBe(`http://127.0.0.1:${port}/v1/metrics`);
+      const res = await down.postEvents(exampleRows('loans-stable.csv').slice(0, 3).map((r) => toEvent(r, 'loans')));
+      expect(res.body.accepted).toBe(3);
+      expect((await down.get('/healthz')).status).toBe(200);
+    } finally {
+      // The exporter retries a dead endpoint for its whole timeout; the exit must not wait for it.
+      const stopping = Date.now();
+      expect(await down.stop()).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(5000);
+    }
+  });
+});
