@@ -27,6 +27,12 @@ export function registerAgent(program: Command): void {
         process.stdout.write(`config OK: ${config.models.length} model(s), API on ${where}, ${config.windows.seconds} s windows, state ${config.state.path}\n`);
         return;
       }
+      // Handlers first: a SIGTERM during start-up (Kubernetes sends one whenever it likes) must
+      // lead to a clean stop, not to the default action of dying mid-write.
+      const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
       const log = createLogger(config.log);
       // Node and SDK warnings become log lines instead of stray stderr text.
       process.removeAllListeners('warning');
@@ -46,10 +52,7 @@ export function registerAgent(program: Command): void {
       }
       agent.start();
       log.info({ address, models: config.models.map((m) => m.name), sinks: agent.sinks.map((s) => s.name), state: config.state.path }, 'Agent listening.');
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
+      const signal = await stopSignal;
       log.info({ signal }, 'Shutting down: checkpointing open windows and sending what is pending.');
       const stop = agent.shutdown(SHUTDOWN_DRAIN_MS);
       server.closeAllConnections();
