@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +144,52 @@ describe('durable state', () => {
     const other = await startAgent(config({ state: { path: join(mkdtempSync(join(tmpdir(), 'dw-term-')), 'a.db') } }));
     expect(await other.stop()).toBe(0);
     expect(other.logs.some((l) => l.msg === 'Stopped.')).toBe(true);
+  });
+});
+
+describe('a unix socket and several models', () => {
+  /** One request over the agent's unix socket. */
+  const overSocket = (socketPath: string, method: string, path: string, body?: string): Promise<{ status: number; body: Record<string, unknown> }> =>
+    new Promise((resolve, reject) => {
+      const req = request({ socketPath, method, path, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => { text += c.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  it('serves the API on a unix socket and keeps each model in its own windows', async () => {
+    const here = mkdtempSync(join(tmpdir(), 'dw-sock-'));
+    const socket = join(here, 'agent.sock');
+    const two = await startAgent({
+      models: [{ name: 'loans', baseline }, { name: 'loans-eu', baseline, unknownFeatures: 'ignore' }],
+      api: { socket },
+      sinks: { file: { path: join(here, 'payloads.ndjson') } },
+    }, { dir: here });
+    try {
+      expect(two.address).toBe(`unix:${socket}`);
+      const events = [
+        ...rows.slice(0, 4).map((r) => toEvent(r, 'loans')),
+        ...rows.slice(4, 10).map((r) => toEvent(r, 'loans-eu')),
+        { ...toEvent(rows[10]!, 'loans-eu'), features: { ...toEvent(rows[10]!, 'loans-eu').features as object, extra: 1 } },
+        { ...toEvent(rows[11]!, 'loans'), features: { extra: 1 } },
+      ];
+      const res = await overSocket(socket, 'POST', '/v1/events', JSON.stringify(events));
+      expect(res.status).toBe(422);
+      expect(res.body).toMatchObject({ accepted: 11, rejected: 1, errors: [{ index: 11, reason: 'unknown_feature', field: 'features.extra' }] });
+      const status = await overSocket(socket, 'GET', '/v1/status');
+      const perModel = Object.fromEntries((status.body.models as { name: string; openWindows: { events: number }[] }[])
+        .map((m) => [m.name, m.openWindows.reduce((n, w) => n + w.events, 0)]));
+      expect(perModel).toEqual({ loans: 4, 'loans-eu': 7 });
+      // The socket is local, so flush is allowed over it.
+      const flushed = await overSocket(socket, 'POST', '/v1/flush', '');
+      expect(flushed.status).toBe(200);
+      expect((flushed.body.closed as { model: string }[]).map((c) => c.model).sort()).toEqual(['loans', 'loans-eu']);
+    } finally {
+      expect(await two.stop()).toBe(0);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand, type Dimension, type Metric } from '@aws-sdk/client-cloudwatch';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -96,7 +97,7 @@ describe('agent → CloudWatch (moto)', () => {
         features: { name: string; psi: number }[];
       };
       for (const name of featureNames) {
-        // moto matches dimensions in order (CloudWatch does not): list them as shipped.
+        // With dimensions in the query, moto 5.2.5 ignores the namespace: this test's Model is its own.
         const shipped = await series('FeaturePSI', [{ Name: 'Model', Value: 'loans' }, { Name: 'Feature', Value: name }]);
         const at = t0 + w * WINDOW_MS;
         const expected = offline.features.find((f) => f.name === name)!.psi;
@@ -117,4 +118,56 @@ describe('agent → CloudWatch (moto)', () => {
     const samples = await series('Confidence', [{ Name: 'Model', Value: 'loans' }], 'SampleCount');
     expect([...samples.values()]).toEqual(windows.map((w) => w.length));
   });
+});
+
+describe('CloudWatch unreachable, then back after a restart', () => {
+  it('keeps closed windows in the outbox, says why, and ships them from the state file after a restart', async () => {
+    const here = mkdtempSync(join(tmpdir(), 'dw-cw-outage-'));
+    const ns = `DwOutage${Date.now()}`;
+    // Its own model name too: moto 5.2.5's GetMetricData drops the namespace filter when the query
+    // names dimensions, so the same Model would also match the other test's datums.
+    // A loopback port with nobody listening: every PutMetricData fails to connect.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const deadPort = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const agentConfig = (cwEndpoint: string): Record<string, unknown> => ({
+      models: [{ name: 'loans-outage', baseline: join(dir, 'loans.json') }],
+      api: { port: 0 },
+      windows: { seconds: 60, graceSeconds: 0, clock: 'event' },
+      sinks: { cloudwatch: { namespace: ns, endpoint: cwEndpoint, region: 'eu-west-1', requestTimeoutMs: 2000 } },
+    });
+    const staticKeys = { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey };
+
+    const first = await startAgent(agentConfig(`http://127.0.0.1:${deadPort}`), { dir: here, env: staticKeys });
+    const at = t0 + 2 * WINDOW_MS;
+    expect((await first.postEvents(stable.slice(0, 120).map((r, i) => toEvent(r, 'loans-outage', at + i * 100)))).status).toBe(200);
+    expect((await first.post('/v1/flush', '')).status).toBe(200);
+    const deadline = Date.now() + 15_000;
+    let outbox: { sink: string; count: number; failingAttempts: number }[] = [];
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      outbox = (await first.get('/v1/status')).body.outbox as typeof outbox;
+    } while (!(outbox[0]!.failingAttempts >= 1) && Date.now() < deadline);
+    expect(outbox).toEqual([{ sink: 'cloudwatch', count: 1, oldestAgeSeconds: expect.any(Number) as number, failingAttempts: expect.any(Number) as number }]);
+    expect(outbox[0]!.failingAttempts).toBeGreaterThanOrEqual(1);
+    expect(first.logs.some((l) => l.level === 40 && String(l.msg).startsWith('Long-lived static AWS keys'))).toBe(true);
+    expect(first.logs.some((l) => Number(l.level) >= 40 && l.sink === 'cloudwatch' && l.err !== undefined)).toBe(true);
+    expect(await first.stop()).toBe(0);
+
+    // Same folder, same state file; CloudWatch reachable again, temporary credentials this time.
+    const second = await startAgent(agentConfig(endpoint), { dir: here, env: { ...staticKeys, AWS_SESSION_TOKEN: 'session' } });
+    try {
+      await waitForDrain(second);
+      const out = await cw.send(new GetMetricDataCommand({
+        StartTime: new Date(at - WINDOW_MS), EndTime: new Date(at + 2 * WINDOW_MS),
+        MetricDataQueries: [{ Id: 'q', MetricStat: { Metric: { Namespace: ns, MetricName: 'EventCount', Dimensions: [{ Name: 'Model', Value: 'loans-outage' }] }, Period: 60, Stat: 'Sum' } }],
+      }));
+      expect(out.MetricDataResults![0]!.Timestamps!.map((t) => t.getTime())).toEqual([at]);
+      expect(out.MetricDataResults![0]!.Values).toEqual([120]);
+      expect(second.logs.some((l) => String(l.msg).startsWith('Long-lived static AWS keys'))).toBe(false);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  }, 60_000);
 });
