@@ -1,11 +1,14 @@
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { WindowReport } from '../shared/drift/window-report.js';
 import { DwError } from '../shared/errors.js';
 import type { BaselineProfile } from '../shared/profile/baseline-profile.js';
+import { packageVersion } from '../shared/package-info.js';
 import { loadBaseline } from '../shared/profile/load-baseline.js';
 import { CloudWatchSink } from '../shared/sinks/cloudwatch/cloudwatch-sink.js';
 import { FileSink } from '../shared/sinks/file-sink.js';
+import { OtlpSink, type OtlpSinkOptions } from '../shared/sinks/otlp-sink.js';
 import { StdoutSink } from '../shared/sinks/stdout-sink.js';
 import type { WindowSink } from '../shared/sinks/window-sink.js';
 import { AgentStore } from '../shared/state/agent-store.js';
@@ -17,11 +20,11 @@ import { AgentMetrics } from './telemetry/agent-metrics.js';
 import { ModelWindows, type OpenWindow } from './windows/model-windows.js';
 
 /** The sinks a config asks for; with none named, CloudWatch if AWS is configured, else a file. */
-export function createSinks(config: AgentConfig, env: NodeJS.ProcessEnv, log: Logger): WindowSink[] {
+export function createSinks(config: AgentConfig, env: NodeJS.ProcessEnv, log: Logger, profileOf: OtlpSinkOptions['profileOf'] = () => undefined): WindowSink[] {
   const shape = { site: config.site, topFeatures: config.sinks.cloudwatch?.topFeatures ?? 0, namespace: config.sinks.cloudwatch?.namespace ?? 'Driftwatch' };
   const sinks: WindowSink[] = [];
   const awsConfigured = [env.AWS_REGION, env.AWS_DEFAULT_REGION, env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_CLOUDWATCH].some((v) => v !== undefined && v !== '');
-  const implicit = config.sinks.file === undefined && config.sinks.stdout !== true && awsConfigured;
+  const implicit = config.sinks.file === undefined && config.sinks.stdout !== true && config.sinks.otlp === undefined && awsConfigured;
   const cw = config.sinks.cloudwatch ?? (implicit ? cloudWatchConfigSchema.parse({}) : undefined);
   if (cw !== undefined) {
     sinks.push(new CloudWatchSink({ ...shape, region: cw.region, endpoint: cw.endpoint, requestTimeoutMs: cw.requestTimeoutMs }));
@@ -30,6 +33,9 @@ export function createSinks(config: AgentConfig, env: NodeJS.ProcessEnv, log: Lo
     }
   }
   if (config.sinks.file !== undefined) sinks.push(new FileSink(config.sinks.file.path, shape));
+  if (config.sinks.otlp !== undefined) {
+    sinks.push(new OtlpSink({ ...config.sinks.otlp, identity: { instanceId: config.instanceId ?? hostname(), site: config.site, version: packageVersion() }, profileOf }));
+  }
   if (config.sinks.stdout === true) sinks.push(new StdoutSink(shape));
   if (sinks.length === 0) {
     const path = join(dirname(config.state.path), 'cloudwatch-payloads.ndjson');
@@ -81,7 +87,10 @@ export class Agent {
     }
     this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
     this.restore();
-    this.sinks = createSinks(config, env, log);
+    this.sinks = createSinks(config, env, log, (model) => {
+      const m = this.models.get(model);
+      return m === undefined ? undefined : { profile: m.windows.profile, layout: m.windows.layout };
+    });
     this.ingestor = new EventIngestor(new Map([...this.models].map(([k, v]) => [k, v.ingest])), {
       clock: config.windows.clock, graceMs: config.windows.graceSeconds * 1000, maxFutureMs: config.windows.maxFutureSeconds * 1000,
     }, now);

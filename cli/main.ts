@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { isDwError } from '../shared/errors.js';
 import { registerAgent } from './commands/agent.js';
@@ -8,20 +6,16 @@ import { registerBaseline } from './commands/baseline.js';
 import { registerCost } from './commands/cost.js';
 import { registerDemo } from './commands/demo.js';
 import { registerScore } from './commands/score.js';
-import { packageRoot } from './package-root.js';
+import { packageVersion } from '../shared/package-info.js';
 
 /** Exit code for any error, as `diff` does: 0 and 1 are answers, 2 is trouble. */
 const EXIT_ERROR = 2;
-
-function version(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 /** Builds the `driftwatch` command tree. */
 export function createProgram(): Command {
   const program = new Command('driftwatch')
     .description('Drift monitoring for on-prem ML inference; ships only aggregates.')
-    .version(version())
+    .version(packageVersion())
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerBaseline(program);

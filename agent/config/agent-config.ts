@@ -68,10 +68,35 @@ export const cloudWatchConfigSchema = z
   })
   .strict();
 
+/** Fleet mode: closed windows to a driftwatch collector (or any OTLP receiver) over OTLP/HTTP. */
+export const otlpSinkConfigSchema = z
+  .object({
+    /** Full URL of the receiver's metrics path, e.g. https://collector.example:4318/v1/metrics. */
+    endpoint: z.string().url(),
+    protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+    compression: z.enum(['gzip', 'none']).default('gzip'),
+    timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    /** Bearer token the collector expects. */
+    token: z.string().min(16).optional(),
+    /** PEM files: the CA that signed the collector's certificate, and a client certificate and key for mutual TLS. */
+    tls: z.object({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).strict().optional(),
+  })
+  .strict()
+  .superRefine((otlp, ctx) => {
+    if ((otlp.tls?.cert === undefined) !== (otlp.tls?.key === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'cert and key go together' });
+    }
+  });
+
 export const agentConfigSchema = z
   .object({
     /** `Site` dimension on every metric (a data centre, a cluster). */
     site: dimensionValue.optional(),
+    /**
+     * This agent's identity in fleet mode (`service.instance.id`): stable across restarts, unique in
+     * the fleet. Defaults to the host name (the pod name in Kubernetes).
+     */
+    instanceId: dimensionValue.optional(),
     models: z.array(modelConfigSchema).min(1),
     api: apiConfigSchema.default(apiConfigSchema.parse({})),
     windows: windowConfigSchema.default(windowConfigSchema.parse({})),
@@ -101,6 +126,7 @@ export const agentConfigSchema = z
         file: z.object({ path: z.string().min(1) }).strict().optional(),
         /** Print them on stdout. */
         stdout: z.boolean().optional(),
+        otlp: otlpSinkConfigSchema.optional(),
       })
       .strict()
       .default({}),
@@ -200,6 +226,10 @@ export function parseAgentConfig(document: unknown, baseDir: string, source = 'c
   config.state.path = abs(config.state.path);
   if (config.sinks.file !== undefined) config.sinks.file.path = abs(config.sinks.file.path);
   if (config.api.socket !== undefined) config.api.socket = abs(config.api.socket);
+  const tls = config.sinks.otlp?.tls;
+  if (tls !== undefined) {
+    for (const k of ['ca', 'cert', 'key'] as const) if (tls[k] !== undefined) tls[k] = abs(tls[k]);
+  }
   return deepFreeze(config);
 }
 

@@ -8,7 +8,7 @@ import { createApiServer, listen } from '../../agent/sources/http-api.js';
 import { buildBaseline } from '../../shared/baseline/build-baseline.js';
 import type { WindowReport } from '../../shared/drift/window-report.js';
 import { fileRowSource } from '../../shared/input/file-row-source.js';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../../shared/package-info.js';
 import { writeJson } from '../write-json.js';
 
 const WINDOW_SECONDS = 60;

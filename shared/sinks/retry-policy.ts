@@ -17,7 +17,13 @@ const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EN
  * same bytes again cannot succeed.
  */
 export function classifyFailure(err: unknown): FailureClass {
-  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean }; cause?: unknown };
+  const e = err as { name?: string; code?: string | number; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean }; cause?: unknown };
+  if (e.name === 'OTLPExporterError' && typeof e.code === 'number') {
+    // An OTLP receiver's HTTP status: a refused token or certificate can be fixed, so keep trying.
+    const s = e.code;
+    if (s === 429) return { retriable: true, throttled: true };
+    return { retriable: s >= 500 || s === 401 || s === 403 || s === 408, throttled: false };
+  }
   const status = e.$metadata?.httpStatusCode;
   if (THROTTLING.has(e.name ?? '') || e.$retryable?.throttling === true || status === 429) return { retriable: true, throttled: true };
   if (status !== undefined && status >= 500) return { retriable: true, throttled: false };
@@ -26,7 +32,7 @@ export function classifyFailure(err: unknown): FailureClass {
     const auth = /ExpiredToken|RequestExpired|InvalidClientTokenId|UnrecognizedClient|AccessDenied/.test(e.name ?? '');
     return { retriable: auth, throttled: false };
   }
-  const code = e.code ?? (e.cause as { code?: string } | undefined)?.code ?? '';
+  const code = String(e.code ?? (e.cause as { code?: string } | undefined)?.code ?? '');
   if (NETWORK.has(code) || e.name === 'TimeoutError' || e.name === 'CredentialsProviderError' || e.name === 'AbortError') {
     return { retriable: true, throttled: false };
   }

@@ -1,24 +1,31 @@
 /**
  * Vitest global setup: CloudWatch for the tests is moto in server mode (SPEC §7), spoken to by the
- * real AWS SDK. Installs `moto[server]` into a cached virtualenv (.cache/moto-venv) when it is
- * missing, starts it on a free loopback port, and provides its URL as `motoEndpoint`. A missing or
- * broken moto fails the run: nothing is skipped.
+ * real AWS SDK. Installs the Python test peers (`moto[server]`, and `opentelemetry-proto`: the
+ * official OTLP protobuf definitions, to decode what the agent exports) into a cached virtualenv
+ * (.cache/moto-venv) when they are missing, starts moto on a free loopback port, and provides its
+ * URL as `motoEndpoint` and the virtualenv's Python as `peerPython`. A missing or broken peer
+ * fails the run: nothing is skipped.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 export const MOTO_VERSION = '5.2.5';
+const REQUIREMENTS = [`moto[server]==${MOTO_VERSION}`, 'opentelemetry-proto==1.45.2'];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VENV = join(ROOT, '.cache', 'moto-venv');
 const MOTO = join(VENV, 'bin', 'moto_server');
+const PYTHON = join(VENV, 'bin', 'python');
+/** What was installed, so a changed requirement list installs again. */
+const STAMP = join(VENV, 'driftwatch-requirements.txt');
 
 declare module 'vitest' {
   export interface ProvidedContext {
     motoEndpoint: string;
+    peerPython: string;
   }
 }
 
@@ -29,12 +36,14 @@ function run(command: string, args: string[]): void {
   }
 }
 
-function ensureMoto(): void {
-  if (existsSync(MOTO)) return;
-  process.stderr.write(`[moto] installing moto[server]==${MOTO_VERSION} into ${VENV} (first run only)\n`);
+function ensurePeers(): void {
+  const wanted = REQUIREMENTS.join('\n');
+  if (existsSync(MOTO) && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === wanted) return;
+  process.stderr.write(`[moto] installing ${REQUIREMENTS.join(' ')} into ${VENV} (first run only)\n`);
   if (!existsSync(join(VENV, 'bin', 'pip'))) run('python3', ['-m', 'venv', VENV]);
-  run(join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `moto[server]==${MOTO_VERSION}`]);
+  run(join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...REQUIREMENTS]);
   if (!existsSync(MOTO)) throw new Error(`moto setup failed: ${MOTO} is missing after pip install`);
+  writeFileSync(STAMP, wanted);
 }
 
 function freePort(): Promise<number> {
@@ -66,12 +75,13 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
 let child: ChildProcess | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  ensureMoto();
+  ensurePeers();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   child = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   await waitForHttp(url, child, 30_000);
   project.provide('motoEndpoint', url);
+  project.provide('peerPython', PYTHON);
 }
 
 export function teardown(): void {

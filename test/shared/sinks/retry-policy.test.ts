@@ -15,6 +15,15 @@ describe('classifyFailure', () => {
     expect(classifyFailure({ name: 'InvalidParameterValueException', $metadata: { httpStatusCode: 400 } })).toEqual({ retriable: false, throttled: false });
     expect(classifyFailure({ name: 'ExpiredTokenException', $metadata: { httpStatusCode: 403 } }).retriable).toBe(true);
   });
+  it('reads an OTLP receiver\'s status: retries 5xx, 429, and a refused token; not a refused payload', () => {
+    const otlp = (code: number): unknown => ({ name: 'OTLPExporterError', code });
+    expect(classifyFailure(otlp(503))).toEqual({ retriable: true, throttled: false });
+    expect(classifyFailure(otlp(429))).toEqual({ retriable: true, throttled: true });
+    expect(classifyFailure(otlp(401)).retriable).toBe(true);
+    expect(classifyFailure(otlp(403)).retriable).toBe(true);
+    expect(classifyFailure(otlp(400))).toEqual({ retriable: false, throttled: false });
+    expect(classifyFailure(otlp(413)).retriable).toBe(false);
+  });
 });
 
 describe('backoffMs', () => {
