@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { BaselineProfile } from '../profile/baseline-profile.js';
-import type { AgentIdentity } from '../otlp/window-metrics.js';
+import type { AgentIdentity, windowToResourceMetrics } from '../otlp/window-metrics.js';
 import type { OutboxEntry } from '../state/agent-store.js';
 import { classifyFailure } from './retry-policy.js';
 import type { SendOutcome, WindowSink } from './window-sink.js';
@@ -30,7 +30,7 @@ export interface OtlpSinkOptions {
  */
 export class OtlpSink implements WindowSink {
   readonly name = 'otlp';
-  private exporter: Promise<{ exporter: PushMetricExporter; convert: typeof import('../otlp/window-metrics.js').windowToResourceMetrics }> | undefined;
+  private exporter: Promise<{ exporter: PushMetricExporter; convert: typeof windowToResourceMetrics }> | undefined;
 
   constructor(private readonly options: OtlpSinkOptions) {}
 
