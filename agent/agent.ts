@@ -13,11 +13,12 @@ import { StdoutSink } from '../shared/sinks/stdout-sink.js';
 import type { WindowSink } from '../shared/sinks/window-sink.js';
 import { AgentStore } from '../shared/state/agent-store.js';
 import { cloudWatchConfigSchema, type AgentConfig } from './config/agent-config.js';
-import { OutboxShipper } from './shipping/outbox-shipper.js';
+import { OutboxShipper } from '../shared/shipping/outbox-shipper.js';
 import type { BodyItem } from './sources/event-body.js';
 import { EventIngestor, ingestModel, type IngestModel, type IngestResult } from './sources/event-ingestor.js';
-import { AgentMetrics } from './telemetry/agent-metrics.js';
-import { ModelWindows, type OpenWindow } from './windows/model-windows.js';
+import { SelfMetrics } from '../shared/telemetry/self-metrics.js';
+import { ModelWindows } from '../shared/windows/model-windows.js';
+import { WindowCloser } from '../shared/windows/window-closer.js';
 
 /** The sinks a config asks for; with none named, CloudWatch if AWS is configured, else a file. */
 export function createSinks(config: AgentConfig, env: NodeJS.ProcessEnv, log: Logger, profileOf: OtlpSinkOptions['profileOf'] = () => undefined): WindowSink[] {
@@ -65,18 +66,19 @@ interface ModelRuntime {
  * and ships them. `start`, `flush` and `shutdown` are idempotent; timers never keep the process up.
  */
 export class Agent {
-  readonly metrics: AgentMetrics;
+  readonly metrics: SelfMetrics;
   readonly store: AgentStore;
   readonly shipper: OutboxShipper;
   readonly ingestor: EventIngestor;
   readonly sinks: WindowSink[];
   private readonly models = new Map<string, ModelRuntime>();
   private timers: NodeJS.Timeout[] = [];
-  /** Closes run one after another, in window order (the M-of-N rule is history). */
-  private closing: Promise<unknown> = Promise.resolve();
+  private readonly closer: WindowCloser;
   private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
   /** Called after every closed window (the live demo prints it). */
-  onWindowClosed: ((report: WindowReport) => void) | undefined;
+  set onWindowClosed(callback: ((report: WindowReport) => void) | undefined) {
+    this.closer.onWindowClosed = callback;
+  }
 
   constructor(readonly config: AgentConfig, private readonly log: Logger, private readonly now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env) {
     const windowMs = config.windows.seconds * 1000;
@@ -94,12 +96,13 @@ export class Agent {
     this.ingestor = new EventIngestor(new Map([...this.models].map(([k, v]) => [k, v.ingest])), {
       clock: config.windows.clock, graceMs: config.windows.graceSeconds * 1000, maxFutureMs: config.windows.maxFutureSeconds * 1000,
     }, now);
-    this.metrics = new AgentMetrics(
+    this.metrics = new SelfMetrics(
       { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs,
         resource: { 'service.name': 'driftwatch-agent', ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) }, log },
       { backlog: () => this.shipper.backlog() },
     );
     this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now);
+    this.closer = new WindowCloser(() => [...this.models.values()].map((m) => m.windows), this.store, this.shipper, this.metrics, log, now);
   }
 
   private restore(): void {
@@ -154,76 +157,18 @@ export class Agent {
 
   /** Saves the counts of windows changed since the last checkpoint. */
   checkpoint(): void {
-    const dirty = [...this.models.values()].flatMap((m) => m.windows.takeDirty());
-    if (dirty.length === 0) return;
-    try {
-      this.store.checkpoint(dirty);
-    } catch (err) {
-      this.metrics.error('store_write', 'checkpoint');
-      this.log.error({ err }, 'Could not checkpoint open windows.');
-    }
+    this.closer.checkpoint();
   }
 
   /** Closes every window whose end plus grace has passed. Never rejects. */
   closeDue(): Promise<WindowReport[]> {
-    const clock = this.ingestor.clockMs();
     const grace = this.config.windows.graceSeconds * 1000;
-    const due: [ModelWindows, OpenWindow, number][] = [];
-    for (const m of this.models.values()) {
-      for (const w of m.windows.windows()) {
-        const end = m.windows.endOf(w.startMs);
-        if (end + grace <= clock) due.push([m.windows, w, end]);
-      }
-    }
-    return this.enqueue(due);
+    return this.closer.closeDue(this.ingestor.clockMs(), (windows, w) => windows.endOf(w.startMs) + grace);
   }
 
   /** Closes every open window now (a partial window ends now). Never rejects. */
   flush(): Promise<WindowReport[]> {
-    const clock = this.ingestor.clockMs();
-    const due: [ModelWindows, OpenWindow, number][] = [];
-    for (const m of this.models.values()) {
-      for (const w of m.windows.windows()) due.push([m.windows, w, Math.min(m.windows.endOf(w.startMs), Math.max(clock, w.startMs + 1))]);
-    }
-    return this.enqueue(due);
-  }
-
-  /** Detaches the windows now (no more events go in) and closes them after any closes under way. */
-  private enqueue(due: [ModelWindows, OpenWindow, number][]): Promise<WindowReport[]> {
-    if (due.length === 0) return Promise.resolve([]);
-    due.sort((a, b) => a[1].startMs - b[1].startMs);
-    for (const [windows, w] of due) windows.detach(w);
-    const done = this.closing.then(async () => {
-      const reports: WindowReport[] = [];
-      for (const [windows, w, end] of due) {
-        try {
-          reports.push(await this.close(windows, w, end));
-        } catch (err) {
-          this.metrics.error('internal', 'close');
-          this.log.error({ err, model: windows.name }, 'Could not close a window.');
-        }
-      }
-      return reports;
-    });
-    this.closing = done;
-    return done;
-  }
-
-  private async close(windows: ModelWindows, w: OpenWindow, endMs: number): Promise<WindowReport> {
-    const { report, recent } = await windows.close(w, endMs);
-    try {
-      this.store.closeWindow(report, recent, this.now());
-    } catch (err) {
-      this.metrics.error('store_write', 'close');
-      this.log.error({ err, model: report.model }, 'Could not write a closed window to the outbox.');
-    }
-    this.metrics.windowClosed(report.model);
-    const drifted = report.score.features.filter((f) => f.status === 'drift').map((f) => f.name);
-    this.log.info({ model: report.model, version: report.version || undefined, windowStart: new Date(report.startMs).toISOString(),
-      events: report.events, drifted, retrainingRecommended: report.retraining.recommended }, 'Window closed.');
-    this.shipper.kick();
-    this.onWindowClosed?.(report);
-    return report;
+    return this.closer.flush(this.ingestor.clockMs());
   }
 
   /** What `/v1/status` shows. */
@@ -261,7 +206,7 @@ export class Agent {
     this.state = 'stopping';
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    await this.closing;
+    await this.closer.idle();
     this.checkpoint();
     await this.shipper.stop(drainMs);
     await this.metrics.shutdown();

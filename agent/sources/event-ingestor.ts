@@ -1,5 +1,5 @@
 import type { InputRecord } from '../../shared/aggregation/read-source.js';
-import type { ModelWindows } from '../windows/model-windows.js';
+import type { ModelWindows } from '../../shared/windows/model-windows.js';
 import type { BodyItem } from './event-body.js';
 import type { EventRejection, RejectReason } from './reject-reasons.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEventBody } from '../../../agent/sources/event-body.js';
 import { EventIngestor, ingestModel } from '../../../agent/sources/event-ingestor.js';
-import { ModelWindows } from '../../../agent/windows/model-windows.js';
+import { ModelWindows } from '../../../shared/windows/model-windows.js';
 import { buildBaseline } from '../../../shared/baseline/build-baseline.js';
 import { DEFAULT_DRIFT_RULE } from '../../../shared/drift/drift-rule.js';
 import { arrayRowSource } from '../../../shared/input/row-source.js';

@@ -3,7 +3,7 @@ import { buildBaseline } from '../../../../shared/baseline/build-baseline.js';
 import { arrayRowSource } from '../../../../shared/input/row-source.js';
 import { estimateCost, metricsPrice } from '../../../../shared/sinks/cloudwatch/cost-estimate.js';
 import { windowDatums } from '../../../../shared/sinks/cloudwatch/window-datums.js';
-import { ModelWindows } from '../../../../agent/windows/model-windows.js';
+import { ModelWindows } from '../../../../shared/windows/model-windows.js';
 import { DEFAULT_DRIFT_RULE } from '../../../../shared/drift/drift-rule.js';
 
 const rows = Array.from({ length: 400 }, (_, i) => ({ a: i, b: i % 7 * 1.5, c: `k${i % 3}`, conf: 0.5 + (i % 50) / 100, label: i % 2 ? 'y' : 'n' }));

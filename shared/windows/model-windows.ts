@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
-import { ProfileCounter } from '../../shared/aggregation/profile-counter.js';
-import type { InputRecord } from '../../shared/aggregation/read-source.js';
-import { numericSupportPoints } from '../../shared/binning/numeric-bins.js';
-import type { DriftRule } from '../../shared/drift/drift-rule.js';
-import { nextRetrainingState, type RetrainingRule } from '../../shared/drift/retraining-tracker.js';
-import { scoreWindow, thresholdRequests } from '../../shared/drift/score-window.js';
-import type { WindowReport } from '../../shared/drift/window-report.js';
-import { expectedBinCount, type BaselineProfile } from '../../shared/profile/baseline-profile.js';
-import type { OpenWindowRecord } from '../../shared/state/agent-store.js';
-import { PsiThresholdCache } from '../../shared/threshold/psi-threshold-cache.js';
-import type { RejectReason } from '../sources/reject-reasons.js';
+import { ProfileCounter } from '../aggregation/profile-counter.js';
+import type { InputRecord } from '../aggregation/read-source.js';
+import { numericSupportPoints } from '../binning/numeric-bins.js';
+import type { DriftRule } from '../drift/drift-rule.js';
+import { nextRetrainingState, type RetrainingRule } from '../drift/retraining-tracker.js';
+import { scoreWindow, thresholdRequests } from '../drift/score-window.js';
+import type { WindowReport } from '../drift/window-report.js';
+import { expectedBinCount, type BaselineProfile } from '../profile/baseline-profile.js';
+import type { OpenWindowRecord } from '../state/agent-store.js';
+import { PsiThresholdCache } from '../threshold/psi-threshold-cache.js';
 import { windowStart } from './window-bounds.js';
 
 /** One open window of one model version. */
@@ -17,7 +16,7 @@ export interface OpenWindow {
   version: string;
   startMs: number;
   counter: ProfileCounter;
-  rejected: Partial<Record<RejectReason, number>>;
+  rejected: Record<string, number>;
   /** Changed since the last checkpoint. */
   dirty: boolean;
 }
@@ -83,7 +82,7 @@ export class ModelWindows {
   }
 
   /** Counts a refused event against the window of `timestampMs`. */
-  reject(reason: RejectReason, version: string, timestampMs: number): void {
+  reject(reason: string, version: string, timestampMs: number): void {
     const w = this.windowFor(version, timestampMs);
     w.rejected[reason] = (w.rejected[reason] ?? 0) + 1;
     w.dirty = true;

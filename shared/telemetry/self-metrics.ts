@@ -19,10 +19,10 @@ export interface GaugeSources {
 }
 
 /**
- * The agent's self-telemetry: OpenTelemetry counters and gauges (exported over OTLP/HTTP when an
+ * Self-telemetry of an agent or collector: OpenTelemetry counters and gauges (exported over OTLP/HTTP when an
  * endpoint is configured) plus plain totals for `/v1/status`.
  */
-export class AgentMetrics {
+export class SelfMetrics {
   readonly totals = {
     eventsAccepted: 0,
     eventsRejected: {} as Record<string, number>,
@@ -134,7 +134,7 @@ interface Instruments {
 }
 
 function createInstruments(gauges: GaugeSources): Instruments {
-  const meter = otel.getMeter('driftwatch-agent');
+  const meter = otel.getMeter('driftwatch');
   const backlog = meter.createObservableGauge('driftwatch.outbox.backlog', { description: 'Closed windows not yet sent, by sink.' });
   const age = meter.createObservableGauge('driftwatch.outbox.oldest_unsent_age', { description: 'Age of the oldest unsent window.', unit: 's' });
   meter.addBatchObservableCallback((result) => {

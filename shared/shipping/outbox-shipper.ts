@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { backoffMs } from '../../shared/sinks/retry-policy.js';
-import type { WindowSink } from '../../shared/sinks/window-sink.js';
-import type { AgentStore } from '../../shared/state/agent-store.js';
-import type { AgentMetrics } from '../telemetry/agent-metrics.js';
+import { backoffMs } from '../sinks/retry-policy.js';
+import type { WindowSink } from '../sinks/window-sink.js';
+import type { AgentStore } from '../state/agent-store.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
 
 const BATCH = 32;
 
@@ -45,7 +45,7 @@ export class OutboxShipper {
     private readonly store: AgentStore,
     private readonly sinks: readonly WindowSink[],
     private readonly log: Logger,
-    private readonly metrics: AgentMetrics,
+    private readonly metrics: SelfMetrics,
     private readonly now: () => number = Date.now,
     private readonly idleMs = 1000,
   ) {}
