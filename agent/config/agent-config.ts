@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { driftRuleSchema } from '../../shared/drift/drift-rule.js';
-import { DwError } from '../../shared/errors.js';
+import {
+  cloudWatchConfigSchema, deepFreeze, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, retrainingConfigSchema, telemetryConfigSchema,
+} from '../../shared/config/config-file.js';
 
-/** Dimension values CloudWatch accepts and an allowlist can check: printable, no control characters. */
-const dimensionValue = z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/, 'must be printable ASCII');
+export { applyEnvOverrides, cloudWatchConfigSchema, isLoopback } from '../../shared/config/config-file.js';
 
 /** One monitored model. */
 export const modelConfigSchema = z
@@ -54,19 +52,6 @@ export const windowConfigSchema = z
   })
   .strict();
 
-/** CloudWatch shipping. */
-export const cloudWatchConfigSchema = z
-  .object({
-    namespace: z.string().min(1).max(255).default('Driftwatch'),
-    /** Defaults to AWS_REGION / AWS_DEFAULT_REGION / the shared AWS config. */
-    region: z.string().optional(),
-    /** Endpoint override (VPC interface endpoint); defaults to AWS_ENDPOINT_URL[_CLOUDWATCH]. */
-    endpoint: z.string().url().optional(),
-    /** Ship per-feature PSI for the N most drifted features only (0 = all). */
-    topFeatures: z.number().int().min(0).default(0),
-    requestTimeoutMs: z.number().int().min(100).default(10_000),
-  })
-  .strict();
 
 /** Fleet mode: closed windows to a driftwatch collector (or any OTLP receiver) over OTLP/HTTP. */
 export const otlpSinkConfigSchema = z
@@ -101,15 +86,7 @@ export const agentConfigSchema = z
     api: apiConfigSchema.default(apiConfigSchema.parse({})),
     windows: windowConfigSchema.default(windowConfigSchema.parse({})),
     drift: driftRuleSchema.default(driftRuleSchema.parse({})),
-    retraining: z
-      .object({
-        /** Flagged windows needed... */
-        m: z.number().int().min(1).default(3),
-        /** ...out of the last n closed windows. */
-        n: z.number().int().min(1).max(100).default(5),
-      })
-      .strict()
-      .default({ m: 3, n: 5 }),
+    retraining: retrainingConfigSchema.default({ m: 3, n: 5 }),
     state: z
       .object({
         /** SQLite file for checkpoints and the outbox. */
@@ -130,22 +107,8 @@ export const agentConfigSchema = z
       })
       .strict()
       .default({}),
-    telemetry: z
-      .object({
-        /** OTLP/HTTP endpoint for the agent's own metrics (e.g. http://127.0.0.1:4318/v1/metrics). */
-        otlpEndpoint: z.string().url().optional(),
-        exportIntervalMs: z.number().int().min(1000).default(60_000),
-      })
-      .strict()
-      .default({ exportIntervalMs: 60_000 }),
-    log: z
-      .object({
-        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-        /** Readable lines instead of JSON (default: when stdout is a terminal). */
-        pretty: z.boolean().optional(),
-      })
-      .strict()
-      .default({ level: 'info' }),
+    telemetry: telemetryConfigSchema.default({ exportIntervalMs: 60_000 }),
+    log: logConfigSchema.default({ level: 'info' }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -172,55 +135,12 @@ export const agentConfigSchema = z
 /** A validated, frozen agent configuration with absolute paths. */
 export type AgentConfig = Readonly<z.infer<typeof agentConfigSchema>>;
 
-/** True for 127.0.0.0/8, ::1 and `localhost`. */
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '::ffff:127.0.0.1';
-}
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
 
-/**
- * Applies `DRIFTWATCH_<PATH>` environment variables to a config document: the path's segments
- * upper-cased and joined by `__` (`DRIFTWATCH_WINDOWS__SECONDS=60`, `DRIFTWATCH_API__PORT=4391`,
- * `DRIFTWATCH_SITE=dc1`). Values are read as YAML scalars (numbers, booleans, strings).
- */
-export function applyEnvOverrides(document: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const out = structuredClone(document);
-  for (const [key, raw] of Object.entries(env)) {
-    if (!key.startsWith('DRIFTWATCH_') || raw === undefined || key === 'DRIFTWATCH_DEBUG' || key === 'DRIFTWATCH_CONFIG') continue;
-    const path = key.slice('DRIFTWATCH_'.length).toLowerCase().split('__')
-      .map((segment) => segment.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
-    let node: Record<string, unknown> = out;
-    for (const segment of path.slice(0, -1)) {
-      const next = node[segment];
-      if (next === undefined) node[segment] = {};
-      else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
-        throw new DwError('DW_ERR_CONFIG', `${key} sets a path inside '${segment}', which is not a section`, { field: key });
-      }
-      node = node[segment] as Record<string, unknown>;
-    }
-    node[path[path.length - 1]!] = parseYaml(raw) as unknown;
-  }
-  return out;
-}
 
 /** Validates a config document; errors name the path (`windows.seconds: ...`). Relative paths resolve against `baseDir`. */
 export function parseAgentConfig(document: unknown, baseDir: string, source = 'config'): AgentConfig {
-  const result = agentConfigSchema.safeParse(document ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const path = issue.path.map(String).join('.');
-    throw new DwError('DW_ERR_CONFIG', `${path === '' ? '' : `${path}: `}${issue.message}`, { file: source, field: path || undefined });
-  }
-  const config = result.data;
+  const config = parseConfig(agentConfigSchema, document, source);
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   for (const m of config.models) m.baseline = abs(m.baseline);
   config.state.path = abs(config.state.path);
@@ -235,21 +155,6 @@ export function parseAgentConfig(document: unknown, baseDir: string, source = 'c
 
 /** Reads a YAML config file, applies environment overrides, validates and freezes it. */
 export function loadAgentConfig(file: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new DwError('DW_ERR_FILE_READ', `cannot read config (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file });
-  }
-  let document: unknown;
-  try {
-    document = parseYaml(text) ?? {};
-  } catch (err) {
-    const e = err as { message: string; linePos?: { line: number }[] };
-    throw new DwError('DW_ERR_CONFIG', `invalid YAML: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
-  }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new DwError('DW_ERR_CONFIG', 'the config must be a YAML mapping', { file });
-  }
-  return parseAgentConfig(applyEnvOverrides(document as Record<string, unknown>, env), dirname(resolve(file)), file);
+  const { document, baseDir } = readConfigFile(file, env);
+  return parseAgentConfig(document, baseDir, file);
 }

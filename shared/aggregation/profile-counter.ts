@@ -97,6 +97,17 @@ export class ProfileCounter {
     this.rows = 0;
   }
 
+  /** Adds counts counted elsewhere in the same layout (another agent's window): fleet merging is addition. */
+  merge(counts: readonly ArrayLike<number>[], rows: number): void {
+    if (counts.length !== this.counts.length) throw new RangeError(`expected ${this.counts.length} features, got ${counts.length}`);
+    counts.forEach((c, i) => {
+      const mine = this.counts[i]!;
+      if (c.length !== mine.length) throw new RangeError(`feature ${i}: expected ${mine.length} bins, got ${c.length}`);
+      for (let b = 0; b < c.length; b++) mine[b]! += c[b]!;
+    });
+    this.rows += rows;
+  }
+
   /** Restores counts saved by a checkpoint (same profile, same layout). */
   restore(counts: readonly ArrayLike<number>[], rows: number): void {
     if (counts.length !== this.counts.length) throw new RangeError(`expected ${this.counts.length} features, got ${counts.length}`);

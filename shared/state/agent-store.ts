@@ -86,6 +86,9 @@ export class AgentStore {
         error TEXT NOT NULL, report TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS model_history (model TEXT NOT NULL, version TEXT NOT NULL, recent TEXT NOT NULL,
         PRIMARY KEY (model, version));
+      CREATE TABLE IF NOT EXISTS closed_windows (model TEXT NOT NULL, version TEXT NOT NULL, start_ms INTEGER NOT NULL,
+        closed_at_ms INTEGER NOT NULL, PRIMARY KEY (model, version, start_ms));
+      CREATE TABLE IF NOT EXISTS received (key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);
     `);
     const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
     if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
@@ -147,8 +150,39 @@ export class AgentStore {
       this.db.prepare('DELETE FROM open_windows WHERE model = ? AND version = ? AND start_ms = ?').run(report.model, report.version, report.startMs);
       this.db.prepare(`INSERT INTO model_history (model, version, recent) VALUES (?, ?, ?)
         ON CONFLICT (model, version) DO UPDATE SET recent = excluded.recent`).run(report.model, report.version, JSON.stringify(recent));
+      this.db.prepare('INSERT OR IGNORE INTO closed_windows (model, version, start_ms, closed_at_ms) VALUES (?, ?, ?, ?)')
+        .run(report.model, report.version, report.startMs, closedAtMs);
       return Number(lastInsertRowid);
     })();
+  }
+
+  /** Whether a window of this model version and start has been closed (the collector refuses later parts of it). */
+  isClosed(model: string, version: string, startMs: number): boolean {
+    return this.db.prepare('SELECT 1 FROM closed_windows WHERE model = ? AND version = ? AND start_ms = ?').get(model, version, startMs) !== undefined;
+  }
+
+  /**
+   * Merged contributions in one transaction: the open windows' new counts and the keys of the
+   * contributions they took in, so a contribution sent twice (a retry after a lost response) is
+   * counted once, across restarts too.
+   */
+  checkpointReceived(windows: readonly OpenWindowRecord[], keys: readonly string[], atMs: number): void {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO received (key, at_ms) VALUES (?, ?)');
+    this.db.transaction(() => {
+      this.checkpoint(windows);
+      for (const k of keys) insert.run(k, atMs);
+    })();
+  }
+
+  /** Whether a contribution with this key was merged before. */
+  wasReceived(key: string): boolean {
+    return this.db.prepare('SELECT 1 FROM received WHERE key = ?').get(key) !== undefined;
+  }
+
+  /** Forgets received keys and closed windows older than `beforeMs` (past any retry or late arrival). */
+  forgetBefore(beforeMs: number): void {
+    this.db.prepare('DELETE FROM received WHERE at_ms < ?').run(beforeMs);
+    this.db.prepare('DELETE FROM closed_windows WHERE closed_at_ms < ?').run(beforeMs);
   }
 
   /** Recent drift verdicts per "model\u0000version". */

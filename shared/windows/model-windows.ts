@@ -81,6 +81,15 @@ export class ModelWindows {
     return problem;
   }
 
+  /** Adds another counter's window (fleet mode): counts in this profile's layout, and its refusals. */
+  merge(version: string, startMs: number, counts: readonly ArrayLike<number>[], rows: number, rejected: Record<string, number>): OpenWindow {
+    const w = this.windowFor(version, startMs);
+    w.counter.merge(counts, rows);
+    for (const [reason, n] of Object.entries(rejected)) w.rejected[reason] = (w.rejected[reason] ?? 0) + n;
+    w.dirty = true;
+    return w;
+  }
+
   /** Counts a refused event against the window of `timestampMs`. */
   reject(reason: string, version: string, timestampMs: number): void {
     const w = this.windowFor(version, timestampMs);

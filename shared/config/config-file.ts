@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DwError } from '../errors.js';
+
+/**
+ * What the agent's and the collector's configs share: YAML files with `DRIFTWATCH_*` environment
+ * overrides, strict zod schemas whose errors name the path, and the common sections.
+ */
+
+/** Dimension values CloudWatch accepts and an allowlist can check: printable, no control characters. */
+export const dimensionValue = z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/, 'must be printable ASCII');
+
+/** CloudWatch shipping. */
+export const cloudWatchConfigSchema = z
+  .object({
+    namespace: z.string().min(1).max(255).default('Driftwatch'),
+    /** Defaults to AWS_REGION / AWS_DEFAULT_REGION / the shared AWS config. */
+    region: z.string().optional(),
+    /** Endpoint override (VPC interface endpoint); defaults to AWS_ENDPOINT_URL[_CLOUDWATCH]. */
+    endpoint: z.string().url().optional(),
+    /** Ship per-feature PSI for the N most drifted features only (0 = all). */
+    topFeatures: z.number().int().min(0).default(0),
+    requestTimeoutMs: z.number().int().min(100).default(10_000),
+  })
+  .strict();
+
+/** The M-of-N retraining rule. */
+export const retrainingConfigSchema = z
+  .object({
+    /** Flagged windows needed... */
+    m: z.number().int().min(1).default(3),
+    /** ...out of the last n closed windows. */
+    n: z.number().int().min(1).max(100).default(5),
+  })
+  .strict();
+
+/** Self-telemetry over OTLP/HTTP. */
+export const telemetryConfigSchema = z
+  .object({
+    /** OTLP/HTTP endpoint for the agent's own metrics (e.g. http://127.0.0.1:4318/v1/metrics). */
+    otlpEndpoint: z.string().url().optional(),
+    exportIntervalMs: z.number().int().min(1000).default(60_000),
+  })
+  .strict();
+
+/** Logging. */
+export const logConfigSchema = z
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Readable lines instead of JSON (default: when stdout is a terminal). */
+    pretty: z.boolean().optional(),
+  })
+  .strict();
+
+/** True for 127.0.0.0/8, ::1 and `localhost`. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || host === '::ffff:127.0.0.1';
+}
+
+/** Freezes a parsed config, deeply. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Applies `DRIFTWATCH_<PATH>` environment variables to a config document: the path's segments
+ * upper-cased and joined by `__` (`DRIFTWATCH_WINDOWS__SECONDS=60`, `DRIFTWATCH_API__PORT=4391`,
+ * `DRIFTWATCH_SITE=dc1`). Values are read as YAML scalars (numbers, booleans, strings).
+ */
+export function applyEnvOverrides(document: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out = structuredClone(document);
+  for (const [key, raw] of Object.entries(env)) {
+    if (!key.startsWith('DRIFTWATCH_') || raw === undefined || key === 'DRIFTWATCH_DEBUG' || key === 'DRIFTWATCH_CONFIG') continue;
+    const path = key.slice('DRIFTWATCH_'.length).toLowerCase().split('__')
+      .map((segment) => segment.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
+    let node: Record<string, unknown> = out;
+    for (const segment of path.slice(0, -1)) {
+      const next = node[segment];
+      if (next === undefined) node[segment] = {};
+      else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+        throw new DwError('DW_ERR_CONFIG', `${key} sets a path inside '${segment}', which is not a section`, { field: key });
+      }
+      node = node[segment] as Record<string, unknown>;
+    }
+    node[path[path.length - 1]!] = parseYaml(raw) as unknown;
+  }
+  return out;
+}
+
+/** Validates a config document with `schema`; the first error names its path (`windows.seconds: ...`). */
+export function parseConfig<S extends z.ZodType>(schema: S, document: unknown, source: string): z.infer<S> {
+  const result = schema.safeParse(document ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.map(String).join('.');
+    throw new DwError('DW_ERR_CONFIG', `${path === '' ? '' : `${path}: `}${issue.message}`, { file: source, field: path || undefined });
+  }
+  return result.data;
+}
+
+/** Reads a YAML config file into a document with environment overrides applied, and its folder. */
+export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): { document: Record<string, unknown>; baseDir: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new DwError('DW_ERR_FILE_READ', `cannot read config (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file });
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text) ?? {};
+  } catch (err) {
+    const e = err as { message: string; linePos?: { line: number }[] };
+    throw new DwError('DW_ERR_CONFIG', `invalid YAML: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new DwError('DW_ERR_CONFIG', 'the config must be a YAML mapping', { file });
+  }
+  return { document: applyEnvOverrides(document as Record<string, unknown>, env), baseDir: dirname(resolve(file)) };
+}
