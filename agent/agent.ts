@@ -1,60 +1,16 @@
-import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { WindowReport } from '../shared/drift/window-report.js';
-import { DwError } from '../shared/errors.js';
-import type { BaselineProfile } from '../shared/profile/baseline-profile.js';
-import { packageVersion } from '../shared/package-info.js';
-import { loadBaseline } from '../shared/profile/load-baseline.js';
-import { CloudWatchSink } from '../shared/sinks/cloudwatch/cloudwatch-sink.js';
-import { FileSink } from '../shared/sinks/file-sink.js';
-import { OtlpSink, type OtlpSinkOptions } from '../shared/sinks/otlp-sink.js';
-import { StdoutSink } from '../shared/sinks/stdout-sink.js';
+import { loadModelBaseline } from '../shared/profile/load-baseline.js';
+import { createSinks } from '../shared/sinks/create-sinks.js';
 import type { WindowSink } from '../shared/sinks/window-sink.js';
 import { AgentStore } from '../shared/state/agent-store.js';
-import { cloudWatchConfigSchema, type AgentConfig } from './config/agent-config.js';
+import type { AgentConfig } from './config/agent-config.js';
 import { OutboxShipper } from '../shared/shipping/outbox-shipper.js';
 import type { BodyItem } from './sources/event-body.js';
 import { EventIngestor, ingestModel, type IngestModel, type IngestResult } from './sources/event-ingestor.js';
 import { SelfMetrics } from '../shared/telemetry/self-metrics.js';
 import { ModelWindows } from '../shared/windows/model-windows.js';
 import { WindowCloser } from '../shared/windows/window-closer.js';
-
-/** The sinks a config asks for; with none named, CloudWatch if AWS is configured, else a file. */
-export function createSinks(config: AgentConfig, env: NodeJS.ProcessEnv, log: Logger, profileOf: OtlpSinkOptions['profileOf'] = () => undefined): WindowSink[] {
-  const shape = { site: config.site, topFeatures: config.sinks.cloudwatch?.topFeatures ?? 0, namespace: config.sinks.cloudwatch?.namespace ?? 'Driftwatch' };
-  const sinks: WindowSink[] = [];
-  const awsConfigured = [env.AWS_REGION, env.AWS_DEFAULT_REGION, env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_CLOUDWATCH].some((v) => v !== undefined && v !== '');
-  const implicit = config.sinks.file === undefined && config.sinks.stdout !== true && config.sinks.otlp === undefined && awsConfigured;
-  const cw = config.sinks.cloudwatch ?? (implicit ? cloudWatchConfigSchema.parse({}) : undefined);
-  if (cw !== undefined) {
-    sinks.push(new CloudWatchSink({ ...shape, region: cw.region, endpoint: cw.endpoint, requestTimeoutMs: cw.requestTimeoutMs }));
-    if (env.AWS_ACCESS_KEY_ID !== undefined && env.AWS_SESSION_TOKEN === undefined) {
-      log.warn('Long-lived static AWS keys found in AWS_ACCESS_KEY_ID; prefer a role (IRSA, IAM Roles Anywhere, instance profile).');
-    }
-  }
-  if (config.sinks.file !== undefined) sinks.push(new FileSink(config.sinks.file.path, shape));
-  if (config.sinks.otlp !== undefined) {
-    sinks.push(new OtlpSink({ ...config.sinks.otlp, identity: { instanceId: config.instanceId ?? hostname(), site: config.site, version: packageVersion() }, profileOf }));
-  }
-  if (config.sinks.stdout === true) sinks.push(new StdoutSink(shape));
-  if (sinks.length === 0) {
-    const path = join(dirname(config.state.path), 'cloudwatch-payloads.ndjson');
-    log.info({ path }, 'No AWS region or endpoint is configured: writing the CloudWatch payloads to a file instead.');
-    sinks.push(new FileSink(path, shape));
-  }
-  return sinks;
-}
-
-/** Loads a configured model's baseline; an error names the model as well as the file. */
-export function loadModelBaseline(model: AgentConfig['models'][number]): BaselineProfile {
-  try {
-    return loadBaseline(model.baseline);
-  } catch (err) {
-    if (err instanceof DwError) throw new DwError(err.code, `model '${model.name}': ${err.message}`, err.location);
-    throw err;
-  }
-}
 
 interface ModelRuntime {
   windows: ModelWindows;

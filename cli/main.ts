@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isDwError } from '../shared/errors.js';
 import { registerAgent } from './commands/agent.js';
 import { registerBaseline } from './commands/baseline.js';
+import { registerCollector } from './commands/collector.js';
 import { registerCost } from './commands/cost.js';
 import { registerDemo } from './commands/demo.js';
 import { registerScore } from './commands/score.js';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerBaseline(program);
   registerScore(program);
   registerAgent(program);
+  registerCollector(program);
   registerCost(program);
   registerDemo(program);
   for (const command of program.commands) {

@@ -1,11 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import { existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { Logger } from 'pino';
-import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
+import { ERROR_CODES } from '../../shared/errors.js';
+import { authorised, HttpError, readBody, send, sendError } from '../../shared/http/http-helpers.js';
 import type { Agent } from '../agent.js';
 import { isLoopback } from '../config/agent-config.js';
 import { BodyError, parseEventBody } from './event-body.js';
@@ -22,60 +20,11 @@ export interface ApiOptions {
 /** At most this many per-event errors are listed in a response (the counts are always exact). */
 const MAX_LISTED_ERRORS = 1000;
 
-class HttpError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
-    super(message);
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
-  send(res, ERROR_CODES[code].status, { error: { code, message } });
-}
-
 function bodyKind(req: IncomingMessage): 'json' | 'ndjson' {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json') return 'json';
   if (type === 'application/x-ndjson' || type === 'application/ndjson' || type === 'application/jsonl') return 'ndjson';
   throw new HttpError('DW_ERR_API_CONTENT_TYPE', `content-type must be application/json or application/x-ndjson, not '${type || '(none)'}'`);
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-  if (encoding !== 'identity' && encoding !== 'gzip') throw new HttpError('DW_ERR_API_CONTENT_TYPE', `content-encoding '${encoding}' is not supported (use gzip or none)`);
-  const declared = Number(req.headers['content-length']);
-  if (encoding === 'identity' && declared > limit) throw new HttpError('DW_ERR_API_BODY_TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${limit}`);
-  const stream: Readable = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
-  if (stream !== req) req.on('error', (err) => stream.destroy(err));
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) {
-        stream.destroy();
-        throw new HttpError('DW_ERR_API_BODY_TOO_LARGE', `body exceeds the limit of ${limit} bytes`);
-      }
-      chunks.push(chunk);
-    }
-  } catch (err) {
-    if (err instanceof HttpError) throw err;
-    throw new HttpError('DW_ERR_API_BODY', `cannot read the body: ${(err as Error).message}`);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function authorised(req: IncomingMessage, token: string | undefined): boolean {
-  if (token === undefined) return true;
-  const header = req.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
 }
 
 /**

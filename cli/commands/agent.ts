@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { Agent, loadModelBaseline } from '../../agent/agent.js';
+import { Agent } from '../../agent/agent.js';
+import { loadModelBaseline } from '../../shared/profile/load-baseline.js';
 import { loadAgentConfig } from '../../agent/config/agent-config.js';
-import { createLogger } from '../../agent/logger.js';
+import { createLogger } from '../../shared/logger.js';
+import { logWarnings, stopSignal } from '../process-lifecycle.js';
 import { createApiServer, listen } from '../../agent/sources/http-api.js';
 import { DwError } from '../../shared/errors.js';
 
@@ -27,16 +29,9 @@ export function registerAgent(program: Command): void {
         process.stdout.write(`config OK: ${config.models.length} model(s), API on ${where}, ${config.windows.seconds} s windows, state ${config.state.path}\n`);
         return;
       }
-      // Handlers first: a SIGTERM during start-up (Kubernetes sends one whenever it likes) must
-      // lead to a clean stop, not to the default action of dying mid-write.
-      const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-        process.once('SIGINT', () => resolve('SIGINT'));
-      });
+      const stopping = stopSignal();
       const log = createLogger(config.log);
-      // Node and SDK warnings become log lines instead of stray stderr text.
-      process.removeAllListeners('warning');
-      process.on('warning', (w) => log.warn({ warning: w.name }, w.message));
+      logWarnings(log);
       const agent = new Agent(config, log);
       const server = createApiServer(agent, config.api, log);
       // Self-telemetry instruments exist only once the SDK is up: load it before the first event.
@@ -52,7 +47,7 @@ export function registerAgent(program: Command): void {
       }
       agent.start();
       log.info({ address, models: config.models.map((m) => m.name), sinks: agent.sinks.map((s) => s.name), state: config.state.path }, 'Agent listening.');
-      const signal = await stopSignal;
+      const signal = await stopping;
       log.info({ signal }, 'Shutting down: checkpointing open windows and sending what is pending.');
       const stop = agent.shutdown(SHUTDOWN_DRAIN_MS);
       server.closeAllConnections();

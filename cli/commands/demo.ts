@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
 import { parseAgentConfig } from '../../agent/config/agent-config.js';
-import { createLogger } from '../../agent/logger.js';
+import { createLogger } from '../../shared/logger.js';
 import { createApiServer, listen } from '../../agent/sources/http-api.js';
 import { buildBaseline } from '../../shared/baseline/build-baseline.js';
 import type { WindowReport } from '../../shared/drift/window-report.js';

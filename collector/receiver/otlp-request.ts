@@ -11,6 +11,7 @@ const ROOT = protobuf.Root.fromJSON({
   nested: {
     ExportMetricsServiceRequest: { fields: { resourceMetrics: { rule: 'repeated', type: 'ResourceMetrics', id: 1 } } },
     ExportMetricsServiceResponse: { fields: { partialSuccess: { type: 'ExportMetricsPartialSuccess', id: 1 } } },
+    Status: { fields: { code: { type: 'int32', id: 1 }, message: { type: 'string', id: 2 } } },
     ExportMetricsPartialSuccess: { fields: { rejectedDataPoints: { type: 'int64', id: 1 }, errorMessage: { type: 'string', id: 2 } } },
     ResourceMetrics: { fields: { resource: { type: 'Resource', id: 1 }, scopeMetrics: { rule: 'repeated', type: 'ScopeMetrics', id: 2 } } },
     Resource: { fields: { attributes: { rule: 'repeated', type: 'KeyValue', id: 1 } } },
@@ -67,6 +68,7 @@ const ROOT = protobuf.Root.fromJSON({
 });
 const REQUEST = ROOT.lookupType('ExportMetricsServiceRequest');
 const RESPONSE = ROOT.lookupType('ExportMetricsServiceResponse');
+const STATUS = ROOT.lookupType('Status');
 
 /** An attribute value as the collector reads it. */
 export type AttributeValue = string | number | boolean;
@@ -197,7 +199,13 @@ export function decodeJson(body: string): ResourcePoints[] {
 
 /** An ExportMetricsServiceResponse, with partial success when some points were refused. */
 export function encodeResponse(kind: 'protobuf' | 'json', rejected: number, message: string): Uint8Array | string {
-  const body = rejected > 0 || message !== '' ? { partialSuccess: { rejectedDataPoints: rejected, errorMessage: message } } : {};
-  if (kind === 'json') return JSON.stringify(rejected > 0 || message !== '' ? { partialSuccess: { rejectedDataPoints: String(rejected), errorMessage: message } } : {});
-  return RESPONSE.encode(RESPONSE.fromObject(body)).finish();
+  const partial = rejected > 0 || message !== '';
+  if (kind === 'json') return JSON.stringify(partial ? { partialSuccess: { rejectedDataPoints: String(rejected), errorMessage: message } } : {});
+  return RESPONSE.encode(RESPONSE.fromObject(partial ? { partialSuccess: { rejectedDataPoints: rejected, errorMessage: message } } : {})).finish();
+}
+
+/** A google.rpc.Status, the body OTLP/HTTP gives a refused request. `code` is a gRPC code (3 = invalid argument). */
+export function encodeStatus(kind: 'protobuf' | 'json', code: number, message: string): Uint8Array | string {
+  if (kind === 'json') return JSON.stringify({ code, message });
+  return STATUS.encode(STATUS.fromObject({ code, message })).finish();
 }

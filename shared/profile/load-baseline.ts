@@ -45,3 +45,13 @@ export function loadBaseline(file: string): BaselineProfile {
   }
   return parseBaseline(document, file);
 }
+
+/** Loads a configured model's baseline; an error names the model as well as the file. */
+export function loadModelBaseline(model: { name: string; baseline: string }): BaselineProfile {
+  try {
+    return loadBaseline(model.baseline);
+  } catch (err) {
+    if (err instanceof DwError) throw new DwError(err.code, `model '${model.name}': ${err.message}`, err.location);
+    throw err;
+  }
+}

@@ -29,6 +29,10 @@ export class SelfMetrics {
     windowsClosed: 0,
     sends: {} as Record<string, { succeeded: number; failed: number }>,
     errors: {} as Record<string, number>,
+    /** Collector: OTLP data points by outcome (accepted, duplicate, or a refusal reason). */
+    points: {} as Record<string, number>,
+    /** Collector: whole requests refused, by reason (unauthorized, forbidden, bad_body, ...). */
+    requestsRefused: {} as Record<string, number>,
   };
   private sdk: NodeSDK | undefined;
   private starting: Promise<void> | undefined;
@@ -102,6 +106,19 @@ export class SelfMetrics {
     this.instruments?.sends.add(1, { sink, outcome: ok ? 'success' : 'failure' });
   }
 
+  /** Collector: OTLP data points taken in (`accepted`, `duplicate`) or refused (the reason). */
+  points(outcome: string, n: number): void {
+    if (n === 0) return;
+    this.totals.points[outcome] = (this.totals.points[outcome] ?? 0) + n;
+    this.instruments?.points.add(n, { outcome });
+  }
+
+  /** Collector: a whole request refused. */
+  requestRefused(reason: string): void {
+    this.totals.requestsRefused[reason] = (this.totals.requestsRefused[reason] ?? 0) + 1;
+    this.instruments?.refused.add(1, { reason });
+  }
+
   /** One failure: `error_type` says what, `stage` where (ingest, checkpoint, close, send). */
   error(errorType: string, stage: string): void {
     const key = `${stage}:${errorType}`;
@@ -131,6 +148,8 @@ interface Instruments {
   closed: Counter;
   sends: Counter;
   errors: Counter;
+  points: Counter;
+  refused: Counter;
 }
 
 function createInstruments(gauges: GaugeSources): Instruments {
@@ -149,5 +168,7 @@ function createInstruments(gauges: GaugeSources): Instruments {
     closed: meter.createCounter('driftwatch.windows.closed', { description: 'Windows closed into the outbox.' }),
     sends: meter.createCounter('driftwatch.sink.sends', { description: 'Window sends by sink and outcome.' }),
     errors: meter.createCounter('driftwatch.component.errors', { description: 'Failures by error_type and stage.' }),
+    points: meter.createCounter('driftwatch.collector.points', { description: 'OTLP data points received, by outcome (accepted, duplicate, or the refusal reason).' }),
+    refused: meter.createCounter('driftwatch.collector.requests.refused', { description: 'OTLP requests refused whole, by reason.' }),
   };
 }

@@ -4,10 +4,10 @@ import type PinoPretty from 'pino-pretty';
 
 const require = createRequire(import.meta.url);
 
-/** The agent's structured logger: JSON lines, or readable lines on a terminal (or when asked). */
-export function createLogger(options: { level: string; pretty?: boolean }, stream: NodeJS.WritableStream = process.stdout): Logger {
+/** A structured logger: JSON lines, or readable lines on a terminal (or when asked). */
+export function createLogger(options: { level: string; pretty?: boolean }, stream: NodeJS.WritableStream = process.stdout, component = 'driftwatch-agent'): Logger {
   const readable = options.pretty ?? (stream as { isTTY?: boolean }).isTTY === true;
-  const base = { level: options.level, base: { component: 'driftwatch-agent' } };
+  const base = { level: options.level, base: { component } };
   // Loaded only for terminals: it costs about 10 MiB resident.
   const pretty = readable ? (require('pino-pretty') as typeof PinoPretty) : undefined;
   if (pretty !== undefined) return pino(base, pretty({ colorize: true, destination: stream, ignore: 'pid,hostname,component', translateTime: 'SYS:HH:MM:ss.l' }));

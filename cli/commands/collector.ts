@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { Collector } from '../../collector/collector.js';
+import { loadCollectorConfig } from '../../collector/config/collector-config.js';
+import { createReceiver, listenReceiver } from '../../collector/receiver/otlp-http.js';
+import { DwError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/logger.js';
+import { layoutFingerprint } from '../../shared/windows/model-windows.js';
+import { loadModelBaseline } from '../../shared/profile/load-baseline.js';
+import { logWarnings, stopSignal } from '../process-lifecycle.js';
+
+const SHUTDOWN_DRAIN_MS = 20_000;
+
+/** `driftwatch collector --config FILE`. */
+export function registerCollector(program: Command): void {
+  program
+    .command('collector')
+    .description('run the fleet collector: OTLP receiver, merged windows, fleet drift, the one route to CloudWatch')
+    .option('--config <file>', 'collector config (YAML); also DRIFTWATCH_CONFIG', process.env.DRIFTWATCH_CONFIG)
+    .option('--check', 'validate the config and the baselines, print a summary and exit')
+    .action(async (flags: { config?: string; check?: boolean }) => {
+      if (flags.config === undefined) throw new DwError('DW_ERR_USAGE', '--config is required (or set DRIFTWATCH_CONFIG)');
+      const config = loadCollectorConfig(flags.config);
+      if (flags.check === true) {
+        for (const m of config.models) {
+          const profile = loadModelBaseline(m);
+          process.stdout.write(`model '${m.name}': ${profile.features.length} features, layout ${layoutFingerprint(profile)} from ${m.baseline}\n`);
+        }
+        const r = config.receiver;
+        process.stdout.write(`config OK: ${config.models.length} model(s), OTLP receiver on ${r.tls === undefined ? 'http' : 'https'}://${r.host}:${r.port}, ${config.windows.seconds} s windows, state ${config.state.path}\n`);
+        return;
+      }
+      const stopping = stopSignal();
+      const log = createLogger(config.log, process.stdout, 'driftwatch-collector');
+      logWarnings(log);
+      const collector = new Collector(config, log);
+      const server = createReceiver(collector, config.receiver, log);
+      await collector.metrics.startExport().catch(() => undefined);
+      let address: string;
+      try {
+        address = await listenReceiver(server, config.receiver);
+      } catch (err) {
+        await collector.shutdown(0);
+        throw new DwError('DW_ERR_CONFIG', `cannot listen on ${config.receiver.host}:${config.receiver.port} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { field: 'receiver' });
+      }
+      collector.start();
+      log.info({ address, models: config.models.map((m) => m.name), sinks: collector.sinks.map((s) => s.name), state: config.state.path }, 'Collector listening.');
+      const signal = await stopping;
+      log.info({ signal }, 'Shutting down: merged open windows stay in the state file; sending what is pending.');
+      const stop = collector.shutdown(SHUTDOWN_DRAIN_MS);
+      server.closeAllConnections();
+      await Promise.all([new Promise((r) => server.close(r)), stop]);
+      log.info('Stopped.');
+    });
+}

@@ -1,0 +1,102 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import {
+  cloudWatchConfigSchema, deepFreeze, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, retrainingConfigSchema, telemetryConfigSchema,
+} from '../../shared/config/config-file.js';
+import { driftRuleSchema } from '../../shared/drift/drift-rule.js';
+
+/** The OTLP/HTTP receiver agents export to. */
+export const receiverConfigSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(4318),
+    /** Required to listen off loopback, together with `token` or `tls.clientCa`. */
+    allowNonLoopback: z.boolean().default(false),
+    /** Bearer token every agent must send. */
+    token: z.string().min(16).optional(),
+    /** TLS from PEM files; with `clientCa`, agents must present a certificate it signed (mutual TLS). */
+    tls: z.object({ cert: z.string(), key: z.string(), clientCa: z.string().optional() }).strict().optional(),
+    bodyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+  })
+  .strict();
+
+export const collectorConfigSchema = z
+  .object({
+    /** `Site` dimension on what the collector ships. */
+    site: dimensionValue.optional(),
+    /** The models the fleet monitors, each with the baseline the agents use. */
+    models: z.array(z.object({ name: dimensionValue, baseline: z.string().min(1) }).strict()).min(1),
+    receiver: receiverConfigSchema.default(receiverConfigSchema.parse({})),
+    windows: z
+      .object({
+        /** Must equal the agents' `windows.seconds`. */
+        seconds: z.number().int().min(10).max(86_400).default(300),
+        /**
+         * How long a window waits for late agents, counted from its end or from its first
+         * contribution, whichever is later (so windows sent after an outage still merge).
+         */
+        graceSeconds: z.number().int().min(0).max(86_400).default(60),
+        /** Windows ending further ahead than this are refused (clock skew). */
+        maxFutureSeconds: z.number().int().min(0).max(86_400).default(300),
+        /** Windows older than this are refused (CloudWatch keeps nothing older than 14 days). */
+        maxAgeHours: z.number().int().min(1).max(336).default(336),
+      })
+      .strict()
+      .default({ seconds: 300, graceSeconds: 60, maxFutureSeconds: 300, maxAgeHours: 336 }),
+    drift: driftRuleSchema.default(driftRuleSchema.parse({})),
+    retraining: retrainingConfigSchema.default({ m: 3, n: 5 }),
+    state: z
+      .object({ path: z.string().default('.driftwatch/collector.db'), synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL') })
+      .strict()
+      .default({ path: '.driftwatch/collector.db', synchronous: 'NORMAL' }),
+    sinks: z
+      .object({ cloudwatch: cloudWatchConfigSchema.optional(), file: z.object({ path: z.string().min(1) }).strict().optional(), stdout: z.boolean().optional() })
+      .strict()
+      .default({}),
+    telemetry: telemetryConfigSchema.default({ exportIntervalMs: 60_000 }),
+    log: logConfigSchema.default({ level: 'info' }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.models.forEach((m, i) => {
+      if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model '${m.name}'` });
+      names.add(m.name);
+    });
+    if (config.retraining.m > config.retraining.n) {
+      ctx.addIssue({ code: 'custom', path: ['retraining', 'm'], message: `must be ≤ retraining.n (${config.retraining.n})` });
+    }
+    const r = config.receiver;
+    if (!isLoopback(r.host)) {
+      if (!r.allowNonLoopback) {
+        ctx.addIssue({ code: 'custom', path: ['receiver', 'host'], message: `'${r.host}' is not loopback; set receiver.allowNonLoopback, and receiver.token or receiver.tls.clientCa, to listen there` });
+      } else if (r.token === undefined && r.tls?.clientCa === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['receiver', 'token'], message: 'is required off loopback, unless receiver.tls.clientCa authenticates agents' });
+      }
+    }
+  });
+
+/** A validated, frozen collector configuration with absolute paths. */
+export type CollectorConfig = Readonly<z.infer<typeof collectorConfigSchema>>;
+
+/** Validates a collector config document; relative paths resolve against `baseDir`. */
+export function parseCollectorConfig(document: unknown, baseDir: string, source = 'config'): CollectorConfig {
+  const config = parseConfig(collectorConfigSchema, document, source);
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  for (const m of config.models) m.baseline = abs(m.baseline);
+  config.state.path = abs(config.state.path);
+  if (config.sinks.file !== undefined) config.sinks.file.path = abs(config.sinks.file.path);
+  const tls = config.receiver.tls;
+  if (tls !== undefined) {
+    tls.cert = abs(tls.cert);
+    tls.key = abs(tls.key);
+    if (tls.clientCa !== undefined) tls.clientCa = abs(tls.clientCa);
+  }
+  return deepFreeze(config);
+}
+
+/** Reads a YAML collector config, applies `DRIFTWATCH_*` overrides, validates and freezes it. */
+export function loadCollectorConfig(file: string, env: NodeJS.ProcessEnv = process.env): CollectorConfig {
+  const { document, baseDir } = readConfigFile(file, env);
+  return parseCollectorConfig(document, baseDir, file);
+}

@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import { isLoopback } from '../../shared/config/config-file.js';
+import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
+import { authorised, HttpError, readBodyBytes, send } from '../../shared/http/http-helpers.js';
+import type { Collector } from '../collector.js';
+import type { CollectorConfig } from '../config/collector-config.js';
+import { decodeJson, decodeProtobuf, encodeResponse, encodeStatus, OtlpDecodeError } from './otlp-request.js';
+
+type Kind = 'protobuf' | 'json';
+const CONTENT_TYPE: Record<Kind, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
+/** gRPC status codes used in OTLP/HTTP error bodies. */
+const GRPC = { INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, UNAUTHENTICATED: 16, INTERNAL: 13 } as const;
+const GRPC_OF: Partial<Record<ErrorCode, number>> = {
+  DW_ERR_API_UNAUTHORIZED: GRPC.UNAUTHENTICATED, DW_ERR_API_FORBIDDEN: GRPC.PERMISSION_DENIED, DW_ERR_API_BODY_TOO_LARGE: GRPC.RESOURCE_EXHAUSTED,
+};
+/** Why a whole request was refused, for the refusal counter. */
+const REFUSAL_OF: Partial<Record<ErrorCode, string>> = {
+  DW_ERR_API_UNAUTHORIZED: 'unauthorized', DW_ERR_API_FORBIDDEN: 'forbidden', DW_ERR_API_BODY: 'bad_body',
+  DW_ERR_API_BODY_TOO_LARGE: 'body_too_large', DW_ERR_API_CONTENT_TYPE: 'content_type', DW_ERR_API_NOT_FOUND: 'not_found', DW_ERR_API_METHOD: 'method',
+};
+
+function kindOf(req: IncomingMessage): Kind {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  throw new HttpError('DW_ERR_API_CONTENT_TYPE', `content-type must be application/x-protobuf or application/json, not '${type || '(none)'}'`);
+}
+
+function reply(res: ServerResponse, status: number, kind: Kind, body: Uint8Array | string): void {
+  res.writeHead(status, { 'content-type': CONTENT_TYPE[kind], 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/**
+ * The collector's OTLP/HTTP receiver (docs/collector.md): `POST /v1/metrics` in protobuf or JSON,
+ * gzip accepted, answered as the OTLP specification says (200 with partial success when some
+ * windows were refused, 400 with a Status for a body that is not OTLP, 401/403 for an agent that
+ * is not allowed); `GET /healthz`, `GET /readyz`, `GET /v1/status`, `POST /v1/flush` (loopback).
+ * With `tls`, it serves HTTPS; with `tls.clientCa`, an agent must present a certificate that CA
+ * signed, or it gets 403.
+ */
+export function createReceiver(collector: Collector, options: CollectorConfig['receiver'], log: Logger): Server {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const method = req.method ?? 'GET';
+    const only = (m: string): void => {
+      if (method !== m) throw new HttpError('DW_ERR_API_METHOD', `${path} takes ${m}, not ${method}`);
+    };
+    if (path === '/healthz') {
+      only('GET');
+      return send(res, 200, { status: 'ok' });
+    }
+    if (path === '/readyz') {
+      only('GET');
+      return collector.ready ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready' });
+    }
+    if (options.tls?.clientCa !== undefined && !(req.socket as TLSSocket).authorized) {
+      const why = (req.socket as TLSSocket).authorizationError;
+      throw new HttpError('DW_ERR_API_FORBIDDEN', `a client certificate signed by the collector's client CA is required (${String(why ?? 'none presented')})`);
+    }
+    if (!authorised(req, options.token)) throw new HttpError('DW_ERR_API_UNAUTHORIZED', 'a valid "Authorization: Bearer <token>" header is required');
+    switch (path) {
+      case '/v1/metrics': {
+        only('POST');
+        const kind = kindOf(req);
+        const body = await readBodyBytes(req, options.bodyLimitBytes);
+        let batches;
+        try {
+          batches = kind === 'protobuf' ? decodeProtobuf(body) : decodeJson(body.toString('utf8'));
+        } catch (err) {
+          if (!(err instanceof OtlpDecodeError)) throw err;
+          collector.metrics.requestRefused('bad_body');
+          return reply(res, 400, kind, encodeStatus(kind, GRPC.INVALID_ARGUMENT, err.message));
+        }
+        const result = collector.receive(batches);
+        const rejected = result.refusals.reduce((n, r) => n + r.points, 0);
+        const message = result.refusals.slice(0, 5).map((r) => `${r.reason}: ${r.message}`).join('; ');
+        return reply(res, 200, kind, encodeResponse(kind, rejected, message));
+      }
+      case '/v1/status':
+        only('GET');
+        return send(res, 200, collector.status());
+      case '/v1/flush': {
+        only('POST');
+        const remote = req.socket.remoteAddress;
+        if (remote !== undefined && !isLoopback(remote)) throw new HttpError('DW_ERR_API_FORBIDDEN', 'flush is only allowed from loopback');
+        const closed = await collector.flush();
+        return send(res, 200, { closed: closed.map((r) => ({ model: r.model, version: r.version, start: new Date(r.startMs).toISOString(),
+          end: new Date(r.endMs).toISOString(), events: r.events, drift: r.score.drift, retrainingRecommended: r.retraining.recommended })) });
+      }
+      default:
+        throw new HttpError('DW_ERR_API_NOT_FOUND', `no endpoint ${path}`);
+    }
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((err: unknown) => {
+      const kind: Kind = (req.headers['content-type'] ?? '').startsWith('application/x-protobuf') ? 'protobuf' : 'json';
+      if (err instanceof HttpError) {
+        collector.metrics.requestRefused(REFUSAL_OF[err.code] ?? err.code);
+        log.warn({ code: err.code, path: req.url, remote: req.socket.remoteAddress }, `Refused a request: ${err.message}`);
+        const status = ERROR_CODES[err.code].status;
+        if (req.url?.startsWith('/v1/metrics') === true) return reply(res, status, kind, encodeStatus(kind, GRPC_OF[err.code] ?? GRPC.INVALID_ARGUMENT, err.message));
+        return send(res, status, { error: { code: err.code, message: err.message } });
+      }
+      log.error({ err, path: req.url }, 'Unexpected error while handling a request.');
+      collector.metrics.error('internal', 'receiver');
+      if (!res.headersSent) reply(res, 500, kind, encodeStatus(kind, GRPC.INTERNAL, 'internal error; see the collector log'));
+    });
+  };
+
+  if (options.tls === undefined) return createHttpServer(listener);
+  return createHttpsServer({
+    cert: readFileSync(options.tls.cert),
+    key: readFileSync(options.tls.key),
+    ...(options.tls.clientCa === undefined ? {} : { ca: readFileSync(options.tls.clientCa), requestCert: true, rejectUnauthorized: false }),
+  }, listener);
+}
+
+/** Starts listening; resolves to a printable base URL. */
+export async function listenReceiver(server: Server, options: CollectorConfig['receiver']): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${options.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`;
+}

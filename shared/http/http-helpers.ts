@@ -1,0 +1,67 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
+
+/** Request plumbing the agent's API and the collector's receiver share. */
+
+/** An error answered with its code's HTTP status. */
+export class HttpError extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/** Sends a JSON body. */
+export function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Sends `{error: {code, message}}` with the code's status. */
+export function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
+  send(res, ERROR_CODES[code].status, { error: { code, message } });
+}
+
+/** Reads a UTF-8 body (gzip or identity) up to `limit` bytes after decoding. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return (await readBodyBytes(req, limit)).toString('utf8');
+}
+
+/** Reads a body (gzip or identity) up to `limit` bytes after decoding. */
+export async function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip') throw new HttpError('DW_ERR_API_CONTENT_TYPE', `content-encoding '${encoding}' is not supported (use gzip or none)`);
+  const declared = Number(req.headers['content-length']);
+  if (encoding === 'identity' && declared > limit) throw new HttpError('DW_ERR_API_BODY_TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${limit}`);
+  const stream: Readable = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
+  if (stream !== req) req.on('error', (err) => stream.destroy(err));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        stream.destroy();
+        throw new HttpError('DW_ERR_API_BODY_TOO_LARGE', `body exceeds the limit of ${limit} bytes`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw new HttpError('DW_ERR_API_BODY', `cannot read the body: ${(err as Error).message}`);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Whether the request carries the bearer token (always, when none is set). Constant-time. */
+export function authorised(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const header = req.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
