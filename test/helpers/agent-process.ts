@@ -23,14 +23,16 @@ export interface AgentProcess {
 }
 
 /**
- * Starts the agent with a config object (written as YAML; JSON is YAML) in a fresh folder, and
+ * Starts the agent (or, with `command: 'collector'`, the collector) with a config object (written as YAML; JSON is YAML) in a fresh folder, and
  * resolves once it logs "Agent listening.". Port 0 picks a free port.
  */
-export async function startAgent(config: Record<string, unknown>, options: { dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<AgentProcess> {
+export async function startAgent(config: Record<string, unknown>, options: { dir?: string; env?: NodeJS.ProcessEnv; command?: 'agent' | 'collector' } = {}): Promise<AgentProcess> {
+  const command = options.command ?? 'agent';
+  const listening = command === 'agent' ? 'Agent listening.' : 'Collector listening.';
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'dw-agent-'));
   const configFile = join(dir, 'driftwatch.yaml');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
-  const child = spawn(process.execPath, [CLI, 'agent', '--config', configFile], {
+  const child = spawn(process.execPath, [CLI, command, '--config', configFile], {
     cwd: dir,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,7 +42,7 @@ export async function startAgent(config: Record<string, unknown>, options: { dir
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start in 20 s; stderr: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${command} did not start in 20 s; stderr: ${stderr}`)), 20_000);
     createInterface({ input: child.stdout }).on('line', (line) => {
       let entry: Record<string, unknown>;
       try {
@@ -49,14 +51,14 @@ export async function startAgent(config: Record<string, unknown>, options: { dir
         entry = { msg: line };
       }
       logs.push(entry);
-      if (entry.msg === 'Agent listening.') {
+      if (entry.msg === listening) {
         clearTimeout(timer);
         resolve(entry.address as string);
       }
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`agent exited with ${code} before listening; stderr: ${stderr}`));
+      reject(new Error(`${command} exited with ${code} before listening; stderr: ${stderr}`));
     });
   });
   const call = async (method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
