@@ -1,0 +1,101 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { exampleBaseline, exampleRows, toEvent } from '../helpers/example-events.js';
+import { makeTestCertificates, type TestCertificates } from '../helpers/test-certificates.js';
+
+/**
+ * The link from agents to the collector: an agent without the token gets 401, one whose client
+ * certificate the collector's CA did not sign gets 403; both are counted, the agent keeps its
+ * window in the outbox, and a rightly configured agent is served.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'dw-link-'));
+const WINDOW_MS = 60_000;
+const t0 = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS - 20 * WINDOW_MS;
+const rows = exampleRows('loans-stable.csv').slice(0, 30);
+const TOKEN = 'a-collector-token-of-32-chars!!!';
+let certs: TestCertificates;
+const running: AgentProcess[] = [];
+
+type Status = { outbox: { count: number; failingAttempts: number }[]; totals: { points: Record<string, number>; requestsRefused: Record<string, number> } };
+
+/** Starts an agent exporting to `endpoint`, closes one window and returns it once the export was tried. */
+async function agentSending(endpoint: string, otlp: Record<string, unknown>): Promise<AgentProcess> {
+  const agent = await startAgent({
+    instanceId: `agent-${running.length}`,
+    models: [{ name: 'loans', baseline: join(dir, 'loans.json') }],
+    api: { port: 0 },
+    windows: { seconds: 60, graceSeconds: 0, clock: 'event' },
+    sinks: { otlp: { endpoint, ...otlp } },
+  }, { dir: mkdtempSync(join(dir, 'agent-')) });
+  running.push(agent);
+  const events = rows.map((r, i) => toEvent(r, 'loans', t0 + i * 100));
+  events.push(toEvent(rows[0]!, 'loans', t0 + WINDOW_MS));
+  expect((await agent.postEvents(events)).status).toBe(200);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const outbox = ((await agent.get('/v1/status')).body as Status).outbox[0]!;
+    if (outbox.count === 0 || outbox.failingAttempts > 0) return agent;
+    if (Date.now() > deadline) throw new Error('the agent never tried to export');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function startCollector(receiver: Record<string, unknown>): Promise<AgentProcess> {
+  const here = mkdtempSync(join(dir, 'collector-'));
+  const collector = await startAgent({
+    models: [{ name: 'loans', baseline: join(dir, 'loans.json') }],
+    receiver: { port: 0, ...receiver },
+    windows: { seconds: 60, graceSeconds: 600 },
+    sinks: { file: { path: join(here, 'payloads.ndjson') } },
+  }, { dir: here, command: 'collector' });
+  running.push(collector);
+  return collector;
+}
+
+beforeAll(async () => {
+  writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
+  certs = makeTestCertificates();
+});
+
+afterAll(async () => {
+  for (const p of running) await p.stop();
+});
+
+describe('bearer token', () => {
+  it('refuses an agent without the token with 401, counts it, and serves the agent that has it', async () => {
+    const collector = await startCollector({ token: TOKEN });
+    const url = `${collector.address}/v1/metrics`;
+    const without = await agentSending(url, {});
+    expect(((await without.get('/v1/status')).body as Status).outbox[0]!.count).toBe(1);
+    const wrong = await agentSending(url, { token: 'not-the-token-but-long-enough' });
+    expect(((await wrong.get('/v1/status')).body as Status).outbox[0]).toMatchObject({ count: 1 });
+    const right = await agentSending(url, { token: TOKEN });
+    expect(((await right.get('/v1/status')).body as Status).outbox[0]).toMatchObject({ count: 0 });
+    const status = (await collector.get('/v1/status', { authorization: `Bearer ${TOKEN}` })).body as Status;
+    expect(status.totals.requestsRefused.unauthorized).toBeGreaterThanOrEqual(2);
+    expect(status.totals.points.accepted).toBeGreaterThan(0);
+    // The probes stay open for Kubernetes; everything else needs the token.
+    expect((await collector.get('/healthz')).status).toBe(200);
+    expect((await collector.get('/v1/status')).status).toBe(401);
+  });
+});
+
+describe('mutual TLS', () => {
+  it('refuses an agent with a certificate from another CA, or none, with 403; serves the one the CA signed', async () => {
+    const collector = await startCollector({ tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca } });
+    expect(collector.address).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const url = `${collector.address}/v1/metrics`;
+    const rogue = await agentSending(url, { tls: { ca: certs.ca, cert: certs.rogueClientCert, key: certs.rogueClientKey } });
+    expect(((await rogue.get('/v1/status')).body as Status).outbox[0]).toMatchObject({ count: 1 });
+    const none = await agentSending(url, { tls: { ca: certs.ca } });
+    expect(((await none.get('/v1/status')).body as Status).outbox[0]).toMatchObject({ count: 1 });
+    const good = await agentSending(url, { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey } });
+    expect(((await good.get('/v1/status')).body as Status).outbox[0]).toMatchObject({ count: 0 });
+    // The status endpoint needs a client certificate too, so the refusals are read from the log.
+    const forbidden = collector.logs.filter((l) => l.code === 'DW_ERR_API_FORBIDDEN');
+    expect(forbidden.length).toBeGreaterThanOrEqual(2);
+  });
+});
