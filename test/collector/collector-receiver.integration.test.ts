@@ -80,7 +80,7 @@ describe('whole requests the collector cannot read', () => {
     expect(JSON.parse(bad.text)).toMatchObject({ code: 3, message: expect.stringMatching(/^malformed JSON/) as string });
     const shape = await post('{"resourceMetrics": {"x": 1}}', 'application/json');
     expect(shape.status).toBe(400);
-    expect(JSON.parse(shape.text).message).toMatch(/resourceMetrics must be an array/);
+    expect((JSON.parse(shape.text) as { message: string }).message).toMatch(/resourceMetrics must be an array/);
     expect((await post('hello', 'text/plain')).status).toBe(415);
     expect((await post(gzipSync(Buffer.alloc(400_000, 32)), 'application/json', { 'content-encoding': 'gzip' })).status).toBe(413);
     const totals = (await status()).totals.requestsRefused;
@@ -121,7 +121,7 @@ describe('windows refused one by one', () => {
     expect((await collector.post('/v1/flush', '')).status).toBe(200);
     const late = await post(JSON.stringify(asJson(report, 'late-agent')), 'application/json');
     expect(late.status).toBe(200);
-    expect(JSON.parse(late.text).partialSuccess.errorMessage).toMatch(/late_window/);
+    expect((JSON.parse(late.text) as { partialSuccess: { errorMessage: string } }).partialSuccess.errorMessage).toMatch(/late_window/);
     expect((await status()).totals.points.late_window).toBe(pointCount(asJson(report, 'good')));
     expect((await collector.get('/healthz')).status).toBe(200);
   });
