@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { buildBaseline } from '../shared/baseline/build-baseline.js';
 import { arrayRowSource } from '../shared/input/row-source.js';
-import { seededNormal } from '../scripts/lib/seeded-normal.js';
+import { rowsFor } from './lib/synthetic-rows.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,16 +28,6 @@ const RATE = arg('rate', 5000);
 const AGENT_NODE_FLAGS = (process.argv.find((a) => a.startsWith('--agent-flags='))?.slice('--agent-flags='.length) ?? '').split(' ').filter(Boolean);
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dw-bench-ingest-'));
-
-function rowsFor(numeric: number, categorical: number, count: number, seed: number): Record<string, number | string>[] {
-  const { normal, uniform } = seededNormal(seed);
-  return Array.from({ length: count }, () => {
-    const row: Record<string, number | string> = {};
-    for (let j = 0; j < numeric; j++) row[`n${j}`] = Math.round(normal() * 1000) / 100;
-    for (let j = 0; j < categorical; j++) row[`c${j}`] = `v${Math.floor(uniform() * 8)}`;
-    return row;
-  });
-}
 
 async function startAgent(baseline: string, tag: string): Promise<{ url: string; pid: number; stop: () => void }> {
   const config = join(dir, `${tag}.yaml`);
