@@ -20,6 +20,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { buildBaseline } from '../shared/baseline/build-baseline.js';
 import { DEFAULT_DRIFT_RULE } from '../shared/drift/drift-rule.js';
+import type { WindowReport } from '../shared/drift/window-report.js';
 import { arrayRowSource } from '../shared/input/row-source.js';
 import { windowToResourceMetrics } from '../shared/otlp/window-metrics.js';
 import { layoutFingerprint, ModelWindows } from '../shared/windows/model-windows.js';
@@ -78,7 +79,7 @@ const firstPeriod = Math.floor(now / WINDOW_MS) * WINDOW_MS - (PERIODS + 2) * WI
 // One closed 100-event window per agent, spread over PERIODS periods.
 const windows = new ModelWindows('m0', profile, WINDOW_MS, DEFAULT_DRIFT_RULE, { m: 3, n: 5 });
 const traffic = rowsFor(16, 4, 100 * 20, 2);
-const reports = [];
+const reports: WindowReport[] = [];
 for (let k = 0; k < 20; k++) {
   for (const row of traffic.slice(k * 100, (k + 1) * 100)) windows.add(row, '', firstPeriod);
   reports.push((await windows.close(windows.windows()[0]!, firstPeriod + WINDOW_MS)).report);
