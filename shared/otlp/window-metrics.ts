@@ -121,6 +121,9 @@ export function windowToResourceMetrics(report: WindowReport, profile: BaselineP
       'service.name': 'driftwatch-agent',
       'service.version': agent.version,
       [OTLP_ATTRIBUTES.instance]: agent.instanceId,
+      // Also on the resource (one window, one model per request): a routing tier can keep each
+      // model on one collector by this resource attribute.
+      [OTLP_ATTRIBUTES.model]: report.model,
       ...(agent.site === undefined ? {} : { [OTLP_ATTRIBUTES.site]: agent.site }),
     }),
     scopeMetrics: [{ scope: { name: OTLP_SCOPE, version: agent.version }, metrics }],

@@ -127,7 +127,7 @@ describe('fleet export over OTLP/HTTP protobuf', () => {
   it('decodes with the official definitions, with the agent as the resource', () => {
     expect(decoded.resourceMetrics).toHaveLength(1);
     const resource = attrs(decoded.resourceMetrics[0]!.resource);
-    expect(resource).toMatchObject({ 'service.name': 'driftwatch-agent', 'service.instance.id': 'agent-protobuf', 'driftwatch.site': 'dc-1' });
+    expect(resource).toMatchObject({ 'service.name': 'driftwatch-agent', 'service.instance.id': 'agent-protobuf', 'driftwatch.site': 'dc-1', 'ml.model.name': 'loans' });
     expect(decoded.resourceMetrics[0]!.scopeMetrics[0]!.scope.name).toBe('driftwatch');
   });
 
