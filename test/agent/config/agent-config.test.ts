@@ -22,6 +22,14 @@ describe('parseAgentConfig', () => {
     return 'no error';
   };
 
+  it('reads the fleet sink: protocol and compression defaults, TLS paths resolved, cert and key together', () => {
+    const models = [{ name: 'loans', baseline: 'b.json' }];
+    const config = parseAgentConfig({ models, sinks: { otlp: { endpoint: 'https://c:4318/v1/metrics', tls: { ca: 'ca.pem' } } } }, '/etc/dw');
+    expect(config.sinks.otlp).toMatchObject({ protocol: 'http/protobuf', compression: 'gzip', timeoutMs: 10_000, tls: { ca: '/etc/dw/ca.pem' } });
+    expect(error({ models, sinks: { otlp: { endpoint: 'https://c/v1/metrics', tls: { cert: 'a.pem' } } } })).toMatch(/^sinks\.otlp\.tls: cert and key go together/);
+    expect(error({ models, sinks: { otlp: { endpoint: 'not a url' } } })).toMatch(/^sinks\.otlp\.endpoint: /);
+  });
+
   it('names the path of every problem', () => {
     const models = [{ name: 'loans', baseline: 'b.json' }];
     expect(error({})).toMatch(/^models: /);
