@@ -10,6 +10,8 @@ import type { BodyItem } from './sources/event-body.js';
 import { EventIngestor, ingestModel, type IngestModel, type IngestResult } from './sources/event-ingestor.js';
 import { SelfMetrics } from '../shared/telemetry/self-metrics.js';
 import { ModelWindows } from '../shared/windows/model-windows.js';
+import { lastWindowStatus, restoreWindows } from '../shared/windows/restore-windows.js';
+import { Timers } from '../shared/timers.js';
 import { WindowCloser } from '../shared/windows/window-closer.js';
 
 interface ModelRuntime {
@@ -28,7 +30,7 @@ export class Agent {
   readonly ingestor: EventIngestor;
   readonly sinks: WindowSink[];
   private readonly models = new Map<string, ModelRuntime>();
-  private timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Timers();
   private readonly closer: WindowCloser;
   private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
   /** Called after every closed window (the live demo prints it). */
@@ -62,21 +64,9 @@ export class Agent {
   }
 
   private restore(): void {
-    const { windows, discarded } = this.store.loadOpenWindows((model) => {
-      const m = this.models.get(model);
-      return m === undefined ? undefined : { layout: m.windows.layout, bins: m.windows.binCounts };
-    });
-    for (const d of discarded) {
-      this.log.warn({ model: d.model, version: d.version, windowStart: new Date(d.startMs).toISOString(), events: d.rows },
-        'A checkpointed window does not match the current baseline (or its model is gone); its counts were discarded.');
-    }
-    for (const w of windows) this.models.get(w.model)!.windows.restore(w);
-    for (const [key, recent] of this.store.loadHistory()) {
-      const [model, version] = key.split('\u0000') as [string, string];
-      this.models.get(model)?.windows.restoreHistory(version, recent);
-    }
-    if (windows.length > 0) this.log.info({ windows: windows.length }, 'Resumed checkpointed open windows.');
+    restoreWindows(this.store, new Map([...this.models].map(([k, v]) => [k, v.windows])), this.log);
   }
+
 
   /** True between a successful start and the beginning of shutdown. */
   get ready(): boolean {
@@ -87,18 +77,10 @@ export class Agent {
   start(): void {
     if (this.state !== 'created') return;
     this.state = 'running';
-    const every = (ms: number, fn: () => void): void => {
-      const t = setInterval(fn, ms);
-      t.unref();
-      this.timers.push(t);
-    };
-    every(this.config.windows.checkpointMs, () => this.checkpoint());
-    if (this.config.windows.clock === 'wall') every(Math.min(1000, this.config.windows.checkpointMs), () => void this.closeDue());
+    this.timers.every(this.config.windows.checkpointMs, () => this.checkpoint());
+    if (this.config.windows.clock === 'wall') this.timers.every(Math.min(1000, this.config.windows.checkpointMs), () => void this.closeDue());
     this.shipper.start();
-    this.metrics.startExport().catch((err: unknown) => {
-      this.metrics.error('telemetry_start', 'telemetry');
-      this.log.error({ err }, 'Could not start exporting self-telemetry over OTLP.');
-    });
+    this.metrics.startExportOrLog(this.log);
     void this.closeDue();
   }
 
@@ -134,20 +116,13 @@ export class Agent {
       ready: this.ready,
       windowSeconds: this.config.windows.seconds,
       clock: this.config.windows.clock,
-      models: [...this.models.values()].map(({ windows }) => {
-        const last = windows.lastReport;
-        return {
-          name: windows.name,
-          features: windows.profile.features.length,
-          openWindows: windows.windows().map((w) => ({ version: w.version, start: new Date(w.startMs).toISOString(),
-            end: new Date(windows.endOf(w.startMs)).toISOString(), events: w.counter.n, rejected: w.rejected })),
-          lastClosedWindow: last === undefined ? null : {
-            version: last.version, start: new Date(last.startMs).toISOString(), end: new Date(last.endMs).toISOString(),
-            events: last.events, drift: last.score.drift, retrainingRecommended: last.retraining.recommended,
-            features: last.score.features.map((f) => ({ name: f.name, psi: f.psi, threshold: f.threshold, status: f.status })),
-          },
-        };
-      }),
+      models: [...this.models.values()].map(({ windows }) => ({
+        name: windows.name,
+        features: windows.profile.features.length,
+        openWindows: windows.windows().map((w) => ({ version: w.version, start: new Date(w.startMs).toISOString(),
+          end: new Date(windows.endOf(w.startMs)).toISOString(), events: w.counter.n, rejected: w.rejected })),
+        lastClosedWindow: lastWindowStatus(windows),
+      })),
       outbox: backlog.map((b) => ({ ...b, failingAttempts: this.shipper.failingAttempts(b.sink) })),
       totals: { ...this.metrics.totals, eventsRejectedUnattributed: this.ingestor.unattributed },
     };
@@ -160,8 +135,7 @@ export class Agent {
   async shutdown(drainMs = 5000): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    this.timers.clear();
     await this.closer.idle();
     this.checkpoint();
     await this.shipper.stop(drainMs);

@@ -7,6 +7,8 @@ import type { WindowSink } from '../shared/sinks/window-sink.js';
 import { AgentStore } from '../shared/state/agent-store.js';
 import { SelfMetrics } from '../shared/telemetry/self-metrics.js';
 import { layoutFingerprint, ModelWindows, type OpenWindow } from '../shared/windows/model-windows.js';
+import { lastWindowStatus, restoreWindows } from '../shared/windows/restore-windows.js';
+import { Timers } from '../shared/timers.js';
 import { WindowCloser } from '../shared/windows/window-closer.js';
 import type { CollectorConfig } from './config/collector-config.js';
 import type { ResourcePoints } from './receiver/otlp-request.js';
@@ -39,7 +41,7 @@ export class Collector {
   private readonly closer: WindowCloser;
   /** When each open window got its first contribution (it waits `grace` from then too). */
   private readonly firstArrival = new WeakMap<OpenWindow, number>();
-  private timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Timers();
   private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
 
   constructor(readonly config: CollectorConfig, private readonly log: Logger, private readonly now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env) {
@@ -62,23 +64,11 @@ export class Collector {
   }
 
   private restore(): void {
-    const { windows, discarded } = this.store.loadOpenWindows((model) => {
-      const m = this.models.get(model);
-      return m === undefined ? undefined : { layout: m.windows.layout, bins: m.windows.binCounts };
-    });
-    for (const d of discarded) {
-      this.log.warn({ model: d.model, version: d.version, windowStart: new Date(d.startMs).toISOString(), events: d.rows },
-        'A checkpointed window does not match the current baseline (or its model is gone); its counts were discarded.');
-    }
-    for (const w of windows) this.models.get(w.model)!.windows.restore(w);
-    for (const [key, recent] of this.store.loadHistory()) {
-      const [model, version] = key.split('\u0000') as [string, string];
-      this.models.get(model)?.windows.restoreHistory(version, recent);
-    }
+    restoreWindows(this.store, new Map([...this.models].map(([k, v]) => [k, v.windows])), this.log);
     // Restored windows wait a full grace from now: agents may still be sending their parts.
     for (const m of this.models.values()) for (const w of m.windows.windows()) this.firstArrival.set(w, this.now());
-    if (windows.length > 0) this.log.info({ windows: windows.length }, 'Resumed merged windows that were still open.');
   }
+
 
   get ready(): boolean {
     return this.state === 'running';
@@ -88,18 +78,10 @@ export class Collector {
   start(): void {
     if (this.state !== 'created') return;
     this.state = 'running';
-    const every = (ms: number, fn: () => void): void => {
-      const t = setInterval(fn, ms);
-      t.unref();
-      this.timers.push(t);
-    };
-    every(1000, () => void this.closeDue());
-    every(3600_000, () => this.store.forgetBefore(this.now() - REMEMBER_MS));
+    this.timers.every(1000, () => void this.closeDue());
+    this.timers.every(3600_000, () => this.store.forgetBefore(this.now() - REMEMBER_MS));
     this.shipper.start();
-    this.metrics.startExport().catch((err: unknown) => {
-      this.metrics.error('telemetry_start', 'telemetry');
-      this.log.error({ err }, 'Could not start exporting self-telemetry over OTLP.');
-    });
+    this.metrics.startExportOrLog(this.log);
     void this.closeDue();
   }
 
@@ -164,19 +146,12 @@ export class Collector {
       ready: this.ready,
       windowSeconds: this.config.windows.seconds,
       graceSeconds: this.config.windows.graceSeconds,
-      models: [...this.models.values()].map(({ windows }) => {
-        const last = windows.lastReport;
-        return {
-          name: windows.name,
-          layout: windows.layout,
-          openWindows: windows.windows().map((w) => ({ version: w.version, start: new Date(w.startMs).toISOString(), events: w.counter.n })),
-          lastClosedWindow: last === undefined ? null : {
-            version: last.version, start: new Date(last.startMs).toISOString(), end: new Date(last.endMs).toISOString(), events: last.events,
-            drift: last.score.drift, retrainingRecommended: last.retraining.recommended,
-            features: last.score.features.map((f) => ({ name: f.name, psi: f.psi, threshold: f.threshold, status: f.status })),
-          },
-        };
-      }),
+      models: [...this.models.values()].map(({ windows }) => ({
+        name: windows.name,
+        layout: windows.layout,
+        openWindows: windows.windows().map((w) => ({ version: w.version, start: new Date(w.startMs).toISOString(), events: w.counter.n })),
+        lastClosedWindow: lastWindowStatus(windows),
+      })),
       outbox: this.shipper.backlog().map((b) => ({ ...b, failingAttempts: this.shipper.failingAttempts(b.sink) })),
       totals: this.metrics.totals,
     };
@@ -186,8 +161,7 @@ export class Collector {
   async shutdown(drainMs = 5000): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    this.timers.clear();
     await this.closer.idle();
     await this.shipper.stop(drainMs);
     await this.metrics.shutdown();

@@ -1,8 +1,8 @@
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { driftRuleSchema } from '../../shared/drift/drift-rule.js';
 import {
-  cloudWatchConfigSchema, deepFreeze, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, retrainingConfigSchema, telemetryConfigSchema,
+  cloudWatchConfigSchema, deepFreeze, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths,
+  retrainingConfigSchema, telemetryConfigSchema,
 } from '../../shared/config/config-file.js';
 import { otlpSinkConfigSchema } from '../../shared/config/otlp-sink-config.js';
 
@@ -53,7 +53,6 @@ export const windowConfigSchema = z
   })
   .strict();
 
-
 export const agentConfigSchema = z
   .object({
     /** `Site` dimension on every metric (a data centre, a cluster). */
@@ -93,14 +92,7 @@ export const agentConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const names = new Set<string>();
-    config.models.forEach((m, i) => {
-      if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model '${m.name}'` });
-      names.add(m.name);
-    });
-    if (config.retraining.m > config.retraining.n) {
-      ctx.addIssue({ code: 'custom', path: ['retraining', 'm'], message: `must be ≤ retraining.n (${config.retraining.n})` });
-    }
+    refineModelsAndRetraining(config, ctx);
     if (config.windows.checkpointMs > config.windows.seconds * 1000) {
       ctx.addIssue({ code: 'custom', path: ['windows', 'checkpointMs'], message: 'must be ≤ windows.seconds × 1000' });
     }
@@ -116,16 +108,10 @@ export const agentConfigSchema = z
 /** A validated, frozen agent configuration with absolute paths. */
 export type AgentConfig = Readonly<z.infer<typeof agentConfigSchema>>;
 
-
-
-
 /** Validates a config document; errors name the path (`windows.seconds: ...`). Relative paths resolve against `baseDir`. */
 export function parseAgentConfig(document: unknown, baseDir: string, source = 'config'): AgentConfig {
   const config = parseConfig(agentConfigSchema, document, source);
-  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
-  for (const m of config.models) m.baseline = abs(m.baseline);
-  config.state.path = abs(config.state.path);
-  if (config.sinks.file !== undefined) config.sinks.file.path = abs(config.sinks.file.path);
+  const abs = resolvePaths(config, baseDir);
   if (config.api.socket !== undefined) config.api.socket = abs(config.api.socket);
   const tls = config.sinks.otlp?.tls;
   if (tls !== undefined) {

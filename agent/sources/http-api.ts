@@ -3,9 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ERROR_CODES } from '../../shared/errors.js';
-import { authorised, HttpError, readBody, send, sendError } from '../../shared/http/http-helpers.js';
+import { authorised, handleFlush, handleProbe, HttpError, readBody, send, sendError } from '../../shared/http/http-helpers.js';
 import type { Agent } from '../agent.js';
-import { isLoopback } from '../config/agent-config.js';
 import { BodyError, parseEventBody } from './event-body.js';
 
 /** How the API listens and what it accepts. */
@@ -38,14 +37,7 @@ export function createApiServer(agent: Agent, options: ApiOptions, log: Logger):
     const only = (m: string): void => {
       if (method !== m) throw new HttpError('DW_ERR_API_METHOD', `${path} takes ${m}, not ${method}`);
     };
-    if (path === '/healthz') {
-      only('GET');
-      return send(res, 200, { status: 'ok' });
-    }
-    if (path === '/readyz') {
-      only('GET');
-      return agent.ready ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready' });
-    }
+    if (handleProbe(path, method, res, agent.ready)) return;
     if (!authorised(req, options.token)) throw new HttpError('DW_ERR_API_UNAUTHORIZED', 'a valid "Authorization: Bearer <token>" header is required');
     switch (path) {
       case '/v1/events': {
@@ -68,14 +60,9 @@ export function createApiServer(agent: Agent, options: ApiOptions, log: Logger):
       case '/v1/status':
         only('GET');
         return send(res, 200, agent.status());
-      case '/v1/flush': {
+      case '/v1/flush':
         only('POST');
-        const remote = req.socket.remoteAddress;
-        if (remote !== undefined && !isLoopback(remote)) throw new HttpError('DW_ERR_API_FORBIDDEN', 'flush is only allowed from loopback');
-        const closed = await agent.flush();
-        return send(res, 200, { closed: closed.map((r) => ({ model: r.model, version: r.version, start: new Date(r.startMs).toISOString(),
-          end: new Date(r.endMs).toISOString(), events: r.events, drift: r.score.drift, retrainingRecommended: r.retraining.recommended })) });
-      }
+        return handleFlush(req, res, () => agent.flush());
       default:
         throw new HttpError('DW_ERR_API_NOT_FOUND', `no endpoint ${path}`);
     }

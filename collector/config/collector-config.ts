@@ -1,7 +1,7 @@
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import {
-  cloudWatchConfigSchema, deepFreeze, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, retrainingConfigSchema, telemetryConfigSchema,
+  cloudWatchConfigSchema, deepFreeze, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths,
+  retrainingConfigSchema, telemetryConfigSchema,
 } from '../../shared/config/config-file.js';
 import { driftRuleSchema } from '../../shared/drift/drift-rule.js';
 
@@ -58,14 +58,7 @@ export const collectorConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const names = new Set<string>();
-    config.models.forEach((m, i) => {
-      if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model '${m.name}'` });
-      names.add(m.name);
-    });
-    if (config.retraining.m > config.retraining.n) {
-      ctx.addIssue({ code: 'custom', path: ['retraining', 'm'], message: `must be ≤ retraining.n (${config.retraining.n})` });
-    }
+    refineModelsAndRetraining(config, ctx);
     const r = config.receiver;
     if (!isLoopback(r.host)) {
       if (!r.allowNonLoopback) {
@@ -82,10 +75,7 @@ export type CollectorConfig = Readonly<z.infer<typeof collectorConfigSchema>>;
 /** Validates a collector config document; relative paths resolve against `baseDir`. */
 export function parseCollectorConfig(document: unknown, baseDir: string, source = 'config'): CollectorConfig {
   const config = parseConfig(collectorConfigSchema, document, source);
-  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
-  for (const m of config.models) m.baseline = abs(m.baseline);
-  config.state.path = abs(config.state.path);
-  if (config.sinks.file !== undefined) config.sinks.file.path = abs(config.sinks.file.path);
+  const abs = resolvePaths(config, baseDir);
   const tls = config.receiver.tls;
   if (tls !== undefined) {
     tls.cert = abs(tls.cert);

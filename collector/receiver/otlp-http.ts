@@ -4,9 +4,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { isLoopback } from '../../shared/config/config-file.js';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
-import { authorised, HttpError, readBodyBytes, send } from '../../shared/http/http-helpers.js';
+import { authorised, handleFlush, handleProbe, HttpError, readBodyBytes, send } from '../../shared/http/http-helpers.js';
 import type { Collector } from '../collector.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import { decodeJson, decodeProtobuf, encodeResponse, encodeStatus, OtlpDecodeError } from './otlp-request.js';
@@ -51,14 +50,7 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
     const only = (m: string): void => {
       if (method !== m) throw new HttpError('DW_ERR_API_METHOD', `${path} takes ${m}, not ${method}`);
     };
-    if (path === '/healthz') {
-      only('GET');
-      return send(res, 200, { status: 'ok' });
-    }
-    if (path === '/readyz') {
-      only('GET');
-      return collector.ready ? send(res, 200, { status: 'ready' }) : send(res, 503, { status: 'not ready' });
-    }
+    if (handleProbe(path, method, res, collector.ready)) return;
     if (options.tls?.clientCa !== undefined && !(req.socket as TLSSocket).authorized) {
       const why = (req.socket as TLSSocket).authorizationError;
       throw new HttpError('DW_ERR_API_FORBIDDEN', `a client certificate signed by the collector's client CA is required (${String(why ?? 'none presented')})`);
@@ -85,14 +77,9 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
       case '/v1/status':
         only('GET');
         return send(res, 200, collector.status());
-      case '/v1/flush': {
+      case '/v1/flush':
         only('POST');
-        const remote = req.socket.remoteAddress;
-        if (remote !== undefined && !isLoopback(remote)) throw new HttpError('DW_ERR_API_FORBIDDEN', 'flush is only allowed from loopback');
-        const closed = await collector.flush();
-        return send(res, 200, { closed: closed.map((r) => ({ model: r.model, version: r.version, start: new Date(r.startMs).toISOString(),
-          end: new Date(r.endMs).toISOString(), events: r.events, drift: r.score.drift, retrainingRecommended: r.retraining.recommended })) });
-      }
+        return handleFlush(req, res, () => collector.flush());
       default:
         throw new HttpError('DW_ERR_API_NOT_FOUND', `no endpoint ${path}`);
     }

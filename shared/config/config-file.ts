@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DwError } from '../errors.js';
@@ -126,4 +126,28 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     throw new DwError('DW_ERR_CONFIG', 'the config must be a YAML mapping', { file });
   }
   return { document: applyEnvOverrides(document as Record<string, unknown>, env), baseDir: dirname(resolve(file)) };
+}
+
+/** Checks every component config makes: unique model names, and retraining m ≤ n. */
+export function refineModelsAndRetraining(config: { models: { name: string }[]; retraining: { m: number; n: number } }, ctx: z.RefinementCtx): void {
+  const names = new Set<string>();
+  config.models.forEach((m, i) => {
+    if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model '${m.name}'` });
+    names.add(m.name);
+  });
+  if (config.retraining.m > config.retraining.n) {
+    ctx.addIssue({ code: 'custom', path: ['retraining', 'm'], message: `must be ≤ retraining.n (${config.retraining.n})` });
+  }
+}
+
+/**
+ * Makes the paths every component config has absolute (baselines, state, file sink) against the
+ * config file's folder, and returns the resolver for the others.
+ */
+export function resolvePaths(config: { models: { baseline: string }[]; state: { path: string }; sinks: { file?: { path: string } } }, baseDir: string): (p: string) => string {
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  for (const m of config.models) m.baseline = abs(m.baseline);
+  config.state.path = abs(config.state.path);
+  if (config.sinks.file !== undefined) config.sinks.file.path = abs(config.sinks.file.path);
+  return abs;
 }

@@ -2,6 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { WindowReport } from '../drift/window-report.js';
+import { isLoopback } from '../config/config-file.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
 
 /** Request plumbing the agent's API and the collector's receiver share. */
@@ -65,3 +67,25 @@ export function authorised(req: IncomingMessage, token: string | undefined): boo
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
+
+/** `POST /v1/flush`: loopback (or a unix socket) only; closes the open windows and lists them. */
+export async function handleFlush(req: IncomingMessage, res: ServerResponse, flush: () => Promise<WindowReport[]>): Promise<void> {
+  const remote = req.socket.remoteAddress;
+  if (remote !== undefined && !isLoopback(remote)) throw new HttpError('DW_ERR_API_FORBIDDEN', 'flush is only allowed from loopback');
+  const closed = await flush();
+  send(res, 200, { closed: closed.map((r) => ({ model: r.model, version: r.version, start: new Date(r.startMs).toISOString(),
+    end: new Date(r.endMs).toISOString(), events: r.events, drift: r.score.drift, retrainingRecommended: r.retraining.recommended })) });
+}
+
+/**
+ * Answers the Kubernetes probes, which need no credentials: `GET /healthz` (the process runs) and
+ * `GET /readyz` (started, not stopping). Returns false for any other path.
+ */
+export function handleProbe(path: string, method: string, res: ServerResponse, ready: boolean): boolean {
+  if (path !== '/healthz' && path !== '/readyz') return false;
+  if (method !== 'GET') throw new HttpError('DW_ERR_API_METHOD', `${path} takes GET, not ${method}`);
+  if (path === '/healthz') send(res, 200, { status: 'ok' });
+  else if (ready) send(res, 200, { status: 'ready' });
+  else send(res, 503, { status: 'not ready' });
+  return true;
+}

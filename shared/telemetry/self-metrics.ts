@@ -51,6 +51,14 @@ export class SelfMetrics {
     return this.starting;
   }
 
+  /** `startExport`, with a failure counted and logged instead of thrown: the process runs on without it. */
+  startExportOrLog(log: Logger): void {
+    this.startExport().catch((err: unknown) => {
+      this.error('telemetry_start', 'telemetry');
+      log.error({ err }, 'Could not start exporting self-telemetry over OTLP.');
+    });
+  }
+
   private async loadSdk(): Promise<void> {
     const { otlpEndpoint, exportIntervalMs, resource } = this.options;
     if (otlpEndpoint === undefined) return;

@@ -1,10 +1,11 @@
-import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand, type Dimension, type Metric } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, ListMetricsCommand, type Dimension, type Metric } from '@aws-sdk/client-cloudwatch';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { exampleBaseline, exampleRows, toEvent, type ExampleRow } from '../helpers/example-events.js';
+import { metricSeries } from '../helpers/cloudwatch-series.js';
 import { startAgent, waitForDrain, type AgentProcess } from '../helpers/agent-process.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -22,14 +23,8 @@ const windows: ExampleRow[][] = [stable.slice(0, 200), stable.slice(200, 400), d
 const featureNames = ['age', 'income', 'credit_utilization', 'num_accounts', 'region', 'channel', 'tenure_months'];
 let agent: AgentProcess;
 
-async function series(name: string, dims: Dimension[], stat = 'Maximum'): Promise<Map<number, number>> {
-  const out = await cw.send(new GetMetricDataCommand({
-    StartTime: new Date(t0 - WINDOW_MS), EndTime: new Date(t0 + 10 * WINDOW_MS),
-    MetricDataQueries: [{ Id: 'q', MetricStat: { Metric: { Namespace: namespace, MetricName: name, Dimensions: dims }, Period: 60, Stat: stat } }],
-  }));
-  const r = out.MetricDataResults![0]!;
-  return new Map(r.Timestamps!.map((t, i) => [t.getTime(), r.Values![i]!]));
-}
+const series = (name: string, dims: Dimension[], stat = 'Maximum'): Promise<Map<number, number>> =>
+  metricSeries(cw, namespace, name, dims, { from: t0 - WINDOW_MS, to: t0 + 10 * WINDOW_MS }, stat);
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
@@ -159,12 +154,8 @@ describe('CloudWatch unreachable, then back after a restart', () => {
     const second = await startAgent(agentConfig(endpoint), { dir: here, env: { ...staticKeys, AWS_SESSION_TOKEN: 'session' } });
     try {
       await waitForDrain(second);
-      const out = await cw.send(new GetMetricDataCommand({
-        StartTime: new Date(at - WINDOW_MS), EndTime: new Date(at + 2 * WINDOW_MS),
-        MetricDataQueries: [{ Id: 'q', MetricStat: { Metric: { Namespace: ns, MetricName: 'EventCount', Dimensions: [{ Name: 'Model', Value: 'loans-outage' }] }, Period: 60, Stat: 'Sum' } }],
-      }));
-      expect(out.MetricDataResults![0]!.Timestamps!.map((t) => t.getTime())).toEqual([at]);
-      expect(out.MetricDataResults![0]!.Values).toEqual([120]);
+      const counts = await metricSeries(cw, ns, 'EventCount', [{ Name: 'Model', Value: 'loans-outage' }], { from: at - WINDOW_MS, to: at + 2 * WINDOW_MS }, 'Sum');
+      expect([...counts]).toEqual([[at, 120]]);
       expect(second.logs.some((l) => String(l.msg).startsWith('Long-lived static AWS keys'))).toBe(false);
     } finally {
       expect(await second.stop()).toBe(0);

@@ -1,8 +1,9 @@
-import { CloudWatchClient, GetMetricDataCommand, type Dimension } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type Dimension } from '@aws-sdk/client-cloudwatch';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { metricSeries } from '../helpers/cloudwatch-series.js';
 import { startAgent, waitForDrain, type AgentProcess } from '../helpers/agent-process.js';
 import { exampleBaseline, exampleRows, toEvent, type ExampleRow } from '../helpers/example-events.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -31,14 +32,8 @@ const featureNames = ['age', 'income', 'credit_utilization', 'num_accounts', 're
 let collector: AgentProcess;
 const agents: AgentProcess[] = [];
 
-async function series(name: string, dims: Dimension[], stat = 'Maximum'): Promise<Map<number, number>> {
-  const out = await cw.send(new GetMetricDataCommand({
-    StartTime: new Date(t0 - WINDOW_MS), EndTime: new Date(t0 + 10 * WINDOW_MS),
-    MetricDataQueries: [{ Id: 'q', MetricStat: { Metric: { Namespace: namespace, MetricName: name, Dimensions: dims }, Period: 60, Stat: stat } }],
-  }));
-  const r = out.MetricDataResults![0]!;
-  return new Map(r.Timestamps!.map((t, i) => [t.getTime(), r.Values![i]!]));
-}
+const series = (name: string, dims: Dimension[], stat = 'Maximum'): Promise<Map<number, number>> =>
+  metricSeries(cw, namespace, name, dims, { from: t0 - WINDOW_MS, to: t0 + 10 * WINDOW_MS }, stat);
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
