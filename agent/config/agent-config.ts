@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { driftRuleSchema } from '../../shared/drift/drift-rule.js';
 import {
-  cloudWatchConfigSchema, deepFreeze, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths,
-  retrainingConfigSchema, telemetryConfigSchema,
+  deepFreeze, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths,
+  retrainingConfigSchema, sinksConfigShape, stateConfigSchema, telemetryConfigSchema,
 } from '../../shared/config/config-file.js';
 import { otlpSinkConfigSchema } from '../../shared/config/otlp-sink-config.js';
 
@@ -67,26 +67,8 @@ export const agentConfigSchema = z
     windows: windowConfigSchema.default(windowConfigSchema.parse({})),
     drift: driftRuleSchema.default(driftRuleSchema.parse({})),
     retraining: retrainingConfigSchema.default({ m: 3, n: 5 }),
-    state: z
-      .object({
-        /** SQLite file for checkpoints and the outbox. */
-        path: z.string().default('.driftwatch/agent.db'),
-        /** `FULL` also survives power loss, at a throughput cost. */
-        synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
-      })
-      .strict()
-      .default({ path: '.driftwatch/agent.db', synchronous: 'NORMAL' }),
-    sinks: z
-      .object({
-        cloudwatch: cloudWatchConfigSchema.optional(),
-        /** Write the PutMetricData inputs to this NDJSON file. */
-        file: z.object({ path: z.string().min(1) }).strict().optional(),
-        /** Print them on stdout. */
-        stdout: z.boolean().optional(),
-        otlp: otlpSinkConfigSchema.optional(),
-      })
-      .strict()
-      .default({}),
+    state: stateConfigSchema('.driftwatch/agent.db'),
+    sinks: z.object({ ...sinksConfigShape, otlp: otlpSinkConfigSchema.optional() }).strict().default({}),
     telemetry: telemetryConfigSchema.default({ exportIntervalMs: 60_000 }),
     log: logConfigSchema.default({ level: 'info' }),
   })

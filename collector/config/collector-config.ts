@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
-  cloudWatchConfigSchema, deepFreeze, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths,
-  retrainingConfigSchema, telemetryConfigSchema,
+  deepFreeze, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths,
+  retrainingConfigSchema, sinksConfigShape, stateConfigSchema, telemetryConfigSchema,
 } from '../../shared/config/config-file.js';
 import { driftRuleSchema } from '../../shared/drift/drift-rule.js';
 
@@ -45,14 +45,8 @@ export const collectorConfigSchema = z
       .default({ seconds: 300, graceSeconds: 60, maxFutureSeconds: 300, maxAgeHours: 336 }),
     drift: driftRuleSchema.default(driftRuleSchema.parse({})),
     retraining: retrainingConfigSchema.default({ m: 3, n: 5 }),
-    state: z
-      .object({ path: z.string().default('.driftwatch/collector.db'), synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL') })
-      .strict()
-      .default({ path: '.driftwatch/collector.db', synchronous: 'NORMAL' }),
-    sinks: z
-      .object({ cloudwatch: cloudWatchConfigSchema.optional(), file: z.object({ path: z.string().min(1) }).strict().optional(), stdout: z.boolean().optional() })
-      .strict()
-      .default({}),
+    state: stateConfigSchema('.driftwatch/collector.db'),
+    sinks: z.object(sinksConfigShape).strict().default({}),
     telemetry: telemetryConfigSchema.default({ exportIntervalMs: 60_000 }),
     log: logConfigSchema.default({ level: 'info' }),
   })

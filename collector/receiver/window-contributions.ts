@@ -1,4 +1,5 @@
 import { OTLP_ATTRIBUTES as A, OTLP_METRICS as M, histogramBounds } from '../../shared/otlp/window-metrics.js';
+import type { WindowReport } from '../../shared/drift/window-report.js';
 import { expectedBinCount, type BaselineProfile } from '../../shared/profile/baseline-profile.js';
 import type { DataPoint, ResourcePoints } from './otlp-request.js';
 
@@ -18,16 +19,10 @@ export interface CollectorModel {
 }
 
 /** One agent's closed window, checked and turned into counts in the collector's layout. */
-export interface Contribution {
+export interface Contribution extends Pick<WindowReport, 'model' | 'version' | 'startMs' | 'endMs' | 'events' | 'rejected'> {
   /** instance, model, version, start, end: the same window sent twice has the same key. */
   key: string;
   instance: string;
-  model: string;
-  version: string;
-  startMs: number;
-  endMs: number;
-  events: number;
-  rejected: Record<string, number>;
   counts: Float64Array[];
   points: number;
 }

@@ -27,6 +27,29 @@ export const cloudWatchConfigSchema = z
   })
   .strict();
 
+/** Where closed windows go, in both components (the agent adds `otlp`). */
+export const sinksConfigShape = {
+  cloudwatch: cloudWatchConfigSchema.optional(),
+  /** Write the PutMetricData inputs to this NDJSON file. */
+  file: z.object({ path: z.string().min(1) }).strict().optional(),
+  /** Print them on stdout. */
+  stdout: z.boolean().optional(),
+};
+
+/** The SQLite state file. */
+export function stateConfigSchema(defaultPath: string) {
+  const defaults = { path: defaultPath, synchronous: 'NORMAL' as const };
+  return z
+    .object({
+      /** SQLite file for checkpoints and the outbox. */
+      path: z.string().default(defaultPath),
+      /** `FULL` also survives power loss, at a throughput cost. */
+      synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+    })
+    .strict()
+    .default(defaults);
+}
+
 /** The M-of-N retraining rule. */
 export const retrainingConfigSchema = z
   .object({
