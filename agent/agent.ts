@@ -43,7 +43,7 @@ export class Agent {
     for (const m of config.models) {
       const profile = loadModelBaseline(m);
       const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining);
-      this.models.set(m.name, { windows, ingest: ingestModel(windows, m.unknownFeatures) });
+      this.models.set(m.name, { windows, ingest: ingestModel(windows, m.unknownFeatures, m.versions) });
     }
     this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
     this.restore();

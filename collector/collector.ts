@@ -49,7 +49,7 @@ export class Collector {
     for (const m of config.models) {
       const profile = loadModelBaseline(m);
       const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining);
-      this.models.set(m.name, { windows, model: { profile, layout: layoutFingerprint(profile), index: new Map(profile.features.map((f, i) => [f.name, i])) } });
+      this.models.set(m.name, { windows, model: { profile, layout: layoutFingerprint(profile), index: new Map(profile.features.map((f, i) => [f.name, i])), versions: new Set(m.versions) } });
     }
     this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
     this.restore();

@@ -15,6 +15,11 @@ export const modelConfigSchema = z
     name: dimensionValue,
     /** Baseline profile file (relative paths are relative to the config file). */
     baseline: z.string().min(1),
+    /**
+     * Model versions events may carry (the `ModelVersion` dimension). Only these leave the host:
+     * an event with another version is refused (`unknown_version`). Empty: events carry none.
+     */
+    versions: z.array(dimensionValue).default([]),
     /** Events naming a feature the baseline does not know: refuse them (default) or ignore the extra keys. */
     unknownFeatures: z.enum(['reject', 'ignore']).default('reject'),
   })

@@ -17,6 +17,8 @@ export interface IngestModel {
   known: Set<string>;
   signals: SignalColumns;
   unknownFeatures: 'reject' | 'ignore';
+  /** Versions events may carry (the egress allowlist); '' is always allowed. */
+  versions: ReadonlySet<string>;
 }
 
 /** Timing rules for accepting an event into a window. */
@@ -33,7 +35,7 @@ export interface IngestResult {
 }
 
 /** Builds the ingestion view of a model from its windows (and so its baseline). */
-export function ingestModel(windows: ModelWindows, unknownFeatures: 'reject' | 'ignore'): IngestModel {
+export function ingestModel(windows: ModelWindows, unknownFeatures: 'reject' | 'ignore', versions: readonly string[] = []): IngestModel {
   const signals: SignalColumns = { confidence: [], label: [], probabilities: [] };
   for (const f of windows.profile.features) {
     const column = f.source.column;
@@ -43,7 +45,7 @@ export function ingestModel(windows: ModelWindows, unknownFeatures: 'reject' | '
     else if (f.role === 'prediction') signals.label.push(column);
   }
   const known = new Set(windows.profile.features.map((f) => f.source.column));
-  return { windows, known, signals, unknownFeatures };
+  return { windows, known, signals, unknownFeatures, versions: new Set(versions) };
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -104,6 +106,10 @@ export class EventIngestor {
           continue;
         }
         version = String(event.version);
+        if (!model.versions.has(version)) {
+          refuse('unknown_version', `version '${version.slice(0, 100)}' is not in models[].versions of '${event.model}'; only configured versions leave the host`, 'version', model);
+          continue;
+        }
       }
       let at = nowMs;
       if (event.timestamp !== undefined && event.timestamp !== null) {

@@ -8,6 +8,7 @@ export const REJECT_REASONS = [
   'missing_model',
   'unknown_model',
   'bad_version',
+  'unknown_version',
   'bad_timestamp',
   'late_event',
   'future_timestamp',

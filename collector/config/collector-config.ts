@@ -25,7 +25,12 @@ export const collectorConfigSchema = z
     /** `Site` dimension on what the collector ships. */
     site: dimensionValue.optional(),
     /** The models the fleet monitors, each with the baseline the agents use. */
-    models: z.array(z.object({ name: dimensionValue, baseline: z.string().min(1) }).strict()).min(1),
+    models: z.array(z.object({
+      name: dimensionValue,
+      baseline: z.string().min(1),
+      /** Model versions agents may send (the `ModelVersion` dimension); others are refused. */
+      versions: z.array(dimensionValue).default([]),
+    }).strict()).min(1),
     receiver: receiverConfigSchema.default(receiverConfigSchema.parse({})),
     windows: z
       .object({

@@ -5,7 +5,7 @@ import type { DataPoint, ResourcePoints } from './otlp-request.js';
 
 /** Why the collector refused data points. Also the `reason` of its refusal counter. */
 export const POINT_REJECT_REASONS = [
-  'unknown_metric', 'missing_identity', 'unknown_model', 'bad_temporality', 'bad_timestamp', 'window_mismatch',
+  'unknown_metric', 'missing_identity', 'unknown_model', 'unknown_version', 'bad_temporality', 'bad_timestamp', 'window_mismatch',
   'layout_mismatch', 'unknown_feature', 'bad_count', 'incomplete_window', 'late_window',
 ] as const;
 export type PointRejectReason = (typeof POINT_REJECT_REASONS)[number];
@@ -16,6 +16,8 @@ export interface CollectorModel {
   layout: string;
   /** Feature index by name. */
   index: Map<string, number>;
+  /** Versions agents may send ('' always). */
+  versions: ReadonlySet<string>;
 }
 
 /** One agent's closed window, checked and turned into counts in the collector's layout. */
@@ -167,6 +169,11 @@ export function windowContributions(batches: readonly ResourcePoints[], models: 
         refuse('unknown_model', `no model '${model.slice(0, 100)}' is configured on this collector`);
         continue;
       }
+      const version = String(first.attributes[A.version] ?? '');
+      if (version !== '' && !m.versions.has(version)) {
+        refuse('unknown_version', `version '${version.slice(0, 100)}' of '${model}' is not in the collector's models[].versions`);
+        continue;
+      }
       const startMs = Number(first.startNs / NS_PER_MS);
       const endMs = Number(first.endNs / NS_PER_MS);
       if (first.startNs % NS_PER_MS !== 0n || first.endNs % NS_PER_MS !== 0n || !(endMs > startMs)) {
@@ -183,7 +190,7 @@ export function windowContributions(batches: readonly ResourcePoints[], models: 
       }
       try {
         const { events, rejected, counts } = assemble(m, group, limits);
-        contributions.push({ key, instance, model, version: String(first.attributes[A.version] ?? ''), startMs, endMs, events, rejected, counts, points: group.length });
+        contributions.push({ key, instance, model, version, startMs, endMs, events, rejected, counts, points: group.length });
       } catch (err) {
         if (!(err instanceof Refused)) throw err;
         refuse(err.reason, err.message);

@@ -4,7 +4,7 @@ import { applyEnvOverrides, isLoopback, parseAgentConfig } from '../../../agent/
 describe('parseAgentConfig', () => {
   it('fills sensible defaults around a three-line config and resolves paths against the config folder', () => {
     const config = parseAgentConfig({ models: [{ name: 'loans', baseline: 'loans.json' }] }, '/etc/driftwatch');
-    expect(config.models[0]).toEqual({ name: 'loans', baseline: '/etc/driftwatch/loans.json', unknownFeatures: 'reject' });
+    expect(config.models[0]).toEqual({ name: 'loans', baseline: '/etc/driftwatch/loans.json', unknownFeatures: 'reject', versions: [] });
     expect(config.api).toMatchObject({ host: '127.0.0.1', port: 4390 });
     expect(config.windows).toMatchObject({ seconds: 300, checkpointMs: 1000, clock: 'wall' });
     expect(config.drift).toMatchObject({ alpha: 0.01, minEffectPsi: 0.1, minCount: 50 });

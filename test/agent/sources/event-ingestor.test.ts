@@ -13,7 +13,7 @@ const MINUTE = 60_000;
 
 function setup(clock: 'wall' | 'event', now = 10 * MINUTE) {
   const windows = new ModelWindows('m', profile, MINUTE, DEFAULT_DRIFT_RULE, { m: 3, n: 5 });
-  const ingestor = new EventIngestor(new Map([['m', ingestModel(windows, 'reject')]]), { clock, graceMs: 5000, maxFutureMs: 30_000 }, () => now);
+  const ingestor = new EventIngestor(new Map([['m', ingestModel(windows, 'reject', ['7', 'canary'])]]), { clock, graceMs: 5000, maxFutureMs: 30_000 }, () => now);
   const send = (...events: unknown[]) => ingestor.ingest(events.map((value, index) => ({ index, value })));
   return { windows, ingestor, send };
 }
@@ -50,6 +50,14 @@ describe('EventIngestor', () => {
     expect(send({ model: 'm', timestamp: 9 * MINUTE + 100, features: {} }).accepted).toBe(1);
     const late = send({ model: 'm', timestamp: 8 * MINUTE + 100, features: {} });
     expect(late.rejections[0]!.reason).toBe('late_event');
+  });
+
+  it('takes only the versions the config lists: they become a dimension that leaves the host', () => {
+    const { windows, send } = setup('wall');
+    expect(send({ model: 'm', version: 7, features: {} }, { model: 'm', version: 'canary', features: {} }).accepted).toBe(2);
+    const refused = send({ model: 'm', version: 'user-4711@example.com', features: {} });
+    expect(refused.rejections[0]).toMatchObject({ reason: 'unknown_version', field: 'version' });
+    expect(windows.windows().map((w) => w.version).sort()).toEqual(['', '7', 'canary']);
   });
 
   it('refuses events too far in the future of the wall clock', () => {
