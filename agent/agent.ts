@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { WindowReport } from '../shared/drift/window-report.js';
 import { loadModelBaseline } from '../shared/profile/load-baseline.js';
+import { createEgress } from '../shared/egress/create-egress.js';
 import { createSinks } from '../shared/sinks/create-sinks.js';
 import type { WindowSink } from '../shared/sinks/window-sink.js';
 import { AgentStore } from '../shared/state/agent-store.js';
@@ -47,7 +48,8 @@ export class Agent {
     }
     this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
     this.restore();
-    this.sinks = createSinks(config, env, log, (model) => {
+    const egress = createEgress(config, new Map([...this.models].map(([k, v]) => [k, v.windows.profile])), (kind) => this.metrics.egressRefused(kind), log);
+    this.sinks = createSinks(config, env, log, egress, (model) => {
       const m = this.models.get(model);
       return m === undefined ? undefined : { profile: m.windows.profile, layout: m.windows.layout };
     });
@@ -56,7 +58,7 @@ export class Agent {
     }, now);
     this.metrics = new SelfMetrics(
       { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs,
-        resource: { 'service.name': 'driftwatch-agent', ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) }, log },
+        resource: { 'service.name': 'driftwatch-agent', ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) }, log, egress, audit: this.store },
       { backlog: () => this.shipper.backlog() },
     );
     this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { WindowReport } from '../shared/drift/window-report.js';
 import { loadModelBaseline } from '../shared/profile/load-baseline.js';
 import { OutboxShipper } from '../shared/shipping/outbox-shipper.js';
+import { createEgress } from '../shared/egress/create-egress.js';
 import { createSinks } from '../shared/sinks/create-sinks.js';
 import type { WindowSink } from '../shared/sinks/window-sink.js';
 import { AgentStore } from '../shared/state/agent-store.js';
@@ -53,9 +54,10 @@ export class Collector {
     }
     this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
     this.restore();
-    this.sinks = createSinks(config, env, log);
+    const egress = createEgress(config, new Map([...this.models].map(([k, v]) => [k, v.model.profile])), (kind) => this.metrics.egressRefused(kind), log);
+    this.sinks = createSinks(config, env, log, egress);
     this.metrics = new SelfMetrics(
-      { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs, log,
+      { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs, log, egress, audit: this.store,
         resource: { 'service.name': 'driftwatch-collector', ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) } },
       { backlog: () => this.shipper.backlog() },
     );

@@ -1,7 +1,7 @@
 import type { InputRecord } from '../../shared/aggregation/read-source.js';
 import type { ModelWindows } from '../../shared/windows/model-windows.js';
 import type { BodyItem } from './event-body.js';
-import type { EventRejection, RejectReason } from './reject-reasons.js';
+import type { EventRejection, RejectReason } from '../../shared/reject-reasons.js';
 
 /** Where each prediction field of an event goes in the baseline's columns. */
 interface SignalColumns {

@@ -121,13 +121,15 @@ export class OutboxShipper {
         });
         this.metrics.send(sink.name, outcome.ok);
         if (outcome.ok) {
-          this.store.markSent(sink.name, entry.id);
+          this.store.markSent(sink.name, entry.id, outcome.audit, this.now());
           this.store.prune(this.sinks.map((s) => s.name));
           this.attempts.set(sink.name, 0);
           this.log.debug({ sink: sink.name, model: entry.report.model, windowEnd: new Date(entry.report.endMs).toISOString(), datums: outcome.datums }, 'Window shipped.');
           continue;
         }
         const { failure, error } = outcome;
+        // Requests of this window that did leave before the failure are on the record too.
+        this.store.appendAudit(outcome.audit ?? [], this.now());
         this.metrics.error(failure.throttled ? 'throttled' : failure.retriable ? 'unavailable' : 'rejected', 'send');
         if (!failure.retriable) {
           this.log.error({ err: error, sink: sink.name, outboxId: entry.id, model: entry.report.model }, 'The sink refused a window as invalid; it is kept as a dead letter and skipped.');

@@ -18,6 +18,8 @@ const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EN
  */
 export function classifyFailure(err: unknown): FailureClass {
   const e = err as { name?: string; code?: string | number; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean }; cause?: unknown };
+  // The allowlist refused the payload: sending it again would be refused again.
+  if (e.name === 'EgressRefusedError') return { retriable: false, throttled: false };
   if (e.name === 'OTLPExporterError' && typeof e.code === 'number') {
     // An OTLP receiver's HTTP status: a refused token or certificate can be fixed, so keep trying.
     const s = e.code;

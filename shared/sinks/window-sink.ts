@@ -1,3 +1,4 @@
+import type { AuditRecord } from '../egress/egress.js';
 import type { OutboxEntry } from '../state/agent-store.js';
 import type { FailureClass } from './retry-policy.js';
 
@@ -11,10 +12,13 @@ export interface HealthSnapshot {
   atMs: number;
 }
 
-/** What a send did. Sinks return this; they never throw. */
+/**
+ * What a send did. Sinks return this; they never throw. `audit` holds what left the host (only
+ * sinks that go through the egress door have any), also for a send that failed part-way.
+ */
 export type SendOutcome =
-  | { ok: true; requests: number; datums: number; bytes: number }
-  | { ok: false; error: Error; failure: FailureClass };
+  | { ok: true; requests: number; datums: number; bytes: number; audit?: AuditRecord[] }
+  | { ok: false; error: Error; failure: FailureClass; audit?: AuditRecord[] };
 
 /** A destination for closed windows, drained from the outbox in order. */
 export interface WindowSink {

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { WindowReport } from '../drift/window-report.js';
+import type { AuditRecord } from '../egress/egress.js';
+import { AuditLog } from './audit-log.js';
 
 const SCHEMA_VERSION = '1';
 
@@ -60,9 +62,12 @@ function split(blob: Buffer, lengths: readonly number[]): Float64Array[] | undef
  */
 export class AgentStore {
   private readonly db: Database.Database;
+  /** What left the host (shared/state/audit-log.ts). */
+  readonly audit: AuditLog;
 
   private constructor(db: Database.Database) {
     this.db = db;
+    this.audit = new AuditLog(db);
   }
 
   /** Opens (creating if needed) the store at `path`. */
@@ -90,6 +95,7 @@ export class AgentStore {
         closed_at_ms INTEGER NOT NULL, PRIMARY KEY (model, version, start_ms));
       CREATE TABLE IF NOT EXISTS received (key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);
     `);
+    AuditLog.ensureSchema(db);
     const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
     if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
     else if (version.value !== SCHEMA_VERSION) {
@@ -202,10 +208,22 @@ export class AgentStore {
     ).all(this.cursor(sink), limit).map((r) => ({ id: r.id, closedAtMs: r.closed_at_ms, report: JSON.parse(r.report) as WindowReport }));
   }
 
-  /** Records that the sink has sent everything up to and including `id`. */
-  markSent(sink: string, id: number): void {
-    this.db.prepare(`INSERT INTO sink_cursor (sink, last_id) VALUES (?, ?)
-      ON CONFLICT (sink) DO UPDATE SET last_id = max(last_id, excluded.last_id)`).run(sink, id);
+  /**
+   * Records that the sink has sent everything up to and including `id`, and appends what left the
+   * host for it to the audit log, in one transaction.
+   */
+  markSent(sink: string, id: number, audit: readonly AuditRecord[] = [], atMs = Date.now()): void {
+    this.db.transaction(() => {
+      this.audit.append(audit, atMs);
+      this.db.prepare(`INSERT INTO sink_cursor (sink, last_id) VALUES (?, ?)
+        ON CONFLICT (sink) DO UPDATE SET last_id = max(last_id, excluded.last_id)`).run(sink, id);
+    })();
+  }
+
+  /** Appends to the audit log what left the host outside an outbox send (self-telemetry, a send that failed part-way). */
+  appendAudit(records: readonly AuditRecord[], atMs: number): void {
+    if (records.length === 0) return;
+    this.db.transaction(() => this.audit.append(records, atMs))();
   }
 
   /**

@@ -1,6 +1,7 @@
 import { diag, DiagLogLevel, metrics as otel, type Attributes, type Counter } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
+import type { AuditAppender, Egress } from '../egress/egress.js';
 
 /** Where the agent's own metrics go. */
 export interface TelemetryOptions {
@@ -11,6 +12,9 @@ export interface TelemetryOptions {
   resource: Attributes;
   /** Where failed exports are reported (one warning per failed export). */
   log?: Logger;
+  /** The door the export goes through (checked, and recorded in `audit`). Required with an endpoint. */
+  egress?: Egress;
+  audit?: AuditAppender;
 }
 
 /** Live gauges read at export time. */
@@ -60,21 +64,9 @@ export class SelfMetrics {
   }
 
   private async loadSdk(): Promise<void> {
-    const { otlpEndpoint, exportIntervalMs, resource } = this.options;
+    const { otlpEndpoint, exportIntervalMs, resource, egress, audit } = this.options;
     if (otlpEndpoint === undefined) return;
-    const [{ NodeSDK: Sdk, metrics: sdkMetrics, resources }, { OTLPMetricExporter }] = await Promise.all([
-      import('@opentelemetry/sdk-node'),
-      import('@opentelemetry/exporter-metrics-otlp-http'),
-    ]);
-    this.sdk = new Sdk({
-      resource: resources.resourceFromAttributes(resource),
-      metricReaders: [new sdkMetrics.PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: otlpEndpoint, timeoutMillis: Math.min(10_000, exportIntervalMs) }),
-        exportIntervalMillis: exportIntervalMs,
-        exportTimeoutMillis: Math.min(10_000, exportIntervalMs),
-      })],
-      instrumentations: [],
-    });
+    if (egress === undefined || audit === undefined) throw new Error('self-telemetry needs the egress door and the audit log');
     const log = this.options.log;
     if (log !== undefined) {
       const warn = (message: string, ...args: unknown[]): void => {
@@ -83,7 +75,7 @@ export class SelfMetrics {
       };
       diag.setLogger({ error: warn, warn, info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
     }
-    this.sdk.start();
+    this.sdk = await egress.startTelemetry({ endpoint: otlpEndpoint, intervalMs: exportIntervalMs, resource, audit, now: Date.now });
     this.instruments = createInstruments(this.gauges);
     // Counters are cumulative: carry over what was counted before the SDK was up.
     const t = this.totals;
@@ -127,6 +119,13 @@ export class SelfMetrics {
     this.instruments?.refused.add(1, { reason });
   }
 
+  /** A payload the egress allowlist refused, by destination kind. */
+  egressRefused(kind: string): void {
+    const key = `egress_refused:${kind}`;
+    this.totals.errors[key] = (this.totals.errors[key] ?? 0) + 1;
+    this.instruments?.egressRefused.add(1, { reason: kind });
+  }
+
   /** One failure: `error_type` says what, `stage` where (ingest, checkpoint, close, send). */
   error(errorType: string, stage: string): void {
     const key = `${stage}:${errorType}`;
@@ -158,6 +157,7 @@ interface Instruments {
   errors: Counter;
   points: Counter;
   refused: Counter;
+  egressRefused: Counter;
 }
 
 function createInstruments(gauges: GaugeSources): Instruments {
@@ -178,5 +178,6 @@ function createInstruments(gauges: GaugeSources): Instruments {
     errors: meter.createCounter('driftwatch.component.errors', { description: 'Failures by error_type and stage.' }),
     points: meter.createCounter('driftwatch.collector.points', { description: 'OTLP data points received, by outcome (accepted, duplicate, or the refusal reason).' }),
     refused: meter.createCounter('driftwatch.collector.requests.refused', { description: 'OTLP requests refused whole, by reason.' }),
+    egressRefused: meter.createCounter('driftwatch.egress.refused', { description: 'Payloads the egress allowlist refused, by destination kind.' }),
   };
 }
