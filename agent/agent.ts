@@ -5,6 +5,7 @@ import { createEgress } from '../shared/egress/create-egress.js';
 import { createSinks } from '../shared/sinks/create-sinks.js';
 import type { WindowSink } from '../shared/sinks/window-sink.js';
 import { AgentStore } from '../shared/state/agent-store.js';
+import { AuditRetention } from '../shared/state/audit-retention.js';
 import type { AgentConfig } from './config/agent-config.js';
 import { OutboxShipper } from '../shared/shipping/outbox-shipper.js';
 import type { BodyItem } from './sources/event-body.js';
@@ -32,6 +33,7 @@ export class Agent {
   readonly sinks: WindowSink[];
   private readonly models = new Map<string, ModelRuntime>();
   private readonly timers = new Timers();
+  private readonly retention: AuditRetention;
   private readonly closer: WindowCloser;
   private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
   /** Called after every closed window (the live demo prints it). */
@@ -47,6 +49,7 @@ export class Agent {
       this.models.set(m.name, { windows, ingest: ingestModel(windows, m.unknownFeatures, m.versions) });
     }
     this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
+    this.retention = new AuditRetention(this.store, config.audit, log);
     this.restore();
     const egress = createEgress(config, new Map([...this.models].map(([k, v]) => [k, v.windows.profile])), (kind) => this.metrics.egressRefused(kind), log);
     this.sinks = createSinks(config, env, log, egress, (model) => {
@@ -82,6 +85,8 @@ export class Agent {
     this.timers.every(this.config.windows.checkpointMs, () => this.checkpoint());
     if (this.config.windows.clock === 'wall') this.timers.every(Math.min(1000, this.config.windows.checkpointMs), () => void this.closeDue());
     this.shipper.start();
+    this.retention.run(this.now());
+    this.timers.every(3600_000, () => this.retention.run(this.now()));
     this.metrics.startExportOrLog(this.log);
     void this.closeDue();
   }

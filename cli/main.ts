@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isDwError } from '../shared/errors.js';
 import { registerAgent } from './commands/agent.js';
+import { registerAudit } from './commands/audit.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerCollector } from './commands/collector.js';
 import { registerCost } from './commands/cost.js';
@@ -24,6 +25,7 @@ export function createProgram(): Command {
   registerAgent(program);
   registerCollector(program);
   registerCost(program);
+  registerAudit(program);
   registerDemo(program);
   for (const command of program.commands) {
     command.exitOverride();

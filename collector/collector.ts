@@ -6,6 +6,7 @@ import { createEgress } from '../shared/egress/create-egress.js';
 import { createSinks } from '../shared/sinks/create-sinks.js';
 import type { WindowSink } from '../shared/sinks/window-sink.js';
 import { AgentStore } from '../shared/state/agent-store.js';
+import { AuditRetention } from '../shared/state/audit-retention.js';
 import { SelfMetrics } from '../shared/telemetry/self-metrics.js';
 import { layoutFingerprint, ModelWindows, type OpenWindow } from '../shared/windows/model-windows.js';
 import { lastWindowStatus, restoreWindows } from '../shared/windows/restore-windows.js';
@@ -43,6 +44,7 @@ export class Collector {
   /** When each open window got its first contribution (it waits `grace` from then too). */
   private readonly firstArrival = new WeakMap<OpenWindow, number>();
   private readonly timers = new Timers();
+  private readonly retention: AuditRetention;
   private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
 
   constructor(readonly config: CollectorConfig, private readonly log: Logger, private readonly now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env) {
@@ -53,6 +55,7 @@ export class Collector {
       this.models.set(m.name, { windows, model: { profile, layout: layoutFingerprint(profile), index: new Map(profile.features.map((f, i) => [f.name, i])), versions: new Set(m.versions) } });
     }
     this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
+    this.retention = new AuditRetention(this.store, config.audit, log);
     this.restore();
     const egress = createEgress(config, new Map([...this.models].map(([k, v]) => [k, v.model.profile])), (kind) => this.metrics.egressRefused(kind), log);
     this.sinks = createSinks(config, env, log, egress);
@@ -83,6 +86,8 @@ export class Collector {
     this.timers.every(1000, () => void this.closeDue());
     this.timers.every(3600_000, () => this.store.forgetBefore(this.now() - REMEMBER_MS));
     this.shipper.start();
+    this.retention.run(this.now());
+    this.timers.every(3600_000, () => this.retention.run(this.now()));
     this.metrics.startExportOrLog(this.log);
     void this.closeDue();
   }

@@ -50,6 +50,16 @@ export function stateConfigSchema(defaultPath: string) {
     .default(defaults);
 }
 
+/** The audit log of what left the host. */
+export const auditConfigSchema = z
+  .object({
+    /** Entries older than this are pruned behind a checkpoint (daily). */
+    retentionDays: z.number().int().min(1).max(3650).default(400),
+    /** Ed25519 private key (PEM) that signs pruning checkpoints; verify with its public key. */
+    signingKey: z.string().optional(),
+  })
+  .strict();
+
 /** The M-of-N retraining rule. */
 export const retrainingConfigSchema = z
   .object({
@@ -167,10 +177,11 @@ export function refineModelsAndRetraining(config: { models: { name: string }[]; 
  * Makes the paths every component config has absolute (baselines, state, file sink) against the
  * config file's folder, and returns the resolver for the others.
  */
-export function resolvePaths(config: { models: { baseline: string }[]; state: { path: string }; sinks: { file?: { path: string } } }, baseDir: string): (p: string) => string {
+export function resolvePaths(config: { models: { baseline: string }[]; state: { path: string }; sinks: { file?: { path: string } }; audit: { signingKey?: string } }, baseDir: string): (p: string) => string {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   for (const m of config.models) m.baseline = abs(m.baseline);
   config.state.path = abs(config.state.path);
   if (config.sinks.file !== undefined) config.sinks.file.path = abs(config.sinks.file.path);
+  if (config.audit.signingKey !== undefined) config.audit.signingKey = abs(config.audit.signingKey);
   return abs;
 }
