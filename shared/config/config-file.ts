@@ -50,6 +50,14 @@ export function stateConfigSchema(defaultPath: string) {
     .default(defaults);
 }
 
+/** What may leave about a small window (docs/security.md). */
+export const privacyConfigSchema = z
+  .object({
+    /** k: windows with fewer events ship their counts only, no per-feature score, rate or histogram. */
+    minCount: z.number().int().min(0).max(1_000_000).default(20),
+  })
+  .strict();
+
 /** The audit log of what left the host. */
 export const auditConfigSchema = z
   .object({

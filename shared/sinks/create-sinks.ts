@@ -17,6 +17,7 @@ export interface SinksConfig {
   site?: string;
   instanceId?: string;
   state: { path: string };
+  privacy: { minCount: number };
   sinks: {
     cloudwatch?: z.infer<typeof cloudWatchConfigSchema>;
     file?: { path: string };
@@ -41,7 +42,7 @@ export function namespaceOf(config: Pick<SinksConfig, 'sinks'>): string {
  * Sinks that leave the host go through `egress`.
  */
 export function createSinks(config: SinksConfig, env: NodeJS.ProcessEnv, log: Logger, egress: Egress, profileOf: OtlpSinkOptions['profileOf'] = () => undefined): WindowSink[] {
-  const shape = { site: config.site, topFeatures: config.sinks.cloudwatch?.topFeatures ?? 0, namespace: namespaceOf(config) };
+  const shape = { site: config.site, topFeatures: config.sinks.cloudwatch?.topFeatures ?? 0, namespace: namespaceOf(config), minCount: config.privacy.minCount };
   const sinks: WindowSink[] = [];
   const awsConfigured = [env.AWS_REGION, env.AWS_DEFAULT_REGION, env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_CLOUDWATCH].some((v) => v !== undefined && v !== '');
   const implicit = config.sinks.file === undefined && config.sinks.stdout !== true && config.sinks.otlp === undefined && awsConfigured;

@@ -9,6 +9,11 @@ export interface DatumOptions {
   site?: string;
   /** Ship per-feature PSI for only the N most drifted features (0 = all) to cap cost. */
   topFeatures: number;
+  /**
+   * Privacy floor k: a window with fewer events ships its counts only, no score, rate or
+   * histogram of any feature (a small window's distribution could single out the people in it).
+   */
+  minCount: number;
 }
 
 function datum(name: MetricName, value: number, dimensions: Dimension[], timestamp: Date, unit: MetricDatum['Unit'] = 'None'): MetricDatum {
@@ -43,7 +48,7 @@ export function windowTimestamp(report: Pick<WindowReport, 'endMs'>): Date {
 
 /**
  * The CloudWatch datums of one closed window, timestamped with the window end. Pure. Windows with
- * too few events carry counts and health only: no PSI is shipped for them.
+ * too few events to judge carry no PSI; windows under the privacy floor carry counts only.
  */
 export function windowDatums(report: WindowReport, options: DatumOptions): MetricDatum[] {
   const at = windowTimestamp(report);
@@ -55,6 +60,7 @@ export function windowDatums(report: WindowReport, options: DatumOptions): Metri
     datum('EventsDropped', 0, dims, at, 'Count'),
     datum('RetrainingRecommended', report.retraining.recommended ? 1 : 0, dims, at),
   ];
+  if (report.events < options.minCount) return out;
   const features = report.score.features;
   const inputs = features.filter((f) => f.role === 'input');
   const tested = inputs.filter((f) => f.status !== 'insufficient_data');

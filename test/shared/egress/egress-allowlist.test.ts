@@ -13,7 +13,7 @@ const windows = new ModelWindows('loans', profile, 60_000, DEFAULT_DRIFT_RULE, {
 for (let i = 0; i < 100; i++) windows.add({ x: i % 40, c: i % 3 ? 'north' : 'SSN 078-05-1120' }, '7', 0);
 const { report } = await windows.close(windows.windows()[0]!, 60_000);
 const allow = new EgressAllowlist({ namespace: 'Driftwatch', site: 'dc1', instanceId: 'pod-1', models: [{ name: 'loans', versions: ['7'], features: ['x', 'c'] }] });
-const requests = windowRequests({ id: 1, closedAtMs: 0, report }, { outboxBacklog: 0, oldestUnsentAgeSeconds: 0, atMs: 60_000 }, { namespace: 'Driftwatch', site: 'dc1', topFeatures: 0 });
+const requests = windowRequests({ id: 1, closedAtMs: 0, report }, { outboxBacklog: 0, oldestUnsentAgeSeconds: 0, atMs: 60_000 }, { namespace: 'Driftwatch', site: 'dc1', topFeatures: 0, minCount: 20 });
 const good = requests[0]!;
 const tamper = (change: (d: MetricDatum) => void): PutMetricDataInput => {
   const copy = structuredClone(good);

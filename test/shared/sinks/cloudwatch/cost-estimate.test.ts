@@ -22,7 +22,7 @@ describe('estimateCost', () => {
     const windows = new ModelWindows('m', profile, 300_000, DEFAULT_DRIFT_RULE, { m: 3, n: 5 });
     for (const r of rows.slice(0, 100)) windows.add(r, '', 0);
     const { report } = await windows.close(windows.windows()[0]!, 300_000);
-    const shipped = windowDatums(report, { topFeatures: 0 }).length + 2; // + the two health datums
+    const shipped = windowDatums(report, { topFeatures: 0, minCount: 0 }).length + 2; // + the two health datums
     const estimate = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 1, agents: 1 });
     expect(estimate.models[0]!.datumsPerWindow).toBe(shipped);
   });

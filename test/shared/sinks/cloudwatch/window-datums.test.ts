@@ -23,7 +23,7 @@ const byName = (datums: MetricDatum[], name: string): MetricDatum[] => datums.fi
 describe('windowDatums', () => {
   const datums = windowDatums(report([
     feature('a', 0.3), feature('b', 0.05), feature('conf', 0.2, { role: 'confidence' }), feature('label', 0.01, { role: 'prediction', type: 'categorical' }),
-  ], { confidence: { values: [0.55, 0.65, 0.75], counts: [10, 0, 90] } }), { site: 'dc1', topFeatures: 0 });
+  ], { confidence: { values: [0.55, 0.65, 0.75], counts: [10, 0, 90] } }), { site: 'dc1', topFeatures: 0, minCount: 20 });
 
   it('uses only known metric names, stamped in the window’s last millisecond', () => {
     for (const d of datums) {
@@ -54,11 +54,19 @@ describe('windowDatums', () => {
     expect(byName(datums, 'Confidence')[0]).toMatchObject({ Values: [0.55, 0.75], Counts: [10, 90] });
   });
   it('caps per-feature PSI to the most drifted with topFeatures', () => {
-    const capped = windowDatums(report([feature('a', 0.01), feature('b', 0.5), feature('c', 0.2)]), { topFeatures: 2 });
+    const capped = windowDatums(report([feature('a', 0.01), feature('b', 0.5), feature('c', 0.2)]), { topFeatures: 2, minCount: 20 });
     expect(byName(capped, 'FeaturePSI').map((d) => d.Dimensions!.find((x) => x.Name === 'Feature')!.Value)).toEqual(['b', 'c']);
   });
+  it('ships only counts for a window under the privacy floor k: no score, rate or histogram of any feature', () => {
+    const features = [feature('a', 0.3), feature('conf', 0.2, { role: 'confidence' })];
+    const few = windowDatums(report(features, { events: 19, confidence: { values: [0.5], counts: [19] } }), { topFeatures: 0, minCount: 20 });
+    expect(few.map((d) => d.MetricName).sort()).toEqual(['EventCount', 'EventsDropped', 'EventsRejected', 'RetrainingRecommended']);
+    const enough = windowDatums(report(features, { events: 20, confidence: { values: [0.5], counts: [20] } }), { topFeatures: 0, minCount: 20 });
+    expect(enough.map((d) => d.MetricName)).toEqual(expect.arrayContaining(['FeaturePSI', 'ConfidencePSI', 'Confidence', 'MissingRate']));
+  });
+
   it('ships counts but no PSI for a window with too few events', () => {
-    const small = windowDatums(report([feature('a', null)]), { topFeatures: 0 });
+    const small = windowDatums(report([feature('a', null)]), { topFeatures: 0, minCount: 20 });
     expect(small.map((d) => d.MetricName).sort()).toEqual(['EventCount', 'EventsDropped', 'EventsRejected', 'MissingRate', 'OutOfRangeRate', 'RetrainingRecommended']);
   });
 });
