@@ -73,7 +73,7 @@ describe('collector outage and restart', () => {
     const again = await startAgent(agentConfig, { dir: mkdtempSync(join(dir, 'agent-again-')) });
     running.push(again);
     expect((await again.postEvents(events)).status).toBe(200);
-    await waitForDrain(again);
+    await waitForDrain(again, 20_000, 1);
     const status = (await second.get('/v1/status')).body as Status;
     expect(status.models[0]!.openWindows).toEqual([expect.objectContaining({ events: 30 })]);
     expect(status.totals.points.duplicate).toBeGreaterThan(0);

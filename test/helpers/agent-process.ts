@@ -85,14 +85,18 @@ export async function startAgent(config: Record<string, unknown>, options: { dir
   };
 }
 
-/** Polls `/v1/status` until every sink's outbox is empty. */
-export async function waitForDrain(agent: AgentProcess, timeoutMs = 20_000): Promise<void> {
+/**
+ * Polls `/v1/status` until every sink's outbox is empty and, with `closed`, at least that many
+ * windows have closed (a window closes asynchronously after the event that ends it).
+ */
+export async function waitForDrain(agent: AgentProcess, timeoutMs = 20_000, closed = 0): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await agent.get('/v1/status');
     const outbox = body.outbox as { sink: string; count: number }[];
-    if (outbox.every((o) => o.count === 0)) return;
-    if (Date.now() > deadline) throw new Error(`outbox not drained: ${JSON.stringify(outbox)}`);
+    const closedSoFar = (body.totals as { windowsClosed: number }).windowsClosed;
+    if (closedSoFar >= closed && outbox.every((o) => o.count === 0)) return;
+    if (Date.now() > deadline) throw new Error(`outbox not drained (${closedSoFar} of ${closed} windows closed): ${JSON.stringify(outbox)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
