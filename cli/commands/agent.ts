@@ -5,6 +5,7 @@ import { loadAgentConfig } from '../../agent/config/agent-config.js';
 import { createLogger } from '../../shared/logger.js';
 import { logWarnings, stopSignal } from '../process-lifecycle.js';
 import { createApiServer, listen } from '../../agent/sources/http-api.js';
+import { redactSecrets } from '../../shared/config/redact.js';
 import { DwError } from '../../shared/errors.js';
 
 /** Kubernetes waits 30 s after SIGTERM by default; leave room for the final drain and exit. */
@@ -17,9 +18,14 @@ export function registerAgent(program: Command): void {
     .description('run the agent: local event API, windows, drift, shipping')
     .option('--config <file>', 'agent config (YAML); also DRIFTWATCH_CONFIG', process.env.DRIFTWATCH_CONFIG)
     .option('--check', 'validate the config and the baselines, print a summary and exit')
-    .action(async (flags: { config?: string; check?: boolean }) => {
+    .option('--print-config', 'print the effective config (defaults and environment overrides applied, secrets redacted) as JSON and exit')
+    .action(async (flags: { config?: string; check?: boolean; printConfig?: boolean }) => {
       if (flags.config === undefined) throw new DwError('DW_ERR_USAGE', '--config is required (or set DRIFTWATCH_CONFIG)');
       const config = loadAgentConfig(flags.config);
+      if (flags.printConfig === true) {
+        process.stdout.write(`${JSON.stringify(redactSecrets(config), null, 2)}\n`);
+        return;
+      }
       if (flags.check === true) {
         for (const m of config.models) {
           const profile = loadModelBaseline(m);

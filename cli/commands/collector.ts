@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Collector } from '../../collector/collector.js';
 import { loadCollectorConfig } from '../../collector/config/collector-config.js';
 import { createReceiver, listenReceiver } from '../../collector/receiver/otlp-http.js';
+import { redactSecrets } from '../../shared/config/redact.js';
 import { DwError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
 import { layoutFingerprint } from '../../shared/windows/model-windows.js';
@@ -17,9 +18,14 @@ export function registerCollector(program: Command): void {
     .description('run the fleet collector: OTLP receiver, merged windows, fleet drift, the one route to CloudWatch')
     .option('--config <file>', 'collector config (YAML); also DRIFTWATCH_CONFIG', process.env.DRIFTWATCH_CONFIG)
     .option('--check', 'validate the config and the baselines, print a summary and exit')
-    .action(async (flags: { config?: string; check?: boolean }) => {
+    .option('--print-config', 'print the effective config (defaults and environment overrides applied, secrets redacted) as JSON and exit')
+    .action(async (flags: { config?: string; check?: boolean; printConfig?: boolean }) => {
       if (flags.config === undefined) throw new DwError('DW_ERR_USAGE', '--config is required (or set DRIFTWATCH_CONFIG)');
       const config = loadCollectorConfig(flags.config);
+      if (flags.printConfig === true) {
+        process.stdout.write(`${JSON.stringify(redactSecrets(config), null, 2)}\n`);
+        return;
+      }
       if (flags.check === true) {
         for (const m of config.models) {
           const profile = loadModelBaseline(m);

@@ -201,9 +201,27 @@ describe('bearer token', () => {
       expect((await secured.get('/v1/status', { authorization: 'Bearer wrong-token-of-32-characters!!!!' })).status).toBe(401);
       expect((await secured.get('/v1/status', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
       expect((await secured.get('/healthz')).status).toBe(200);
+      // The token is never echoed: not in the status, not in any log line.
+      expect(JSON.stringify((await secured.get('/v1/status', { authorization: `Bearer ${TOKEN}` })).body)).not.toContain(TOKEN);
     } finally {
       await secured.stop();
     }
+    expect(secured.logs.length).toBeGreaterThan(2);
+    expect(JSON.stringify(secured.logs)).not.toContain(TOKEN);
+  });
+
+  it('--print-config shows the effective config with every secret redacted', () => {
+    const file = join(dir, 'secrets.yaml');
+    writeFileSync(file, JSON.stringify(config({ sinks: { otlp: { endpoint: 'https://collector.internal:4318/v1/metrics', token: 'otlp-secret-token-0123456789' } } })));
+    const result = spawnSync(process.execPath, [CLI, 'agent', '--print-config', '--config', file], {
+      encoding: 'utf8', env: { ...process.env, DRIFTWATCH_API__TOKEN: TOKEN }, timeout: 20_000,
+    });
+    expect(result.status).toBe(0);
+    const printed = JSON.parse(result.stdout) as { api: { token: string; port: number }; sinks: { otlp: { token: string; endpoint: string } } };
+    expect(printed.api).toMatchObject({ token: '[redacted]', port: 0 });
+    expect(printed.sinks.otlp).toEqual(expect.objectContaining({ token: '[redacted]', endpoint: 'https://collector.internal:4318/v1/metrics' }));
+    expect(result.stdout).not.toContain(TOKEN);
+    expect(result.stdout).not.toContain('otlp-secret-token-0123456789');
   });
 });
 
