@@ -12,7 +12,7 @@ import type { BodyItem } from './sources/event-body.js';
 import { EventIngestor, ingestModel, type IngestModel, type IngestResult } from './sources/event-ingestor.js';
 import { SelfMetrics } from '../shared/telemetry/self-metrics.js';
 import { ModelWindows } from '../shared/windows/model-windows.js';
-import { lastWindowStatus, restoreWindows } from '../shared/windows/restore-windows.js';
+import { lastWindowStatus, privacyStatus, restoreWindows } from '../shared/windows/restore-windows.js';
 import { Timers } from '../shared/timers.js';
 import { WindowCloser } from '../shared/windows/window-closer.js';
 
@@ -45,7 +45,7 @@ export class Agent {
     const windowMs = config.windows.seconds * 1000;
     for (const m of config.models) {
       const profile = loadModelBaseline(m);
-      const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining);
+      const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining, config.privacy.epsilon);
       this.models.set(m.name, { windows, ingest: ingestModel(windows, m.unknownFeatures, m.versions) });
     }
     this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
@@ -119,6 +119,7 @@ export class Agent {
   /** What `/v1/status` shows. */
   status(): object {
     const backlog = this.shipper.backlog();
+    const budget = this.store.privacyBudget();
     return {
       ready: this.ready,
       windowSeconds: this.config.windows.seconds,
@@ -129,6 +130,7 @@ export class Agent {
         openWindows: windows.windows().map((w) => ({ version: w.version, start: new Date(w.startMs).toISOString(),
           end: new Date(windows.endOf(w.startMs)).toISOString(), events: w.counter.n, rejected: w.rejected })),
         lastClosedWindow: lastWindowStatus(windows),
+        privacy: privacyStatus(windows, this.config.privacy.epsilon, budget.get(windows.name)),
       })),
       outbox: backlog.map((b) => ({ ...b, failingAttempts: this.shipper.failingAttempts(b.sink) })),
       totals: { ...this.metrics.totals, eventsRejectedUnattributed: this.ingestor.unattributed },

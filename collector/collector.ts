@@ -9,7 +9,7 @@ import { AgentStore } from '../shared/state/agent-store.js';
 import { AuditRetention } from '../shared/state/audit-retention.js';
 import { SelfMetrics } from '../shared/telemetry/self-metrics.js';
 import { layoutFingerprint, ModelWindows, type OpenWindow } from '../shared/windows/model-windows.js';
-import { lastWindowStatus, restoreWindows } from '../shared/windows/restore-windows.js';
+import { lastWindowStatus, privacyStatus, restoreWindows } from '../shared/windows/restore-windows.js';
 import { Timers } from '../shared/timers.js';
 import { WindowCloser } from '../shared/windows/window-closer.js';
 import type { CollectorConfig } from './config/collector-config.js';
@@ -51,7 +51,7 @@ export class Collector {
     const windowMs = config.windows.seconds * 1000;
     for (const m of config.models) {
       const profile = loadModelBaseline(m);
-      const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining);
+      const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining, config.privacy.epsilon);
       this.models.set(m.name, { windows, model: { profile, layout: layoutFingerprint(profile), index: new Map(profile.features.map((f, i) => [f.name, i])), versions: new Set(m.versions) } });
     }
     this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
@@ -149,6 +149,7 @@ export class Collector {
 
   /** What `/v1/status` shows. */
   status(): object {
+    const budget = this.store.privacyBudget();
     return {
       ready: this.ready,
       windowSeconds: this.config.windows.seconds,
@@ -158,6 +159,7 @@ export class Collector {
         layout: windows.layout,
         openWindows: windows.windows().map((w) => ({ version: w.version, start: new Date(w.startMs).toISOString(), events: w.counter.n })),
         lastClosedWindow: lastWindowStatus(windows),
+        privacy: privacyStatus(windows, this.config.privacy.epsilon, budget.get(windows.name)),
       })),
       outbox: this.shipper.backlog().map((b) => ({ ...b, failingAttempts: this.shipper.failingAttempts(b.sink) })),
       totals: this.metrics.totals,

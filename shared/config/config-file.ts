@@ -55,6 +55,11 @@ export const privacyConfigSchema = z
   .object({
     /** k: windows with fewer events ship their counts only, no per-feature score, rate or histogram. */
     minCount: z.number().int().min(0).max(1_000_000).default(20),
+    /**
+     * Differential privacy: ε per window. Discrete Laplace noise on every exported count (and so on
+     * every score computed from them). Unset: exact counts.
+     */
+    epsilon: z.number().min(0.001).max(10).optional(),
   })
   .strict();
 

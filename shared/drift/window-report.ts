@@ -1,3 +1,4 @@
+import type { WindowPrivacy } from '../privacy/window-noise.js';
 import type { WindowScore } from './feature-score.js';
 
 /**
@@ -24,4 +25,6 @@ export interface WindowReport {
    * CloudWatch statistic sets; absent when the baseline has no confidence signal.
    */
   confidence?: { values: number[]; counts: number[] };
+  /** Present when the counts were released with differential privacy (then everything here is noisy). */
+  privacy?: WindowPrivacy;
 }

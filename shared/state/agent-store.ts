@@ -94,6 +94,7 @@ export class AgentStore {
       CREATE TABLE IF NOT EXISTS closed_windows (model TEXT NOT NULL, version TEXT NOT NULL, start_ms INTEGER NOT NULL,
         closed_at_ms INTEGER NOT NULL, PRIMARY KEY (model, version, start_ms));
       CREATE TABLE IF NOT EXISTS received (key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS privacy_budget (model TEXT PRIMARY KEY, windows INTEGER NOT NULL, epsilon REAL NOT NULL);
     `);
     AuditLog.ensureSchema(db);
     const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
@@ -158,8 +159,18 @@ export class AgentStore {
         ON CONFLICT (model, version) DO UPDATE SET recent = excluded.recent`).run(report.model, report.version, JSON.stringify(recent));
       this.db.prepare('INSERT OR IGNORE INTO closed_windows (model, version, start_ms, closed_at_ms) VALUES (?, ?, ?, ?)')
         .run(report.model, report.version, report.startMs, closedAtMs);
+      if (report.privacy !== undefined) {
+        this.db.prepare(`INSERT INTO privacy_budget (model, windows, epsilon) VALUES (?, 1, ?)
+          ON CONFLICT (model) DO UPDATE SET windows = windows + 1, epsilon = epsilon + excluded.epsilon`).run(report.model, report.privacy.epsilon);
+      }
       return Number(lastInsertRowid);
     })();
+  }
+
+  /** Differential-privacy budget spent per model: windows released with noise and their summed ε. */
+  privacyBudget(): Map<string, { windows: number; epsilon: number }> {
+    const rows = this.db.prepare<[], { model: string; windows: number; epsilon: number }>('SELECT * FROM privacy_budget').all();
+    return new Map(rows.map((r) => [r.model, { windows: r.windows, epsilon: r.epsilon }]));
   }
 
   /** Whether a window of this model version and start has been closed (the collector refuses later parts of it). */

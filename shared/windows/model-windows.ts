@@ -8,6 +8,7 @@ import { scoreWindow, thresholdRequests } from '../drift/score-window.js';
 import type { WindowReport } from '../drift/window-report.js';
 import { expectedBinCount, type BaselineProfile } from '../profile/baseline-profile.js';
 import type { OpenWindowRecord } from '../state/agent-store.js';
+import { noiseWindow, type WindowPrivacy } from '../privacy/window-noise.js';
 import { PsiThresholdCache } from '../threshold/psi-threshold-cache.js';
 import { windowStart } from './window-bounds.js';
 
@@ -48,6 +49,8 @@ export class ModelWindows {
     private readonly windowMs: number,
     private readonly rule: DriftRule,
     private readonly retraining: RetrainingRule,
+    /** ε per window for differential privacy; undefined releases exact counts. */
+    private readonly epsilon?: number,
   ) {
     this.layout = layoutFingerprint(profile);
     this.binCounts = profile.features.map((f) => expectedBinCount(f));
@@ -149,8 +152,12 @@ export class ModelWindows {
    */
   async close(w: OpenWindow, endMs: number): Promise<{ report: WindowReport; recent: boolean[] }> {
     this.detach(w);
-    await this.thresholds.prepare(thresholdRequests(this.profile, w.counter.counts, this.rule));
-    const score = scoreWindow(this.profile, w.counter.counts, this.rule, this.thresholds);
+    let counts: Float64Array[] = w.counter.counts;
+    let events = w.counter.n;
+    let privacy: WindowPrivacy | undefined;
+    if (this.epsilon !== undefined) ({ counts, events, privacy } = noiseWindow(counts, events, this.epsilon));
+    await this.thresholds.prepare(thresholdRequests(this.profile, counts, this.rule));
+    const score = scoreWindow(this.profile, counts, this.rule, this.thresholds);
     const tested = score.featuresTested > 0 ? score.drift : undefined;
     const state = nextRetrainingState(this.retraining, this.history.get(w.version) ?? [], tested);
     this.history.set(w.version, state.recent);
@@ -159,16 +166,16 @@ export class ModelWindows {
       version: w.version,
       startMs: w.startMs,
       endMs,
-      events: w.counter.n,
+      events,
       rejected: { ...w.rejected },
       score,
-      counts: w.counter.counts.map((c) => Array.from(c)),
+      counts: counts.map((c) => Array.from(c)),
       retraining: { recommended: state.recommended, flagged: state.flaggedInWindow, of: this.retraining.n },
     };
     if (this.confidencePoints !== undefined) {
-      const counts = Array.from(w.counter.counts[this.confidenceIndex]!).slice(0, this.confidencePoints.length);
-      report.confidence = { values: this.confidencePoints, counts };
+      report.confidence = { values: this.confidencePoints, counts: Array.from(counts[this.confidenceIndex]!).slice(0, this.confidencePoints.length) };
     }
+    if (privacy !== undefined) report.privacy = privacy;
     this.lastReport = report;
     return { report, recent: state.recent };
   }
