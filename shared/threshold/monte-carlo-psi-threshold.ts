@@ -1,4 +1,5 @@
 import { flooredProportions, toProportions, type Counts } from '../divergence/proportions.js';
+import { sampleDiscreteLaplace } from '../privacy/discrete-laplace.js';
 import { seededUniform } from '../stats/seeded-random.js';
 
 /** Settings of one Monte-Carlo threshold. */
@@ -9,6 +10,13 @@ export interface MonteCarloOptions {
   seed: number;
   /** The PSI ε floor. */
   epsilon: number;
+  /** Differential-privacy noise added to each released bin count: discrete Laplace with scale t/s. */
+  noise?: { t: number; s: number };
+  /**
+   * Draw each bin count from its normal approximation, Normal(n·p, n·p·(1 − p)) rounded, instead
+   * of n categorical draws: for large windows, where only the noise needs simulating exactly.
+   */
+  approximate?: boolean;
 }
 
 /**
@@ -23,6 +31,8 @@ export class MonteCarloRun {
   private readonly cumulative: Float64Array;
   private readonly pFloored: Float64Array;
   private readonly uniform: () => number;
+  private readonly uniformInt: (k: number) => number;
+  private readonly p: Float64Array;
   private readonly window: Float64Array;
   private readonly stats: Float64Array;
   private done = 0;
@@ -37,6 +47,8 @@ export class MonteCarloRun {
     for (let i = 0; i < bins; i++) this.cumulative[i] = acc += p[i]!;
     this.cumulative[bins - 1] = Infinity; // guard against rounding leaving a gap at the top
     this.uniform = seededUniform(options.seed);
+    this.uniformInt = (k) => Math.floor(this.uniform() * k);
+    this.p = p;
     this.window = new Float64Array(bins);
     this.stats = new Float64Array(options.draws);
   }
@@ -44,19 +56,34 @@ export class MonteCarloRun {
   /** Simulates up to `maxDraws` more windows; returns true when all draws are done. */
   advance(maxDraws: number): boolean {
     const { cumulative, pFloored, window, stats, uniform, n } = this;
-    const eps = this.options.epsilon;
+    const { epsilon: eps, noise, approximate } = this.options;
     const end = Math.min(this.options.draws, this.done + maxDraws);
     for (let d = this.done; d < end; d++) {
       window.fill(0);
-      for (let e = 0; e < n; e++) {
-        const u = uniform();
-        let b = 0;
-        while (u >= cumulative[b]!) b++;
-        window[b]!++;
+      if (approximate === true) {
+        for (let i = 0; i < window.length; i++) {
+          const p = this.p[i]!;
+          // Box–Muller: one standard normal from two uniforms.
+          const z = Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+          window[i] = Math.max(0, Math.round(n * p + z * Math.sqrt(n * p * (1 - p))));
+        }
+      } else {
+        for (let e = 0; e < n; e++) {
+          const u = uniform();
+          let b = 0;
+          while (u >= cumulative[b]!) b++;
+          window[b]!++;
+        }
       }
+      if (noise !== undefined) {
+        for (let i = 0; i < window.length; i++) window[i] = Math.max(0, window[i]! + sampleDiscreteLaplace(noise.t, noise.s, this.uniformInt));
+      }
+      let total = 0;
+      for (let i = 0; i < window.length; i++) total += window[i]!;
+      const size = total > 0 ? total : 1;
       let value = 0;
       for (let i = 0; i < window.length; i++) {
-        const q = Math.max(window[i]! / n, eps);
+        const q = Math.max(window[i]! / size, eps);
         value += (q - pFloored[i]!) * Math.log(q / pFloored[i]!);
       }
       stats[d] = value;

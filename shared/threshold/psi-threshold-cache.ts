@@ -16,6 +16,12 @@ export interface PsiThresholdSettings {
   monteCarloMaxN: number;
   /** Simulated windows per Monte-Carlo threshold; 0 = automatic (see {@link monteCarloDrawCount}). */
   monteCarloDraws: number;
+  /**
+   * Differential-privacy noise on released counts (discrete Laplace, scale t/s). With it every
+   * threshold is simulated with the noise included: sampling noise alone would be exceeded by the
+   * privacy noise on windows without drift.
+   */
+  noise?: { t: number; s: number };
 }
 
 /** What one feature's threshold depends on. */
@@ -64,6 +70,8 @@ interface Plan {
   gridN: number;
   df: number;
   monteCarlo: boolean;
+  /** Simulate bin counts from their normal approximation (large windows with privacy noise). */
+  approximate: boolean;
 }
 
 /**
@@ -94,14 +102,19 @@ export class PsiThresholdCache {
       }
     }
     const df = Math.max(0, occupied - 1);
-    const monteCarlo = df > 0 && (gridN * smallest) / r.baselineN < this.settings.monteCarloMinExpected && gridN <= this.settings.monteCarloMaxN;
-    return { key: `${r.featureName}\u0000${gridN}\u0000${r.alpha}`, gridN, df, monteCarlo };
+    const noisy = this.settings.noise !== undefined;
+    const small = (gridN * smallest) / r.baselineN < this.settings.monteCarloMinExpected && gridN <= this.settings.monteCarloMaxN;
+    const monteCarlo = df > 0 && (small || noisy);
+    return { key: `${r.featureName}\u0000${gridN}\u0000${r.alpha}`, gridN, df, monteCarlo, approximate: noisy && gridN > this.settings.monteCarloMaxN };
   }
 
   private run(r: ThresholdRequest, plan: Plan): MonteCarloRun {
-    const draws = this.settings.monteCarloDraws > 0 ? this.settings.monteCarloDraws : monteCarloDrawCount(r.alpha, plan.gridN);
+    // An approximate draw costs one step per bin, not per row.
+    const cost = plan.approximate ? r.baselineCounts.length : plan.gridN;
+    const draws = this.settings.monteCarloDraws > 0 ? this.settings.monteCarloDraws : monteCarloDrawCount(r.alpha, cost);
     return new MonteCarloRun(r.baselineCounts, r.baselineN, plan.gridN, r.alpha, {
       draws, seed: hashSeed(r.featureName) ^ plan.gridN, epsilon: this.settings.epsilon,
+      ...(this.settings.noise === undefined ? {} : { noise: this.settings.noise, approximate: plan.approximate }),
     });
   }
 
@@ -133,7 +146,7 @@ export class PsiThresholdCache {
       const plan = this.plan(r);
       if (!plan.monteCarlo || this.cache.has(plan.key)) continue;
       const run = this.run(r, plan);
-      const slice = Math.max(1, Math.floor(SLICE_ROWS / plan.gridN));
+      const slice = Math.max(1, Math.floor(SLICE_ROWS / (plan.approximate ? r.baselineCounts.length * 8 : plan.gridN)));
       while (!run.advance(slice)) await new Promise((resolve) => setImmediate(resolve));
       this.store(plan.key, run.threshold());
     }

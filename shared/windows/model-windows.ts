@@ -8,6 +8,7 @@ import { scoreWindow, thresholdRequests } from '../drift/score-window.js';
 import type { WindowReport } from '../drift/window-report.js';
 import { expectedBinCount, type BaselineProfile } from '../profile/baseline-profile.js';
 import type { OpenWindowRecord } from '../state/agent-store.js';
+import { laplaceScale } from '../privacy/discrete-laplace.js';
 import { noiseWindow, type WindowPrivacy } from '../privacy/window-noise.js';
 import { PsiThresholdCache } from '../threshold/psi-threshold-cache.js';
 import { windowStart } from './window-bounds.js';
@@ -54,7 +55,8 @@ export class ModelWindows {
   ) {
     this.layout = layoutFingerprint(profile);
     this.binCounts = profile.features.map((f) => expectedBinCount(f));
-    this.thresholds = new PsiThresholdCache(rule);
+    // With privacy noise the thresholds must include it, or noise alone reads as drift.
+    this.thresholds = new PsiThresholdCache(epsilon === undefined ? rule : { ...rule, noise: laplaceScale(profile.features.length + 1, epsilon) });
     this.confidenceIndex = profile.features.findIndex((f) => f.role === 'confidence' && f.type === 'numeric');
     const confidence = profile.features[this.confidenceIndex];
     this.confidencePoints = confidence?.type === 'numeric' ? Array.from(numericSupportPoints(confidence.edges)) : undefined;
