@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { driftRuleSchema } from '../../shared/drift/drift-rule.js';
 import {
-  auditConfigSchema, deepFreeze, privacyConfigSchema, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths,
-  retrainingConfigSchema, sinksConfigShape, stateConfigSchema, telemetryConfigSchema,
+  commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths, retrainingConfigSchema, sinksConfigShape, stateConfigSchema,
 } from '../../shared/config/config-file.js';
 import { otlpSinkConfigSchema } from '../../shared/config/otlp-sink-config.js';
 
@@ -74,10 +73,7 @@ export const agentConfigSchema = z
     retraining: retrainingConfigSchema.default({ m: 3, n: 5 }),
     state: stateConfigSchema('.driftwatch/agent.db'),
     sinks: z.object({ ...sinksConfigShape, otlp: otlpSinkConfigSchema.optional() }).strict().default({}),
-    privacy: privacyConfigSchema.default({ minCount: 20 }),
-    audit: auditConfigSchema.default({ retentionDays: 400 }),
-    telemetry: telemetryConfigSchema.default({ exportIntervalMs: 60_000 }),
-    log: logConfigSchema.default({ level: 'info' }),
+    ...commonSectionsShape,
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -3,9 +3,8 @@ import { Agent } from '../../agent/agent.js';
 import { loadModelBaseline } from '../../shared/profile/load-baseline.js';
 import { loadAgentConfig } from '../../agent/config/agent-config.js';
 import { createLogger } from '../../shared/logger.js';
-import { logWarnings, stopSignal } from '../process-lifecycle.js';
+import { componentOptions, logWarnings, printConfig, requireConfig, stopSignal } from '../process-lifecycle.js';
 import { createApiServer, listen } from '../../agent/sources/http-api.js';
-import { redactSecrets } from '../../shared/config/redact.js';
 import { DwError } from '../../shared/errors.js';
 
 /** Kubernetes waits 30 s after SIGTERM by default; leave room for the final drain and exit. */
@@ -13,19 +12,12 @@ const SHUTDOWN_DRAIN_MS = 20_000;
 
 /** `driftwatch agent --config FILE`. */
 export function registerAgent(program: Command): void {
-  program
+  componentOptions(program
     .command('agent')
-    .description('run the agent: local event API, windows, drift, shipping')
-    .option('--config <file>', 'agent config (YAML); also DRIFTWATCH_CONFIG', process.env.DRIFTWATCH_CONFIG)
-    .option('--check', 'validate the config and the baselines, print a summary and exit')
-    .option('--print-config', 'print the effective config (defaults and environment overrides applied, secrets redacted) as JSON and exit')
+    .description('run the agent: local event API, windows, drift, shipping'), 'agent')
     .action(async (flags: { config?: string; check?: boolean; printConfig?: boolean }) => {
-      if (flags.config === undefined) throw new DwError('DW_ERR_USAGE', '--config is required (or set DRIFTWATCH_CONFIG)');
-      const config = loadAgentConfig(flags.config);
-      if (flags.printConfig === true) {
-        process.stdout.write(`${JSON.stringify(redactSecrets(config), null, 2)}\n`);
-        return;
-      }
+      const config = loadAgentConfig(requireConfig(flags));
+      if (flags.printConfig === true) return printConfig(config);
       if (flags.check === true) {
         for (const m of config.models) {
           const profile = loadModelBaseline(m);

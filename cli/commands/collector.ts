@@ -2,30 +2,22 @@ import type { Command } from 'commander';
 import { Collector } from '../../collector/collector.js';
 import { loadCollectorConfig } from '../../collector/config/collector-config.js';
 import { createReceiver, listenReceiver } from '../../collector/receiver/otlp-http.js';
-import { redactSecrets } from '../../shared/config/redact.js';
 import { DwError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
 import { layoutFingerprint } from '../../shared/windows/model-windows.js';
 import { loadModelBaseline } from '../../shared/profile/load-baseline.js';
-import { logWarnings, stopSignal } from '../process-lifecycle.js';
+import { componentOptions, logWarnings, printConfig, requireConfig, stopSignal } from '../process-lifecycle.js';
 
 const SHUTDOWN_DRAIN_MS = 20_000;
 
 /** `driftwatch collector --config FILE`. */
 export function registerCollector(program: Command): void {
-  program
+  componentOptions(program
     .command('collector')
-    .description('run the fleet collector: OTLP receiver, merged windows, fleet drift, the one route to CloudWatch')
-    .option('--config <file>', 'collector config (YAML); also DRIFTWATCH_CONFIG', process.env.DRIFTWATCH_CONFIG)
-    .option('--check', 'validate the config and the baselines, print a summary and exit')
-    .option('--print-config', 'print the effective config (defaults and environment overrides applied, secrets redacted) as JSON and exit')
+    .description('run the fleet collector: OTLP receiver, merged windows, fleet drift, the one route to CloudWatch'), 'collector')
     .action(async (flags: { config?: string; check?: boolean; printConfig?: boolean }) => {
-      if (flags.config === undefined) throw new DwError('DW_ERR_USAGE', '--config is required (or set DRIFTWATCH_CONFIG)');
-      const config = loadCollectorConfig(flags.config);
-      if (flags.printConfig === true) {
-        process.stdout.write(`${JSON.stringify(redactSecrets(config), null, 2)}\n`);
-        return;
-      }
+      const config = loadCollectorConfig(requireConfig(flags));
+      if (flags.printConfig === true) return printConfig(config);
       if (flags.check === true) {
         for (const m of config.models) {
           const profile = loadModelBaseline(m);

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import {
-  auditConfigSchema, deepFreeze, privacyConfigSchema, dimensionValue, isLoopback, logConfigSchema, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths,
-  retrainingConfigSchema, sinksConfigShape, stateConfigSchema, telemetryConfigSchema,
+  commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths, retrainingConfigSchema, sinksConfigShape, stateConfigSchema,
 } from '../../shared/config/config-file.js';
 import { driftRuleSchema } from '../../shared/drift/drift-rule.js';
 
@@ -52,10 +51,7 @@ export const collectorConfigSchema = z
     retraining: retrainingConfigSchema.default({ m: 3, n: 5 }),
     state: stateConfigSchema('.driftwatch/collector.db'),
     sinks: z.object(sinksConfigShape).strict().default({}),
-    privacy: privacyConfigSchema.default({ minCount: 20 }),
-    audit: auditConfigSchema.default({ retentionDays: 400 }),
-    telemetry: telemetryConfigSchema.default({ exportIntervalMs: 60_000 }),
-    log: logConfigSchema.default({ level: 'info' }),
+    ...commonSectionsShape,
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -198,3 +198,11 @@ export function resolvePaths(config: { models: { baseline: string }[]; state: { 
   if (config.audit.signingKey !== undefined) config.audit.signingKey = abs(config.audit.signingKey);
   return abs;
 }
+
+/** The sections after `sinks` that every component config has, with their defaults. */
+export const commonSectionsShape = {
+  privacy: privacyConfigSchema.default({ minCount: 20 }),
+  audit: auditConfigSchema.default({ retentionDays: 400 }),
+  telemetry: telemetryConfigSchema.default({ exportIntervalMs: 60_000 }),
+  log: logConfigSchema.default({ level: 'info' }),
+};
