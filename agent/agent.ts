@@ -12,7 +12,8 @@ import type { BodyItem } from './sources/event-body.js';
 import { EventIngestor, ingestModel, type IngestModel, type IngestResult } from './sources/event-ingestor.js';
 import { SelfMetrics } from '../shared/telemetry/self-metrics.js';
 import { ModelWindows } from '../shared/windows/model-windows.js';
-import { lastWindowStatus, privacyStatus, restoreWindows } from '../shared/windows/restore-windows.js';
+import { restoreWindows } from '../shared/windows/restore-windows.js';
+import { lastWindowStatus, privacyStatus } from '../shared/windows/window-status.js';
 import { Timers } from '../shared/timers.js';
 import { WindowCloser } from '../shared/windows/window-closer.js';
 
