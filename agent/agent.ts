@@ -4,7 +4,8 @@ import { loadModelBaseline } from '../shared/profile/load-baseline.js';
 import { createEgress } from '../shared/egress/create-egress.js';
 import { createSinks } from '../shared/sinks/create-sinks.js';
 import type { WindowSink } from '../shared/sinks/window-sink.js';
-import { AgentStore } from '../shared/state/agent-store.js';
+import type { AgentStore } from '../shared/state/agent-store.js';
+import { openState } from '../shared/state/open-state.js';
 import { AuditRetention } from '../shared/state/audit-retention.js';
 import type { AgentConfig } from './config/agent-config.js';
 import { OutboxShipper } from '../shared/shipping/outbox-shipper.js';
@@ -16,6 +17,7 @@ import { restoreWindows } from '../shared/windows/restore-windows.js';
 import { lastWindowStatus, privacyStatus } from '../shared/windows/window-status.js';
 import { Timers } from '../shared/timers.js';
 import { WindowCloser } from '../shared/windows/window-closer.js';
+import { LoadShedder } from '../shared/http/load-shedder.js';
 
 interface ModelRuntime {
   windows: ModelWindows;
@@ -32,6 +34,8 @@ export class Agent {
   readonly shipper: OutboxShipper;
   readonly ingestor: EventIngestor;
   readonly sinks: WindowSink[];
+  /** Admission control of the event API (overload answers 503). */
+  readonly load: LoadShedder;
   private readonly models = new Map<string, ModelRuntime>();
   private readonly timers = new Timers();
   private readonly retention: AuditRetention;
@@ -44,12 +48,13 @@ export class Agent {
 
   constructor(readonly config: AgentConfig, private readonly log: Logger, private readonly now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env) {
     const windowMs = config.windows.seconds * 1000;
+    this.load = new LoadShedder(config.api);
     for (const m of config.models) {
       const profile = loadModelBaseline(m);
       const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining, config.privacy.epsilon);
       this.models.set(m.name, { windows, ingest: ingestModel(windows, m.unknownFeatures, m.versions) });
     }
-    this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
+    this.store = openState(config.state, log, now());
     this.retention = new AuditRetention(this.store, config.audit, log);
     this.restore();
     const egress = createEgress(config, new Map([...this.models].map(([k, v]) => [k, v.windows.profile])), (kind) => this.metrics.egressRefused(kind), log);
@@ -65,8 +70,9 @@ export class Agent {
         resource: { 'service.name': 'driftwatch-agent', ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) }, log, egress, audit: this.store },
       { backlog: () => this.shipper.backlog() },
     );
-    this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now);
-    this.closer = new WindowCloser(() => [...this.models.values()].map((m) => m.windows), this.store, this.shipper, this.metrics, log, now);
+    this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now, config.state.outbox);
+    this.closer = new WindowCloser(() => [...this.models.values()].map((m) => m.windows), this.store, this.shipper, this.metrics, log, now,
+      config.windows.durability === 'strict');
   }
 
   private restore(): void {
@@ -83,6 +89,7 @@ export class Agent {
   start(): void {
     if (this.state !== 'created') return;
     this.state = 'running';
+    this.load.start();
     this.timers.every(this.config.windows.checkpointMs, () => this.checkpoint());
     if (this.config.windows.clock === 'wall') this.timers.every(Math.min(1000, this.config.windows.checkpointMs), () => void this.closeDue());
     this.shipper.start();
@@ -101,9 +108,24 @@ export class Agent {
     return result;
   }
 
-  /** Saves the counts of windows changed since the last checkpoint. */
-  checkpoint(): void {
-    this.closer.checkpoint();
+  /** Saves the counts of windows changed since the last checkpoint; false if the state file failed. */
+  checkpoint(): boolean {
+    return this.closer.checkpoint();
+  }
+
+  /** Strict durability: whether events are acknowledged only once committed. */
+  get strict(): boolean {
+    return this.config.windows.durability === 'strict';
+  }
+
+  /** Whether the state file takes writes (strict durability refuses events while it does not). */
+  get stateWritable(): boolean {
+    return this.closer.health.writable;
+  }
+
+  /** Resolves once everything counted so far is committed; rejects with StateUnavailableError. */
+  committed(): Promise<void> {
+    return this.closer.committed();
   }
 
   /** Closes every window whose end plus grace has passed. Never rejects. */
@@ -123,6 +145,7 @@ export class Agent {
     const budget = this.store.privacyBudget();
     return {
       ready: this.ready,
+      load: this.load.status(),
       windowSeconds: this.config.windows.seconds,
       clock: this.config.windows.clock,
       models: [...this.models.values()].map(({ windows }) => ({
@@ -134,8 +157,18 @@ export class Agent {
         privacy: privacyStatus(windows, this.config.privacy.epsilon, budget.get(windows.name)),
       })),
       outbox: backlog.map((b) => ({ ...b, failingAttempts: this.shipper.failingAttempts(b.sink) })),
+      state: { ...this.closer.health.status(), durability: this.config.windows.durability, unpersistedWindows: this.closer.unpersistedWindows,
+        dropped: this.droppedSummary() },
       totals: { ...this.metrics.totals, eventsRejectedUnattributed: this.ingestor.unattributed },
     };
+  }
+
+  private droppedSummary(): object {
+    try {
+      return this.store.droppedWindows(5);
+    } catch {
+      return { unavailable: true };
+    }
   }
 
   /**
@@ -146,6 +179,7 @@ export class Agent {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
     this.timers.clear();
+    this.load.stop();
     await this.closer.idle();
     this.checkpoint();
     await this.shipper.stop(drainMs);

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { redactSecrets } from '../shared/config/redact.js';
@@ -38,4 +39,36 @@ export function requireConfig(flags: { config?: string }): string {
 /** Prints the effective config with secrets redacted. */
 export function printConfig(config: unknown): void {
   process.stdout.write(`${JSON.stringify(redactSecrets(config), null, 2)}\n`);
+}
+
+/** Time kept back from the drain for closing the telemetry exporter and the state file. */
+const CLOSE_MARGIN_MS = 3000;
+
+/**
+ * Graceful stop within `deadlineSeconds` (config `shutdown.deadlineSeconds`): stop accepting
+ * connections, let requests in progress finish, then `shutdown(drainMs)` (checkpoint, final send,
+ * close). If the deadline passes first, whatever is unsent stays in the outbox and the process
+ * exits 0 anyway: Kubernetes would SIGKILL it a few seconds later.
+ */
+export async function stopWithin(deadlineSeconds: number, server: Server, shutdown: (drainMs: number) => Promise<void>, log: Logger): Promise<void> {
+  const started = Date.now();
+  const deadlineMs = deadlineSeconds * 1000;
+  const closed = new Promise((resolve) => server.close(resolve));
+  server.closeIdleConnections();
+  const stopped = shutdown(Math.max(0, deadlineMs - CLOSE_MARGIN_MS));
+  const work = Promise.all([stopped, (async () => {
+    // Requests in progress get a moment to finish; then their connections go.
+    await Promise.race([closed, new Promise((r) => setTimeout(r, Math.min(2000, deadlineMs / 4)).unref())]);
+    server.closeAllConnections();
+    await closed;
+  })()]);
+  let timer: NodeJS.Timeout | undefined;
+  const inTime = await Promise.race([work.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), deadlineMs); })]);
+  clearTimeout(timer);
+  if (!inTime) {
+    log.warn({ deadlineSeconds, elapsedMs: Date.now() - started }, 'The shutdown deadline passed (shutdown.deadlineSeconds); open windows were checkpointed and what is unsent stays in the outbox for the next start.');
+    log.flush();
+    process.exit(0);
+  }
+  log.info({ elapsedMs: Date.now() - started }, 'Stopped.');
 }

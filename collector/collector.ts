@@ -5,7 +5,8 @@ import { OutboxShipper } from '../shared/shipping/outbox-shipper.js';
 import { createEgress } from '../shared/egress/create-egress.js';
 import { createSinks } from '../shared/sinks/create-sinks.js';
 import type { WindowSink } from '../shared/sinks/window-sink.js';
-import { AgentStore } from '../shared/state/agent-store.js';
+import type { AgentStore } from '../shared/state/agent-store.js';
+import { openState } from '../shared/state/open-state.js';
 import { AuditRetention } from '../shared/state/audit-retention.js';
 import { SelfMetrics } from '../shared/telemetry/self-metrics.js';
 import { layoutFingerprint, ModelWindows, type OpenWindow } from '../shared/windows/model-windows.js';
@@ -55,7 +56,7 @@ export class Collector {
       const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining, config.privacy.epsilon);
       this.models.set(m.name, { windows, model: { profile, layout: layoutFingerprint(profile), index: new Map(profile.features.map((f, i) => [f.name, i])), versions: new Set(m.versions) } });
     }
-    this.store = AgentStore.open(config.state.path, { synchronous: config.state.synchronous });
+    this.store = openState(config.state, log, now());
     this.retention = new AuditRetention(this.store, config.audit, log);
     this.restore();
     const egress = createEgress(config, new Map([...this.models].map(([k, v]) => [k, v.model.profile])), (kind) => this.metrics.egressRefused(kind), log);
@@ -65,7 +66,7 @@ export class Collector {
         resource: { 'service.name': 'driftwatch-collector', ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) } },
       { backlog: () => this.shipper.backlog() },
     );
-    this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now);
+    this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now, config.state.outbox);
     this.closer = new WindowCloser(() => [...this.models.values()].map((m) => m.windows), this.store, this.shipper, this.metrics, log, now);
   }
 

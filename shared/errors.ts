@@ -42,6 +42,12 @@ export const ERROR_CODES = {
   DW_ERR_API_CONTENT_TYPE: { status: 415, summary: 'Unsupported content type or encoding.' },
   /** Some events in the batch were refused; the rest were counted. */
   DW_ERR_API_EVENTS: { status: 422, summary: 'Some events were refused.' },
+  /** The agent is at capacity (concurrent requests or event-loop delay); retry after Retry-After. Nothing was counted. */
+  DW_ERR_API_OVERLOADED: { status: 503, summary: 'Overloaded; retry later.' },
+  /** The agent is shutting down; nothing was counted. */
+  DW_ERR_API_STOPPING: { status: 503, summary: 'Shutting down.' },
+  /** Strict durability: the state file cannot be written, so the events were not counted. */
+  DW_ERR_STATE_UNAVAILABLE: { status: 503, summary: 'The state file cannot be written.' },
 } as const;
 
 /** A stable error code from {@link ERROR_CODES}. */

@@ -38,6 +38,13 @@ export const apiConfigSchema = z
     token: z.string().min(16).optional(),
     /** Largest request body accepted, in bytes (after gzip decoding). */
     bodyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+    /**
+     * Overload: at most this many event requests are read and counted at once; more are answered
+     * 503 with Retry-After at once, before their bodies are read (bounds memory).
+     */
+    maxConcurrentRequests: z.number().int().min(1).max(10_000).default(16),
+    /** Overload: while the event loop lags more than this (ms), event requests are answered 503 (bounds latency). */
+    maxEventLoopDelayMs: z.number().int().min(10).max(60_000).default(250),
   })
   .strict();
 
@@ -54,6 +61,12 @@ export const windowConfigSchema = z
     maxFutureSeconds: z.number().int().min(0).max(86_400).default(60),
     /** How often open-window counts are saved, ms. A crash loses at most this much. */
     checkpointMs: z.number().int().min(100).max(60_000).default(1000),
+    /**
+     * `checkpoint`: a POST is answered once counted; a crash loses at most `checkpointMs` of counts.
+     * `strict`: a POST is answered only after its counts are committed to the state file (group
+     * commit); a crash loses nothing that was acknowledged, and a state fault refuses events (503).
+     */
+    durability: z.enum(['checkpoint', 'strict']).default('checkpoint'),
   })
   .strict();
 

@@ -2,7 +2,8 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ERROR_CODES } from '../../shared/errors.js';
+import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
+import { StateUnavailableError } from '../../shared/windows/window-closer.js';
 import { authorised, handleFlush, handleProbe, HttpError, readBody, send, sendError } from '../../shared/http/http-helpers.js';
 import type { Agent } from '../agent.js';
 import { BodyError, parseEventBody } from './event-body.js';
@@ -14,7 +15,12 @@ export interface ApiOptions {
   socket?: string;
   token?: string;
   bodyLimitBytes: number;
+  maxConcurrentRequests: number;
+  maxEventLoopDelayMs: number;
 }
+
+/** Seconds a client is told to wait after a 503. */
+const RETRY_AFTER_SECONDS = 1;
 
 /** At most this many per-event errors are listed in a response (the counts are always exact). */
 const MAX_LISTED_ERRORS = 1000;
@@ -31,6 +37,18 @@ function bodyKind(req: IncomingMessage): 'json' | 'ndjson' {
  * `GET /healthz`, `GET /readyz`, `GET /v1/status`, `POST /v1/flush`.
  */
 export function createApiServer(agent: Agent, options: ApiOptions, log: Logger): Server {
+  const refuse = (code: ErrorCode, reason: string, message: string): never => {
+    agent.metrics.apiRefused(reason);
+    throw new HttpError(code, message, RETRY_AFTER_SECONDS);
+  };
+  /** Refuses an event request before its body is read: stopping, overloaded, or (strict) no durable state. */
+  const refuseIfUnable = (): void => {
+    if (!agent.ready) refuse('DW_ERR_API_STOPPING', 'shutting_down', 'the agent is shutting down; nothing was counted');
+    const shed = agent.load.shouldShed();
+    if (shed === 'concurrency') refuse('DW_ERR_API_OVERLOADED', 'overloaded', `${options.maxConcurrentRequests} event requests are in progress (api.maxConcurrentRequests); nothing was counted, retry later`);
+    if (shed === 'event_loop_delay') refuse('DW_ERR_API_OVERLOADED', 'event_loop_delay', `the agent is saturated (event loop delay over api.maxEventLoopDelayMs = ${options.maxEventLoopDelayMs} ms); nothing was counted, retry later`);
+    if (agent.strict && !agent.stateWritable) refuse('DW_ERR_STATE_UNAVAILABLE', 'state_unavailable', 'the state file cannot be written (windows.durability: strict); nothing was counted, retry later');
+  };
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://agent').pathname;
     const method = req.method ?? 'GET';
@@ -43,15 +61,30 @@ export function createApiServer(agent: Agent, options: ApiOptions, log: Logger):
       case '/v1/events': {
         only('POST');
         const kind = bodyKind(req);
-        const body = await readBody(req, options.bodyLimitBytes);
-        let items;
+        refuseIfUnable();
+        const done = agent.load.admit();
+        let result, items;
         try {
-          items = parseEventBody(body, kind);
-        } catch (err) {
-          if (err instanceof BodyError) throw new HttpError('DW_ERR_API_BODY', err.message);
-          throw err;
+          const body = await readBody(req, options.bodyLimitBytes);
+          try {
+            items = parseEventBody(body, kind);
+          } catch (err) {
+            if (err instanceof BodyError) throw new HttpError('DW_ERR_API_BODY', err.message);
+            throw err;
+          }
+          if (!agent.ready) refuse('DW_ERR_API_STOPPING', 'shutting_down', 'the agent is shutting down; nothing was counted');
+          result = agent.ingest(items);
+        } finally {
+          done();
         }
-        const result = agent.ingest(items);
+        if (agent.strict) {
+          try {
+            await agent.committed();
+          } catch (err) {
+            if (!(err instanceof StateUnavailableError)) throw err;
+            refuse('DW_ERR_STATE_UNAVAILABLE', 'state_unavailable', `${err.message}; the events were not counted (windows.durability: strict)`);
+          }
+        }
         const rejected = result.rejections.length;
         const payload = { accepted: result.accepted, rejected, errors: result.rejections.slice(0, MAX_LISTED_ERRORS) };
         if (rejected === 0) return send(res, 200, payload);
@@ -71,7 +104,9 @@ export function createApiServer(agent: Agent, options: ApiOptions, log: Logger):
   return createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) {
-        sendError(res, err.code, err.message);
+        // A refused body is read and discarded, so the connection stays usable.
+        if (!req.complete) req.resume();
+        sendError(res, err.code, err.message, err.retryAfterSeconds);
         return;
       }
       log.error({ err, path: req.url }, 'Unexpected error while handling a request.');

@@ -3,12 +3,10 @@ import { Agent } from '../../agent/agent.js';
 import { loadModelBaseline } from '../../shared/profile/load-baseline.js';
 import { loadAgentConfig } from '../../agent/config/agent-config.js';
 import { createLogger } from '../../shared/logger.js';
-import { componentOptions, logWarnings, printConfig, requireConfig, stopSignal } from '../process-lifecycle.js';
+import { componentOptions, logWarnings, printConfig, requireConfig, stopSignal, stopWithin } from '../process-lifecycle.js';
 import { createApiServer, listen } from '../../agent/sources/http-api.js';
 import { DwError } from '../../shared/errors.js';
 
-/** Kubernetes waits 30 s after SIGTERM by default; leave room for the final drain and exit. */
-const SHUTDOWN_DRAIN_MS = 20_000;
 
 /** `driftwatch agent --config FILE`. */
 export function registerAgent(program: Command): void {
@@ -47,9 +45,6 @@ export function registerAgent(program: Command): void {
       log.info({ address, models: config.models.map((m) => m.name), sinks: agent.sinks.map((s) => s.name), state: config.state.path }, 'Agent listening.');
       const signal = await stopping;
       log.info({ signal }, 'Shutting down: checkpointing open windows and sending what is pending.');
-      const stop = agent.shutdown(SHUTDOWN_DRAIN_MS);
-      server.closeAllConnections();
-      await Promise.all([new Promise((r) => server.close(r)), stop]);
-      log.info('Stopped.');
+      await stopWithin(config.shutdown.deadlineSeconds, server, (drainMs) => agent.shutdown(drainMs), log);
     });
 }

@@ -6,9 +6,7 @@ import { DwError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
 import { layoutFingerprint } from '../../shared/windows/model-windows.js';
 import { loadModelBaseline } from '../../shared/profile/load-baseline.js';
-import { componentOptions, logWarnings, printConfig, requireConfig, stopSignal } from '../process-lifecycle.js';
-
-const SHUTDOWN_DRAIN_MS = 20_000;
+import { componentOptions, logWarnings, printConfig, requireConfig, stopSignal, stopWithin } from '../process-lifecycle.js';
 
 /** `driftwatch collector --config FILE`. */
 export function registerCollector(program: Command): void {
@@ -44,9 +42,6 @@ export function registerCollector(program: Command): void {
       log.info({ address, models: config.models.map((m) => m.name), sinks: collector.sinks.map((s) => s.name), state: config.state.path }, 'Collector listening.');
       const signal = await stopping;
       log.info({ signal }, 'Shutting down: merged open windows stay in the state file; sending what is pending.');
-      const stop = collector.shutdown(SHUTDOWN_DRAIN_MS);
-      server.closeAllConnections();
-      await Promise.all([new Promise((r) => server.close(r)), stop]);
-      log.info('Stopped.');
+      await stopWithin(config.shutdown.deadlineSeconds, server, (drainMs) => collector.shutdown(drainMs), log);
     });
 }

@@ -36,19 +36,45 @@ export const sinksConfigShape = {
   stdout: z.boolean().optional(),
 };
 
+/** Bounds on the outbox of closed windows waiting for a sink (a VPN outage). */
+export const outboxConfigSchema = z
+  .object({
+    /**
+     * Windows that ended longer ago than this are dropped unsent, with a record of what was dropped:
+     * CloudWatch refuses data points older than two weeks (336 h), so the default leaves an hour's margin.
+     */
+    maxAgeHours: z.number().min(1).max(24 * 366).default(335),
+    /** The outbox never grows past this many bytes of window reports; the oldest are dropped first (and recorded). */
+    maxBytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
+    /** At most this many windows per second per sink while a backlog drains (CloudWatch's request quota is shared). */
+    sendPerSecond: z.number().min(0.1).max(1000).default(20),
+  })
+  .strict();
+
 /** The SQLite state file. */
 export function stateConfigSchema(defaultPath: string) {
-  const defaults = { path: defaultPath, synchronous: 'NORMAL' as const };
   return z
     .object({
       /** SQLite file for checkpoints and the outbox. */
       path: z.string().default(defaultPath),
       /** `FULL` also survives power loss, at a throughput cost. */
       synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+      outbox: outboxConfigSchema.default(outboxConfigSchema.parse({})),
     })
     .strict()
-    .default(defaults);
+    .default({ path: defaultPath, synchronous: 'NORMAL', outbox: outboxConfigSchema.parse({}) });
 }
+
+/** Stopping on SIGTERM. */
+export const shutdownConfigSchema = z
+  .object({
+    /**
+     * Seconds from SIGTERM to exit: stop accepting, checkpoint, try a final send, exit 0. The default
+     * leaves room inside Kubernetes' 30 s terminationGracePeriodSeconds.
+     */
+    deadlineSeconds: z.number().min(1).max(3600).default(20),
+  })
+  .strict();
 
 /** What may leave about a small window (docs/security.md). */
 export const privacyConfigSchema = z
@@ -205,4 +231,5 @@ export const commonSectionsShape = {
   audit: auditConfigSchema.default({ retentionDays: 400 }),
   telemetry: telemetryConfigSchema.default({ exportIntervalMs: 60_000 }),
   log: logConfigSchema.default({ level: 'info' }),
+  shutdown: shutdownConfigSchema.default({ deadlineSeconds: 20 }),
 };

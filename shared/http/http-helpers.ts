@@ -10,21 +10,21 @@ import { ERROR_CODES, type ErrorCode } from '../errors.js';
 
 /** An error answered with its code's HTTP status. */
 export class HttpError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(readonly code: ErrorCode, message: string, readonly retryAfterSeconds?: number) {
     super(message);
   }
 }
 
 /** Sends a JSON body. */
-export function send(res: ServerResponse, status: number, body: unknown): void {
+export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
-/** Sends `{error: {code, message}}` with the code's status. */
-export function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
-  send(res, ERROR_CODES[code].status, { error: { code, message } });
+/** Sends `{error: {code, message}}` with the code's status (and `Retry-After` when given). */
+export function sendError(res: ServerResponse, code: ErrorCode, message: string, retryAfterSeconds?: number): void {
+  send(res, ERROR_CODES[code].status, { error: { code, message } }, retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) });
 }
 
 /** Reads a UTF-8 body (gzip or identity) up to `limit` bytes after decoding. */

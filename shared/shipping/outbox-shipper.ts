@@ -1,10 +1,20 @@
 import type { Logger } from 'pino';
 import { backoffMs } from '../sinks/retry-policy.js';
 import type { WindowSink } from '../sinks/window-sink.js';
-import type { AgentStore } from '../state/agent-store.js';
+import type { AgentStore, DroppedWindow } from '../state/agent-store.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 
 const BATCH = 32;
+
+/** Bounds on the outbox and the pace of a backlog (config `state.outbox`). */
+export interface OutboxLimits {
+  maxAgeHours: number;
+  maxBytes: number;
+  sendPerSecond: number;
+}
+
+/** How often the outbox bounds are enforced while it holds unsent windows. */
+const BOUNDS_EVERY_MS = 10_000;
 
 /** A sleep that `wake()` cuts short; its timer never keeps the process alive. */
 class Waiter {
@@ -40,6 +50,9 @@ export class OutboxShipper {
   private readonly waiters = new Map<string, Waiter>();
   private readonly loops: Promise<void>[] = [];
   private readonly attempts = new Map<string, number>();
+  /** Earliest time each sink may send its next window (the backlog pace). */
+  private readonly nextSendAt = new Map<string, number>();
+  private boundsCheckedAtMs = -Infinity;
 
   constructor(
     private readonly store: AgentStore,
@@ -47,8 +60,43 @@ export class OutboxShipper {
     private readonly log: Logger,
     private readonly metrics: SelfMetrics,
     private readonly now: () => number = Date.now,
+    private readonly limits: OutboxLimits = { maxAgeHours: 335, maxBytes: 256 * 1024 * 1024, sendPerSecond: 20 },
     private readonly idleMs = 1000,
   ) {}
+
+  /**
+   * Drops what the outbox may no longer hold: windows older than CloudWatch accepts, then the oldest
+   * past the size bound. Each drop is recorded in the state file, counted and logged (one line per
+   * model and reason, with the period and the events it covered). Never throws.
+   */
+  enforceBounds(): DroppedWindow[] {
+    const now = this.now();
+    this.boundsCheckedAtMs = now;
+    let dropped: DroppedWindow[];
+    try {
+      dropped = this.store.enforceOutboxBounds(this.sinks.map((s) => s.name), now - this.limits.maxAgeHours * 3600_000, this.limits.maxBytes, now);
+    } catch (err) {
+      this.metrics.error('store_write', 'outbox_bounds');
+      this.log.error({ err }, 'Could not enforce the outbox bounds.');
+      return [];
+    }
+    const groups = new Map<string, DroppedWindow[]>();
+    for (const d of dropped) {
+      const key = `${d.model}\u0000${d.version}\u0000${d.reason}`;
+      groups.set(key, [...(groups.get(key) ?? []), d]);
+    }
+    for (const group of groups.values()) {
+      const { model, version, reason } = group[0]!;
+      this.metrics.outboxDropped(reason, group.length);
+      this.log.error({ model, version: version || undefined, reason, windows: group.length, events: group.reduce((n, d) => n + d.events, 0),
+        from: new Date(Math.min(...group.map((d) => d.startMs))).toISOString(), to: new Date(Math.max(...group.map((d) => d.endMs))).toISOString(),
+        sinks: [...new Set(group.flatMap((d) => d.sinks))] },
+      reason === 'too_old'
+        ? `Dropped unsent windows older than state.outbox.maxAgeHours (${this.limits.maxAgeHours} h; CloudWatch refuses data older than two weeks); they are recorded in the state file.`
+        : `Dropped the oldest unsent windows: the outbox reached state.outbox.maxBytes (${this.limits.maxBytes} bytes); they are recorded in the state file.`);
+    }
+    return dropped;
+  }
 
   /** Starts one loop per sink. Idempotent. */
   start(): void {
@@ -96,8 +144,22 @@ export class OutboxShipper {
     await Promise.all(this.sinks.map((s) => s.shutdown()));
   }
 
+  /** One loop per sink; never rejects (a failure of the state file is logged, counted and waited out). */
   private async run(sink: WindowSink, waiter: Waiter): Promise<void> {
     while (!this.stopping) {
+      try {
+        await this.step(sink, waiter);
+      } catch (err) {
+        this.metrics.error('store_write', 'send');
+        this.log.error({ err, sink: sink.name }, 'The outbox could not be updated; retrying shortly.');
+        await waiter.sleep(this.idleMs, false);
+      }
+    }
+  }
+
+  private async step(sink: WindowSink, waiter: Waiter): Promise<void> {
+    {
+      if (this.now() - this.boundsCheckedAtMs >= BOUNDS_EVERY_MS) this.enforceBounds();
       let entries;
       try {
         entries = this.store.pending(sink.name, BATCH);
@@ -105,14 +167,19 @@ export class OutboxShipper {
         this.metrics.error('store_read', 'send');
         this.log.error({ err, sink: sink.name }, 'Could not read the outbox.');
         await waiter.sleep(this.idleMs, false);
-        continue;
+        return;
       }
       if (entries.length === 0) {
         await waiter.sleep(this.idleMs, true);
-        continue;
+        return;
       }
       for (const entry of entries) {
         if (this.stopping) return;
+        // A backlog drains at a steady pace, not as one burst against the service's quota.
+        const wait = (this.nextSendAt.get(sink.name) ?? 0) - this.now();
+        if (wait > 0) await waiter.sleep(wait, false);
+        if (this.stopping) return;
+        this.nextSendAt.set(sink.name, Math.max(this.now(), this.nextSendAt.get(sink.name) ?? 0) + 1000 / this.limits.sendPerSecond);
         const b = this.store.backlog(sink.name);
         const outcome = await sink.send(entry, {
           outboxBacklog: b.count,
@@ -121,8 +188,16 @@ export class OutboxShipper {
         });
         this.metrics.send(sink.name, outcome.ok);
         if (outcome.ok) {
-          this.store.markSent(sink.name, entry.id, outcome.audit, this.now());
-          this.store.prune(this.sinks.map((s) => s.name));
+          try {
+            this.store.markSent(sink.name, entry.id, outcome.audit, this.now());
+            this.store.prune(this.sinks.map((s) => s.name));
+          } catch (err) {
+            // Sent but not recorded: the window goes again once the file takes writes (at least once).
+            this.metrics.error('store_write', 'send');
+            this.log.error({ err, sink: sink.name, outboxId: entry.id }, 'A window was sent but the state file would not record it; it will be sent again.');
+            await waiter.sleep(this.idleMs, false);
+            break;
+          }
           this.attempts.set(sink.name, 0);
           this.log.debug({ sink: sink.name, model: entry.report.model, windowEnd: new Date(entry.report.endMs).toISOString(), datums: outcome.datums }, 'Window shipped.');
           continue;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { WindowReport } from '../drift/window-report.js';
@@ -24,6 +24,27 @@ export interface OutboxEntry {
   id: number;
   closedAtMs: number;
   report: WindowReport;
+}
+
+/** A window dropped from the outbox unsent, as recorded in `dropped_windows`. */
+export interface DroppedWindow {
+  model: string;
+  version: string;
+  startMs: number;
+  endMs: number;
+  events: number;
+  /** `too_old`: past `state.outbox.maxAgeHours`; `outbox_full`: past `state.outbox.maxBytes`. */
+  reason: 'too_old' | 'outbox_full';
+  /** Sinks that had not sent it. */
+  sinks: string[];
+}
+
+/** SQLite result codes that mean the file is not a usable database. */
+const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE']);
+
+/** Thrown by {@link AgentStore.open} for a file that is not a usable database (see `openOrMoveAside`). */
+export class CorruptStateError extends Error {
+  override readonly name = 'CorruptStateError';
 }
 
 /** Options for opening the store. */
@@ -70,13 +91,52 @@ export class AgentStore {
     this.audit = new AuditLog(db);
   }
 
-  /** Opens (creating if needed) the store at `path`. */
+  /**
+   * Opens the store at `path`; a file that is not a usable database (corrupted, truncated, not
+   * SQLite) is renamed to `<path>.corrupt-<time>` (with its -wal and -shm) and a fresh store is
+   * created, so a damaged file costs its contents, not a crash loop. `onMovedAside` is told where.
+   */
+  static openOrMoveAside(path: string, options: StoreOptions, onMovedAside: (movedTo: string, reason: string) => void, nowMs = Date.now()): AgentStore {
+    try {
+      return AgentStore.open(path, options);
+    } catch (err) {
+      if (!(err instanceof CorruptStateError)) throw err;
+      const movedTo = `${path}.corrupt-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}`;
+      for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
+      onMovedAside(movedTo, err.message);
+      return AgentStore.open(path, options);
+    }
+  }
+
+  /** Opens (creating if needed) the store at `path`; throws {@link CorruptStateError} for a damaged file. */
   static open(path: string, options: StoreOptions = {}): AgentStore {
     mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      const check = db.pragma('quick_check(1)', { simple: true });
+      if (check !== 'ok') throw new CorruptStateError(`state file ${path} fails its integrity check: ${String(check)}`);
+      AgentStore.createSchema(db);
+    } catch (err) {
+      db?.close();
+      if (err instanceof CorruptStateError) throw err;
+      const code = (err as { code?: string }).code;
+      if (code !== undefined && CORRUPT_CODES.has(code)) throw new CorruptStateError(`state file ${path} is not a usable database: ${(err as Error).message}`);
+      throw err;
+    }
+    const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
+    if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
+    else if (version.value !== SCHEMA_VERSION) {
+      db.close();
+      throw new Error(`state file ${path} has schema ${version.value}; this build reads ${SCHEMA_VERSION}`);
+    }
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
+    return new AgentStore(db);
+  }
+
+  private static createSchema(db: Database.Database): void {
     db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS open_windows (
@@ -95,15 +155,24 @@ export class AgentStore {
         closed_at_ms INTEGER NOT NULL, PRIMARY KEY (model, version, start_ms));
       CREATE TABLE IF NOT EXISTS received (key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS privacy_budget (model TEXT PRIMARY KEY, windows INTEGER NOT NULL, epsilon REAL NOT NULL);
+      CREATE TABLE IF NOT EXISTS dropped_windows (model TEXT NOT NULL, version TEXT NOT NULL, start_ms INTEGER NOT NULL,
+        end_ms INTEGER NOT NULL, events INTEGER NOT NULL, reason TEXT NOT NULL, sinks TEXT NOT NULL, dropped_at_ms INTEGER NOT NULL);
     `);
-    AuditLog.ensureSchema(db);
-    const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema'").get();
-    if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
-    else if (version.value !== SCHEMA_VERSION) {
-      db.close();
-      throw new Error(`state file ${path} has schema ${version.value}; this build reads ${SCHEMA_VERSION}`);
+    const outboxColumns = db.prepare<[], { name: string }>('PRAGMA table_info(outbox)').all().map((c) => c.name);
+    if (!outboxColumns.includes('bytes')) {
+      db.exec('ALTER TABLE outbox ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0; UPDATE outbox SET bytes = length(report);');
     }
-    return new AgentStore(db);
+    if (!outboxColumns.includes('events')) {
+      db.exec("ALTER TABLE outbox ADD COLUMN events INTEGER NOT NULL DEFAULT 0; UPDATE outbox SET events = json_extract(report, '$.events');");
+    }
+    // Size and age of the outbox are read from this index alone, never from the reports.
+    db.exec('CREATE INDEX IF NOT EXISTS outbox_bounds ON outbox (id, end_ms, bytes, events, model, version, start_ms)');
+    AuditLog.ensureSchema(db);
+  }
+
+  /** A small write that tells whether the file takes writes again after a fault. */
+  probeWrite(atMs: number): void {
+    this.db.prepare("INSERT INTO meta (key, value) VALUES ('last_write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(atMs));
   }
 
   /** Saves the counts of these open windows (replacing earlier checkpoints of the same windows). */
@@ -151,9 +220,10 @@ export class AgentStore {
    */
   closeWindow(report: WindowReport, recent: readonly boolean[], closedAtMs: number): number {
     return this.db.transaction(() => {
+      const text = JSON.stringify(report);
       const { lastInsertRowid } = this.db.prepare(
-        'INSERT INTO outbox (model, version, start_ms, end_ms, closed_at_ms, report) VALUES (?, ?, ?, ?, ?, ?)',
-      ).run(report.model, report.version, report.startMs, report.endMs, closedAtMs, JSON.stringify(report));
+        'INSERT INTO outbox (model, version, start_ms, end_ms, closed_at_ms, report, bytes, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(report.model, report.version, report.startMs, report.endMs, closedAtMs, text, Buffer.byteLength(text), report.events);
       this.db.prepare('DELETE FROM open_windows WHERE model = ? AND version = ? AND start_ms = ?').run(report.model, report.version, report.startMs);
       this.db.prepare(`INSERT INTO model_history (model, version, recent) VALUES (?, ?, ?)
         ON CONFLICT (model, version) DO UPDATE SET recent = excluded.recent`).run(report.model, report.version, JSON.stringify(recent));
@@ -261,6 +331,66 @@ export class AgentStore {
     const row = this.db.prepare<[number], { count: number; oldest: number | null }>(
       'SELECT count(*) AS count, min(closed_at_ms) AS oldest FROM outbox WHERE id > ?').get(this.cursor(sink))!;
     return { count: row.count, oldestClosedAtMs: row.oldest ?? undefined };
+  }
+
+  /**
+   * Keeps the outbox within its bounds: drops windows that ended before `oldestEndMs` (`too_old`),
+   * then the oldest windows while the reports exceed `maxBytes` (`outbox_full`). Each drop is
+   * recorded in `dropped_windows`, in the same transaction; returns what was dropped.
+   */
+  enforceOutboxBounds(sinks: readonly string[], oldestEndMs: number, maxBytes: number, atMs: number): DroppedWindow[] {
+    return this.db.transaction(() => {
+      type Row = { id: number; model: string; version: string; start_ms: number; end_ms: number; bytes: number; events: number };
+      const cursors = sinks.map((s) => [s, this.cursor(s)] as const);
+      const done = Math.min(...cursors.map(([, c]) => c));
+      const columns = 'id, model, version, start_ms, end_ms, bytes, events';
+      const old = this.db.prepare<[number, number], Row>(`SELECT ${columns} FROM outbox INDEXED BY outbox_bounds WHERE id > ? AND end_ms < ? ORDER BY id`).all(done, oldestEndMs);
+      const drops: [Row, DroppedWindow['reason']][] = old.map((r) => [r, 'too_old']);
+      const total = this.db.prepare<[number], { bytes: number | null }>('SELECT sum(bytes) AS bytes FROM outbox INDEXED BY outbox_bounds WHERE id > ?').get(done)!.bytes ?? 0;
+      let excess = total - old.reduce((n, r) => n + r.bytes, 0) - maxBytes;
+      if (excess > 0) {
+        const oldIds = new Set(old.map((r) => r.id));
+        for (const r of this.db.prepare<[number], Row>(`SELECT ${columns} FROM outbox INDEXED BY outbox_bounds WHERE id > ? ORDER BY id`).iterate(done)) {
+          if (excess <= 0) break;
+          if (oldIds.has(r.id)) continue;
+          drops.push([r, 'outbox_full']);
+          excess -= r.bytes;
+        }
+      }
+      const record = this.db.prepare('INSERT INTO dropped_windows (model, version, start_ms, end_ms, events, reason, sinks, dropped_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const remove = this.db.prepare('DELETE FROM outbox WHERE id = ?');
+      const dropped: DroppedWindow[] = [];
+      for (const [r, reason] of drops) {
+        const unsent = cursors.filter(([, c]) => c < r.id).map(([s]) => s);
+        record.run(r.model, r.version, r.start_ms, r.end_ms, r.events, reason, unsent.join(','), atMs);
+        remove.run(r.id);
+        dropped.push({ model: r.model, version: r.version, startMs: r.start_ms, endMs: r.end_ms, events: r.events, reason, sinks: unsent });
+      }
+      return dropped;
+    })();
+  }
+
+  /** Windows dropped from the outbox unsent: totals per reason, and the newest drops. */
+  droppedWindows(limit = 20): { totals: Record<string, { windows: number; events: number }>; recent: DroppedWindow[] } {
+    const totals: Record<string, { windows: number; events: number }> = {};
+    for (const r of this.db.prepare<[], { reason: string; windows: number; events: number }>(
+      'SELECT reason, count(*) AS windows, sum(events) AS events FROM dropped_windows GROUP BY reason').all()) {
+      totals[r.reason] = { windows: r.windows, events: r.events };
+    }
+    const recent = this.db.prepare<[number], { model: string; version: string; start_ms: number; end_ms: number; events: number; reason: DroppedWindow['reason']; sinks: string }>(
+      'SELECT * FROM dropped_windows ORDER BY rowid DESC LIMIT ?').all(limit)
+      .map((r) => ({ model: r.model, version: r.version, startMs: r.start_ms, endMs: r.end_ms, events: r.events, reason: r.reason, sinks: r.sinks === '' ? [] : r.sinks.split(',') }));
+    return { totals, recent };
+  }
+
+  /** The checkpoint of one open window, if any (strict durability reverts to it when a commit fails). */
+  loadOpenWindow(model: string, version: string, startMs: number, bins: readonly number[]): OpenWindowRecord | undefined {
+    const r = this.db.prepare<[string, string, number], { layout: string; rows: number; rejected: string; counts: Buffer }>(
+      'SELECT layout, rows, rejected, counts FROM open_windows WHERE model = ? AND version = ? AND start_ms = ?').get(model, version, startMs);
+    if (r === undefined) return undefined;
+    const counts = split(r.counts, bins);
+    if (counts === undefined) return undefined;
+    return { model, version, startMs, layout: r.layout, rows: r.rows, rejected: JSON.parse(r.rejected) as Record<string, number>, counts };
   }
 
   /** Deletes outbox entries every named sink has sent. */

@@ -10,4 +10,6 @@ export const SELF_METRIC_NAMES = [
   'driftwatch.collector.points',
   'driftwatch.collector.requests.refused',
   'driftwatch.egress.refused',
+  'driftwatch.api.requests.refused',
+  'driftwatch.outbox.dropped',
 ] as const;

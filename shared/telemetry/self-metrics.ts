@@ -37,6 +37,10 @@ export class SelfMetrics {
     points: {} as Record<string, number>,
     /** Collector: whole requests refused, by reason (unauthorized, forbidden, bad_body, ...). */
     requestsRefused: {} as Record<string, number>,
+    /** Agent: event requests refused whole under overload or a state fault, by reason. */
+    apiRefused: {} as Record<string, number>,
+    /** Windows dropped from the outbox unsent (recorded in the state file), by reason. */
+    outboxDropped: {} as Record<string, number>,
   };
   private sdk: NodeSDK | undefined;
   private starting: Promise<void> | undefined;
@@ -119,6 +123,19 @@ export class SelfMetrics {
     this.instruments?.refused.add(1, { reason });
   }
 
+  /** Agent: an event request refused whole (`overloaded`, `event_loop_delay`, `state_unavailable`, `shutting_down`). */
+  apiRefused(reason: string): void {
+    this.totals.apiRefused[reason] = (this.totals.apiRefused[reason] ?? 0) + 1;
+    this.instruments?.apiRefused.add(1, { reason });
+  }
+
+  /** Windows dropped from the outbox unsent (`too_old`, `outbox_full`, `unpersisted_overflow`). */
+  outboxDropped(reason: string, n: number): void {
+    if (n === 0) return;
+    this.totals.outboxDropped[reason] = (this.totals.outboxDropped[reason] ?? 0) + n;
+    this.instruments?.outboxDropped.add(n, { reason });
+  }
+
   /** A payload the egress allowlist refused, by destination kind. */
   egressRefused(kind: string): void {
     const key = `egress_refused:${kind}`;
@@ -158,6 +175,8 @@ interface Instruments {
   points: Counter;
   refused: Counter;
   egressRefused: Counter;
+  apiRefused: Counter;
+  outboxDropped: Counter;
 }
 
 function createInstruments(gauges: GaugeSources): Instruments {
@@ -179,5 +198,7 @@ function createInstruments(gauges: GaugeSources): Instruments {
     points: meter.createCounter('driftwatch.collector.points', { description: 'OTLP data points received, by outcome (accepted, duplicate, or the refusal reason).' }),
     refused: meter.createCounter('driftwatch.collector.requests.refused', { description: 'OTLP requests refused whole, by reason.' }),
     egressRefused: meter.createCounter('driftwatch.egress.refused', { description: 'Payloads the egress allowlist refused, by destination kind.' }),
+    apiRefused: meter.createCounter('driftwatch.api.requests.refused', { description: 'Agent event requests refused whole (overload, state fault, shutdown), by reason.' }),
+    outboxDropped: meter.createCounter('driftwatch.outbox.dropped', { description: 'Closed windows dropped unsent (too old for CloudWatch, outbox full), by reason.' }),
   };
 }

@@ -129,6 +129,31 @@ export class ModelWindows {
     return out;
   }
 
+  /** Marks these windows changed again (their checkpoint failed), if they are still open. */
+  markDirty(records: readonly OpenWindowRecord[]): void {
+    for (const r of records) {
+      const w = this.open.get(this.key(r.version, r.startMs));
+      if (w !== undefined) w.dirty = true;
+    }
+  }
+
+  /**
+   * Puts an open window back to its last committed checkpoint, or removes it if it has none:
+   * strict durability undoes counts whose commit failed, so a refused request counts nothing.
+   */
+  revert(version: string, startMs: number, committed: OpenWindowRecord | undefined): void {
+    const key = this.key(version, startMs);
+    const w = this.open.get(key);
+    if (w === undefined) return;
+    if (committed === undefined) {
+      this.open.delete(key);
+      return;
+    }
+    w.counter.restore(committed.counts, committed.rows);
+    w.rejected = { ...committed.rejected };
+    w.dirty = false;
+  }
+
   /** Puts back a checkpointed window after a restart. */
   restore(record: OpenWindowRecord): void {
     const w = this.windowFor(record.version, record.startMs);

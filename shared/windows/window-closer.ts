@@ -1,11 +1,33 @@
 import type { Logger } from 'pino';
 import type { WindowReport } from '../drift/window-report.js';
 import type { OutboxShipper } from '../shipping/outbox-shipper.js';
-import type { AgentStore } from '../state/agent-store.js';
+import type { AgentStore, OpenWindowRecord } from '../state/agent-store.js';
+import { StoreHealth } from '../state/store-health.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { ModelWindows, OpenWindow } from './model-windows.js';
 
 type Due = [ModelWindows, OpenWindow, number];
+
+/** A closed window whose outbox write failed, held until the state file takes it. */
+interface Unpersisted {
+  report: WindowReport;
+  recent: boolean[];
+  closedAtMs: number;
+}
+
+/** At most this many closed windows are held in memory while the state file fails. */
+const MAX_UNPERSISTED = 1000;
+
+/** Waiters for the next commit of the counts (strict durability). */
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** The counts of an acknowledged-on-commit request could not be committed. */
+export class StateUnavailableError extends Error {
+  override readonly name = 'StateUnavailableError';
+}
 
 /**
  * Checkpoints open windows and closes them into the outbox: the part of the window lifecycle the
@@ -14,6 +36,11 @@ type Due = [ModelWindows, OpenWindow, number];
  */
 export class WindowCloser {
   private closing: Promise<unknown> = Promise.resolve();
+  private readonly unpersisted: Unpersisted[] = [];
+  private waiters: Waiter[] = [];
+  private commitScheduled = false;
+  /** Whether the state file takes writes. */
+  readonly health: StoreHealth;
   /** Called after every closed window (the live demo prints it). */
   onWindowClosed: ((report: WindowReport) => void) | undefined;
 
@@ -24,18 +51,100 @@ export class WindowCloser {
     private readonly metrics: SelfMetrics,
     private readonly log: Logger,
     private readonly now: () => number,
-  ) {}
+    /** Strict durability: counts whose commit fails are undone (their requests were refused). */
+    private readonly strict = false,
+  ) {
+    this.health = new StoreHealth(log, metrics, now);
+  }
 
-  /** Saves the counts of windows changed since the last checkpoint. */
-  checkpoint(): void {
-    const dirty = [...this.models()].flatMap((m) => m.takeDirty());
-    if (dirty.length === 0) return;
+  /** Closed windows held in memory because the state file would not take them. */
+  get unpersistedWindows(): number {
+    return this.unpersisted.length;
+  }
+
+  /**
+   * Saves the counts of windows changed since the last checkpoint, and any closed windows held in
+   * memory; settles the commit waiters. On failure the windows stay dirty (retried next time) or,
+   * in strict mode, go back to their last committed counts. Returns whether everything was saved.
+   */
+  checkpoint(): boolean {
+    const waiters = this.waiters;
+    this.waiters = [];
+    const models = [...this.models()];
+    const dirty = models.map((m) => [m, m.takeDirty()] as const);
+    const records = dirty.flatMap(([, d]) => d);
     try {
-      this.store.checkpoint(dirty);
+      if (records.length > 0) this.store.checkpoint(records);
+      else if (!this.health.writable) this.store.probeWrite(this.now());
     } catch (err) {
-      this.metrics.error('store_write', 'checkpoint');
-      this.log.error({ err }, 'Could not checkpoint open windows.');
+      this.health.failed('checkpoint', err, { windows: records.length });
+      for (const [m, d] of dirty) {
+        if (this.strict) this.revert(m, d);
+        else m.markDirty(d);
+      }
+      const refused = new StateUnavailableError(`the state file cannot be written (${(err as { code?: string }).code ?? (err as Error).message})`);
+      for (const w of waiters) w.reject(refused);
+      return false;
     }
+    for (const w of waiters) w.resolve();
+    if (!this.persistHeld()) return false;
+    this.health.succeeded();
+    return true;
+  }
+
+  /**
+   * Resolves once the counts taken in so far are committed (one commit serves every request of the
+   * same event-loop turn); rejects with {@link StateUnavailableError} if the commit fails.
+   */
+  committed(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      if (this.commitScheduled) return;
+      this.commitScheduled = true;
+      setImmediate(() => {
+        this.commitScheduled = false;
+        this.checkpoint();
+      });
+    });
+  }
+
+  /** Puts windows whose commit failed back to their last committed counts (strict durability). */
+  private revert(m: ModelWindows, records: readonly OpenWindowRecord[]): void {
+    for (const r of records) {
+      try {
+        m.revert(r.version, r.startMs, this.store.loadOpenWindow(r.model, r.version, r.startMs, m.binCounts));
+      } catch (err) {
+        // Unreadable too: keep the counts (they may be more than was acknowledged, never less).
+        m.markDirty([r]);
+        this.log.error({ err, model: r.model }, 'Could not read back the last committed counts of a window; it keeps its counts in memory.');
+      }
+    }
+  }
+
+  /** Writes closed windows held in memory to the outbox, oldest first; false if the store still fails. */
+  private persistHeld(): boolean {
+    while (this.unpersisted.length > 0) {
+      const held = this.unpersisted[0]!;
+      try {
+        this.store.closeWindow(held.report, held.recent, held.closedAtMs);
+      } catch (err) {
+        this.health.failed('close', err, { heldWindows: this.unpersisted.length });
+        return false;
+      }
+      this.unpersisted.shift();
+      this.shipper.kick();
+    }
+    return true;
+  }
+
+  /** Keeps a closed window the store refused; past the bound, the oldest is dropped, counted and logged. */
+  private hold(held: Unpersisted): void {
+    this.unpersisted.push(held);
+    if (this.unpersisted.length <= MAX_UNPERSISTED) return;
+    const lost = this.unpersisted.shift()!.report;
+    this.metrics.outboxDropped('unpersisted_overflow', 1);
+    this.log.error({ model: lost.model, version: lost.version || undefined, windowStart: new Date(lost.startMs).toISOString(), events: lost.events, held: MAX_UNPERSISTED },
+      'The state file has failed for so long that closed windows no longer fit in memory; the oldest was dropped unsent.');
   }
 
   /** Closes every window whose `closeAt` time has come; each ends at its nominal end. Never rejects. */
@@ -65,6 +174,8 @@ export class WindowCloser {
   private enqueue(due: Due[]): Promise<WindowReport[]> {
     if (due.length === 0) return Promise.resolve([]);
     due.sort((a, b) => a[1].startMs - b[1].startMs);
+    // Commit first: counts acknowledged on commit are durable before their window leaves the open set.
+    this.checkpoint();
     for (const [windows, w] of due) windows.detach(w);
     const done = this.closing.then(async () => {
       const reports: WindowReport[] = [];
@@ -84,11 +195,15 @@ export class WindowCloser {
 
   private async close(windows: ModelWindows, w: OpenWindow, endMs: number): Promise<WindowReport> {
     const { report, recent } = await windows.close(w, endMs);
-    try {
-      this.store.closeWindow(report, recent, this.now());
-    } catch (err) {
-      this.metrics.error('store_write', 'close');
-      this.log.error({ err, model: report.model }, 'Could not write a closed window to the outbox.');
+    const held = { report, recent, closedAtMs: this.now() };
+    if (this.unpersisted.length > 0 && !this.persistHeld()) this.hold(held);
+    else {
+      try {
+        this.store.closeWindow(report, recent, held.closedAtMs);
+      } catch (err) {
+        this.health.failed('close', err, { model: report.model });
+        this.hold(held);
+      }
     }
     this.metrics.windowClosed(report.model);
     const drifted = report.score.features.filter((f) => f.status === 'drift').map((f) => f.name);
