@@ -143,10 +143,20 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** An environment value read as a YAML scalar (`60`, `true`), or as the plain string when it is not valid YAML (`%token`). */
+function envValue(raw: string): unknown {
+  try {
+    return parseYaml(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
 /**
  * Applies `DRIFTWATCH_<PATH>` environment variables to a config document: the path's segments
  * upper-cased and joined by `__` (`DRIFTWATCH_WINDOWS__SECONDS=60`, `DRIFTWATCH_API__PORT=4391`,
- * `DRIFTWATCH_SITE=dc1`). Values are read as YAML scalars (numbers, booleans, strings).
+ * `DRIFTWATCH_SITE=dc1`). Values are read as YAML scalars (numbers, booleans, strings); one that is not valid YAML is taken as
+ * the string it is.
  */
 export function applyEnvOverrides(document: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out = structuredClone(document);
@@ -156,14 +166,14 @@ export function applyEnvOverrides(document: Record<string, unknown>, env: NodeJS
       .map((segment) => segment.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
     let node: Record<string, unknown> = out;
     for (const segment of path.slice(0, -1)) {
-      const next = node[segment];
+      const next = Object.hasOwn(node, segment) ? node[segment] : undefined;
       if (next === undefined) node[segment] = {};
       else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
         throw new DwError('DW_ERR_CONFIG', `${key} sets a path inside '${segment}', which is not a section`, { field: key });
       }
       node = node[segment] as Record<string, unknown>;
     }
-    node[path[path.length - 1]!] = parseYaml(raw) as unknown;
+    node[path[path.length - 1]!] = envValue(raw);
   }
   return out;
 }
