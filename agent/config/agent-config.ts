@@ -38,6 +38,8 @@ export const apiConfigSchema = z
     token: z.string().min(16).optional(),
     /** Largest request body accepted, in bytes (after gzip decoding). */
     bodyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** A body that sends nothing for this long is abandoned and its connection closed (a stalled client cannot hold a request slot). */
+    bodyTimeoutSeconds: z.number().min(0.1).max(600).default(10),
     /**
      * Overload: at most this many event requests are read and counted at once; more are answered
      * 503 with Retry-After at once, before their bodies are read (bounds memory).

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
 import { StateUnavailableError } from '../../shared/windows/window-closer.js';
-import { authorised, handleFlush, handleProbe, HttpError, readBody, send, sendError } from '../../shared/http/http-helpers.js';
+import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, refusalReason, send, sendError } from '../../shared/http/http-helpers.js';
 import type { Agent } from '../agent.js';
 import { BodyError, parseEventBody } from './event-body.js';
 
@@ -15,6 +15,7 @@ export interface ApiOptions {
   socket?: string;
   token?: string;
   bodyLimitBytes: number;
+  bodyTimeoutSeconds: number;
   maxConcurrentRequests: number;
   maxEventLoopDelayMs: number;
 }
@@ -38,8 +39,7 @@ function bodyKind(req: IncomingMessage): 'json' | 'ndjson' {
  */
 export function createApiServer(agent: Agent, options: ApiOptions, log: Logger): Server {
   const refuse = (code: ErrorCode, reason: string, message: string): never => {
-    agent.metrics.apiRefused(reason);
-    throw new HttpError(code, message, RETRY_AFTER_SECONDS);
+    throw new HttpError(code, message, RETRY_AFTER_SECONDS, reason);
   };
   /** Refuses an event request before its body is read: stopping, overloaded, or (strict) no durable state. */
   const refuseIfUnable = (): void => {
@@ -65,7 +65,7 @@ export function createApiServer(agent: Agent, options: ApiOptions, log: Logger):
         const done = agent.load.admit();
         let result, items;
         try {
-          const body = await readBody(req, options.bodyLimitBytes);
+          const body = await readBody(req, { limitBytes: options.bodyLimitBytes, idleTimeoutMs: options.bodyTimeoutSeconds * 1000 });
           try {
             items = parseEventBody(body, kind);
           } catch (err) {
@@ -104,8 +104,8 @@ export function createApiServer(agent: Agent, options: ApiOptions, log: Logger):
   return createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) {
-        // A refused body is read and discarded, so the connection stays usable.
-        if (!req.complete) req.resume();
+        agent.metrics.apiRefused(refusalReason(err));
+        discardBody(req, options.bodyTimeoutSeconds * 1000);
         sendError(res, err.code, err.message, err.retryAfterSeconds);
         return;
       }

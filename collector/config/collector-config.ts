@@ -16,6 +16,8 @@ export const receiverConfigSchema = z
     /** TLS from PEM files; with `clientCa`, agents must present a certificate it signed (mutual TLS). */
     tls: z.object({ cert: z.string(), key: z.string(), clientCa: z.string().optional() }).strict().optional(),
     bodyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** A body that sends nothing for this long is abandoned and its connection closed (a stalled client cannot hold a request slot). */
+    bodyTimeoutSeconds: z.number().min(0.1).max(600).default(10),
   })
   .strict();
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
-import { authorised, handleFlush, handleProbe, HttpError, readBodyBytes, send } from '../../shared/http/http-helpers.js';
+import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, refusalReason, send } from '../../shared/http/http-helpers.js';
 import type { Collector } from '../collector.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import { decodeJson, decodeProtobuf, encodeResponse, encodeStatus, OtlpDecodeError } from './otlp-request.js';
@@ -16,11 +16,6 @@ const CONTENT_TYPE: Record<Kind, string> = { protobuf: 'application/x-protobuf',
 const GRPC = { INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, UNAUTHENTICATED: 16, INTERNAL: 13 } as const;
 const GRPC_OF: Partial<Record<ErrorCode, number>> = {
   DW_ERR_API_UNAUTHORIZED: GRPC.UNAUTHENTICATED, DW_ERR_API_FORBIDDEN: GRPC.PERMISSION_DENIED, DW_ERR_API_BODY_TOO_LARGE: GRPC.RESOURCE_EXHAUSTED,
-};
-/** Why a whole request was refused, for the refusal counter. */
-const REFUSAL_OF: Partial<Record<ErrorCode, string>> = {
-  DW_ERR_API_UNAUTHORIZED: 'unauthorized', DW_ERR_API_FORBIDDEN: 'forbidden', DW_ERR_API_BODY: 'bad_body',
-  DW_ERR_API_BODY_TOO_LARGE: 'body_too_large', DW_ERR_API_CONTENT_TYPE: 'content_type', DW_ERR_API_NOT_FOUND: 'not_found', DW_ERR_API_METHOD: 'method',
 };
 
 function kindOf(req: IncomingMessage): Kind {
@@ -60,7 +55,7 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
       case '/v1/metrics': {
         only('POST');
         const kind = kindOf(req);
-        const body = await readBodyBytes(req, options.bodyLimitBytes);
+        const body = await readBodyBytes(req, { limitBytes: options.bodyLimitBytes, idleTimeoutMs: options.bodyTimeoutSeconds * 1000 });
         let batches;
         try {
           batches = kind === 'protobuf' ? decodeProtobuf(body) : decodeJson(body.toString('utf8'));
@@ -89,7 +84,8 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
     handle(req, res).catch((err: unknown) => {
       const kind: Kind = (req.headers['content-type'] ?? '').startsWith('application/x-protobuf') ? 'protobuf' : 'json';
       if (err instanceof HttpError) {
-        collector.metrics.requestRefused(REFUSAL_OF[err.code] ?? err.code);
+        collector.metrics.requestRefused(refusalReason(err));
+        discardBody(req, options.bodyTimeoutSeconds * 1000);
         log.warn({ code: err.code, path: req.url, remote: req.socket.remoteAddress }, `Refused a request: ${err.message}`);
         const status = ERROR_CODES[err.code].status;
         if (req.url?.startsWith('/v1/metrics') === true) return reply(res, status, kind, encodeStatus(kind, GRPC_OF[err.code] ?? GRPC.INVALID_ARGUMENT, err.message));

@@ -10,9 +10,19 @@ import { ERROR_CODES, type ErrorCode } from '../errors.js';
 
 /** An error answered with its code's HTTP status. */
 export class HttpError extends Error {
-  constructor(readonly code: ErrorCode, message: string, readonly retryAfterSeconds?: number) {
+  constructor(readonly code: ErrorCode, message: string, readonly retryAfterSeconds?: number, readonly reason?: string) {
     super(message);
   }
+}
+
+const REFUSAL_REASONS: Partial<Record<ErrorCode, string>> = {
+  DW_ERR_API_UNAUTHORIZED: 'unauthorized', DW_ERR_API_FORBIDDEN: 'forbidden', DW_ERR_API_BODY: 'bad_body', DW_ERR_API_BODY_TOO_LARGE: 'body_too_large',
+  DW_ERR_API_BODY_TIMEOUT: 'body_timeout', DW_ERR_API_CONTENT_TYPE: 'content_type', DW_ERR_API_NOT_FOUND: 'not_found', DW_ERR_API_METHOD: 'method',
+};
+
+/** The `reason` a refused request is counted under (`bad_body`, `overloaded`, ...). */
+export function refusalReason(err: HttpError): string {
+  return err.reason ?? REFUSAL_REASONS[err.code] ?? err.code;
 }
 
 /** Sends a JSON body. */
@@ -27,23 +37,40 @@ export function sendError(res: ServerResponse, code: ErrorCode, message: string,
   send(res, ERROR_CODES[code].status, { error: { code, message } }, retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) });
 }
 
-/** Reads a UTF-8 body (gzip or identity) up to `limit` bytes after decoding. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return (await readBodyBytes(req, limit)).toString('utf8');
+/** Limits on reading a request body. */
+export interface BodyLimits {
+  /** Largest body after gzip decoding, bytes. */
+  limitBytes: number;
+  /** A body that sends nothing for this long is abandoned and its connection closed (a stalled or slowloris client). */
+  idleTimeoutMs: number;
 }
 
-/** Reads a body (gzip or identity) up to `limit` bytes after decoding. */
-export async function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Reads a UTF-8 body (gzip or identity) within `limits`. */
+export async function readBody(req: IncomingMessage, limits: BodyLimits): Promise<string> {
+  return (await readBodyBytes(req, limits)).toString('utf8');
+}
+
+/** Reads a body (gzip or identity) up to `limits.limitBytes` after decoding. */
+export async function readBodyBytes(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+  const limit = limits.limitBytes;
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip') throw new HttpError('DW_ERR_API_CONTENT_TYPE', `content-encoding '${encoding}' is not supported (use gzip or none)`);
   const declared = Number(req.headers['content-length']);
   if (encoding === 'identity' && declared > limit) throw new HttpError('DW_ERR_API_BODY_TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${limit}`);
   const stream: Readable = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
   if (stream !== req) req.on('error', (err) => stream.destroy(err));
+  let stalled = false;
+  // The socket goes: a stalled client cannot hold an admission slot, and no reply could reach it.
+  const idle = setTimeout(() => {
+    stalled = true;
+    req.socket.destroy();
+    stream.destroy();
+  }, limits.idleTimeoutMs);
   const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      idle.refresh();
       size += chunk.length;
       if (size > limit) {
         stream.destroy();
@@ -53,9 +80,27 @@ export async function readBodyBytes(req: IncomingMessage, limit: number): Promis
     }
   } catch (err) {
     if (err instanceof HttpError) throw err;
+    if (stalled) throw new HttpError('DW_ERR_API_BODY_TIMEOUT', `the body sent nothing for ${limits.idleTimeoutMs} ms; the connection was closed`);
     throw new HttpError('DW_ERR_API_BODY', `cannot read the body: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(idle);
   }
+  if (stalled) throw new HttpError('DW_ERR_API_BODY_TIMEOUT', `the body sent nothing for ${limits.idleTimeoutMs} ms; the connection was closed`);
   return Buffer.concat(chunks);
+}
+
+/**
+ * Reads and discards the rest of a refused request's body, so the connection stays usable for the
+ * client's next request; a body that stalls for `idleTimeoutMs` loses its connection instead.
+ */
+export function discardBody(req: IncomingMessage, idleTimeoutMs: number): void {
+  if (req.complete || req.destroyed) return;
+  const idle = setTimeout(() => req.socket.destroy(), idleTimeoutMs);
+  req.on('data', () => idle.refresh());
+  // Not 'close': a request emits it when its response is done, body or no body.
+  req.once('end', () => clearTimeout(idle));
+  req.socket.once('close', () => clearTimeout(idle));
+  req.resume();
 }
 
 /** Whether the request carries the bearer token (always, when none is set). Constant-time. */

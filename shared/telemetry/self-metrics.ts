@@ -123,7 +123,7 @@ export class SelfMetrics {
     this.instruments?.refused.add(1, { reason });
   }
 
-  /** Agent: an event request refused whole (`overloaded`, `event_loop_delay`, `state_unavailable`, `shutting_down`). */
+  /** Agent: a request refused whole (`overloaded`, `event_loop_delay`, `state_unavailable`, `shutting_down`, `bad_body`, `body_too_large`, `unauthorized`, ...). */
   apiRefused(reason: string): void {
     this.totals.apiRefused[reason] = (this.totals.apiRefused[reason] ?? 0) + 1;
     this.instruments?.apiRefused.add(1, { reason });
@@ -198,7 +198,7 @@ function createInstruments(gauges: GaugeSources): Instruments {
     points: meter.createCounter('driftwatch.collector.points', { description: 'OTLP data points received, by outcome (accepted, duplicate, or the refusal reason).' }),
     refused: meter.createCounter('driftwatch.collector.requests.refused', { description: 'OTLP requests refused whole, by reason.' }),
     egressRefused: meter.createCounter('driftwatch.egress.refused', { description: 'Payloads the egress allowlist refused, by destination kind.' }),
-    apiRefused: meter.createCounter('driftwatch.api.requests.refused', { description: 'Agent event requests refused whole (overload, state fault, shutdown), by reason.' }),
+    apiRefused: meter.createCounter('driftwatch.api.requests.refused', { description: 'Agent requests refused whole (overload, state fault, shutdown, unreadable or oversize body, auth), by reason.' }),
     outboxDropped: meter.createCounter('driftwatch.outbox.dropped', { description: 'Closed windows dropped unsent (too old for CloudWatch, outbox full), by reason.' }),
   };
 }

@@ -1,16 +1,13 @@
-import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WindowReport } from '../../shared/drift/window-report.js';
-import { DEFAULT_DRIFT_RULE } from '../../shared/drift/drift-rule.js';
-import { windowToResourceMetrics } from '../../shared/otlp/window-metrics.js';
 import type { BaselineProfile } from '../../shared/profile/baseline-profile.js';
-import { layoutFingerprint, ModelWindows } from '../../shared/windows/model-windows.js';
 import { startAgent, type AgentProcess } from '../helpers/agent-process.js';
-import { exampleBaseline, exampleRows } from '../helpers/example-events.js';
+import { exampleBaseline } from '../helpers/example-events.js';
+import { exampleWindowReport, windowPayload } from '../helpers/window-payloads.js';
 
 /**
  * Bad input at the collector's OTLP receiver: every malformed body, content type, window or data
@@ -28,15 +25,7 @@ type Json = { resourceMetrics: { resource: { attributes: { key: string; value: u
   name: string; sum?: { dataPoints: { asInt?: unknown }[] }; histogram?: { dataPoints: { explicitBounds: number[] }[] };
 }[] }[] }[] };
 
-/** A closed window of 30 example rows, as the agent would report it. */
-async function makeReport(): Promise<WindowReport> {
-  const windows = new ModelWindows('loans', profile, WINDOW_MS, DEFAULT_DRIFT_RULE, { m: 3, n: 5 });
-  for (const row of exampleRows('loans-stable.csv').slice(0, 30)) expect(windows.add(row, '', t0)).toBeUndefined();
-  return (await windows.close(windows.windows()[0]!, t0 + WINDOW_MS)).report;
-}
-
-const metricsOf = (r: WindowReport, instanceId: string) => windowToResourceMetrics(r, profile, layoutFingerprint(profile), { instanceId, version: 'test' });
-const asJson = (r: WindowReport, instanceId: string): Json => JSON.parse(Buffer.from(JsonMetricsSerializer.serializeRequest(metricsOf(r, instanceId))!).toString('utf8')) as Json;
+const asJson = (r: WindowReport, instanceId: string): Json => JSON.parse(windowPayload(r, profile, instanceId, 'json')) as Json;
 const pointCount = (j: Json): number => j.resourceMetrics[0]!.scopeMetrics[0]!.metrics.reduce((n, m) => n + (m.sum ?? m.histogram)!.dataPoints.length, 0);
 
 async function post(body: Uint8Array | string, contentType: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; text: string }> {
@@ -50,7 +39,7 @@ const status = async (): Promise<Status> => (await collector.get('/v1/status')).
 beforeAll(async () => {
   profile = await exampleBaseline();
   writeFileSync(join(dir, 'loans.json'), JSON.stringify(profile));
-  report = await makeReport();
+  report = await exampleWindowReport(profile, t0, WINDOW_MS);
   collector = await startAgent({
     models: [{ name: 'loans', baseline: join(dir, 'loans.json') }],
     receiver: { port: 0, bodyLimitBytes: 262_144 },
@@ -69,7 +58,7 @@ describe('whole requests the collector cannot read', () => {
     expect(garbage.status).toBe(400);
     expect(garbage.type).toBe('application/x-protobuf');
     expect(garbage.text).toContain('not an OTLP protobuf ExportMetricsServiceRequest');
-    const valid = ProtobufMetricsSerializer.serializeRequest(metricsOf(report, 'trunc'))!;
+    const valid = windowPayload(report, profile, 'trunc', 'protobuf');
     const truncated = await post(valid.slice(0, valid.length - 9), 'application/x-protobuf');
     expect(truncated.status).toBe(400);
   });
@@ -114,7 +103,7 @@ describe('windows refused one by one', () => {
   });
 
   it('counts a window sent twice once, and refuses one that arrives after its window was shipped', async () => {
-    const again = await post(Buffer.from(ProtobufMetricsSerializer.serializeRequest(metricsOf(report, 'good'))!), 'application/x-protobuf');
+    const again = await post(Buffer.from(windowPayload(report, profile, 'good', 'protobuf')), 'application/x-protobuf');
     expect(again.status).toBe(200);
     expect((await status()).models[0]!.openWindows).toEqual([expect.objectContaining({ events: 30 })]);
     expect((await status()).totals.points.duplicate).toBe(pointCount(asJson(report, 'good')));

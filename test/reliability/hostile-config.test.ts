@@ -112,7 +112,7 @@ describe('hostile configuration', () => {
         expect(err.code).toBe('DW_ERR_CONFIG');
         expect(err.location.file).toBe('driftwatch.yaml');
         // The message leads with the field it names; a whole-document fault names none.
-        const field = err.location.field as string | undefined;
+        const field = err.location.field;
         if (field !== undefined) expect(err.message.startsWith(`${field}: `)).toBe(true);
         else expect(err.message.length).toBeGreaterThan(0);
       }), { numRuns: RUNS.mutations / 2 });

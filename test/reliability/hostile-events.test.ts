@@ -74,7 +74,7 @@ describe('hostile event bodies', () => {
       (body, kind) => {
         let items;
         try {
-          items = parseEventBody(body, kind as 'json' | 'ndjson');
+          items = parseEventBody(body, kind);
         } catch (err) {
           expect(err).toBeInstanceOf(BodyError);
           expect(kind).toBe('json');
