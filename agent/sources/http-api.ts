@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
 import { StateUnavailableError } from '../../shared/windows/window-closer.js';
-import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, refusalReason, send, sendError } from '../../shared/http/http-helpers.js';
+import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, refusalReason, requireMethod, send, sendError } from '../../shared/http/http-helpers.js';
 import type { Agent } from '../agent.js';
 import { BodyError, parseEventBody } from './event-body.js';
 
@@ -39,7 +39,7 @@ function bodyKind(req: IncomingMessage): 'json' | 'ndjson' {
  */
 export function createApiServer(agent: Agent, options: ApiOptions, log: Logger): Server {
   const refuse = (code: ErrorCode, reason: string, message: string): never => {
-    throw new HttpError(code, message, RETRY_AFTER_SECONDS, reason);
+    throw new HttpError(code, message, { reason, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
   };
   /** Refuses an event request before its body is read: stopping, overloaded, or (strict) no durable state. */
   const refuseIfUnable = (): void => {
@@ -52,9 +52,7 @@ export function createApiServer(agent: Agent, options: ApiOptions, log: Logger):
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://agent').pathname;
     const method = req.method ?? 'GET';
-    const only = (m: string): void => {
-      if (method !== m) throw new HttpError('DW_ERR_API_METHOD', `${path} takes ${m}, not ${method}`);
-    };
+    const only = (m: 'GET' | 'POST'): void => requireMethod(path, method, m);
     if (handleProbe(path, method, res, agent.ready)) return;
     if (!authorised(req, options.token)) throw new HttpError('DW_ERR_API_UNAUTHORIZED', 'a valid "Authorization: Bearer <token>" header is required');
     switch (path) {
@@ -106,7 +104,7 @@ export function createApiServer(agent: Agent, options: ApiOptions, log: Logger):
       if (err instanceof HttpError) {
         agent.metrics.apiRefused(refusalReason(err));
         discardBody(req, options.bodyTimeoutSeconds * 1000);
-        sendError(res, err.code, err.message, err.retryAfterSeconds);
+        sendError(res, err);
         return;
       }
       log.error({ err, path: req.url }, 'Unexpected error while handling a request.');

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
-import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, refusalReason, send } from '../../shared/http/http-helpers.js';
+import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, refusalReason, requireMethod, send, sendError } from '../../shared/http/http-helpers.js';
 import type { Collector } from '../collector.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import { decodeJson, decodeProtobuf, encodeResponse, encodeStatus, OtlpDecodeError } from './otlp-request.js';
@@ -25,8 +25,8 @@ function kindOf(req: IncomingMessage): Kind {
   throw new HttpError('DW_ERR_API_CONTENT_TYPE', `content-type must be application/x-protobuf or application/json, not '${type || '(none)'}'`);
 }
 
-function reply(res: ServerResponse, status: number, kind: Kind, body: Uint8Array | string): void {
-  res.writeHead(status, { 'content-type': CONTENT_TYPE[kind], 'content-length': Buffer.byteLength(body) });
+function reply(res: ServerResponse, status: number, kind: Kind, body: Uint8Array | string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': CONTENT_TYPE[kind], 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
 
@@ -42,9 +42,7 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';
-    const only = (m: string): void => {
-      if (method !== m) throw new HttpError('DW_ERR_API_METHOD', `${path} takes ${m}, not ${method}`);
-    };
+    const only = (m: 'GET' | 'POST'): void => requireMethod(path, method, m);
     if (handleProbe(path, method, res, collector.ready)) return;
     if (options.tls?.clientCa !== undefined && !(req.socket as TLSSocket).authorized) {
       const why = (req.socket as TLSSocket).authorizationError;
@@ -88,8 +86,8 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
         discardBody(req, options.bodyTimeoutSeconds * 1000);
         log.warn({ code: err.code, path: req.url, remote: req.socket.remoteAddress }, `Refused a request: ${err.message}`);
         const status = ERROR_CODES[err.code].status;
-        if (req.url?.startsWith('/v1/metrics') === true) return reply(res, status, kind, encodeStatus(kind, GRPC_OF[err.code] ?? GRPC.INVALID_ARGUMENT, err.message));
-        return send(res, status, { error: { code: err.code, message: err.message } });
+        if (req.url?.startsWith('/v1/metrics') === true) return reply(res, status, kind, encodeStatus(kind, GRPC_OF[err.code] ?? GRPC.INVALID_ARGUMENT, err.message), err.extra.headers);
+        return sendError(res, err);
       }
       log.error({ err, path: req.url }, 'Unexpected error while handling a request.');
       collector.metrics.error('internal', 'receiver');

@@ -8,11 +8,16 @@ import { ERROR_CODES, type ErrorCode } from '../errors.js';
 
 /** Request plumbing the agent's API and the collector's receiver share. */
 
-/** An error answered with its code's HTTP status. */
+/** An error answered with its code's HTTP status, and any headers it needs (`Retry-After`, `Allow`). */
 export class HttpError extends Error {
-  constructor(readonly code: ErrorCode, message: string, readonly retryAfterSeconds?: number, readonly reason?: string) {
+  constructor(readonly code: ErrorCode, message: string, readonly extra: { reason?: string; headers?: Record<string, string> } = {}) {
     super(message);
   }
+}
+
+/** Throws 405 with an `Allow` header unless the request's method is `allowed`. */
+export function requireMethod(path: string, method: string, allowed: 'GET' | 'POST'): void {
+  if (method !== allowed) throw new HttpError('DW_ERR_API_METHOD', `${path} takes ${allowed}, not ${method}`, { headers: { allow: allowed } });
 }
 
 const REFUSAL_REASONS: Partial<Record<ErrorCode, string>> = {
@@ -22,7 +27,7 @@ const REFUSAL_REASONS: Partial<Record<ErrorCode, string>> = {
 
 /** The `reason` a refused request is counted under (`bad_body`, `overloaded`, ...). */
 export function refusalReason(err: HttpError): string {
-  return err.reason ?? REFUSAL_REASONS[err.code] ?? err.code;
+  return err.extra.reason ?? REFUSAL_REASONS[err.code] ?? err.code;
 }
 
 /** Sends a JSON body. */
@@ -32,9 +37,9 @@ export function send(res: ServerResponse, status: number, body: unknown, headers
   res.end(text);
 }
 
-/** Sends `{error: {code, message}}` with the code's status (and `Retry-After` when given). */
-export function sendError(res: ServerResponse, code: ErrorCode, message: string, retryAfterSeconds?: number): void {
-  send(res, ERROR_CODES[code].status, { error: { code, message } }, retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) });
+/** Sends `{error: {code, message}}` with the code's status and the error's headers. */
+export function sendError(res: ServerResponse, err: HttpError): void {
+  send(res, ERROR_CODES[err.code].status, { error: { code: err.code, message: err.message } }, err.extra.headers);
 }
 
 /** Limits on reading a request body. */
@@ -128,7 +133,7 @@ export async function handleFlush(req: IncomingMessage, res: ServerResponse, flu
  */
 export function handleProbe(path: string, method: string, res: ServerResponse, ready: boolean): boolean {
   if (path !== '/healthz' && path !== '/readyz') return false;
-  if (method !== 'GET') throw new HttpError('DW_ERR_API_METHOD', `${path} takes GET, not ${method}`);
+  requireMethod(path, method, 'GET');
   if (path === '/healthz') send(res, 200, { status: 'ok' });
   else if (ready) send(res, 200, { status: 'ready' });
   else send(res, 503, { status: 'not ready' });

@@ -1,7 +1,8 @@
 /**
  * Vitest global setup: CloudWatch for the tests is moto in server mode (SPEC §7), spoken to by the
- * real AWS SDK. Installs the Python test peers (`moto[server]`, and `opentelemetry-proto`: the
- * official OTLP protobuf definitions, to decode what the agent exports) into a cached virtualenv
+ * real AWS SDK. Installs the Python test peers (`moto[server]`; `opentelemetry-proto`: the
+ * official OTLP protobuf definitions, to decode what the agent exports; `schemathesis`, to fuzz the
+ * agent's API from its OpenAPI document) into a cached virtualenv
  * (.cache/moto-venv) when they are missing, starts moto on a free loopback port, and provides its
  * URL as `motoEndpoint` and the virtualenv's Python as `peerPython`. A missing or broken peer
  * fails the run: nothing is skipped.
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 export const MOTO_VERSION = '5.2.5';
-const REQUIREMENTS = [`moto[server]==${MOTO_VERSION}`, 'opentelemetry-proto==1.45.2'];
+const REQUIREMENTS = [`moto[server]==${MOTO_VERSION}`, 'opentelemetry-proto==1.45.2', 'schemathesis==4.32.5'];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VENV = join(ROOT, '.cache', 'moto-venv');
 const MOTO = join(VENV, 'bin', 'moto_server');
