@@ -19,10 +19,13 @@ const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const cw = new CloudWatchClient({ endpoint, region: 'eu-west-1', credentials });
 const env = { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey };
 const WINDOW_MS = 60_000;
-const OUTAGE_WINDOWS = 24;
-const PACE = 5; // windows per second while the backlog drains
+/** Windows closed while the link is down: 24 in CI; `npm run reliability:outage` runs 3 720 (62 hours of 1-minute windows, a weekend). */
+const OUTAGE_WINDOWS = Number(process.env.DW_OUTAGE_WINDOWS ?? 24);
+const PACE = Number(process.env.DW_OUTAGE_PACE ?? 5); // windows per second while the backlog drains
 const rows = exampleRows('loans-stable.csv');
-const t0 = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS - 3 * 3600_000;
+const t0 = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS - Math.max(3 * 3600_000, (OUTAGE_WINDOWS + 10) * WINDOW_MS);
+/** Time to drain the backlog at PACE, with room. */
+const DRAIN_MS = 60_000 + (2 * OUTAGE_WINDOWS * 1000) / PACE;
 /** Events per window: all different, so a window shipped twice or swapped would show. */
 const perWindow = Array.from({ length: OUTAGE_WINDOWS + 2 }, (_, w) => 25 + ((w * 7) % 31));
 /** A window's end: the nominal one, or for the last (closed by a flush) its last event's time. */
@@ -90,7 +93,7 @@ describe('VPN outage: store-and-forward', () => {
       link.set('up');
       const restored = Date.now();
       expect((await agent.post('/v1/flush', '')).status).toBe(200);
-      await waitForDrain(agent, 90_000, OUTAGE_WINDOWS + 2);
+      await waitForDrain(agent, DRAIN_MS, OUTAGE_WINDOWS + 2);
       const drainSeconds = (Date.now() - restored) / 1000;
       // Paced: the backlog cannot have drained faster than PACE windows a second.
       expect(drainSeconds).toBeGreaterThanOrEqual((OUTAGE_WINDOWS - 1) / PACE);
@@ -108,10 +111,11 @@ describe('VPN outage: store-and-forward', () => {
         { from: t0 - WINDOW_MS, to: t0 + (OUTAGE_WINDOWS + 4) * WINDOW_MS }, 'Sum');
       const got = [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([t, v]) => [t, v]);
       expect(got).toEqual(perWindow.map((n, w) => [t0 + w * WINDOW_MS, n]));
+      console.log(`outage: ${OUTAGE_WINDOWS} windows (${((OUTAGE_WINDOWS * WINDOW_MS) / 3600_000).toFixed(1)} h of traffic) closed while CloudWatch was unreachable; backlog drained in order in ${drainSeconds.toFixed(0)} s at ${PACE} windows/s; ${perWindow.reduce((a, b) => a + b, 0)} events read back from moto, 0 lost, 0 duplicated`);
     } finally {
       await agent.stop();
     }
-  }, 180_000);
+  }, 180_000 + DRAIN_MS + OUTAGE_WINDOWS * 100);
 
   it('drops what CloudWatch would refuse as too old, and records, counts and logs it instead of losing it silently', async () => {
     const namespace = `DwTooOld${Date.now()}`;
