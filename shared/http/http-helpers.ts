@@ -100,11 +100,17 @@ export async function readBodyBytes(req: IncomingMessage, limits: BodyLimits): P
  */
 export function discardBody(req: IncomingMessage, idleTimeoutMs: number): void {
   if (req.complete || req.destroyed) return;
-  const idle = setTimeout(() => req.socket.destroy(), idleTimeoutMs);
+  const socket = req.socket;
+  const idle = setTimeout(() => socket.destroy(), idleTimeoutMs);
+  const done = (): void => {
+    clearTimeout(idle);
+    socket.off('close', done);
+  };
   req.on('data', () => idle.refresh());
-  // Not 'close': a request emits it when its response is done, body or no body.
-  req.once('end', () => clearTimeout(idle));
-  req.socket.once('close', () => clearTimeout(idle));
+  // Not the request's 'close': it comes when the response is done, body or no body. The socket's
+  // listener goes once the body is read, or a keep-alive connection would collect one per refusal.
+  req.once('end', done);
+  socket.once('close', done);
   req.resume();
 }
 

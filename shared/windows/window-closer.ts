@@ -186,6 +186,9 @@ export class WindowCloser {
           this.metrics.error('internal', 'close');
           this.log.error({ err, model: windows.name }, 'Could not close a window.');
         }
+        // A close whose thresholds are cached completes in microtasks; without a yield, a backlog of
+        // closes (after a slow Monte-Carlo threshold, or a replay) would hold the event loop for all of them.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       return reports;
     });

@@ -124,9 +124,12 @@ describe('stalled bodies', () => {
     }, 30_000);
   }
 
-  it('agent: an unreadable body is refused 400 and counted', async () => {
-    const res = await agent.post('/v1/events', '[{"model": "loans",');
-    expect(res.status).toBe(400);
-    expect(((await agent.get('/v1/status')).body as { totals: { apiRefused: Record<string, number> } }).totals.apiRefused.bad_body).toBe(1);
+  it('agent: refused requests (unreadable, wrong type) are counted and leave nothing behind on a keep-alive connection', async () => {
+    for (let i = 0; i < 30; i++) expect((await agent.post('/v1/events', '[{"model": "loans",')).status).toBe(400);
+    // Refused before the body is read (wrong content type), so the body is discarded on the connection.
+    for (let i = 0; i < 30; i++) expect((await agent.post('/v1/events', 'x'.repeat(200_000), { 'content-type': 'text/plain' })).status).toBe(415);
+    const refused = ((await agent.get('/v1/status')).body as { totals: { apiRefused: Record<string, number> } }).totals.apiRefused;
+    expect(refused).toMatchObject({ bad_body: 30, content_type: 30 });
+    expect(agent.logs.filter((l) => l.warning === 'MaxListenersExceededWarning')).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { exampleWindowReport, windowPayload } from '../helpers/window-payloads.j
  * real requests (encoded by the OpenTelemetry serializers), and real JSON requests with any field
  * swapped for something odd. Decoding fails only with an OtlpDecodeError (a 400); what decodes is
  * checked point by point, and every point ends up merged or refused with a reason, never thrown.
- * Pure logic, no I/O; hostile-otlp.integration.test.ts sends the same kinds of body to a real
+ * Pure logic, no I/O; hostile-http.integration.test.ts sends the same kinds of body to a real
  * collector. The run counts are the "inputs fuzzed" figures in docs/reliability.md.
  */
 const RUNS = { random: 3000, flipped: 3000, json: 3000 };

@@ -51,7 +51,7 @@ afterAll(async () => {
 const post = async (agent: AgentProcess, w: number, model: string): Promise<void> => {
   const events = rows.slice(0, perWindow[w]).map((row, i) => toEvent(row, model, t0 + w * WINDOW_MS + i * 1000));
   const res = await agent.postEvents(events);
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  expect(res.status, `window ${w}: ${JSON.stringify(res.body)}`).toBe(200);
 };
 
 const status = async (agent: AgentProcess) => (await agent.get('/v1/status')).body as {

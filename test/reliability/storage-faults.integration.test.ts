@@ -8,8 +8,8 @@ import { exampleBaseline, exampleRows, toEvent } from '../helpers/example-events
 
 /**
  * Storage faults on a real SQLite file: the disk "fills" (the running agent's file size limit is
- * cut to one byte with prlimit, so every write fails with EFBIG as on a full disk) and clears again;
- * a damaged file at start. The agent keeps serving, says what is wrong, and loses nothing.
+ * cut to one byte with prlimit, so every write fails with EFBIG as on a full disk) or the state file
+ * becomes unwritable (chattr +i), and the fault clears again; a damaged file at start. The agent keeps serving, says what is wrong, and loses nothing.
  */
 const WINDOW_MS = 60_000;
 const rows = exampleRows('loans-stable.csv');
@@ -21,10 +21,29 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
 }, 60_000);
 
-/** Sets the agent process's soft file size limit: 1 byte (writes fail as on a full disk) or unlimited (the hard limit stays unlimited). */
-const diskFull = (agent: AgentProcess, full: boolean): void => {
-  execFileSync('prlimit', ['--pid', String(agent.child.pid), `--fsize=${full ? '1' : 'unlimited'}:unlimited`]);
+/** A storage fault the test can switch on and off under a running agent. */
+interface Fault {
+  name: string;
+  set(agent: AgentProcess, on: boolean): void;
+}
+/** The agent's soft file size limit cut to 1 byte: every write fails with EFBIG, as on a full disk (the hard limit stays unlimited). */
+const DISK_FULL: Fault = {
+  name: 'a full disk',
+  set: (agent, on) => execFileSync('prlimit', ['--pid', String(agent.child.pid), `--fsize=${on ? '1' : 'unlimited'}:unlimited`]),
 };
+/**
+ * The state file and its WAL made immutable (`chattr +i`): writes through the agent's open handles
+ * fail with EPERM. chmod cannot do this to a file already open, so this needs root (CAP_LINUX_IMMUTABLE)
+ * on ext4/xfs/btrfs, which CI has; elsewhere, outside CI, the case is skipped.
+ */
+const UNWRITABLE: Fault = {
+  name: 'an unwritable state file',
+  set: (agent, on) => {
+    const db = join(agent.dir, '.driftwatch', 'agent.db');
+    for (const f of [db, `${db}-wal`, `${db}-shm`]) if (existsSync(f)) execFileSync('chattr', [on ? '+i' : '-i', f]);
+  },
+};
+const canChattr = process.getuid?.() === 0;
 
 const config = (model: string, sinkFile: string, durability: 'checkpoint' | 'strict') => ({
   models: [{ name: model, baseline: join(dir, 'loans.json') }],
@@ -60,15 +79,16 @@ function written(file: string): Map<number, number[]> {
 }
 
 describe('storage faults', () => {
-  it('keeps counting through a full disk, says so, and saves and ships everything once the disk has room', async () => {
+  for (const fault of [DISK_FULL, UNWRITABLE]) {
+  it.skipIf(fault === UNWRITABLE && !canChattr && process.env.CI === undefined)(`keeps counting through ${fault.name}, says so, and saves and ships everything once the fault clears`, async () => {
     const model = 'faults';
-    const runDir = mkdtempSync(join(dir, 'full-'));
+    const runDir = mkdtempSync(join(dir, 'fault-'));
     const sinkFile = join(runDir, 'metrics.ndjson');
     const agent = await startAgent(config(model, sinkFile, 'checkpoint'), { dir: runDir });
     try {
       expect((await agent.postEvents(events(0, 30, model))).status).toBe(200);
-      diskFull(agent, true);
-      // The disk is full: events are still taken in and counted; windows still close (held in memory).
+      fault.set(agent, true);
+      // Nothing can be written: events are still taken in and counted; windows still close (held in memory).
       for (const [w, n] of [[1, 40], [2, 50], [3, 60]] as const) {
         const res = await agent.postEvents(events(w, n, model));
         expect(res.status).toBe(200);
@@ -79,11 +99,11 @@ describe('storage faults', () => {
         return !s.state.writable && s.state.unpersistedWindows >= 3;
       });
       const s = await status(agent);
-      expect(s.state.lastError).toMatch(/SQLITE_FULL|SQLITE_IOERR/);
+      expect(s.state.lastError).toMatch(/SQLITE_(FULL|IOERR|READONLY|PERM)/);
       expect(Object.keys(s.totals.errors).some((k) => k.endsWith(':store_write'))).toBe(true);
       expect(agent.logs.some((l) => l.level === 50 && /Cannot write the state file/.test(String(l.msg)))).toBe(true);
 
-      diskFull(agent, false);
+      fault.set(agent, false);
       await until('the agent to recover', async () => {
         const r = await status(agent);
         return r.state.writable && r.state.unpersistedWindows === 0;
@@ -92,11 +112,13 @@ describe('storage faults', () => {
       expect((await agent.post('/v1/flush', '')).status).toBe(200);
       await waitForDrain(agent, 20_000, 4);
     } finally {
+      fault.set(agent, false); // an immutable file would outlive a failed run
       expect(await agent.stop()).toBe(0);
     }
     const got = written(sinkFile);
     expect([...got.entries()].sort((a, b) => a[0] - b[0])).toEqual([[t0, [30]], [t0 + WINDOW_MS, [40]], [t0 + 2 * WINDOW_MS, [50]], [t0 + 3 * WINDOW_MS, [60]]]);
   }, 90_000);
+  }
 
   it('with strict durability refuses events with 503 while the disk is full, and counts exactly what it acknowledged', async () => {
     const model = 'faults-strict';
@@ -105,14 +127,14 @@ describe('storage faults', () => {
     const agent = await startAgent(config(model, sinkFile, 'strict'), { dir: runDir });
     try {
       expect((await agent.postEvents(events(0, 30, model))).status).toBe(200);
-      diskFull(agent, true);
+      DISK_FULL.set(agent, true);
       const refused = await fetch(`${agent.address}/v1/events`, { method: 'POST', body: JSON.stringify(events(0, 5, model)), headers: { 'content-type': 'application/json' } });
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('DW_ERR_STATE_UNAVAILABLE');
       // Refused up front while the fault lasts.
       expect((await agent.postEvents(events(0, 7, model))).status).toBe(503);
-      diskFull(agent, false);
+      DISK_FULL.set(agent, false);
       await until('strict mode to take events again', async () => (await agent.postEvents(events(0, 3, model))).status === 200);
       expect((await agent.post('/v1/flush', '')).status).toBe(200);
       await waitForDrain(agent, 20_000, 1);
