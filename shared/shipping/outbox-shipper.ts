@@ -64,6 +64,9 @@ export class OutboxShipper {
     private readonly idleMs = 1000,
   ) {}
 
+  /** Told of every state-file error the shipper meets (the window closer replaces a damaged file). */
+  onStoreFault: ((err: unknown) => void) | undefined;
+
   /**
    * Drops what the outbox may no longer hold: windows older than CloudWatch accepts, then the oldest
    * past the size bound. Each drop is recorded in the state file, counted and logged (one line per
@@ -78,6 +81,7 @@ export class OutboxShipper {
     } catch (err) {
       this.metrics.error('store_write', 'outbox_bounds');
       this.log.error({ err }, 'Could not enforce the outbox bounds.');
+      this.onStoreFault?.(err);
       return [];
     }
     const groups = new Map<string, DroppedWindow[]>();
@@ -152,6 +156,7 @@ export class OutboxShipper {
       } catch (err) {
         this.metrics.error('store_write', 'send');
         this.log.error({ err, sink: sink.name }, 'The outbox could not be updated; retrying shortly.');
+        this.onStoreFault?.(err);
         await waiter.sleep(this.idleMs, false);
       }
     }
@@ -166,6 +171,7 @@ export class OutboxShipper {
       } catch (err) {
         this.metrics.error('store_read', 'send');
         this.log.error({ err, sink: sink.name }, 'Could not read the outbox.');
+        this.onStoreFault?.(err);
         await waiter.sleep(this.idleMs, false);
         return;
       }
@@ -195,6 +201,7 @@ export class OutboxShipper {
             // Sent but not recorded: the window goes again once the file takes writes (at least once).
             this.metrics.error('store_write', 'send');
             this.log.error({ err, sink: sink.name, outboxId: entry.id }, 'A window was sent but the state file would not record it; it will be sent again.');
+            this.onStoreFault?.(err);
             await waiter.sleep(this.idleMs, false);
             break;
           }

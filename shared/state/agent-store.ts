@@ -42,6 +42,13 @@ export interface DroppedWindow {
 /** SQLite result codes that mean the file is not a usable database. */
 const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE']);
 
+/** Renames a state file and its -wal and -shm to `<path>.corrupt-<time>`; returns the new path. */
+function moveAside(path: string, nowMs: number): string {
+  const movedTo = `${path}.corrupt-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
+  return movedTo;
+}
+
 /** Thrown by {@link AgentStore.open} for a file that is not a usable database (see `openOrMoveAside`). */
 export class CorruptStateError extends Error {
   override readonly name = 'CorruptStateError';
@@ -82,13 +89,40 @@ function split(blob: Buffer, lengths: readonly number[]): Float64Array[] | undef
  * Closing a window is one transaction, so a crash loses no closed window and never ships one twice.
  */
 export class AgentStore {
-  private readonly db: Database.Database;
-  /** What left the host (shared/state/audit-log.ts). */
-  readonly audit: AuditLog;
+  private db: Database.Database;
+  private auditLog: AuditLog;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, private readonly path: string, private readonly options: StoreOptions) {
     this.db = db;
-    this.audit = new AuditLog(db);
+    this.auditLog = new AuditLog(db);
+  }
+
+  /** What left the host (shared/state/audit-log.ts). */
+  get audit(): AuditLog {
+    return this.auditLog;
+  }
+
+  /** Whether an error from the state file means the file is damaged (not full, not locked, not unwritable). */
+  static isCorruption(err: unknown): boolean {
+    return err instanceof CorruptStateError || CORRUPT_CODES.has((err as { code?: string }).code ?? '');
+  }
+
+  /**
+   * A file found damaged while running: closes it, renames it (with its -wal and -shm) to
+   * `<path>.corrupt-<time>` and continues on a fresh file in its place. Returns where the damaged
+   * file went. What was only in it (unsent windows, the audit log) stays there for inspection.
+   */
+  replaceDamaged(nowMs: number): string {
+    try {
+      this.db.close();
+    } catch {
+      // closing a damaged file may fail; the rename below is what matters
+    }
+    const movedTo = moveAside(this.path, nowMs);
+    const fresh = AgentStore.open(this.path, this.options);
+    this.db = fresh.db;
+    this.auditLog = fresh.auditLog;
+    return movedTo;
   }
 
   /**
@@ -101,8 +135,7 @@ export class AgentStore {
       return AgentStore.open(path, options);
     } catch (err) {
       if (!(err instanceof CorruptStateError)) throw err;
-      const movedTo = `${path}.corrupt-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}`;
-      for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
+      const movedTo = moveAside(path, nowMs);
       onMovedAside(movedTo, err.message);
       return AgentStore.open(path, options);
     }
@@ -133,7 +166,7 @@ export class AgentStore {
     }
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     db.pragma('busy_timeout = 5000');
-    return new AgentStore(db);
+    return new AgentStore(db, path, options);
   }
 
   private static createSchema(db: Database.Database): void {

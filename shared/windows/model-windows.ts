@@ -129,6 +129,11 @@ export class ModelWindows {
     return out;
   }
 
+  /** Marks every open window changed (the state file was replaced: all must be written again). */
+  markAllDirty(): void {
+    for (const w of this.open.values()) w.dirty = true;
+  }
+
   /** Marks these windows changed again (their checkpoint failed), if they are still open. */
   markDirty(records: readonly OpenWindowRecord[]): void {
     for (const r of records) {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { WindowReport } from '../drift/window-report.js';
 import type { OutboxShipper } from '../shipping/outbox-shipper.js';
-import type { AgentStore, OpenWindowRecord } from '../state/agent-store.js';
+import { AgentStore, type OpenWindowRecord } from '../state/agent-store.js';
 import { StoreHealth } from '../state/store-health.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { ModelWindows, OpenWindow } from './model-windows.js';
@@ -55,6 +55,33 @@ export class WindowCloser {
     private readonly strict = false,
   ) {
     this.health = new StoreHealth(log, metrics, now);
+    shipper.onStoreFault = (err) => this.recoverIfDamaged(err);
+  }
+
+  /** A write (or the shipper's read) failed: counted and logged; a damaged file is replaced at once. */
+  private failed(stage: string, err: unknown, detail: object): void {
+    this.health.failed(stage, err, detail);
+    this.recoverIfDamaged(err);
+  }
+
+  /**
+   * The state file is damaged (SQLite reports corruption): it will not heal by waiting, so it is
+   * moved aside and a fresh one takes its place; every open window is written again from memory at
+   * the next checkpoint, and closed windows held in memory go to the fresh outbox.
+   */
+  private recoverIfDamaged(err: unknown): void {
+    if (!AgentStore.isCorruption(err)) return;
+    let movedTo: string;
+    try {
+      movedTo = this.store.replaceDamaged(this.now());
+    } catch (replaceErr) {
+      this.log.error({ err: replaceErr }, 'The state file is damaged and could not be replaced; counting goes on in memory.');
+      return;
+    }
+    for (const m of this.models()) m.markAllDirty();
+    this.metrics.error('store_corrupt', 'state');
+    this.log.error({ movedTo, reason: (err as Error).message },
+      'The state file is damaged; it was moved aside and a fresh one started. Open windows are written again from memory; unsent windows and audit entries in the moved file stay there for inspection and are not sent.');
   }
 
   /** Closed windows held in memory because the state file would not take them. */
@@ -77,7 +104,7 @@ export class WindowCloser {
       if (records.length > 0) this.store.checkpoint(records);
       else if (!this.health.writable) this.store.probeWrite(this.now());
     } catch (err) {
-      this.health.failed('checkpoint', err, { windows: records.length });
+      this.failed('checkpoint', err, { windows: records.length });
       for (const [m, d] of dirty) {
         if (this.strict) this.revert(m, d);
         else m.markDirty(d);
@@ -128,7 +155,7 @@ export class WindowCloser {
       try {
         this.store.closeWindow(held.report, held.recent, held.closedAtMs);
       } catch (err) {
-        this.health.failed('close', err, { heldWindows: this.unpersisted.length });
+        this.failed('close', err, { heldWindows: this.unpersisted.length });
         return false;
       }
       this.unpersisted.shift();
@@ -204,7 +231,7 @@ export class WindowCloser {
       try {
         this.store.closeWindow(report, recent, held.closedAtMs);
       } catch (err) {
-        this.health.failed('close', err, { model: report.model });
+        this.failed('close', err, { model: report.model });
         this.hold(held);
       }
     }

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -147,6 +148,44 @@ describe('storage faults', () => {
     expect((counts[0]! - 30) % 3).toBe(0);
     expect(counts[0]).toBeGreaterThanOrEqual(33);
     expect(counts[0]).toBeLessThan(42);
+  }, 90_000);
+
+  it('replaces a state file damaged while running, rewrites every open window from memory, and loses nothing it counted', async () => {
+    const model = 'faults-corrupt';
+    const runDir = mkdtempSync(join(dir, 'corrupt-'));
+    const sinkFile = join(runDir, 'metrics.ndjson');
+    const agent = await startAgent(config(model, sinkFile, 'checkpoint'), { dir: runDir });
+    const state = join(runDir, '.driftwatch', 'agent.db');
+    try {
+      expect((await agent.postEvents(events(0, 30, model))).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 400)); // checkpointed
+      // Another writer damages the file: a table definition SQLite can no longer parse (SQLITE_CORRUPT).
+      const other = new Database(state);
+      other.unsafeMode(true); // lets writable_schema edit sqlite_master, as only a damaged file or a careless tool would
+      other.pragma('writable_schema = ON');
+      other.prepare("UPDATE sqlite_master SET sql = 'CREATE TABLE outbox (' WHERE name = 'outbox'").run();
+      // Bump the schema cookie, so the agent's connection reads the damaged schema on its next statement.
+      other.pragma(`schema_version = ${Number(other.pragma('schema_version', { simple: true })) + 1}`);
+      other.close();
+      for (const [w, n] of [[1, 40], [2, 50], [3, 60]] as const) expect((await agent.postEvents(events(w, n, model))).status).toBe(200);
+      await until('the damaged file to be replaced', () => Promise.resolve(agent.logs.some((l) => typeof l.movedTo === 'string')));
+      const line = agent.logs.find((l) => typeof l.movedTo === 'string')!;
+      expect(line).toMatchObject({ level: 50 });
+      expect(String(line.msg)).toMatch(/damaged; it was moved aside and a fresh one started/);
+      expect(existsSync(line.movedTo as string)).toBe(true);
+      await until('the fresh file to take every window', async () => {
+        const r = await status(agent);
+        return r.state.writable && r.state.unpersistedWindows === 0;
+      });
+      expect((await agent.post('/v1/flush', '')).status).toBe(200);
+      await waitForDrain(agent, 20_000, 1);
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    // Window 0 was closed into the damaged file's outbox, or still open and rewritten: either way it
+    // must arrive once if it was not sent before the damage (it was not: its window had not closed).
+    const got = written(sinkFile);
+    expect([...got.entries()].sort((a, b) => a[0] - b[0])).toEqual([[t0, [30]], [t0 + WINDOW_MS, [40]], [t0 + 2 * WINDOW_MS, [50]], [t0 + 3 * WINDOW_MS, [60]]]);
   }, 90_000);
 
   it('moves a damaged state file aside at start, with a clear message, instead of crashing in a loop', async () => {
