@@ -162,71 +162,70 @@ export class OutboxShipper {
     }
   }
 
+  /** One pass: enforce the bounds when due, then send what is pending, paced, until a failure or the end. */
   private async step(sink: WindowSink, waiter: Waiter): Promise<void> {
-    {
-      if (this.now() - this.boundsCheckedAtMs >= BOUNDS_EVERY_MS) this.enforceBounds();
-      let entries;
-      try {
-        entries = this.store.pending(sink.name, BATCH);
-      } catch (err) {
-        this.metrics.error('store_read', 'send');
-        this.log.error({ err, sink: sink.name }, 'Could not read the outbox.');
-        this.onStoreFault?.(err);
-        await waiter.sleep(this.idleMs, false);
-        return;
-      }
-      if (entries.length === 0) {
-        await waiter.sleep(this.idleMs, true);
-        return;
-      }
-      for (const entry of entries) {
-        if (this.stopping) return;
-        // A backlog drains at a steady pace, not as one burst against the service's quota.
-        const wait = (this.nextSendAt.get(sink.name) ?? 0) - this.now();
-        if (wait > 0) await waiter.sleep(wait, false);
-        if (this.stopping) return;
-        this.nextSendAt.set(sink.name, Math.max(this.now(), this.nextSendAt.get(sink.name) ?? 0) + 1000 / this.limits.sendPerSecond);
-        const b = this.store.backlog(sink.name);
-        const outcome = await sink.send(entry, {
-          outboxBacklog: b.count,
-          oldestUnsentAgeSeconds: b.oldestClosedAtMs === undefined ? 0 : Math.max(0, (this.now() - b.oldestClosedAtMs) / 1000),
-          atMs: this.now(),
-        });
-        this.metrics.send(sink.name, outcome.ok);
-        if (outcome.ok) {
-          try {
-            this.store.markSent(sink.name, entry.id, outcome.audit, this.now());
-            this.store.prune(this.sinks.map((s) => s.name));
-          } catch (err) {
-            // Sent but not recorded: the window goes again once the file takes writes (at least once).
-            this.metrics.error('store_write', 'send');
-            this.log.error({ err, sink: sink.name, outboxId: entry.id }, 'A window was sent but the state file would not record it; it will be sent again.');
-            this.onStoreFault?.(err);
-            await waiter.sleep(this.idleMs, false);
-            break;
-          }
-          this.attempts.set(sink.name, 0);
-          this.log.debug({ sink: sink.name, model: entry.report.model, windowEnd: new Date(entry.report.endMs).toISOString(), datums: outcome.datums }, 'Window shipped.');
-          continue;
+    if (this.now() - this.boundsCheckedAtMs >= BOUNDS_EVERY_MS) this.enforceBounds();
+    let entries;
+    try {
+      entries = this.store.pending(sink.name, BATCH);
+    } catch (err) {
+      this.metrics.error('store_read', 'send');
+      this.log.error({ err, sink: sink.name }, 'Could not read the outbox.');
+      this.onStoreFault?.(err);
+      await waiter.sleep(this.idleMs, false);
+      return;
+    }
+    if (entries.length === 0) {
+      await waiter.sleep(this.idleMs, true);
+      return;
+    }
+    for (const entry of entries) {
+      if (this.stopping) return;
+      // A backlog drains at a steady pace, not as one burst against the service's quota.
+      const wait = (this.nextSendAt.get(sink.name) ?? 0) - this.now();
+      if (wait > 0) await waiter.sleep(wait, false);
+      if (this.stopping) return;
+      this.nextSendAt.set(sink.name, Math.max(this.now(), this.nextSendAt.get(sink.name) ?? 0) + 1000 / this.limits.sendPerSecond);
+      const b = this.store.backlog(sink.name);
+      const outcome = await sink.send(entry, {
+        outboxBacklog: b.count,
+        oldestUnsentAgeSeconds: b.oldestClosedAtMs === undefined ? 0 : Math.max(0, (this.now() - b.oldestClosedAtMs) / 1000),
+        atMs: this.now(),
+      });
+      this.metrics.send(sink.name, outcome.ok);
+      if (outcome.ok) {
+        try {
+          this.store.markSent(sink.name, entry.id, outcome.audit, this.now());
+          this.store.prune(this.sinks.map((s) => s.name));
+        } catch (err) {
+          // Sent but not recorded: the window goes again once the file takes writes (at least once).
+          this.metrics.error('store_write', 'send');
+          this.log.error({ err, sink: sink.name, outboxId: entry.id }, 'A window was sent but the state file would not record it; it will be sent again.');
+          this.onStoreFault?.(err);
+          await waiter.sleep(this.idleMs, false);
+          break;
         }
-        const { failure, error } = outcome;
-        // Requests of this window that did leave before the failure are on the record too.
-        this.store.appendAudit(outcome.audit ?? [], this.now());
-        this.metrics.error(failure.throttled ? 'throttled' : failure.retriable ? 'unavailable' : 'rejected', 'send');
-        if (!failure.retriable) {
-          this.log.error({ err: error, sink: sink.name, outboxId: entry.id, model: entry.report.model }, 'The sink refused a window as invalid; it is kept as a dead letter and skipped.');
-          this.store.deadLetter(sink.name, entry, error.message, this.now());
-          continue;
-        }
-        const attempt = (this.attempts.get(sink.name) ?? 0) + 1;
-        this.attempts.set(sink.name, attempt);
-        const delay = backoffMs(attempt, failure.throttled, Math.random());
-        this.log.warn({ err: error, sink: sink.name, attempt, retryInMs: delay, backlog: b.count }, failure.throttled
-          ? 'The sink is throttling; backing off.'
-          : 'Could not reach the sink; the window stays in the outbox and will be retried.');
-        await waiter.sleep(delay, false);
-        break;
+        this.attempts.set(sink.name, 0);
+        this.log.debug({ sink: sink.name, model: entry.report.model, windowEnd: new Date(entry.report.endMs).toISOString(), datums: outcome.datums }, 'Window shipped.');
+        continue;
       }
+      const { failure, error } = outcome;
+      // Requests of this window that did leave before the failure are on the record too.
+      this.store.appendAudit(outcome.audit ?? [], this.now());
+      this.metrics.error(failure.throttled ? 'throttled' : failure.retriable ? 'unavailable' : 'rejected', 'send');
+      if (!failure.retriable) {
+        this.log.error({ err: error, sink: sink.name, outboxId: entry.id, model: entry.report.model }, 'The sink refused a window as invalid; it is kept as a dead letter and skipped.');
+        this.store.deadLetter(sink.name, entry, error.message, this.now());
+        continue;
+      }
+      const attempt = (this.attempts.get(sink.name) ?? 0) + 1;
+      this.attempts.set(sink.name, attempt);
+      const delay = backoffMs(attempt, failure.throttled, Math.random());
+      this.log.warn({ err: error, sink: sink.name, attempt, retryInMs: delay, backlog: b.count }, failure.throttled
+        ? 'The sink is throttling; backing off.'
+        : 'Could not reach the sink; the window stays in the outbox and will be retried.');
+      await waiter.sleep(delay, false);
+      break;
     }
   }
 }
