@@ -65,6 +65,7 @@ export async function readBodyBytes(req: IncomingMessage, limits: BodyLimits): P
   const stream: Readable = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
   if (stream !== req) req.on('error', (err) => stream.destroy(err));
   let stalled = false;
+  const stalledError = (): HttpError => new HttpError('DW_ERR_API_BODY_TIMEOUT', `the body sent nothing for ${limits.idleTimeoutMs} ms; the connection was closed`);
   // The socket goes: a stalled client cannot hold an admission slot, and no reply could reach it.
   const idle = setTimeout(() => {
     stalled = true;
@@ -85,12 +86,12 @@ export async function readBodyBytes(req: IncomingMessage, limits: BodyLimits): P
     }
   } catch (err) {
     if (err instanceof HttpError) throw err;
-    if (stalled) throw new HttpError('DW_ERR_API_BODY_TIMEOUT', `the body sent nothing for ${limits.idleTimeoutMs} ms; the connection was closed`);
+    if (stalled) throw stalledError();
     throw new HttpError('DW_ERR_API_BODY', `cannot read the body: ${(err as Error).message}`);
   } finally {
     clearTimeout(idle);
   }
-  if (stalled) throw new HttpError('DW_ERR_API_BODY_TIMEOUT', `the body sent nothing for ${limits.idleTimeoutMs} ms; the connection was closed`);
+  if (stalled) throw stalledError();
   return Buffer.concat(chunks);
 }
 

@@ -13,8 +13,9 @@ const SAMPLE_MS = 20;
 /**
  * Admission control for an ingest API: refuses a request up front, before its body is read, when
  * too many are in progress (bounds memory: at most `maxConcurrentRequests` bodies are held) or
- * when the event loop lags (bounds the latency of what is admitted). A refused request costs a
- * few microseconds, so the process keeps its capacity for the requests it takes in.
+ * when the event loop lags (bounds the latency of what is admitted). A refused request is answered
+ * at once and its body discarded as it arrives, so the process keeps its capacity for the requests
+ * it takes in.
  */
 export class LoadShedder {
   private inFlight = 0;
