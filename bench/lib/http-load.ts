@@ -12,17 +12,18 @@ export interface LoadResult {
 }
 
 /**
- * Closed-loop HTTP load: `connections` keep-alive clients each POST `body` back to back for
- * `seconds`, ignoring Retry-After (a load generator, not a polite client).
+ * Closed-loop HTTP load: `connections` keep-alive clients each POST `body` (with `headers`, e.g. a
+ * gzip content encoding) back to back for `seconds`, ignoring Retry-After (a load generator, not a
+ * polite client).
  */
-export async function postLoad(url: string, body: Buffer, connections: number, seconds: number): Promise<LoadResult> {
+export async function postLoad(url: string, body: Buffer, connections: number, seconds: number, headers: Record<string, string> = {}): Promise<LoadResult> {
   const agent = new HttpAgent({ keepAlive: true, maxSockets: connections });
   const target = new URL('/v1/events', url);
   const result: LoadResult = { statuses: {}, acceptedLatencyMs: [], retryAfter: 0, seconds };
   const stopAt = performance.now() + seconds * 1000;
   const one = (): Promise<void> => new Promise((resolve) => {
     const started = performance.now();
-    const req = request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+    const req = request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length, ...headers } }, (res) => {
       res.resume();
       res.on('end', () => {
         const status = res.statusCode ?? 0;

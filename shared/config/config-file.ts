@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DwError } from '../errors.js';
 
@@ -145,10 +145,12 @@ export function deepFreeze<T>(value: T): T {
 
 /** An environment value read as a YAML scalar (`60`, `true`), or as the plain string when it is not valid YAML (`%token`). */
 function envValue(raw: string): unknown {
+  const doc = parseDocument(raw, { logLevel: 'silent' });
+  if (doc.errors.length > 0 || doc.warnings.length > 0) return raw;
   try {
-    return parseYaml(raw) as unknown;
+    return doc.toJS() as unknown;
   } catch {
-    return raw;
+    return raw; // an alias without its anchor (`*x`)
   }
 }
 
@@ -197,12 +199,18 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
   } catch (err) {
     throw new DwError('DW_ERR_FILE_READ', `cannot read config (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file });
   }
+  // Warnings (an unknown tag such as `!!js/function`) are errors too: a config means what it says.
+  const parsed = parseDocument(text, { logLevel: 'silent' });
+  const problem = parsed.errors[0] ?? parsed.warnings[0];
+  if (problem !== undefined) {
+    throw new DwError('DW_ERR_CONFIG', `invalid YAML: ${problem.message.split('\n')[0]}`, { file, line: problem.linePos?.[0]?.line });
+  }
   let document: unknown;
   try {
-    document = parseYaml(text) ?? {};
+    document = (parsed.toJS() as unknown) ?? {};
   } catch (err) {
-    const e = err as { message: string; linePos?: { line: number }[] };
-    throw new DwError('DW_ERR_CONFIG', `invalid YAML: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0]?.line });
+    // toJS fails on what parses but cannot be a value: an alias without its anchor, an alias bomb.
+    throw new DwError('DW_ERR_CONFIG', `invalid YAML: ${(err as Error).message.split('\n')[0]}`, { file });
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new DwError('DW_ERR_CONFIG', 'the config must be a YAML mapping', { file });

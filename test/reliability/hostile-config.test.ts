@@ -152,6 +152,15 @@ describe('hostile configuration', () => {
     expect(err?.code).toBe('DW_ERR_CONFIG');
   });
 
+  it('a YAML tag the loader does not know is refused with its line, not taken as a string', () => {
+    const file = join(dir, 'tag.yaml');
+    writeFileSync(file, 'models:\n  - name: !!js/function "f"\n    baseline: loans.json\n');
+    const err = configError(() => loadAgentConfig(file, {}));
+    expect(err?.code).toBe('DW_ERR_CONFIG');
+    expect(err?.message).toMatch(/invalid YAML: .*tag/i);
+    expect(err?.location.line).toBe(2);
+  });
+
   it('any DRIFTWATCH_* environment override loads or fails with DW_ERR_CONFIG naming the variable or field', () => {
     const file = join(dir, 'env.yaml');
     writeFileSync(file, JSON.stringify({ models: [{ name: 'loans', baseline: 'loans.json' }] }));

@@ -46,7 +46,12 @@ const eventLike = fc.record({
     fc.constant(undefined), fc.integer({ min: NOW - 5 * MINUTE, max: NOW + 2 * MINUTE }),
     fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? 'not a date' : d.toISOString())), anyJson,
   ),
-  features: fc.oneof(fc.dictionary(key, scalar, { maxKeys: 6 }), anyJson),
+  features: fc.oneof(
+    fc.dictionary(key, scalar, { maxKeys: 6 }),
+    // Only the baseline's features, with any values: reaches the value checks.
+    fc.record({ x: scalar, c: fc.oneof(scalar, anyJson), score: scalar, label: fc.oneof(scalar, anyJson) }, { requiredKeys: [] }),
+    anyJson,
+  ),
   prediction: fc.oneof(
     fc.constant(undefined),
     fc.record({ confidence: scalar, label: fc.oneof(scalar, anyJson), probabilities: fc.oneof(fc.array(scalar, { maxLength: 3 }), anyJson) }, { requiredKeys: [] }),
