@@ -19,9 +19,10 @@ import { ROOT } from '../helpers/run-cli.js';
 const MAX_EXAMPLES = 300;
 const TOKEN = 'schemathesis-token-0123456789';
 
-function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
+/** Runs a command in `cwd` (schemathesis keeps its cache in `.schemathesis/` there). */
+function run(command: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let output = '';
     child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
@@ -43,7 +44,7 @@ describe('the agent API against its OpenAPI document', () => {
         'run', join(ROOT, 'docs', 'agent-api.openapi.yaml'), '--url', agent.address, '-H', `Authorization: Bearer ${TOKEN}`,
         '--checks', 'all', '--exclude-checks', 'positive_data_acceptance', '--max-examples', String(MAX_EXAMPLES),
         '--request-timeout', '10', '--no-color', '--workers', '2',
-      ]);
+      ], dir);
       const summary = /(\d+) generated, (\d+) passed/.exec(output);
       expect(code, output.slice(-6000)).toBe(0);
       expect(summary, output.slice(-2000)).not.toBeNull();
