@@ -7,6 +7,7 @@ import { registerBaseline } from './commands/baseline.js';
 import { registerCollector } from './commands/collector.js';
 import { registerCost } from './commands/cost.js';
 import { registerDemo } from './commands/demo.js';
+import { registerHealth } from './commands/health.js';
 import { registerScore } from './commands/score.js';
 import { packageVersion } from '../shared/package-info.js';
 
@@ -27,6 +28,7 @@ export function createProgram(): Command {
   registerCost(program);
   registerAudit(program);
   registerDemo(program);
+  registerHealth(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

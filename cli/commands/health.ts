@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { intOption } from '../options.js';
+
+/**
+ * `driftwatch health [--url URL]`: exit 0 if the agent or collector at URL answers `GET /healthz`
+ * with 200 within the timeout, 1 otherwise. For container HEALTHCHECKs and exec probes, where no
+ * curl is installed.
+ */
+export function registerHealth(program: Command): void {
+  program
+    .command('health')
+    .description('exit 0 if a running agent or collector answers /healthz (for container health checks)')
+    .option('--url <url>', 'base URL of the agent or collector', 'http://127.0.0.1:4390')
+    .option('--timeout-ms <ms>', 'how long to wait for the answer', intOption('--timeout-ms'), 2000)
+    .action(async (flags: { url: string; timeoutMs: number }) => {
+      const url = new URL('/healthz', flags.url);
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(flags.timeoutMs) });
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+        process.stderr.write(`driftwatch health: ${url.href} answered ${res.status}\n`);
+      } catch (err) {
+        process.stderr.write(`driftwatch health: ${url.href}: ${(err as Error).message}\n`);
+      }
+      process.exitCode = 1;
+    });
+}
