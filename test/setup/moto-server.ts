@@ -2,7 +2,8 @@
  * Vitest global setup: CloudWatch for the tests is moto in server mode (SPEC §7), spoken to by the
  * real AWS SDK. Installs the Python test peers (`moto[server]`; `opentelemetry-proto`: the
  * official OTLP protobuf definitions, to decode what the agent exports; `schemathesis`, to fuzz the
- * agent's API from its OpenAPI document) into a cached virtualenv
+ * agent's API from its OpenAPI document; `cfn-lint`, to validate the CloudFormation template) into
+ * a cached virtualenv
  * (.cache/moto-venv) when they are missing, starts moto on a free loopback port, and provides its
  * URL as `motoEndpoint` and the virtualenv's Python as `peerPython`. A missing or broken peer
  * fails the run: nothing is skipped.
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 export const MOTO_VERSION = '5.2.5';
-const REQUIREMENTS = [`moto[server]==${MOTO_VERSION}`, 'opentelemetry-proto==1.45.2', 'schemathesis==4.32.5'];
+const REQUIREMENTS = [`moto[server]==${MOTO_VERSION}`, 'opentelemetry-proto==1.45.2', 'schemathesis==4.32.5', 'cfn-lint==1.58.0'];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VENV = join(ROOT, '.cache', 'moto-venv');
 const MOTO = join(VENV, 'bin', 'moto_server');
