@@ -1,19 +1,24 @@
 import type { Command } from 'commander';
+import { isLoopback } from '../../shared/config/config-file.js';
+import { DwError } from '../../shared/errors.js';
 import { intOption } from '../options.js';
 
 /**
  * `driftwatch health [--url URL]`: exit 0 if the agent or collector at URL answers `GET /healthz`
  * with 200 within the timeout, 1 otherwise. For container HEALTHCHECKs and exec probes, where no
- * curl is installed.
+ * curl is installed. Loopback only: nothing but shared/egress/ talks to other hosts.
  */
 export function registerHealth(program: Command): void {
   program
     .command('health')
     .description('exit 0 if a running agent or collector answers /healthz (for container health checks)')
-    .option('--url <url>', 'base URL of the agent or collector', 'http://127.0.0.1:4390')
+    .option('--url <url>', 'base URL of the agent or collector on this host (loopback)', 'http://127.0.0.1:4390')
     .option('--timeout-ms <ms>', 'how long to wait for the answer', intOption('--timeout-ms'), 2000)
     .action(async (flags: { url: string; timeoutMs: number }) => {
       const url = new URL('/healthz', flags.url);
+      if (!isLoopback(url.hostname.replace(/^\[|\]$/g, ''))) {
+        throw new DwError('DW_ERR_USAGE', `--url must be a loopback address (127.0.0.1, ::1, localhost), not '${url.hostname}'`);
+      }
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(flags.timeoutMs) });
         await res.arrayBuffer();

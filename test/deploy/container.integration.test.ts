@@ -105,6 +105,10 @@ describe('Dockerfile', () => {
     const health = final.find((i) => i.op === 'HEALTHCHECK')!;
     const check = execForm(health.args.slice(health.args.indexOf('CMD ') + 4)).map(map).map((a) => (a === 'http://127.0.0.1:4390' ? address : a));
     expect(spawnSync(process.execPath, check.slice(1), { encoding: 'utf8' }).status).toBe(0);
+    // Unhealthy is 1; a URL off this host is a usage error (the health check is not a way out).
+    const cli = check.slice(1, 2);
+    expect(spawnSync(process.execPath, [...cli, 'health', '--url', 'http://127.0.0.1:1', '--timeout-ms', '500']).status).toBe(1);
+    expect(spawnSync(process.execPath, [...cli, 'health', '--url', 'http://10.0.0.1:4390']).status).toBe(2);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).toBe('');
