@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, type Tags } from 'yaml';
+import { ALARM_DEFAULTS, alarmSet } from '../../../shared/alarms/alarm-set.js';
+import { ROOT } from '../../helpers/run-cli.js';
+
+/**
+ * `driftwatch alarms` and the CloudFormation template create the same alarms: the template's
+ * per-model alarms, with its parameter defaults and CloudFormation's intrinsics resolved for one
+ * model, equal the alarm set's (the template is read, not copied into the test).
+ */
+type Obj = Record<string, unknown>;
+const TAGS: Tags = ['Ref', 'Sub', 'GetAtt', 'If', 'Not', 'Equals'].flatMap((name) => {
+  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
+  return [
+    { tag: `!${name}`, resolve: (value: string) => ({ [key]: value }) },
+    { tag: `!${name}`, collection: 'seq' as const, resolve: (value: { toJSON: () => unknown }) => ({ [key]: value.toJSON() }) },
+  ];
+});
+
+const template = parse(readFileSync(join(ROOT, 'deploy', 'cloudformation', 'driftwatch-alarms.yaml'), 'utf8'), { customTags: TAGS }) as { Parameters: Record<string, { Default?: unknown }>; Resources: Obj };
+const [, , fragment] = template.Resources['Fn::ForEach::ModelAlarms'] as [string, unknown, Record<string, { Type: string; Properties: Obj }>];
+
+/** Resolves Ref, Sub, If (with Site empty) for one model, with the template's defaults. */
+function resolve(value: unknown, model: string): unknown {
+  const params: Record<string, unknown> = { ...Object.fromEntries(Object.entries(template.Parameters).map(([k, p]) => [k, p.Default])), Model: model };
+  if (Array.isArray(value)) return value.map((v) => resolve(v, model));
+  if (value === null || typeof value !== 'object') return value;
+  const o = value as Obj;
+  if ('Ref' in o) return params[o.Ref as string];
+  if ('Fn::Sub' in o && typeof o['Fn::Sub'] === 'string') return (o['Fn::Sub']).replace(/\$\{(\w+)\}/g, (_, k: string) => String(params[k]));
+  if ('Fn::If' in o) return resolve((o['Fn::If'] as unknown[])[2], model); // HasSite is false with the default Site ''
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(v, model)]));
+}
+
+describe('alarmSet', () => {
+  it('matches the CloudFormation template alarm for alarm, with the template defaults', () => {
+    const [set] = alarmSet({ namespace: 'Driftwatch', windowSeconds: 300, models: ['loans'], ...ALARM_DEFAULTS });
+    const fromTemplate = Object.values(fragment).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => resolve(r.Properties, 'loans') as Obj);
+    expect(set!.metric.map((a) => ({ ...a }))).toEqual(fromTemplate);
+    for (const [k, v] of Object.entries(ALARM_DEFAULTS)) expect(template.Parameters[k[0]!.toUpperCase() + k.slice(1)]!.Default).toBe(v);
+    const composite = Object.values(fragment).find((r) => r.Type === 'AWS::CloudWatch::CompositeAlarm')!.Properties;
+    expect(set!.composite.AlarmName).toBe(resolve(composite.AlarmName, 'loans'));
+    expect(set!.composite.AlarmRule).toBe('ALARM("driftwatch-loans-drift") OR ALARM("driftwatch-loans-retraining") OR ALARM("driftwatch-loans-heartbeat")');
+  });
+
+  it('adds the Site dimension when the shipping side sets one, and notifies the topic when given', () => {
+    const [set] = alarmSet({ namespace: 'Dw', site: 'dc1', windowSeconds: 60, models: ['m'], onCallTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall', ...ALARM_DEFAULTS });
+    for (const a of set!.metric) expect(a.Dimensions).toEqual([{ Name: 'Model', Value: 'm' }, { Name: 'Site', Value: 'dc1' }]);
+    expect(set!.composite.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:oncall']);
+    const [silent] = alarmSet({ namespace: 'Dw', windowSeconds: 60, models: ['m'], ...ALARM_DEFAULTS });
+    expect(silent!.composite.ActionsEnabled).toBe(false);
+  });
+});
