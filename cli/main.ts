@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isDwError } from '../shared/errors.js';
 import { registerAgent } from './commands/agent.js';
+import { registerAlarms } from './commands/alarms.js';
 import { registerAudit } from './commands/audit.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerCollector } from './commands/collector.js';
@@ -26,6 +27,7 @@ export function createProgram(): Command {
   registerAgent(program);
   registerCollector(program);
   registerCost(program);
+  registerAlarms(program);
   registerAudit(program);
   registerDemo(program);
   registerHealth(program);

@@ -1,4 +1,4 @@
-import type { Dimension, PutCompositeAlarmInput, PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
+import type { Dimension, PutMetricAlarmInput } from '@aws-sdk/client-cloudwatch';
 
 /** What the alarms are built from: the shipping side's config and the on-call settings. */
 export interface AlarmSettings {
@@ -8,7 +8,10 @@ export interface AlarmSettings {
   /** windows.seconds: each alarm period is one window. */
   windowSeconds: number;
   models: readonly string[];
-  /** The SNS topic the composite alarm notifies (none: the alarms are created without actions). */
+  /**
+   * The SNS topic each alarm notifies (none: the alarms have no actions, as under the template's
+   * composite alarm, which does the paging there).
+   */
   onCallTopicArn?: string;
   psiThreshold: number;
   /** Drifted windows (M) out of the last N before the drift alarm fires. */
@@ -24,23 +27,19 @@ export const ALARM_DEFAULTS = { psiThreshold: 0.25, psiDatapointsToAlarm: 3, psi
 /** Every alarm driftwatch manages is named `driftwatch-…`. */
 export const ALARM_PREFIX = 'driftwatch-';
 
-/** The alarms of one model and the composite alarm that pages for them. */
-export interface ModelAlarms {
-  metric: PutMetricAlarmInput[];
-  composite: PutCompositeAlarmInput;
-}
-
 /**
- * The alarms for each model, the same as the CloudFormation template creates: drift (MaxFeaturePSI
- * over the threshold in M of N windows), retraining (RetrainingRecommended), heartbeat (no
- * EventCount), and one composite alarm that notifies on-call. Pure: no AWS call.
+ * The alarms of each model, the same as the CloudFormation template's: drift (MaxFeaturePSI over
+ * the threshold in M of N windows), retraining (RetrainingRecommended) and heartbeat (no
+ * EventCount). The template adds a composite alarm that pages once; PutMetricAlarm cannot create
+ * one, so here each alarm notifies the topic itself when one is given. Pure: no AWS call.
  */
-export function alarmSet(s: AlarmSettings): ModelAlarms[] {
-  return s.models.map((model) => {
+export function alarmSet(s: AlarmSettings): PutMetricAlarmInput[] {
+  const actions = s.onCallTopicArn === undefined ? {} : { AlarmActions: [s.onCallTopicArn], OKActions: [s.onCallTopicArn] };
+  return s.models.flatMap((model): PutMetricAlarmInput[] => {
     const dims: Dimension[] = [{ Name: 'Model', Value: model }, ...(s.site === undefined ? [] : [{ Name: 'Site', Value: s.site }])];
-    const base = { Namespace: s.namespace, Dimensions: dims, Period: s.windowSeconds };
+    const base = { Namespace: s.namespace, Dimensions: dims, Period: s.windowSeconds, ...actions };
     const name = (suffix: string): string => `${ALARM_PREFIX}${model}-${suffix}`;
-    const metric: PutMetricAlarmInput[] = [
+    return [
       {
         ...base, AlarmName: name('drift'), MetricName: 'MaxFeaturePSI', Statistic: 'Maximum',
         AlarmDescription: `Model ${model}: MaxFeaturePSI above ${s.psiThreshold} in ${s.psiDatapointsToAlarm} of the last ${s.psiEvaluationPeriods} windows.`,
@@ -58,13 +57,5 @@ export function alarmSet(s: AlarmSettings): ModelAlarms[] {
         EvaluationPeriods: s.heartbeatWindows, DatapointsToAlarm: s.heartbeatWindows, Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching',
       },
     ];
-    const actions = s.onCallTopicArn === undefined ? [] : [s.onCallTopicArn];
-    const composite: PutCompositeAlarmInput = {
-      AlarmName: `${ALARM_PREFIX}${model}`,
-      AlarmDescription: `Model ${model}: drift, a retraining recommendation, or silence. Pages on-call once.`,
-      AlarmRule: metric.map((a) => `ALARM("${a.AlarmName!}")`).join(' OR '),
-      ActionsEnabled: actions.length > 0, AlarmActions: actions, OKActions: actions,
-    };
-    return { metric, composite };
   });
 }

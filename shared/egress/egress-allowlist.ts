@@ -1,4 +1,4 @@
-import type { PutMetricDataInput } from '@aws-sdk/client-cloudwatch';
+import type { PutMetricAlarmInput, PutMetricDataInput } from '@aws-sdk/client-cloudwatch';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { REJECT_REASONS } from '../reject-reasons.js';
 import { OTLP_ATTRIBUTES, OTLP_METRICS } from '../otlp/window-metrics.js';
@@ -69,6 +69,24 @@ export class EgressAllowlist {
       if (problem !== undefined) return problem;
     }
     return undefined;
+  }
+
+  /**
+   * An alarm definition (`driftwatch alarms apply`): a `driftwatch-` name, the configured namespace,
+   * a driftwatch metric, allowed dimensions with configured values. Alarm texts are built from
+   * config names, never from data.
+   */
+  checkAlarm(input: PutMetricAlarmInput): string | undefined {
+    const name = input.AlarmName ?? '';
+    if (!/^driftwatch-[\x20-\x7e]{1,200}$/.test(name)) return `AlarmName '${name.slice(0, 80)}' is not a driftwatch alarm name`;
+    if (input.Namespace !== this.spec.namespace) return `${name}: Namespace '${String(input.Namespace)}' is not the configured '${String(this.spec.namespace)}'`;
+    if (!this.metricNames.has(input.MetricName ?? '')) return `${name}: MetricName '${String(input.MetricName)}' is not a driftwatch metric`;
+    const dims = new Map<string, string>();
+    for (const dim of input.Dimensions ?? []) {
+      if (!this.dimensionNames.has(dim.Name ?? '')) return `${name}: '${String(dim.Name)}' is not an allowed dimension`;
+      dims.set(dim.Name!, dim.Value ?? '');
+    }
+    return this.checkIdentity(dims.get('Model'), dims.get('ModelVersion'), dims.get('Feature'), dims.get('Site'), `${name}.Dimensions`);
   }
 
   /** Model, version, feature and site values: each only as configured (a missing one passes). */

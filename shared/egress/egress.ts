@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { CloudWatchClient, PutMetricDataCommand, PutMetricDataInput } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricAlarm, PutMetricAlarmInput, PutMetricDataCommand, PutMetricDataInput } from '@aws-sdk/client-cloudwatch';
+import type * as CloudWatchSdk from '@aws-sdk/client-cloudwatch';
 import type { Attributes } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
@@ -63,6 +64,45 @@ export class Egress {
         if (problem !== undefined) this.refuse('cloudwatch', problem);
         const { client, Put } = await load();
         await client.send(new Put(input), { abortSignal: AbortSignal.timeout(timeoutMs) });
+        return record(destination, JSON.stringify(input));
+      },
+      close: async () => {
+        if (sdk !== undefined) (await sdk).client.destroy();
+      },
+    };
+  }
+
+  /**
+   * A CloudWatch door for alarm management (`driftwatch alarms`): reads the driftwatch alarms and
+   * creates or updates them, each definition checked first. Used by an operator's command with
+   * an alarm-manager role, never by the agents.
+   */
+  cloudWatchAlarms(options: { region?: string; endpoint?: string }): AlarmDoor {
+    let sdk: Promise<CloudWatchModule & { client: CloudWatchClient }> | undefined;
+    const load = (): NonNullable<typeof sdk> => (sdk ??= import('@aws-sdk/client-cloudwatch').then((m) => ({
+      ...m, client: new m.CloudWatchClient({ ...(options.region === undefined ? {} : { region: options.region }), ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }) }),
+    })));
+    const destination = `cloudwatch-alarms:${options.endpoint ?? options.region ?? 'default'}`;
+    const check = (input: PutMetricAlarmInput): void => {
+      const problem = this.allowlist.checkAlarm(input);
+      if (problem !== undefined) this.refuse('cloudwatch', problem);
+    };
+    return {
+      describe: async (prefix) => {
+        const { client, DescribeAlarmsCommand } = await load();
+        const found: MetricAlarm[] = [];
+        let token: string | undefined;
+        do {
+          const out = await client.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm'], NextToken: token }));
+          found.push(...(out.MetricAlarms ?? []));
+          token = out.NextToken;
+        } while (token !== undefined);
+        return found;
+      },
+      putMetricAlarm: async (input) => {
+        check(input);
+        const { client, PutMetricAlarmCommand } = await load();
+        await client.send(new PutMetricAlarmCommand(input));
         return record(destination, JSON.stringify(input));
       },
       close: async () => {
@@ -169,6 +209,17 @@ export class Egress {
 export interface CloudWatchDoor {
   /** Checks, sends and returns the audit record; throws `EgressRefusedError` when the allowlist refuses. */
   put(input: PutMetricDataInput, timeoutMs: number): Promise<AuditRecord>;
+  close(): Promise<void>;
+}
+
+type CloudWatchModule = typeof CloudWatchSdk;
+
+/** Alarm management through the door. */
+export interface AlarmDoor {
+  /** The metric alarms whose names start with `prefix`. */
+  describe(prefix: string): Promise<MetricAlarm[]>;
+  /** Checks and sends; throws `EgressRefusedError` when the allowlist refuses. */
+  putMetricAlarm(input: PutMetricAlarmInput): Promise<AuditRecord>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,80 @@
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { exampleBaseline } from '../helpers/example-events.js';
+import { runCli } from '../helpers/run-cli.js';
+
+/**
+ * `driftwatch alarms plan|apply` against moto, read back with DescribeAlarms through the real AWS
+ * SDK: plan changes nothing, apply creates the per-model alarms, a second apply changes nothing,
+ * a changed setting shows as a diff and is applied as an update.
+ */
+const endpoint = inject('motoEndpoint');
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const cw = new CloudWatchClient({ endpoint, region: 'eu-west-1', credentials });
+const namespace = `DwAlarms${Date.now()}`;
+let config: string;
+
+async function alarms(): Promise<MetricAlarm[]> {
+  const out = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'driftwatch-', AlarmTypes: ['MetricAlarm'] }));
+  return (out.MetricAlarms ?? []).filter((a) => a.Namespace === namespace);
+}
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+  const dir = mkdtempSync(join(tmpdir(), 'dw-alarms-'));
+  writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
+  config = join(dir, 'driftwatch.yaml');
+  writeFileSync(config, JSON.stringify({
+    site: 'dc1',
+    models: [{ name: 'loans', baseline: 'loans.json' }, { name: 'churn', baseline: 'loans.json' }],
+    windows: { seconds: 60 },
+    sinks: { cloudwatch: { namespace, region: 'eu-west-1', endpoint } },
+  }));
+});
+
+describe('driftwatch alarms', () => {
+  it('plans without changing anything, then creates the alarms of every model', async () => {
+    const plan = runCli(['alarms', 'plan', '--config', config, '--json']);
+    expect(plan.status, plan.stderr).toBe(0);
+    const actions = JSON.parse(plan.stdout) as { action: string; alarm: string }[];
+    expect(actions.map((a) => a.action)).toEqual(Array(6).fill('create'));
+    expect(await alarms()).toEqual([]);
+
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:driftwatch-oncall';
+    const apply = runCli(['alarms', 'apply', '--config', config, '--topic-arn', topic]);
+    expect(apply.status, apply.stderr).toBe(0);
+    expect(apply.stdout).toMatch(/6 to create, 0 to update, 0 unchanged/);
+    const created = await alarms();
+    expect(created.map((a) => a.AlarmName).sort()).toEqual(['churn-drift', 'churn-heartbeat', 'churn-retraining', 'loans-drift', 'loans-heartbeat', 'loans-retraining'].map((n) => `driftwatch-${n}`));
+    const drift = created.find((a) => a.AlarmName === 'driftwatch-loans-drift')!;
+    expect(drift).toMatchObject({ MetricName: 'MaxFeaturePSI', Statistic: 'Maximum', Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 3, Threshold: 0.25,
+      ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topic] });
+    expect(drift.Dimensions).toEqual(expect.arrayContaining([{ Name: 'Model', Value: 'loans' }, { Name: 'Site', Value: 'dc1' }]));
+    expect(created.find((a) => a.AlarmName === 'driftwatch-loans-heartbeat')).toMatchObject({ MetricName: 'EventCount', TreatMissingData: 'breaching' });
+
+    // Idempotent: applying again changes nothing.
+    const again = runCli(['alarms', 'plan', '--config', config, '--topic-arn', topic]);
+    expect(again.stdout).toMatch(/0 to create, 0 to update, 6 unchanged/);
+  });
+
+  it('shows a changed setting as a diff and applies it as an update', async () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:driftwatch-oncall';
+    const plan = runCli(['alarms', 'plan', '--config', config, '--topic-arn', topic, '--psi-threshold', '0.3', '--json']);
+    const actions = JSON.parse(plan.stdout) as { action: string; alarm: string; changes: { field: string; from: unknown; to: unknown }[] }[];
+    const updates = actions.filter((a) => a.action === 'update');
+    expect(updates.map((a) => a.alarm).sort()).toEqual(['driftwatch-churn-drift', 'driftwatch-loans-drift']);
+    expect(updates[0]!.changes).toEqual(expect.arrayContaining([{ field: 'Threshold', from: 0.25, to: 0.3 }]));
+    expect(runCli(['alarms', 'apply', '--config', config, '--topic-arn', topic, '--psi-threshold', '0.3']).status).toBe(0);
+    expect((await alarms()).find((a) => a.AlarmName === 'driftwatch-loans-drift')!.Threshold).toBe(0.3);
+  });
+
+  it('refuses a bad setting with exit code 2, naming the flag', () => {
+    const bad = runCli(['alarms', 'plan', '--config', config, '--psi-threshold', 'abc']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--psi-threshold/);
+  });
+});
