@@ -6,6 +6,7 @@ import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import type { EgressAllowlist } from './egress-allowlist.js';
+import { proxyFor, redactProxy } from './proxy.js';
 
 /** One payload that left the host, as the audit log records it. */
 export interface AuditRecord {
@@ -50,13 +51,27 @@ export class Egress {
     throw new EgressRefusedError(`egress refused: ${reason}`);
   }
 
+  /**
+   * CloudWatch client settings: region, endpoint, and the proxy from HTTPS_PROXY / HTTP_PROXY /
+   * NO_PROXY for the endpoint it will reach (the AWS SDK does not read them itself).
+   */
+  private async cloudWatchClientOptions(options: { region?: string; endpoint?: string }): Promise<Record<string, unknown>> {
+    const base = { ...(options.region === undefined ? {} : { region: options.region }), ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }) };
+    const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    const proxy = proxyFor(options.endpoint ?? `https://monitoring.${region}.amazonaws.com`);
+    if (proxy === undefined) return base;
+    const [{ NodeHttpHandler }, { HttpsProxyAgent }, { HttpProxyAgent }] = await Promise.all([
+      import('@smithy/node-http-handler'), import('https-proxy-agent'), import('http-proxy-agent'),
+    ]);
+    this.log.info({ proxy: redactProxy(proxy), endpoint: options.endpoint ?? `monitoring.${region}.amazonaws.com` }, 'CloudWatch is reached through a proxy.');
+    return { ...base, requestHandler: new NodeHttpHandler({ httpAgent: new HttpProxyAgent(proxy), httpsAgent: new HttpsProxyAgent(proxy) }) };
+  }
+
   /** A CloudWatch door: PutMetricData, one attempt per call (the shipper retries). */
   cloudWatch(options: { region?: string; endpoint?: string; namespace: string }): CloudWatchDoor {
     let sdk: Promise<{ client: CloudWatchClient; Put: typeof PutMetricDataCommand }> | undefined;
-    const load = (): NonNullable<typeof sdk> => (sdk ??= import('@aws-sdk/client-cloudwatch').then(({ CloudWatchClient: Client, PutMetricDataCommand: Put }) => ({
-      client: new Client({ ...(options.region === undefined ? {} : { region: options.region }), ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }), maxAttempts: 1 }),
-      Put,
-    })));
+    const load = (): NonNullable<typeof sdk> => (sdk ??= Promise.all([import('@aws-sdk/client-cloudwatch'), this.cloudWatchClientOptions(options)])
+      .then(([{ CloudWatchClient: Client, PutMetricDataCommand: Put }, clientOptions]) => ({ client: new Client({ ...clientOptions, maxAttempts: 1 }), Put })));
     const destination = `cloudwatch:${options.endpoint ?? options.region ?? 'default'}/${options.namespace}`;
     return {
       put: async (input, timeoutMs) => {
@@ -79,9 +94,8 @@ export class Egress {
    */
   cloudWatchAlarms(options: { region?: string; endpoint?: string }): AlarmDoor {
     let sdk: Promise<CloudWatchModule & { client: CloudWatchClient }> | undefined;
-    const load = (): NonNullable<typeof sdk> => (sdk ??= import('@aws-sdk/client-cloudwatch').then((m) => ({
-      ...m, client: new m.CloudWatchClient({ ...(options.region === undefined ? {} : { region: options.region }), ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }) }),
-    })));
+    const load = (): NonNullable<typeof sdk> => (sdk ??= Promise.all([import('@aws-sdk/client-cloudwatch'), this.cloudWatchClientOptions(options)])
+      .then(([m, clientOptions]) => ({ ...m, client: new m.CloudWatchClient(clientOptions) })));
     const destination = `cloudwatch-alarms:${options.endpoint ?? options.region ?? 'default'}`;
     const check = (input: PutMetricAlarmInput): void => {
       const problem = this.allowlist.checkAlarm(input);

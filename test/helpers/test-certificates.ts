@@ -33,7 +33,7 @@ export function makeTestCertificates(): TestCertificates {
   };
   ca('dw-test-ca');
   ca('rogue-ca');
-  leaf('server', 'dw-test-ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  leaf('server', 'dw-test-ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   leaf('client', 'dw-test-ca', 'extendedKeyUsage=clientAuth\n');
   leaf('rogue-client', 'rogue-ca', 'extendedKeyUsage=clientAuth\n');
   const p = (f: string): string => join(dir, f);
