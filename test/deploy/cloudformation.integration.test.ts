@@ -1,10 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { parse, type Tags } from 'yaml';
 import { DIMENSION_NAMES, METRIC_NAMES } from '../../shared/sinks/cloudwatch/metric-names.js';
-import { ROOT } from '../helpers/run-cli.js';
+import { ALARMS_TEMPLATE, readTemplate } from '../helpers/cloudformation-template.js';
 
 /**
  * The CloudFormation template for the AWS side (deploy/cloudformation/): cfn-lint (pip-installed
@@ -13,20 +11,9 @@ import { ROOT } from '../helpers/run-cli.js';
  * MaxFeaturePSI, RetrainingRecommended, missing EventCount as a heartbeat), one composite alarm per
  * model that pages, a dashboard, and a PutMetricData-only policy limited by cloudwatch:namespace.
  */
-const TEMPLATE = join(ROOT, 'deploy', 'cloudformation', 'driftwatch-alarms.yaml');
 type Obj = Record<string, unknown>;
 
-/** CloudFormation's short-form tags, read as their long forms. */
-const CFN_TAGS: Tags = ['Ref', 'Sub', 'GetAtt', 'If', 'Not', 'Equals', 'Join', 'Split', 'Select', 'And', 'Or', 'FindInMap', 'Base64', 'Cidr', 'GetAZs', 'ImportValue']
-  .flatMap((name) => {
-    const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
-    return [
-      { tag: `!${name}`, resolve: (value: string) => ({ [key]: value }) },
-      { tag: `!${name}`, collection: 'seq' as const, resolve: (value: { toJSON: () => unknown }) => ({ [key]: value.toJSON() }) },
-    ];
-  });
-
-const template = parse(readFileSync(TEMPLATE, 'utf8'), { customTags: CFN_TAGS }) as { Transform: string; Parameters: Obj; Resources: Obj };
+const template = readTemplate<{ Transform: string; Parameters: Obj; Resources: Obj }>();
 const resources = template.Resources as Record<string, { Type: string; Properties: Obj }>;
 const loop = resources['Fn::ForEach::ModelAlarms'] as unknown as [string, unknown, Record<string, { Type: string; Properties: Obj }>];
 const perModel = Object.values(loop[2]);
@@ -35,7 +22,7 @@ const alarmOn = (metric: string): Obj => perModel.find((r) => r.Type === 'AWS::C
 describe('CloudFormation template', () => {
   it('passes cfn-lint', () => {
     const cfnLint = join(dirname(inject('peerPython')), 'cfn-lint');
-    const result = spawnSync(cfnLint, [TEMPLATE], { encoding: 'utf8' });
+    const result = spawnSync(cfnLint, [ALARMS_TEMPLATE], { encoding: 'utf8' });
     expect(result.status, result.stdout + result.stderr).toBe(0);
   });
 

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse, type Tags } from 'yaml';
 import { ALARM_DEFAULTS, alarmSet } from '../../../shared/alarms/alarm-set.js';
-import { ROOT } from '../../helpers/run-cli.js';
+import { readTemplate } from '../../helpers/cloudformation-template.js';
 
 /**
  * `driftwatch alarms` and the CloudFormation template create the same alarms: the template's
@@ -11,15 +8,7 @@ import { ROOT } from '../../helpers/run-cli.js';
  * model, equal the alarm set's (the template is read, not copied into the test).
  */
 type Obj = Record<string, unknown>;
-const TAGS: Tags = ['Ref', 'Sub', 'GetAtt', 'If', 'Not', 'Equals'].flatMap((name) => {
-  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
-  return [
-    { tag: `!${name}`, resolve: (value: string) => ({ [key]: value }) },
-    { tag: `!${name}`, collection: 'seq' as const, resolve: (value: { toJSON: () => unknown }) => ({ [key]: value.toJSON() }) },
-  ];
-});
-
-const template = parse(readFileSync(join(ROOT, 'deploy', 'cloudformation', 'driftwatch-alarms.yaml'), 'utf8'), { customTags: TAGS }) as { Parameters: Record<string, { Default?: unknown }>; Resources: Obj };
+const template = readTemplate<{ Parameters: Record<string, { Default?: unknown }>; Resources: Obj }>();
 const [, , fragment] = template.Resources['Fn::ForEach::ModelAlarms'] as [string, unknown, Record<string, { Type: string; Properties: Obj }>];
 
 /** Resolves Ref, Sub, If (with Site empty) for one model, with the template's defaults. */
