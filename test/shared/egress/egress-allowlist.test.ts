@@ -62,3 +62,17 @@ describe('EgressAllowlist: fleet windows over OTLP', () => {
     expect(allow.checkOtlpWindow(m4)).toMatch(/not finite/);
   });
 });
+
+describe('EgressAllowlist.checkAlarm', () => {
+  it('passes the alarms driftwatch builds and refuses any other name, namespace, metric or dimension value', async () => {
+    const { ALARM_DEFAULTS, alarmSet } = await import('../../../shared/alarms/alarm-set.js');
+    const alarms = alarmSet({ namespace: 'Driftwatch', site: 'dc1', windowSeconds: 300, models: ['loans'], ...ALARM_DEFAULTS });
+    for (const a of alarms) expect(allow.checkAlarm(a)).toBeUndefined();
+    const drift = alarms[0]!;
+    expect(allow.checkAlarm({ ...drift, AlarmName: 'prod-pager' })).toMatch(/not a driftwatch alarm name/);
+    expect(allow.checkAlarm({ ...drift, Namespace: 'Other' })).toMatch(/Namespace 'Other'/);
+    expect(allow.checkAlarm({ ...drift, MetricName: 'CPUUtilization' })).toMatch(/not a driftwatch metric/);
+    expect(allow.checkAlarm({ ...drift, Dimensions: [{ Name: 'Model', Value: 'someone-else' }] })).toMatch(/model 'someone-else' is not configured/);
+    expect(allow.checkAlarm({ ...drift, Dimensions: [{ Name: 'Host', Value: 'gpu-7' }] })).toMatch(/'Host' is not an allowed dimension/);
+  });
+});
