@@ -29,6 +29,8 @@ async function agentSending(endpoint: string, otlp: Record<string, unknown>): Pr
     api: { port: 0 },
     windows: { seconds: 60, graceSeconds: 0, clock: 'event' },
     sinks: { otlp: { endpoint, ...otlp } },
+    // Refused agents keep their window; their final send at SIGTERM would fail again.
+    shutdown: { deadlineSeconds: 2 },
   }, { dir: mkdtempSync(join(dir, 'agent-')) });
   running.push(agent);
   const events = rows.map((r, i) => toEvent(r, 'loans', t0 + i * 100));
@@ -61,8 +63,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const p of running) await p.stop();
-});
+  // In parallel: each agent's final send is bounded by its 2 s deadline, the collectors' by 20 s.
+  await Promise.all(running.map((p) => p.stop()));
+}, 30_000);
 
 describe('bearer token', () => {
   it('refuses an agent without the token with 401, counts it, and serves the agent that has it', async () => {
