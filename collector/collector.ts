@@ -119,7 +119,7 @@ export class Collector {
           message: `window ${new Date(c.startMs).toISOString()} of '${c.model}' was already closed and shipped; raise windows.graceSeconds if agents are often this late` });
         continue;
       }
-      const w = windows.merge(c.version, c.startMs, c.counts, c.events, c.rejected);
+      const w = windows.merge(c.version, c.startMs, c.counts, c.events, c.rejected, c.sums);
       if (!this.firstArrival.has(w)) this.firstArrival.set(w, nowMs);
       keys.push(c.key);
       accepted += c.points;

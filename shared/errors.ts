@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   DW_ERR_BASELINE_VERSION: { status: 400, summary: 'Unsupported baseline schema version.' },
   /** Baseline build options conflict or name columns the input does not have. */
   DW_ERR_BASELINE_OPTIONS: { status: 400, summary: 'Conflicting or unknown baseline build options.' },
+  DW_ERR_BASELINE_FIT: { status: 400, summary: 'A multivariate or embedding projection cannot be fitted on the baseline data.' },
   /** A drift-decision setting or an agent config value is invalid. */
   DW_ERR_CONFIG: { status: 400, summary: 'An invalid configuration value.' },
   /** A request body that cannot be read: malformed JSON array, bad gzip. */

@@ -1,4 +1,5 @@
 import type { InputRecord } from '../../shared/aggregation/read-source.js';
+import { profileColumns } from '../../shared/profile/baseline-profile.js';
 import type { ModelWindows } from '../../shared/windows/model-windows.js';
 import type { BodyItem } from './event-body.js';
 import type { EventRejection, RejectReason } from '../../shared/reject-reasons.js';
@@ -38,13 +39,14 @@ export interface IngestResult {
 export function ingestModel(windows: ModelWindows, unknownFeatures: 'reject' | 'ignore', versions: readonly string[] = []): IngestModel {
   const signals: SignalColumns = { confidence: [], label: [], probabilities: [] };
   for (const f of windows.profile.features) {
+    if (!('column' in f.source)) continue;
     const column = f.source.column;
     if (f.source.transform !== 'value') {
       if (!signals.probabilities.includes(column)) signals.probabilities.push(column);
     } else if (f.role === 'confidence') signals.confidence.push(column);
     else if (f.role === 'prediction') signals.label.push(column);
   }
-  const known = new Set(windows.profile.features.map((f) => f.source.column));
+  const known = profileColumns(windows.profile);
   return { windows, known, signals, unknownFeatures, versions: new Set(versions) };
 }
 

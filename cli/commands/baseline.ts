@@ -4,7 +4,7 @@ import type { OnError } from '../../shared/input/input-format.js';
 import { fileRowSource } from '../../shared/input/file-row-source.js';
 import { loadBaseline } from '../../shared/profile/load-baseline.js';
 import { baselineSummary } from '../format/baseline-summary.js';
-import { intOption, listOption, onErrorOption } from '../options.js';
+import { intOption, listOption, numberOption, onErrorOption } from '../options.js';
 import { writeJson } from '../write-json.js';
 import { problemPrinter, progressBar, warn } from '../terminal.js';
 
@@ -20,8 +20,14 @@ interface BuildFlags {
   confidenceColumn?: string;
   predictionColumn?: string;
   probabilityColumn?: string;
+  multivariate?: boolean;
+  pcaVariance: number;
+  embedding: string[];
+  embeddingScores: number;
   onError: OnError;
 }
+
+const PASS_NAMES = { 1: 'sketch', 2: 'count', 3: 'covariance', 4: 'projections, sketch', 5: 'projections, count' } as const;
 
 /** `driftwatch baseline build|inspect`. */
 export function registerBaseline(program: Command): void {
@@ -41,11 +47,16 @@ export function registerBaseline(program: Command): void {
     .option('--confidence-column <column>', 'column with the model confidence (max class probability)')
     .option('--prediction-column <column>', 'column with the predicted class')
     .option('--probability-column <column>', 'column with the class-probability vector')
+    .option('--multivariate', 'fit the multivariate check (PCA reconstruction error); default: on with 3 or more numeric inputs')
+    .option('--no-multivariate', 'leave the multivariate check out')
+    .option('--pca-variance <share>', 'share of the variance the kept principal components explain', numberOption('--pca-variance'), 0.65)
+    .option('--embedding <columns>', 'comma-separated columns holding embedding vectors (JSON arrays of numbers)', listOption, [])
+    .option('--embedding-scores <n>', 'principal-component scores of each embedding kept as features', intOption('--embedding-scores'), 3)
     .option('--on-error <mode>', 'malformed rows: fail or skip', onErrorOption, 'fail')
     .action(async (flags: BuildFlags) => {
       const problems = problemPrinter();
-      let pass: 1 | 2 = 1;
-      let bar = progressBar('pass 1/2 (sketch)');
+      let pass: keyof typeof PASS_NAMES = 1;
+      let bar = progressBar(`pass 1 (${PASS_NAMES[1]})`);
       const source = fileRowSource(flags.input, {
         format: flags.format,
         onError: flags.onError,
@@ -54,11 +65,11 @@ export function registerBaseline(program: Command): void {
         },
         onProgress: (done, total) => bar.update(done, total),
       });
-      const onPass = (next: 1 | 2): void => {
+      const onPass = (next: keyof typeof PASS_NAMES): void => {
         if (next === pass) return;
         bar.stop();
         pass = next;
-        bar = progressBar('pass 2/2 (count)');
+        bar = progressBar(`pass ${next} (${PASS_NAMES[next]})`);
       };
       const result = await buildBaseline(source, {
         bins: flags.bins,
@@ -69,13 +80,19 @@ export function registerBaseline(program: Command): void {
         confidenceColumn: flags.confidenceColumn,
         predictionColumn: flags.predictionColumn,
         probabilityColumn: flags.probabilityColumn,
+        multivariate: flags.multivariate,
+        pcaVariance: flags.pcaVariance,
+        embedding: flags.embedding,
+        embeddingScores: flags.embeddingScores,
         onError: flags.onError,
       }, { onPass, onProblem: problems.print }).finally(() => bar.stop());
       problems.finish();
       result.warnings.forEach(warn);
       writeJson(flags.out, result.profile);
       const { profile } = result;
-      process.stderr.write(`driftwatch: wrote ${flags.out}: ${profile.rowCount} rows, ${profile.features.length} features\n`);
+      const projected = profile.projections.map((p) => `${p.name} (${p.components.length} of ${p.dimension} components)`);
+      const pca = projected.length > 0 ? `; PCA: ${projected.join(', ')}` : '';
+      process.stderr.write(`driftwatch: wrote ${flags.out}: ${profile.rowCount} rows, ${profile.features.length} features${pca}\n`);
     });
 
   baseline

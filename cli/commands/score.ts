@@ -18,6 +18,7 @@ interface ScoreFlags {
   minEffect?: number;
   minCount?: number;
   epsilon?: number;
+  minMeanShift?: number;
   correction?: string;
   monteCarloMinExpected?: number;
   monteCarloMaxN?: number;
@@ -55,6 +56,8 @@ export function registerScore(program: Command): void {
     .option('--on-error <mode>', 'rows with invalid values: fail or skip', onErrorOption, 'fail')
     .option('--alpha <p>', 'false-alarm rate per window, before the multiple-testing correction', numberOption('--alpha'))
     .option('--min-effect <psi>', 'smallest PSI that counts as drift', numberOption('--min-effect'))
+    .option('--min-mean-shift <sd>', 'smallest shift of the mean reconstruction error, in baseline standard deviations, that counts as drift',
+      numberOption('--min-mean-shift'))
     .option('--min-count <n>', 'fewest rows to judge drift', intOption('--min-count'))
     .option('--epsilon <e>', 'floor for empty bins in PSI and KL', numberOption('--epsilon'))
     .option('--correction <c>', 'multiple-testing correction: bonferroni or none')
@@ -66,6 +69,7 @@ export function registerScore(program: Command): void {
       const rule = parseDriftRule({
         alpha: flags.alpha,
         minEffectPsi: flags.minEffect,
+        minEffectMeanShift: flags.minMeanShift,
         minCount: flags.minCount,
         epsilon: flags.epsilon,
         correction: flags.correction,

@@ -1,5 +1,5 @@
 import { binLabels } from '../../shared/binning/bin-labels.js';
-import type { BaselineProfile, FeatureProfile } from '../../shared/profile/baseline-profile.js';
+import { describeSource, type BaselineProfile, type FeatureProfile } from '../../shared/profile/baseline-profile.js';
 import { formatTable, num, pct } from './table.js';
 
 function describe(feature: FeatureProfile): string {
@@ -24,12 +24,17 @@ export function baselineSummary(profile: BaselineProfile, verbose = false): stri
         f.name,
         f.role,
         f.type,
-        f.source.transform === 'value' ? f.source.column : `${f.source.transform}(${f.source.column})`,
+        describeSource(f.source),
         pct(f.proportions[f.proportions.length - 1]!),
         describe(f),
       ]),
     ),
   ];
+  for (const p of profile.projections) {
+    const explained = p.explainedVarianceRatio.reduce((a, b) => a + b, 0);
+    const input = p.kind === 'tabular' ? `${p.dimension} input features` : `column '${p.column!}', ${p.dimension} dimensions`;
+    lines.push('', `projection ${p.name} (${p.kind}, ${input}): ${p.components.length} principal components explain ${pct(explained)} of the variance (target ${pct(p.varianceTarget)}), fitted on ${p.rowCount} rows`);
+  }
   if (verbose) {
     for (const f of profile.features) {
       lines.push('', `${f.name}:`);

@@ -1,5 +1,6 @@
 import type { FeatureScore, WindowScore } from '../../shared/drift/feature-score.js';
 import type { DriftRule } from '../../shared/drift/drift-rule.js';
+import { MEAN_SHIFT_Z } from '../../shared/drift/score-window.js';
 import { formatTable, num, pct } from './table.js';
 
 /** The `--json` shape of `driftwatch score` (a stable contract: docs/cli.md). */
@@ -10,6 +11,7 @@ export function scoreJson(score: WindowScore): object {
     features: score.features.map((f) => ({
       name: f.name,
       type: f.type,
+      role: f.role,
       n: f.n,
       psi: f.psi,
       kl: f.kl,
@@ -21,6 +23,7 @@ export function scoreJson(score: WindowScore): object {
       wasserstein: f.wasserstein,
       missingRate: f.missingRate,
       threshold: f.threshold,
+      ...(f.meanShift === undefined ? {} : { meanShift: f.meanShift }),
       status: f.status,
     })),
   };
@@ -48,13 +51,23 @@ export function scoreTable(score: WindowScore, rule: DriftRule): string {
   const header = ['feature', 'type', 'n', 'PSI', 'threshold', 'JS', 'KS', 'chi2 p', 'W1/sd', 'missing', 'out of range', 'status'];
   const numeric = [false, false, true, true, true, true, true, true, true, false, false, false];
   const inputs = score.features.filter((f) => f.role === 'input');
-  const signals = score.features.filter((f) => f.role !== 'input');
+  const projected = score.features.filter((f) => f.role === 'multivariate' || f.role === 'embedding');
+  const signals = score.features.filter((f) => f.role !== 'input' && !projected.includes(f));
   const parts = [
     `${score.n} rows; alpha ${rule.alpha} over ${score.featuresTested} tested feature(s) (${num(score.alphaPerFeature)} each); minimum effect PSI ${rule.minEffectPsi}`,
     '',
     formatTable(header, rows(inputs), numeric),
   ];
   if (signals.length > 0) parts.push('', 'prediction signals', formatTable(header, rows(signals), numeric));
+  if (projected.length > 0) {
+    parts.push('', 'multivariate (PCA reconstruction error and embedding component scores)', formatTable(header, rows(projected), numeric));
+    for (const f of projected) {
+      const m = f.meanShift;
+      if (m === undefined) continue;
+      parts.push(`${f.name}: mean ${num(m.mean)} against the baseline's ${num(m.baselineMean)} ± ${num(MEAN_SHIFT_Z * m.standardError)} `
+        + `(${MEAN_SHIFT_Z} standard errors); z = ${num(m.z)}${m.drift ? ', DRIFT' : ''}`);
+    }
+  }
   const drifted = score.features.filter((f) => f.status === 'drift').map((f) => f.name);
   const insufficient = score.features.some((f) => f.status === 'insufficient_data');
   parts.push('');

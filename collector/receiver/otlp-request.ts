@@ -47,6 +47,7 @@ const ROOT = protobuf.Root.fromJSON({
         startTimeUnixNano: { type: 'fixed64', id: 2 },
         timeUnixNano: { type: 'fixed64', id: 3 },
         count: { type: 'fixed64', id: 4 },
+        sum: { type: 'double', id: 5 },
         bucketCounts: { rule: 'repeated', type: 'fixed64', id: 6 },
         explicitBounds: { rule: 'repeated', type: 'double', id: 7 },
       },
@@ -86,6 +87,8 @@ export interface DataPoint {
   value?: number;
   /** Histogram fields. */
   count?: number;
+  /** The histogram's sum, when it carries one. */
+  sum?: number;
   bucketCounts?: number[];
   bounds?: number[];
 }
@@ -161,6 +164,7 @@ function flatten(request: unknown): ResourcePoints[] {
           };
           if (kind === 'histogram') {
             point.count = dp.count === undefined ? 0 : toNumber(dp.count, `${at}.count`);
+            if (dp.sum !== undefined && dp.sum !== null) point.sum = toNumber(dp.sum, `${at}.sum`);
             point.bucketCounts = list(dp.bucketCounts, `${at}.bucketCounts`).map((c) => toNumber(c, `${at}.bucketCounts`));
             point.bounds = list(dp.explicitBounds, `${at}.explicitBounds`).map((b) => toNumber(b, `${at}.explicitBounds`));
           } else {

@@ -26,6 +26,8 @@ export interface Contribution extends Pick<WindowReport, 'model' | 'version' | '
   key: string;
   instance: string;
   counts: Float64Array[];
+  /** Per feature, the sum of a reconstruction error's values (NaN when its histogram had none); 0 for other features. */
+  sums: Float64Array;
   points: number;
 }
 
@@ -67,9 +69,11 @@ function count(value: number | undefined, what: string, limits: ContributionLimi
 }
 
 /** Builds one window's counts from its points, or throws `Refused` naming the first problem. */
-function assemble(model: CollectorModel, points: DataPoint[], limits: ContributionLimits): { events: number; rejected: Record<string, number>; counts: Float64Array[] } {
+function assemble(model: CollectorModel, points: DataPoint[], limits: ContributionLimits): { events: number; rejected: Record<string, number>; counts: Float64Array[]; sums: Float64Array } {
   const { profile } = model;
   const counts = profile.features.map((f) => new Float64Array(expectedBinCount(f)));
+  // A reconstruction error without a sum (an agent releasing noisy counts) makes the merged mean unknown.
+  const sums = Float64Array.from(profile.features, (f) => (f.role === 'multivariate' ? NaN : 0));
   const seen = new Set<string>();
   let events: number | undefined;
   const rejected: Record<string, number> = {};
@@ -111,6 +115,10 @@ function assemble(model: CollectorModel, points: DataPoint[], limits: Contributi
         total += c;
       });
       if (p.count !== undefined && p.count !== total) throw new Refused('bad_count', `${name}: count ${p.count} is not the sum of its buckets (${total})`);
+      if (feature.role === 'multivariate' && p.sum !== undefined) {
+        if (!Number.isFinite(p.sum) || p.sum < 0) throw new Refused('bad_count', `${name}: sum ${p.sum} is not a finite reconstruction error total`);
+        sums[i] = p.sum;
+      }
     } else if (p.metric === M.category) {
       if (feature.type !== 'categorical') throw new Refused('layout_mismatch', `${name}: category counts for a feature that is not categorical`);
       const c = p.attributes[A.categoryIndex];
@@ -125,7 +133,7 @@ function assemble(model: CollectorModel, points: DataPoint[], limits: Contributi
     const total = counts[i]!.reduce((a, b) => a + b, 0);
     if (total !== events) throw new Refused('incomplete_window', `${f.name}: bins add up to ${total}, the window counted ${events}`);
   });
-  return { events, rejected, counts };
+  return { events, rejected, counts, sums };
 }
 
 /**
@@ -189,8 +197,8 @@ export function windowContributions(batches: readonly ResourcePoints[], models: 
         continue;
       }
       try {
-        const { events, rejected, counts } = assemble(m, group, limits);
-        contributions.push({ key, instance, model, version, startMs, endMs, events, rejected, counts, points: group.length });
+        const { events, rejected, counts, sums } = assemble(m, group, limits);
+        contributions.push({ key, instance, model, version, startMs, endMs, events, rejected, counts, sums, points: group.length });
       } catch (err) {
         if (!(err instanceof Refused)) throw err;
         refuse(err.reason, err.message);

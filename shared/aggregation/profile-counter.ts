@@ -1,4 +1,5 @@
 import { numericBinIndex } from '../binning/numeric-bins.js';
+import type { Projector } from '../multivariate/projector.js';
 import { expectedBinCount, type FeatureProfile } from '../profile/baseline-profile.js';
 import { InvalidValue, MISSING, readSource, type InputRecord, type VectorCache } from './read-source.js';
 import { preview, toCategory, toNumber } from './value-coercion.js';
@@ -44,6 +45,20 @@ export interface CounterOptions {
    * parsed too (CSV files) and NaN counts as missing.
    */
   strictTypes?: boolean;
+  /**
+   * The fitted projections that features with a `projection` source read (shared between
+   * counters: they hold only per-record scratch buffers).
+   */
+  projectors?: readonly Projector[];
+}
+
+/** How a feature derived from a projection reads its value. */
+interface Derived {
+  projector: Projector;
+  /** The projector's index in the counter's list (its result slot). */
+  slot: number;
+  /** -1: the reconstruction error; otherwise the component score index. */
+  component: number;
 }
 
 /**
@@ -54,7 +69,16 @@ export interface CounterOptions {
 export class ProfileCounter {
   /** Per feature (profile order), counts per bin; the last bin is "missing". */
   readonly counts: Float64Array[];
+  /**
+   * Per feature, the sum of the values counted, for features derived from a projection (their
+   * window mean is tested against the baseline); 0 for other features.
+   */
+  readonly sums: Float64Array;
   private readonly features: readonly FeatureProfile[];
+  private readonly derived: (Derived | undefined)[];
+  private readonly projectors: readonly Projector[];
+  private readonly projected: (undefined | symbol | string)[];
+  private readonly values: Float64Array;
   private readonly binners: Binner[];
   private readonly pending: Int32Array;
   private readonly cache: VectorCache = new Map();
@@ -66,6 +90,20 @@ export class ProfileCounter {
     this.counts = features.map((f) => new Float64Array(expectedBinCount(f)));
     this.binners = features.map((f) => (f.type === 'numeric' ? numericBinner(f, strict) : categoricalBinner(f)));
     this.pending = new Int32Array(features.length);
+    this.sums = new Float64Array(features.length);
+    this.values = new Float64Array(features.length);
+    const projectors = options.projectors ?? [];
+    const used: Projector[] = [];
+    this.derived = features.map((f) => {
+      if (!('projection' in f.source)) return undefined;
+      const { projection, output, component } = f.source;
+      const projector = projectors.find((p) => p.name === projection);
+      if (projector === undefined) throw new RangeError(`feature '${f.name}' reads projection '${projection}', which was not given`);
+      if (!used.includes(projector)) used.push(projector);
+      return { projector, slot: used.indexOf(projector), component: output === 'reconstruction_error' ? -1 : component! };
+    });
+    this.projectors = used;
+    this.projected = used.map(() => undefined);
   }
 
   /** Records counted so far. */
@@ -76,45 +114,86 @@ export class ProfileCounter {
   /** Counts one record, or returns why it cannot be counted (and counts nothing). */
   add(record: InputRecord): ValueProblem | undefined {
     this.cache.clear();
+    let projected = false;
     for (let i = 0; i < this.features.length; i++) {
       const feature = this.features[i]!;
-      const value = readSource(record, feature.source, this.cache);
+      const derived = this.derived[i];
+      let value: unknown;
+      if (derived === undefined) {
+        value = readSource(record, feature.source as Extract<FeatureProfile['source'], { column: string }>, this.cache);
+      } else {
+        // Projections read the whole record: only once every column feature has passed.
+        if (!projected) {
+          const problem = this.project(record);
+          if (problem !== undefined) return problem;
+          projected = true;
+        }
+        const state = this.projected[derived.slot];
+        value = state === MISSING ? MISSING : derived.component < 0 ? derived.projector.error : derived.projector.scores[derived.component]!;
+        this.values[i] = value === MISSING ? 0 : (value as number);
+      }
       let bin: number | string;
       if (value === MISSING) bin = this.counts[i]!.length - 1;
       else if (value instanceof InvalidValue) bin = value.reason;
       else bin = this.binners[i]!(value);
-      if (typeof bin === 'string') return { field: feature.source.column, message: bin };
+      if (typeof bin === 'string') return { field: 'column' in feature.source ? feature.source.column : feature.name, message: bin };
       this.pending[i] = bin;
     }
-    for (let i = 0; i < this.features.length; i++) this.counts[i]![this.pending[i]!]!++;
+    for (let i = 0; i < this.features.length; i++) {
+      this.counts[i]![this.pending[i]!]!++;
+      if (this.derived[i] !== undefined) this.sums[i]! += this.values[i]!;
+    }
     this.rows++;
+    return undefined;
+  }
+
+  /** Runs every projection on the record; a problem names the projection's column. */
+  private project(record: InputRecord): ValueProblem | undefined {
+    for (let p = 0; p < this.projectors.length; p++) {
+      const projector = this.projectors[p]!;
+      const result = projector.project(record);
+      if (typeof result === 'string') return { field: projector.column, message: result };
+      this.projected[p] = result;
+    }
     return undefined;
   }
 
   /** Zeroes every count (reuse between windows without reallocating). */
   reset(): void {
     for (const c of this.counts) c.fill(0);
+    this.sums.fill(0);
     this.rows = 0;
   }
 
   /** Adds counts counted elsewhere in the same layout (another agent's window): fleet merging is addition. */
-  merge(counts: readonly ArrayLike<number>[], rows: number): void {
+  merge(counts: readonly ArrayLike<number>[], rows: number, sums?: ArrayLike<number>): void {
     if (counts.length !== this.counts.length) throw new RangeError(`expected ${this.counts.length} features, got ${counts.length}`);
     counts.forEach((c, i) => {
       const mine = this.counts[i]!;
       if (c.length !== mine.length) throw new RangeError(`feature ${i}: expected ${mine.length} bins, got ${c.length}`);
       for (let b = 0; b < c.length; b++) mine[b]! += c[b]!;
     });
+    if (sums !== undefined) {
+      const add = this.checkedSums(sums);
+      for (let i = 0; i < add.length; i++) this.sums[i]! += add[i]!;
+    }
     this.rows += rows;
   }
 
   /** Restores counts saved by a checkpoint (same profile, same layout). */
-  restore(counts: readonly ArrayLike<number>[], rows: number): void {
+  restore(counts: readonly ArrayLike<number>[], rows: number, sums?: ArrayLike<number>): void {
     if (counts.length !== this.counts.length) throw new RangeError(`expected ${this.counts.length} features, got ${counts.length}`);
     counts.forEach((c, i) => {
       if (c.length !== this.counts[i]!.length) throw new RangeError(`feature ${i}: expected ${this.counts[i]!.length} bins, got ${c.length}`);
       this.counts[i]!.set(c);
     });
+    this.sums.fill(0);
+    if (sums !== undefined) this.sums.set(this.checkedSums(sums));
     this.rows = rows;
+  }
+
+  private checkedSums(sums: ArrayLike<number>): ArrayLike<number> {
+    if (sums.length !== this.sums.length) throw new RangeError(`expected ${this.sums.length} sums, got ${sums.length}`);
+    return sums;
   }
 }

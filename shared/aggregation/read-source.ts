@@ -1,4 +1,4 @@
-import type { FeatureSource } from '../profile/baseline-profile.js';
+import type { ColumnSource } from '../profile/baseline-profile.js';
 import { summariseProbabilities, type VectorSummary } from './probability-vector.js';
 import { isMissing } from './value-coercion.js';
 
@@ -21,7 +21,7 @@ export type VectorCache = Map<string, VectorSummary | string>;
  * value for `value` sources, or a number for probability-vector transforms (`argmax` gives the
  * class index).
  */
-export function readSource(record: InputRecord, source: FeatureSource, cache: VectorCache): unknown {
+export function readSource(record: InputRecord, source: ColumnSource, cache: VectorCache): unknown {
   const raw = record[source.column];
   if (isMissing(raw)) return MISSING;
   if (source.transform === 'value') return raw;

@@ -1,5 +1,6 @@
-import { ProfileCounter } from '../aggregation/profile-counter.js';
-import { readSource, type VectorCache } from '../aggregation/read-source.js';
+import { ProfileCounter, type ValueProblem } from '../aggregation/profile-counter.js';
+import { readSource, type InputRecord, type VectorCache } from '../aggregation/read-source.js';
+import { isMissing } from '../aggregation/value-coercion.js';
 import { DwError } from '../errors.js';
 import type { RowSource } from '../input/row-source.js';
 import {
@@ -8,15 +9,19 @@ import {
   baselineProfileSchema,
   type BaselineProfile,
   type FeatureProfile,
+  type ColumnSource,
   type FeatureRole,
-  type FeatureSource,
 } from '../profile/baseline-profile.js';
 import { parseBuildOptions, type BuildOptions } from './build-options.js';
+import { readEmbedding } from '../multivariate/record-vector.js';
 import { ColumnScan } from './column-scan.js';
+import { fitProjections, type ProjectionPlan, type ProjectionPass } from './fit-projections.js';
 import { mergeEmptyBins, quantileEdges } from './numeric-edges.js';
 
 /** Most feature candidates one input may have (a JSONL file with a key per row would be unbounded). */
 const MAX_COLUMNS = 10_000;
+/** Numeric inputs from which the multivariate check is on by default. */
+const MULTIVARIATE_MIN_NUMERIC = 3;
 
 /** A built profile with what the builder noticed on the way. */
 export interface BuildResult {
@@ -29,8 +34,8 @@ export interface BuildResult {
 
 /** Progress callbacks for a terminal. */
 export interface BuildHooks {
-  /** A pass (1: sketch, 2: exact counts) starts. */
-  onPass?: (pass: 1 | 2) => void;
+  /** A pass starts: 1 sketch, 2 exact counts; with projections 3 covariance, 4 and 5 derived values. */
+  onPass?: (pass: 1 | 2 | ProjectionPass) => void;
   /** A row was skipped in `skip` mode, with why. */
   onProblem?: (problem: DwError) => void;
 }
@@ -38,14 +43,41 @@ export interface BuildHooks {
 interface Candidate {
   name: string;
   role: FeatureRole;
-  source: FeatureSource;
+  source: ColumnSource;
   forced: 'numeric' | 'categorical' | undefined;
   scan: ColumnScan;
 }
 
+/** First-pass view of an embedding column: its length (from the first vector) and the first bad value. */
+class EmbeddingScan {
+  dimension: number | undefined;
+  vectors = 0;
+  firstInvalid: { line: number; reason: string } | undefined;
+
+  constructor(readonly column: string) {}
+
+  add(raw: unknown, line: number): void {
+    if (isMissing(raw)) return;
+    const read = readEmbedding(raw, this.dimension);
+    if (typeof read === 'string') this.firstInvalid ??= { line, reason: read };
+    else {
+      this.dimension ??= read.length;
+      this.vectors++;
+    }
+  }
+
+  /** Why this record's vector is unusable, if it is (a row with a bad vector is skipped whole). */
+  problem(record: InputRecord): ValueProblem | undefined {
+    const raw = record[this.column];
+    if (isMissing(raw)) return undefined;
+    const read = readEmbedding(raw, this.dimension);
+    return typeof read === 'string' ? { field: this.column, message: read } : undefined;
+  }
+}
+
 function signalCandidates(options: BuildOptions): Candidate[] {
   const out: Candidate[] = [];
-  const add = (name: string, role: FeatureRole, source: FeatureSource, forced: 'numeric' | 'categorical'): void => {
+  const add = (name: string, role: FeatureRole, source: ColumnSource, forced: 'numeric' | 'categorical'): void => {
     out.push({ name, role, source, forced, scan: new ColumnScan(forced === 'categorical') });
   };
   if (options.confidenceColumn !== undefined) {
@@ -87,7 +119,8 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
   // Pass 1: discover columns and sketch them.
   hooks.onPass?.(1);
   const signals = signalCandidates(options);
-  const reserved = new Set([options.confidenceColumn, options.predictionColumn, options.probabilityColumn, ...options.exclude]);
+  const embeddings = options.embedding.map((column) => new EmbeddingScan(column));
+  const reserved = new Set([options.confidenceColumn, options.predictionColumn, options.probabilityColumn, ...options.exclude, ...options.embedding]);
   const numeric = new Set(options.numeric);
   const categorical = new Set(options.categorical);
   const inputs = new Map<string, Candidate>();
@@ -109,6 +142,7 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
     }
     for (const c of inputs.values()) c.scan.add(readSource(record, c.source, cache), line);
     for (const c of signals) c.scan.add(readSource(record, c.source, cache), line);
+    for (const e of embeddings) e.add(record[e.column], line);
   }
   if (rows === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'the input holds no rows', { file: source.file });
 
@@ -119,6 +153,7 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
     [options.confidenceColumn, '--confidence-column'],
     [options.predictionColumn, '--prediction-column'],
     [options.probabilityColumn, '--probability-column'],
+    ...options.embedding.map((c): [string, string] => [c, '--embedding-column']),
   ];
   for (const [column, flag] of named) {
     if (column !== undefined && !seenColumns.has(column)) {
@@ -157,13 +192,27 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
     }
   }
   if (drafts.length === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no usable feature columns', { file: source.file });
+  for (const e of embeddings) {
+    if (e.firstInvalid !== undefined) {
+      failOrWarn(new DwError('DW_ERR_INPUT_VALUE', `${e.firstInvalid.reason}; rows with a bad vector are skipped`, { file: source.file, line: e.firstInvalid.line, field: e.column }));
+    }
+    if (e.dimension === undefined) throw new DwError('DW_ERR_BASELINE_FIT', `embedding column '${e.column}' holds no usable vector`, { file: source.file, field: e.column });
+  }
+  /** Why a row is left out: a bad embedding, or a value its feature cannot count. */
+  const rowProblem = (record: InputRecord, counter: ProfileCounter): ValueProblem | undefined => {
+    for (const e of embeddings) {
+      const problem = e.problem(record);
+      if (problem !== undefined) return problem;
+    }
+    return counter.add(record);
+  };
 
   // Pass 2: exact counts into the drafted bins.
   hooks.onPass?.(2);
   const counter = new ProfileCounter(drafts);
   let skippedRows = 0;
   for await (const { line, record } of source.rows()) {
-    const problem = counter.add(record);
+    const problem = rowProblem(record, counter);
     if (problem === undefined) continue;
     const error = new DwError('DW_ERR_INPUT_VALUE', problem.message, { file: source.file, line, field: problem.field });
     if (options.onError === 'fail') throw error;
@@ -191,6 +240,26 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
     return { ...draft, categories: kept.map((e) => e.category), counts: finalCounts, proportions: finalCounts.map((x) => x / rowCount) };
   });
 
+  // Passes 3 to 5: the multivariate and embedding projections, over the same rows.
+  const plan = projectionPlan(features, options, embeddings);
+  let projections: BaselineProfile['projections'] = [];
+  if (plan !== undefined) {
+    const check = new ProfileCounter(drafts);
+    const fitted = await fitProjections(source, plan, (record) => {
+      check.reset();
+      return rowProblem(record, check) === undefined;
+    }, hooks.onPass);
+    const taken = new Set(features.map((f) => f.name));
+    for (const f of fitted.features) {
+      if (taken.has(f.name)) {
+        throw new DwError('DW_ERR_BASELINE_OPTIONS', `the derived feature '${f.name}' has the name of a column; rename the column or --exclude it`, { file: source.file, field: f.name });
+      }
+    }
+    features.push(...fitted.features);
+    projections = fitted.projections;
+    warnings.push(...fitted.warnings);
+  }
+
   const profile = baselineProfileSchema.parse({
     schema: BASELINE_SCHEMA_ID,
     schemaVersion: BASELINE_SCHEMA_VERSION,
@@ -199,6 +268,23 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
     rowCount,
     options: { bins: options.bins, topK: options.topK, excluded: options.exclude },
     features,
+    projections,
   });
   return { profile, warnings, skippedRows };
+}
+
+/** Which projections to fit: the tabular one (asked for, or by default with enough numeric inputs) and each embedding. */
+function projectionPlan(features: readonly FeatureProfile[], options: BuildOptions, embeddings: readonly EmbeddingScan[]): ProjectionPlan | undefined {
+  const inputs = features.filter((f) => f.role === 'input');
+  const numeric = inputs.filter((f) => f.type === 'numeric').length;
+  const tabular = options.multivariate ?? numeric >= MULTIVARIATE_MIN_NUMERIC;
+  if (!tabular && embeddings.length === 0) return undefined;
+  return {
+    ...(tabular ? { tabular: inputs } : {}),
+    tabularRequired: options.multivariate === true,
+    embeddings: embeddings.map((e) => ({ column: e.column, dimension: e.dimension! })),
+    varianceTarget: options.pcaVariance,
+    embeddingScores: options.embeddingScores,
+    bins: options.bins,
+  };
 }

@@ -22,6 +22,18 @@ export const buildOptionsSchema = z
     probabilityColumn: z.string().min(1).optional(),
     /** Integer columns with at most this many distinct values are auto-detected as categorical. */
     maxCategoricalDistinct: z.number().int().min(0).max(64).default(10),
+    /**
+     * Fit a PCA over the numeric and categorical inputs and watch each row's reconstruction error
+     * (docs/drift-statistics.md). Unset: on when there are at least 3 numeric inputs, and left out
+     * with a warning when it cannot be fitted; true: an unfittable model is an error.
+     */
+    multivariate: z.boolean().optional(),
+    /** Share of the variance the kept principal components must exceed. */
+    pcaVariance: z.number().gt(0).lt(1).default(0.65),
+    /** Columns holding a numeric vector (an embedding) to watch through its own PCA. */
+    embedding: z.array(z.string().min(1)).default([]),
+    /** Principal-component scores of each embedding kept as features. */
+    embeddingScores: z.number().int().min(0).max(20).default(3),
     /** Malformed rows: stop (`fail`) or report and skip (`skip`). */
     onError: z.enum(['skip', 'fail']).default('fail'),
   })
@@ -53,5 +65,6 @@ export function parseBuildOptions(input: unknown): BuildOptions {
   claim(options.confidenceColumn, '--confidence-column');
   claim(options.predictionColumn, '--prediction-column');
   claim(options.probabilityColumn, '--probability-column');
+  options.embedding.forEach((c) => claim(c, '--embedding-column'));
   return options;
 }

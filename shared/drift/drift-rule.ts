@@ -13,7 +13,13 @@ export const driftRuleSchema = z
     correction: z.enum(['bonferroni', 'none']).default('bonferroni'),
     /** Smallest PSI that counts as practically large, whatever the significance. */
     minEffectPsi: z.number().min(0).default(0.1),
+    /**
+     * A reconstruction error also drifts when its window mean is more than 3 standard errors from
+     * the baseline mean and at least this many baseline standard deviations away.
+     */
+    minEffectMeanShift: z.number().min(0).default(0.1),
     /** Windows with fewer rows report "insufficient_data" instead of scores. */
+
     minCount: z.number().int().min(1).default(50),
     /** PSI and KL floor for empty bins. */
     epsilon: z.number().gt(0).max(0.01).default(1e-4),

@@ -29,7 +29,13 @@ export interface FeatureScore {
   /** Numeric: share outside the baseline range. Categorical: share outside the top-K categories. */
   outOfRangeRate: number | null;
   baselineOutOfRangeRate: number;
+  /**
+   * For a PCA reconstruction error (role `multivariate`): the window's mean error against the
+   * baseline mean. Absent when the window's sum is unknown (privacy noise) or too few rows.
+   */
+  meanShift?: MeanShift;
   /** The PSI above which the feature is flagged: max(significance threshold, minimum effect). */
+
   threshold: number | null;
   status: FeatureStatus;
 }
@@ -45,4 +51,17 @@ export interface WindowScore {
   /** Significance level each tested feature was held to. */
   alphaPerFeature: number;
   features: FeatureScore[];
+}
+
+/** The window mean of a feature against its baseline mean, in standard errors. */
+export interface MeanShift {
+  /** Mean over the window's non-missing values. */
+  mean: number;
+  baselineMean: number;
+  /** Standard error of the difference: sd * sqrt(1/n + 1/N). */
+  standardError: number;
+  /** (mean - baselineMean) / standardError. */
+  z: number;
+  /** True when |z| > 3 and the shift is at least the minimum effect (in baseline standard deviations). */
+  drift: boolean;
 }

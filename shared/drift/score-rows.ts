@@ -1,8 +1,10 @@
 import { ProfileCounter } from '../aggregation/profile-counter.js';
+import { projectorsFor } from '../multivariate/projector.js';
 import { DwError } from '../errors.js';
 import type { OnError } from '../input/input-format.js';
 import type { RowSource } from '../input/row-source.js';
 import type { BaselineProfile } from '../profile/baseline-profile.js';
+import { profileColumns } from '../profile/baseline-profile.js';
 import { PsiThresholdCache } from '../threshold/psi-threshold-cache.js';
 import type { DriftRule } from './drift-rule.js';
 import type { WindowScore } from './feature-score.js';
@@ -29,7 +31,7 @@ export async function scoreRows(
   onError: OnError = 'fail',
   onProblem?: (problem: DwError) => void,
 ): Promise<RowsScore> {
-  const counter = new ProfileCounter(profile.features);
+  const counter = new ProfileCounter(profile.features, { projectors: projectorsFor(profile) });
   const seen = new Set<string>();
   let skippedRows = 0;
   for await (const { line, record } of source.rows()) {
@@ -45,9 +47,9 @@ export async function scoreRows(
     const why = skippedRows === 0 ? 'the input holds no rows' : `no row could be counted (${skippedRows} skipped)`;
     throw new DwError('DW_ERR_INPUT_EMPTY', why, { file: source.file });
   }
-  const known = new Set(profile.features.map((f) => f.source.column));
+  const known = profileColumns(profile);
   const excluded = new Set(profile.options.excluded);
-  const score = scoreWindow(profile, counter.counts, rule, new PsiThresholdCache(rule));
+  const score = scoreWindow(profile, counter.counts, rule, new PsiThresholdCache(rule), counter.sums);
   return {
     score,
     missingColumns: [...known].filter((c) => !seen.has(c)),

@@ -10,7 +10,26 @@ import { wasserstein1 } from '../divergence/wasserstein.js';
 import type { BaselineProfile, FeatureProfile } from '../profile/baseline-profile.js';
 import type { PsiThresholdCache, ThresholdRequest } from '../threshold/psi-threshold-cache.js';
 import { perFeatureAlpha, type DriftRule } from './drift-rule.js';
-import type { FeatureScore, WindowScore } from './feature-score.js';
+import type { FeatureScore, MeanShift, WindowScore } from './feature-score.js';
+
+/** Standard errors beyond which a window's mean reconstruction error drifts. */
+export const MEAN_SHIFT_Z = 3;
+
+/**
+ * The window mean of a feature derived from a projection against its baseline mean; undefined
+ * without a window sum, with fewer than `minCount` values, or without a baseline spread.
+ */
+function meanShift(feature: FeatureProfile, actual: Counts, sum: number | undefined, N: number, rule: DriftRule): MeanShift | undefined {
+  if (feature.type !== 'numeric' || sum === undefined || !Number.isFinite(sum) || feature.std === 0) return undefined;
+  const n = total(actual) - actual[actual.length - 1]!;
+  const nBaseline = N - feature.counts[feature.counts.length - 1]!;
+  if (n < rule.minCount || nBaseline < 1) return undefined;
+  const mean = sum / n;
+  const standardError = feature.std * Math.sqrt(1 / n + 1 / nBaseline);
+  const z = (mean - feature.mean) / standardError;
+  const drift = Math.abs(z) > MEAN_SHIFT_Z && Math.abs(mean - feature.mean) >= rule.minEffectMeanShift * feature.std;
+  return { mean, baselineMean: feature.mean, standardError, z, drift };
+}
 
 /** Bins that hold "out of range" values: the two tails (numeric) or "other" (categorical). */
 function outOfRangeCount(feature: FeatureProfile, counts: Counts): number {
@@ -53,6 +72,11 @@ export function scoreWindow(
   windowCounts: readonly Counts[],
   rule: DriftRule,
   thresholds: PsiThresholdCache,
+  /**
+   * Per feature, the sum of the window's values (ProfileCounter.sums); reconstruction errors are
+   * then also judged by their mean. Omitted (noisy counts): PSI alone.
+   */
+  sums?: ArrayLike<number>,
 ): WindowScore {
   const ns = profile.features.map((_, i) => total(windowCounts[i]!));
   const tested = ns.filter((n) => n >= rule.minCount).length;
@@ -80,8 +104,10 @@ export function scoreWindow(
     const value = psi(expected, actual, rule.epsilon);
     const chi = chiSquareTest(expected, actual);
     const threshold = Math.max(rule.minEffectPsi, thresholds.threshold(feature.name, expected, N, n, alpha));
+    const shift = feature.role === 'multivariate' ? meanShift(feature, actual, sums?.[i], N, rule) : undefined;
     return {
       ...base,
+      ...(shift === undefined ? {} : { meanShift: shift }),
       psi: value,
       kl: klDivergence(expected, actual, rule.epsilon),
       js: jensenShannonDistance(expected, actual),
@@ -91,7 +117,7 @@ export function scoreWindow(
       pValue: chi.pValue,
       wasserstein: normalisedWasserstein(feature, expected, actual),
       threshold,
-      status: value > threshold ? 'drift' : 'ok',
+      status: value > threshold || shift?.drift === true ? 'drift' : 'ok',
     };
   });
   const n = ns.length > 0 ? Math.max(...ns) : 0;

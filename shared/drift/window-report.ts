@@ -19,6 +19,12 @@ export interface WindowReport {
   score: WindowScore;
   /** Bin counts per feature, in profile order (for fleet merging). */
   counts: number[][];
+  /**
+   * Per feature, the sum of the window's values for features derived from a projection (0 for the
+   * others), so that a merged window's mean reconstruction error is exact; absent without
+   * projections or with privacy noise. null where a merged contribution had no sum.
+   */
+  sums?: (number | null)[];
   retraining: { recommended: boolean; flagged: number; of: number };
   /**
    * The model's confidence histogram as value/count pairs (bin midpoints, tails at the edges), for

@@ -129,7 +129,8 @@ export class EgressAllowlist {
           const v = point.value;
           if (typeof v === 'number') {
             if (!Number.isFinite(v)) return `${name}: a value is not finite`;
-          } else if (!('buckets' in v) || !v.buckets.boundaries.every(Number.isFinite) || !v.buckets.counts.every(Number.isFinite) || !Number.isFinite(v.count)) {
+          } else if (!('buckets' in v) || !v.buckets.boundaries.every(Number.isFinite) || !v.buckets.counts.every(Number.isFinite) || !Number.isFinite(v.count)
+            || (v.sum !== undefined && !Number.isFinite(v.sum))) {
             return `${name}: a histogram holds a value that is not finite`;
           }
         }

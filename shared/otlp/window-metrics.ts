@@ -15,7 +15,10 @@ export const OTLP_METRICS = {
   events: 'driftwatch.window.events',
   /** Sum per refusal reason: events refused for the model during the window. */
   rejected: 'driftwatch.window.rejected',
-  /** Histogram per numeric feature: buckets are the baseline bins, bounds the baseline edges. */
+  /**
+   * Histogram per numeric feature: buckets are the baseline bins, bounds the baseline edges. A
+   * PCA reconstruction error's histogram also carries its `sum`.
+   */
   histogram: 'driftwatch.feature.histogram',
   /** Sum per category index of a categorical feature (the index after the last category is "other"). */
   category: 'driftwatch.feature.category',
@@ -98,9 +101,14 @@ export function windowToResourceMetrics(report: WindowReport, profile: BaselineP
     missing.push({ attributes, value: counts[counts.length - 1]! });
     if (feature.type === 'numeric') {
       const buckets = counts.slice(0, -1);
+      // A reconstruction error (never negative) carries its sum, so the collector's mean is exact.
+      const sum = feature.role === 'multivariate' ? report.sums?.[i] : undefined;
       histograms.dataPoints.push({
         startTime: hrTime(startMs), endTime: hrTime(endMs), attributes,
-        value: { buckets: { boundaries: histogramBounds(feature.edges), counts: buckets }, count: buckets.reduce((a, b) => a + b, 0) },
+        value: {
+          buckets: { boundaries: histogramBounds(feature.edges), counts: buckets }, count: buckets.reduce((a, b) => a + b, 0),
+          ...(typeof sum === 'number' && Number.isFinite(sum) ? { sum } : {}),
+        },
       });
     } else {
       for (let c = 0; c < counts.length - 1; c++) {

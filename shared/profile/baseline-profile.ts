@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Identifies a driftwatch baseline file. */
 export const BASELINE_SCHEMA_ID = 'driftwatch.baseline';
 /** The schema version this build writes. Readers accept the same major and any minor up to theirs. */
-export const BASELINE_SCHEMA_VERSION = '1.0';
+export const BASELINE_SCHEMA_VERSION = '1.1';
 
 const finite = z.number().finite();
 const count = z.number().int().nonnegative();
@@ -12,7 +12,7 @@ const count = z.number().int().nonnegative();
  * Where a feature's value comes from in an event or row: a column as it is, or a statistic of a
  * probability-vector column.
  */
-export const featureSourceSchema = z
+export const columnSourceSchema = z
   .object({
     /** Column (CSV) or key (JSON) in the input. */
     column: z.string().min(1),
@@ -21,8 +21,27 @@ export const featureSourceSchema = z
   })
   .strict();
 
-/** What a feature stands for: a model input, or a signal of the model's prediction. */
-export const featureRoleSchema = z.enum(['input', 'confidence', 'prediction', 'entropy']);
+/**
+ * A value derived from a whole record through one of the profile's projections (schema 1.1): the
+ * record's PCA reconstruction error, or its score on one principal component.
+ */
+export const projectionSourceSchema = z
+  .object({
+    /** Name of an entry of `projections`. */
+    projection: z.string().min(1),
+    output: z.enum(['reconstruction_error', 'component']),
+    /** For `component`: the component's index (0 = the first principal component). */
+    component: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export const featureSourceSchema = z.union([columnSourceSchema, projectionSourceSchema]);
+
+/**
+ * What a feature stands for: a model input, a signal of the model's prediction, a PCA
+ * reconstruction error (`multivariate`), or an embedding's principal-component score (`embedding`).
+ */
+export const featureRoleSchema = z.enum(['input', 'confidence', 'prediction', 'entropy', 'multivariate', 'embedding']);
 
 const featureCommon = {
   /** Unique name; used as the `Feature` dimension in telemetry. */
@@ -67,6 +86,43 @@ export const featureProfileSchema = z.discriminatedUnion('type', [
   categoricalFeatureSchema,
 ]);
 
+/**
+ * A principal-component model fitted on the baseline (schema 1.1, docs/drift-statistics.md): a
+ * record becomes a vector x of length d, z = (x - center) / scale, and its reconstruction error is
+ * |z|^2 - |C z|^2 for the k x d orthonormal `components` C.
+ */
+export const projectionSchema = z
+  .object({
+    name: z.string().min(1).max(255),
+    /**
+     * `tabular`: x is the record's `inputs` features, numeric ones as they are and categorical ones
+     * frequency-encoded (the category's baseline proportion, 0 outside the top-K), missing or
+     * non-finite values imputed with `center`. `embedding`: x is the numeric vector in `column`.
+     */
+    kind: z.enum(['tabular', 'embedding']),
+    /** `tabular`: the input features, in vector order. */
+    inputs: z.array(z.string().min(1)).optional(),
+    /** `embedding`: the column holding the vector. */
+    column: z.string().min(1).optional(),
+    /** d: the vector's length. */
+    dimension: z.number().int().min(2),
+    /** Per-coordinate baseline mean (also the value imputed for a missing one). */
+    center: z.array(finite),
+    /** Per-coordinate baseline standard deviation (`tabular`); absent: the vector is only centred. */
+    scale: z.array(finite.positive()).optional(),
+    /** k x d principal axes, strongest first, each of unit length. */
+    components: z.array(z.array(finite)).min(1),
+    /** Variance along each kept axis (ddof = 0). */
+    eigenvalues: z.array(finite.nonnegative()),
+    /** Share of the total variance each kept axis explains. */
+    explainedVarianceRatio: z.array(z.number().min(0).max(1)),
+    /** The share of variance the kept axes were chosen to exceed. */
+    varianceTarget: z.number().gt(0).lt(1),
+    /** Baseline rows the projection was fitted on. */
+    rowCount: count.min(1),
+  })
+  .strict();
+
 /** The baseline profile: aggregated statistics of the training data, safe to move between sites. */
 export const baselineProfileSchema = z
   .object({
@@ -88,9 +144,12 @@ export const baselineProfileSchema = z
       })
       .strict(),
     features: z.array(featureProfileSchema).min(1),
+    /** Principal-component models of the baseline (schema 1.1; absent in 1.0 files). */
+    projections: z.array(projectionSchema).default([]),
   })
   .strict()
   .superRefine((profile, ctx) => {
+    checkProjections(profile, ctx);
     const names = new Set<string>();
     profile.features.forEach((feature, i) => {
       const path = ['features', i];
@@ -122,7 +181,47 @@ export const baselineProfileSchema = z
     });
   });
 
+/** Checks that projections and the features derived from them fit together. */
+function checkProjections(profile: { features: z.infer<typeof featureProfileSchema>[]; projections: z.infer<typeof projectionSchema>[] }, ctx: z.RefinementCtx): void {
+  const byName = new Map<string, z.infer<typeof projectionSchema>>();
+  const features = new Map(profile.features.map((f) => [f.name, f]));
+  profile.projections.forEach((p, i) => {
+    const issue = (field: string, message: string): void => ctx.addIssue({ code: 'custom', path: ['projections', i, field], message });
+    if (byName.has(p.name)) issue('name', `duplicate projection name '${p.name}'`);
+    byName.set(p.name, p);
+    const d = p.dimension;
+    if (p.kind === 'tabular') {
+      if (p.inputs?.length !== d) issue('inputs', `a tabular projection needs ${d} input features`);
+      for (const name of p.inputs ?? []) {
+        const f = features.get(name);
+        if (f === undefined || f.role !== 'input' || !('column' in f.source)) issue('inputs', `'${name}' is not an input feature of the profile`);
+      }
+      if (p.scale?.length !== d) issue('scale', `a tabular projection needs ${d} scales`);
+    } else if (p.column === undefined) issue('column', 'an embedding projection names its column');
+    if (p.center.length !== d) issue('center', `expected ${d} entries, found ${p.center.length}`);
+    if (p.components.length >= d) issue('components', `keep fewer than ${d} components, or the reconstruction error is always 0`);
+    p.components.forEach((c, j) => {
+      if (c.length !== d) ctx.addIssue({ code: 'custom', path: ['projections', i, 'components', j], message: `expected ${d} entries, found ${c.length}` });
+    });
+    if (p.eigenvalues.length !== p.components.length) issue('eigenvalues', 'must have one entry per component');
+    if (p.explainedVarianceRatio.length !== p.components.length) issue('explainedVarianceRatio', 'must have one entry per component');
+  });
+  profile.features.forEach((f, i) => {
+    if (!('projection' in f.source)) return;
+    const p = byName.get(f.source.projection);
+    const at = ['features', i, 'source'];
+    if (p === undefined) ctx.addIssue({ code: 'custom', path: at, message: `no projection named '${f.source.projection}'` });
+    else if (f.source.output === 'component' && !(f.source.component !== undefined && f.source.component < p.components.length)) {
+      ctx.addIssue({ code: 'custom', path: [...at, 'component'], message: `projection '${p.name}' has ${p.components.length} components` });
+    }
+    if (f.type !== 'numeric') ctx.addIssue({ code: 'custom', path: [...at], message: 'a feature derived from a projection is numeric' });
+  });
+}
+
+export type ColumnSource = z.infer<typeof columnSourceSchema>;
+export type ProjectionSource = z.infer<typeof projectionSourceSchema>;
 export type FeatureSource = z.infer<typeof featureSourceSchema>;
+export type ProjectionProfile = z.infer<typeof projectionSchema>;
 export type FeatureRole = z.infer<typeof featureRoleSchema>;
 export type NumericFeatureProfile = z.infer<typeof numericFeatureSchema>;
 export type CategoricalFeatureProfile = z.infer<typeof categoricalFeatureSchema>;
@@ -137,4 +236,19 @@ export function interiorBinCount(edges: { readonly length: number }): number {
 /** Total bins of a feature, missing included. */
 export function expectedBinCount(feature: Pick<NumericFeatureProfile, 'type' | 'edges'> | Pick<CategoricalFeatureProfile, 'type' | 'categories'>): number {
   return feature.type === 'numeric' ? interiorBinCount(feature.edges) + 3 : feature.categories.length + 2;
+}
+
+/** How a feature's source reads in a table: `col`, `max(col)`, `reconstruction_error(proj)`, `component_1(proj)`. */
+export function describeSource(source: FeatureSource): string {
+  if ('column' in source) return source.transform === 'value' ? source.column : `${source.transform}(${source.column})`;
+  const what = source.output === 'component' ? `component_${source.component! + 1}` : source.output;
+  return `${what}(${source.projection})`;
+}
+
+/** The columns a record may carry for this profile: every column feature's, and every embedding's. */
+export function profileColumns(profile: Pick<BaselineProfile, 'features' | 'projections'>): Set<string> {
+  const columns = new Set<string>();
+  for (const f of profile.features) if ('column' in f.source) columns.add(f.source.column);
+  for (const p of profile.projections) if (p.column !== undefined) columns.add(p.column);
+  return columns;
 }

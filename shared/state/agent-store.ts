@@ -17,6 +17,8 @@ export interface OpenWindowRecord {
   rows: number;
   rejected: Record<string, number>;
   counts: Float64Array[];
+  /** Per feature, the sum of the values counted (ProfileCounter.sums); only for profiles with projections. */
+  sums?: Float64Array;
 }
 
 /** An outbox entry waiting for a sink. */
@@ -69,6 +71,12 @@ function concat(arrays: readonly Float64Array[]): Buffer {
     offset += a.length;
   }
   return Buffer.from(all.buffer, all.byteOffset, all.byteLength);
+}
+
+/** The sums of a checkpoint, when it has them for every feature. */
+function readSums(blob: Buffer | null, features: number): { sums?: Float64Array } {
+  const sums = blob === null ? undefined : split(blob, [features]);
+  return sums === undefined ? {} : { sums: sums[0]! };
 }
 
 function split(blob: Buffer, lengths: readonly number[]): Float64Array[] | undefined {
@@ -198,6 +206,8 @@ export class AgentStore {
     if (!outboxColumns.includes('events')) {
       db.exec("ALTER TABLE outbox ADD COLUMN events INTEGER NOT NULL DEFAULT 0; UPDATE outbox SET events = json_extract(report, '$.events');");
     }
+    const openColumns = db.prepare<[], { name: string }>('PRAGMA table_info(open_windows)').all().map((c) => c.name);
+    if (!openColumns.includes('sums')) db.exec('ALTER TABLE open_windows ADD COLUMN sums BLOB');
     // Size and age of the outbox are read from this index alone, never from the reports.
     db.exec('CREATE INDEX IF NOT EXISTS outbox_bounds ON outbox (id, end_ms, bytes, events, model, version, start_ms)');
     AuditLog.ensureSchema(db);
@@ -210,13 +220,14 @@ export class AgentStore {
 
   /** Saves the counts of these open windows (replacing earlier checkpoints of the same windows). */
   checkpoint(windows: readonly OpenWindowRecord[]): void {
-    const upsert = this.db.prepare(`INSERT INTO open_windows (model, version, start_ms, layout, rows, rejected, counts)
-      VALUES (?, ?, ?, ?, ?, ?, ?)
+    const upsert = this.db.prepare(`INSERT INTO open_windows (model, version, start_ms, layout, rows, rejected, counts, sums)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (model, version, start_ms) DO UPDATE SET layout = excluded.layout, rows = excluded.rows,
-        rejected = excluded.rejected, counts = excluded.counts`);
+        rejected = excluded.rejected, counts = excluded.counts, sums = excluded.sums`);
     this.db.transaction(() => {
       for (const w of windows) {
-        upsert.run(w.model, w.version, w.startMs, w.layout, w.rows, JSON.stringify(w.rejected), concat(w.counts));
+        upsert.run(w.model, w.version, w.startMs, w.layout, w.rows, JSON.stringify(w.rejected), concat(w.counts),
+          w.sums === undefined ? null : concat([w.sums]));
       }
     })();
   }
@@ -229,7 +240,7 @@ export class AgentStore {
     windows: OpenWindowRecord[];
     discarded: { model: string; version: string; startMs: number; rows: number }[];
   } {
-    const rows = this.db.prepare<[], { model: string; version: string; start_ms: number; layout: string; rows: number; rejected: string; counts: Buffer }>(
+    const rows = this.db.prepare<[], { model: string; version: string; start_ms: number; layout: string; rows: number; rejected: string; counts: Buffer; sums: Buffer | null }>(
       'SELECT * FROM open_windows ORDER BY start_ms').all();
     const windows: OpenWindowRecord[] = [];
     const discarded: { model: string; version: string; startMs: number; rows: number }[] = [];
@@ -242,7 +253,7 @@ export class AgentStore {
         continue;
       }
       windows.push({ model: r.model, version: r.version, startMs: r.start_ms, layout: r.layout, rows: r.rows,
-        rejected: JSON.parse(r.rejected) as Record<string, number>, counts });
+        rejected: JSON.parse(r.rejected) as Record<string, number>, counts, ...readSums(r.sums, counts.length) });
     }
     return { windows, discarded };
   }
@@ -418,12 +429,12 @@ export class AgentStore {
 
   /** The checkpoint of one open window, if any (strict durability reverts to it when a commit fails). */
   loadOpenWindow(model: string, version: string, startMs: number, bins: readonly number[]): OpenWindowRecord | undefined {
-    const r = this.db.prepare<[string, string, number], { layout: string; rows: number; rejected: string; counts: Buffer }>(
-      'SELECT layout, rows, rejected, counts FROM open_windows WHERE model = ? AND version = ? AND start_ms = ?').get(model, version, startMs);
+    const r = this.db.prepare<[string, string, number], { layout: string; rows: number; rejected: string; counts: Buffer; sums: Buffer | null }>(
+      'SELECT layout, rows, rejected, counts, sums FROM open_windows WHERE model = ? AND version = ? AND start_ms = ?').get(model, version, startMs);
     if (r === undefined) return undefined;
     const counts = split(r.counts, bins);
     if (counts === undefined) return undefined;
-    return { model, version, startMs, layout: r.layout, rows: r.rows, rejected: JSON.parse(r.rejected) as Record<string, number>, counts };
+    return { model, version, startMs, layout: r.layout, rows: r.rows, rejected: JSON.parse(r.rejected) as Record<string, number>, counts, ...readSums(r.sums, counts.length) };
   }
 
   /** Deletes outbox entries every named sink has sent. */

@@ -6,6 +6,7 @@ import type { DriftRule } from '../drift/drift-rule.js';
 import { nextRetrainingState, type RetrainingRule } from '../drift/retraining-tracker.js';
 import { scoreWindow, thresholdRequests } from '../drift/score-window.js';
 import type { WindowReport } from '../drift/window-report.js';
+import { projectorsFor, type Projector } from '../multivariate/projector.js';
 import { expectedBinCount, type BaselineProfile } from '../profile/baseline-profile.js';
 import type { OpenWindowRecord } from '../state/agent-store.js';
 import { laplaceScale } from '../privacy/discrete-laplace.js';
@@ -25,7 +26,9 @@ export interface OpenWindow {
 
 /** Fingerprint of a profile's bin layout: restored counts must match it exactly. */
 export function layoutFingerprint(profile: BaselineProfile): string {
-  const layout = profile.features.map((f) => [f.name, f.type, f.type === 'numeric' ? f.edges : f.categories]);
+  const layout: unknown[] = profile.features.map((f) => [f.name, f.type, f.type === 'numeric' ? f.edges : f.categories]);
+  // Projections change what a derived feature's bins mean; profiles without any keep their old fingerprint.
+  if (profile.projections.length > 0) layout.push(profile.projections.map((p) => [p.name, p.center, p.scale ?? null, p.components]));
   return createHash('sha256').update(JSON.stringify(layout)).digest('hex').slice(0, 16);
 }
 
@@ -41,6 +44,7 @@ export class ModelWindows {
   private readonly thresholds: PsiThresholdCache;
   private readonly confidenceIndex: number;
   private readonly confidencePoints: number[] | undefined;
+  private readonly projectors: Projector[];
   /** The last closed window's report, for status. */
   lastReport: WindowReport | undefined;
 
@@ -54,6 +58,7 @@ export class ModelWindows {
     private readonly epsilon?: number,
   ) {
     this.layout = layoutFingerprint(profile);
+    this.projectors = projectorsFor(profile);
     this.binCounts = profile.features.map((f) => expectedBinCount(f));
     // With privacy noise the thresholds must include it, or noise alone reads as drift.
     this.thresholds = new PsiThresholdCache(epsilon === undefined ? rule : { ...rule, noise: laplaceScale(profile.features.length + 1, epsilon) });
@@ -72,7 +77,7 @@ export class ModelWindows {
     const key = this.key(version, startMs);
     let w = this.open.get(key);
     if (w === undefined) {
-      w = { version, startMs, counter: new ProfileCounter(this.profile.features, { strictTypes: true }), rejected: {}, dirty: false };
+      w = { version, startMs, counter: new ProfileCounter(this.profile.features, { strictTypes: true, projectors: this.projectors }), rejected: {}, dirty: false };
       this.open.set(key, w);
     }
     return w;
@@ -87,9 +92,9 @@ export class ModelWindows {
   }
 
   /** Adds another counter's window (fleet mode): counts in this profile's layout, and its refusals. */
-  merge(version: string, startMs: number, counts: readonly ArrayLike<number>[], rows: number, rejected: Record<string, number>): OpenWindow {
+  merge(version: string, startMs: number, counts: readonly ArrayLike<number>[], rows: number, rejected: Record<string, number>, sums?: ArrayLike<number>): OpenWindow {
     const w = this.windowFor(version, startMs);
-    w.counter.merge(counts, rows);
+    w.counter.merge(counts, rows, sums);
     for (const [reason, n] of Object.entries(rejected)) w.rejected[reason] = (w.rejected[reason] ?? 0) + n;
     w.dirty = true;
     return w;
@@ -124,9 +129,14 @@ export class ModelWindows {
       if (!w.dirty) continue;
       w.dirty = false;
       out.push({ model: this.name, version: w.version, startMs: w.startMs, layout: this.layout, rows: w.counter.n,
-        rejected: { ...w.rejected }, counts: w.counter.counts.map((c) => c.slice()) });
+        rejected: { ...w.rejected }, counts: w.counter.counts.map((c) => c.slice()), ...this.sumsOf(w) });
     }
     return out;
+  }
+
+  /** A window's sums, when its profile has projections (only their derived features have sums). */
+  private sumsOf(w: OpenWindow): { sums?: Float64Array } {
+    return this.projectors.length > 0 ? { sums: w.counter.sums.slice() } : {};
   }
 
   /** Marks every open window changed (the state file was replaced: all must be written again). */
@@ -154,7 +164,7 @@ export class ModelWindows {
       this.open.delete(key);
       return;
     }
-    w.counter.restore(committed.counts, committed.rows);
+    w.counter.restore(committed.counts, committed.rows, committed.sums);
     w.rejected = { ...committed.rejected };
     w.dirty = false;
   }
@@ -162,7 +172,7 @@ export class ModelWindows {
   /** Puts back a checkpointed window after a restart. */
   restore(record: OpenWindowRecord): void {
     const w = this.windowFor(record.version, record.startMs);
-    w.counter.restore(record.counts, record.rows);
+    w.counter.restore(record.counts, record.rows, record.sums);
     w.rejected = { ...record.rejected };
   }
 
@@ -188,8 +198,10 @@ export class ModelWindows {
     let events = w.counter.n;
     let privacy: WindowPrivacy | undefined;
     if (this.epsilon !== undefined) ({ counts, events, privacy } = noiseWindow(counts, events, this.epsilon));
+    // Exact sums would bypass the noise: with privacy, reconstruction errors are judged by PSI alone.
+    const sums = privacy === undefined && this.projectors.length > 0 ? Array.from(w.counter.sums) : undefined;
     await this.thresholds.prepare(thresholdRequests(this.profile, counts, this.rule));
-    const score = scoreWindow(this.profile, counts, this.rule, this.thresholds);
+    const score = scoreWindow(this.profile, counts, this.rule, this.thresholds, sums);
     const tested = score.featuresTested > 0 ? score.drift : undefined;
     const state = nextRetrainingState(this.retraining, this.history.get(w.version) ?? [], tested);
     this.history.set(w.version, state.recent);
@@ -202,6 +214,7 @@ export class ModelWindows {
       rejected: { ...w.rejected },
       score,
       counts: counts.map((c) => Array.from(c)),
+      ...(sums === undefined ? {} : { sums }),
       retraining: { recommended: state.recommended, flagged: state.flaggedInWindow, of: this.retraining.n },
     };
     if (this.confidencePoints !== undefined) {

@@ -61,13 +61,16 @@ describe('agent → CloudWatch (moto)', () => {
     const unique = [...new Map(metrics.map((m) => [JSON.stringify([m.MetricName, m.Dimensions]), m])).values()];
     const names = new Set(unique.map((m) => m.MetricName));
     for (const name of ['EventCount', 'EventsRejected', 'EventsDropped', 'FeaturePSI', 'MaxFeaturePSI', 'DriftedFeatureCount', 'PredictionPSI',
-      'ConfidencePSI', 'Confidence', 'MissingRate', 'OutOfRangeRate', 'RetrainingRecommended', 'OutboxBacklog', 'OldestUnsentAgeSeconds']) {
+      'ConfidencePSI', 'Confidence', 'MissingRate', 'OutOfRangeRate', 'RetrainingRecommended', 'OutboxBacklog', 'OldestUnsentAgeSeconds',
+      'MultivariatePSI', 'ReconstructionError']) {
       expect(names, name).toContain(name);
     }
     for (const m of unique) {
       const dims = Object.fromEntries((m.Dimensions ?? []).map((d): [string, string] => [d.Name ?? '', d.Value ?? '']));
       if (m.MetricName === 'OutboxBacklog' || m.MetricName === 'OldestUnsentAgeSeconds') {
         expect(dims).toEqual({});
+      } else if (m.MetricName === 'ReconstructionError') {
+        expect(dims).toEqual({ Model: 'loans', Feature: 'multivariate.reconstruction_error' });
       } else if (m.MetricName === 'FeaturePSI') {
         expect(Object.keys(dims).sort()).toEqual(['Feature', 'Model']);
         expect(featureNames).toContain(dims.Feature);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BaselineProfile } from '../../shared/profile/baseline-profile.js';
 import { startAgent } from '../helpers/agent-process.js';
 import { exampleBaseline, exampleRows, toEvent, type ExampleRow } from '../helpers/example-events.js';
+import { reconstructionError } from '../helpers/reconstruction-error.js';
 
 /**
  * The agent's fleet export is plain OTLP: captured from the real exporter and decoded with the
@@ -36,7 +37,7 @@ print(json.dumps(MessageToDict(req)))
 `;
 
 interface KeyValue { key: string; value: { stringValue?: string; intValue?: string } }
-interface Point { attributes: KeyValue[]; startTimeUnixNano: string; timeUnixNano: string; asInt?: string; count?: string; bucketCounts?: string[]; explicitBounds?: number[] }
+interface Point { attributes: KeyValue[]; startTimeUnixNano: string; timeUnixNano: string; asInt?: string; count?: string; sum?: number; bucketCounts?: string[]; explicitBounds?: number[] }
 interface Decoded {
   resourceMetrics: { resource: { attributes: KeyValue[] }; scopeMetrics: { scope: { name: string }; metrics: {
     name: string; sum?: { dataPoints: Point[]; aggregationTemporality: string; isMonotonic?: boolean }; histogram?: { dataPoints: Point[]; aggregationTemporality: string };
@@ -136,6 +137,8 @@ describe('fleet export over OTLP/HTTP protobuf', () => {
     const histogram = metrics.find((m) => m.name === 'driftwatch.feature.histogram')!.histogram!;
     expect(histogram.aggregationTemporality).toBe('AGGREGATION_TEMPORALITY_DELTA');
     const numeric = profile.features.filter((f) => f.type === 'numeric');
+    const derived = numeric.filter((f) => !('column' in f.source)).map((f) => f.name);
+    expect(derived, 'the example baseline has the multivariate check').toEqual(['multivariate.reconstruction_error']);
     expect(histogram.dataPoints.map((p) => attrs(p)['ml.feature.name']).sort()).toEqual(numeric.map((f) => f.name).sort());
     for (const p of histogram.dataPoints) {
       const feature = numeric.find((f) => f.name === attrs(p)['ml.feature.name'])!;
@@ -143,11 +146,23 @@ describe('fleet export over OTLP/HTTP protobuf', () => {
       expect(BigInt(p.startTimeUnixNano)).toBe(BigInt(t0) * 1_000_000n);
       expect(BigInt(p.timeUnixNano)).toBe(BigInt(t0 + WINDOW_MS) * 1_000_000n);
       expect(p.explicitBounds).toEqual(feature.edges);
+      if (!('column' in feature.source)) continue; // the reconstruction error: its own test below
       const column = feature.source.column;
       const expected = numericBins(rows.map((r) => (r[column] ?? null) as number | null), feature.edges);
       expect(p.bucketCounts!.map(Number), feature.name).toEqual(expected);
       expect(Number(p.count)).toBe(expected.reduce((a, b) => a + b, 0));
     }
+  });
+
+  it("carries the sum of the reconstruction errors, so the collector's window mean is exact", () => {
+    const metrics = decoded.resourceMetrics[0]!.scopeMetrics[0]!.metrics;
+    const histogram = metrics.find((m) => m.name === 'driftwatch.feature.histogram')!.histogram!;
+    const point = histogram.dataPoints.find((p) => attrs(p)['ml.feature.name'] === 'multivariate.reconstruction_error')!;
+    expect(Number(point.count)).toBe(rows.length);
+    const expected = rows.reduce((sum, r) => sum + reconstructionError(profile, r), 0);
+    expect(point.sum).toBeCloseTo(expected, 6);
+    // The other histograms carry no sum (OTLP: only for values that are never negative).
+    expect(histogram.dataPoints.filter((p) => p.sum !== undefined)).toHaveLength(1);
   });
 
   it('sends categorical features as counts per category index, never the category text', () => {
@@ -160,7 +175,7 @@ describe('fleet export over OTLP/HTTP protobuf', () => {
       const got = new Map(points.map((p) => [Number(attrs(p)['ml.feature.category_index']), Number(p.asInt)]));
       const expected = new Map<number, number>();
       for (const r of rows) {
-        const v = r[feature.source.column];
+        const v = 'column' in feature.source ? r[feature.source.column] : null;
         if (v === null || v === undefined) continue;
         const i = feature.categories.indexOf(String(v));
         const index = i < 0 ? feature.categories.length : i;
@@ -182,7 +197,9 @@ describe('fleet export over OTLP/HTTP protobuf', () => {
     const missing = metrics.find((m) => m.name === 'driftwatch.feature.missing')!.sum!;
     for (const feature of profile.features) {
       const p = missing.dataPoints.find((d) => attrs(d)['ml.feature.name'] === feature.name)!;
-      const expected = rows.filter((r) => r[feature.source.column] === null || r[feature.source.column] === undefined).length;
+      const source = feature.source;
+      // A tabular reconstruction error is never missing: missing inputs are imputed.
+      const expected = 'column' in source ? rows.filter((r) => r[source.column] === null || r[source.column] === undefined).length : 0;
       expect(Number(p.asInt ?? 0), feature.name).toBe(expected);
     }
   });

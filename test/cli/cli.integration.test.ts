@@ -34,6 +34,7 @@ describe('driftwatch baseline', () => {
     expect(profile.rowCount).toBe(5000);
     expect(profile.features.map((f) => f.name)).toEqual([
       'age', 'income', 'credit_utilization', 'num_accounts', 'region', 'channel', 'tenure_months', 'confidence', 'prediction',
+      'multivariate.reconstruction_error',
     ]);
   });
 
@@ -46,7 +47,8 @@ describe('driftwatch baseline', () => {
   it('inspects a profile readably', () => {
     const result = runCli(['baseline', 'inspect', baseline, '--bins']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('5000 rows, 9 features');
+    expect(result.stdout).toContain('5000 rows, 10 features');
+    expect(result.stdout).toMatch(/projection multivariate \(tabular, 7 input features\): \d principal components explain/);
     expect(result.stdout).toMatch(/region\s+input\s+categorical/);
     expect(result.stdout).toContain('(missing)');
   });
@@ -69,12 +71,15 @@ describe('driftwatch score', () => {
     expect(report.n).toBe(1000);
     expect(report.drift).toBe(true);
     for (const f of report.features) {
-      expect(Object.keys(f)).toEqual(['name', 'type', 'n', 'psi', 'kl', 'js', 'hellinger', 'ks', 'chi2', 'pValue',
-        'wasserstein', 'missingRate', 'threshold', 'status']);
+      const meanShift = f.role === 'multivariate' ? ['meanShift'] : [];
+      expect(Object.keys(f)).toEqual(['name', 'type', 'role', 'n', 'psi', 'kl', 'js', 'hellinger', 'ks', 'chi2', 'pValue',
+        'wasserstein', 'missingRate', 'threshold', ...meanShift, 'status']);
       expect(['ok', 'drift', 'insufficient_data']).toContain(f.status);
       if (f.type === 'categorical') expect(f.wasserstein).toBeNull();
       else expect(typeof f.wasserstein).toBe('number');
     }
+    const error = report.features.find((f) => f.name === 'multivariate.reconstruction_error')!;
+    expect(Object.keys(error.meanShift as object)).toEqual(['mean', 'baselineMean', 'standardError', 'z', 'drift']);
     const income = report.features.find((f) => f.name === 'income')!;
     expect(income.status).toBe('drift');
     expect(income.psi as number).toBeGreaterThan(income.threshold as number);
@@ -82,7 +87,7 @@ describe('driftwatch score', () => {
 
   it('applies the drift-rule flags', () => {
     const drifted = join(examples, 'loans-drifted.jsonl');
-    const strict = runCli(['score', '--baseline', baseline, '--current', drifted, '--json', '--min-effect', '0.5']);
+    const strict = runCli(['score', '--baseline', baseline, '--current', drifted, '--json', '--min-effect', '0.5', '--min-mean-shift', '5']);
     expect(strict.status).toBe(0);
     const loose = JSON.parse(runCli(['score', '--baseline', baseline, '--current', drifted, '--json', '--min-effect', '0',
       '--correction', 'none']).stdout) as { features: { name: string; status: string }[] };
@@ -178,11 +183,12 @@ describe('driftwatch cost', () => {
     const result = runCli(['cost', '--config', config, '--json']);
     expect(result.status).toBe(0);
     const estimate = JSON.parse(result.stdout) as { totalMetrics: number; requestsPerMonth: number; totalUsd: number };
-    // 7 input features + 11 per-model metrics + 2 health; one request per one-minute window.
-    expect(estimate.totalMetrics).toBe(20);
+    // 7 input features + 11 per-model metrics + MultivariatePSI and ReconstructionError + 2 health;
+    // one request per one-minute window.
+    expect(estimate.totalMetrics).toBe(22);
     expect(estimate.requestsPerMonth).toBe(43_200);
-    expect(estimate.totalUsd).toBeCloseTo(20 * 0.3 + 43.2 * 0.01, 10);
-    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$6\.43 \/ month/);
+    expect(estimate.totalUsd).toBeCloseTo(22 * 0.3 + 43.2 * 0.01, 10);
+    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$7\.03 \/ month/);
   });
 });
 

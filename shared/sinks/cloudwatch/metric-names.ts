@@ -8,6 +8,8 @@ export const METRIC_NAMES = [
   'DriftedFeatureCount',
   'PredictionPSI',
   'ConfidencePSI',
+  'MultivariatePSI',
+  'ReconstructionError',
   'Confidence',
   'MissingRate',
   'OutOfRangeRate',

@@ -79,6 +79,12 @@ export function windowDatums(report: WindowReport, options: DatumOptions): Metri
   if (prediction !== undefined) out.push(datum('PredictionPSI', prediction, dims, at));
   const confidence = maxPsi(features.filter((f) => f.role === 'confidence' && f.status !== 'insufficient_data'));
   if (confidence !== undefined) out.push(datum('ConfidencePSI', confidence, dims, at));
+  const multivariate = features.filter((f) => f.role === 'multivariate' && f.status !== 'insufficient_data');
+  const multivariatePsi = maxPsi(multivariate);
+  if (multivariatePsi !== undefined) out.push(datum('MultivariatePSI', multivariatePsi, dims, at));
+  for (const f of multivariate) {
+    if (f.meanShift !== undefined) out.push(datum('ReconstructionError', f.meanShift.mean, [...dims, { Name: 'Feature', Value: f.name }], at));
+  }
   if (report.confidence !== undefined) {
     const keep = report.confidence.counts.map((c, i) => [report.confidence!.values[i]!, c] as const).filter(([, c]) => c > 0);
     if (keep.length > 0) {

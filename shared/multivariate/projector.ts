@@ -1,0 +1,72 @@
+import type { InputRecord, MISSING } from '../aggregation/read-source.js';
+import type { FeatureProfile, ProjectionProfile } from '../profile/baseline-profile.js';
+import { embeddingVector, tabularVector, type RecordVector } from './record-vector.js';
+
+/**
+ * A fitted projection applied to records: z = (x - center) / scale, the k component scores C z,
+ * and the reconstruction error |z|^2 - |C z|^2 (the squared distance from z to the principal
+ * subspace). A d x k product per record into buffers allocated once.
+ */
+export class Projector {
+  readonly name: string;
+  readonly column: string;
+  /** Results of the last successful `project`. */
+  error = 0;
+  readonly scores: Float64Array;
+  private readonly vector: RecordVector;
+  private readonly center: Float64Array;
+  private readonly inverseScale: Float64Array;
+  /** Components, row-major k x d. */
+  private readonly axes: Float64Array;
+  private readonly x: Float64Array;
+
+  constructor(projection: ProjectionProfile, features: readonly FeatureProfile[]) {
+    this.name = projection.name;
+    const d = projection.dimension;
+    if (projection.kind === 'tabular') {
+      const byName = new Map(features.map((f) => [f.name, f]));
+      this.vector = tabularVector(projection.inputs!.map((name) => byName.get(name)!));
+    } else {
+      this.vector = embeddingVector(projection.column!, d);
+    }
+    this.column = this.vector.column;
+    this.center = Float64Array.from(projection.center);
+    this.inverseScale = Float64Array.from(projection.scale ?? new Array<number>(d).fill(1), (s) => 1 / s);
+    this.axes = Float64Array.from(projection.components.flat());
+    this.scores = new Float64Array(projection.components.length);
+    this.x = new Float64Array(d);
+  }
+
+  /**
+   * Projects a record. Returns undefined when `error` and `scores` hold its results, MISSING when
+   * the record has no vector for this projection, or why its vector is unreadable.
+   */
+  project(record: InputRecord): undefined | typeof MISSING | string {
+    const x = this.x;
+    const read = this.vector.read(record, x, this.center);
+    if (read !== undefined) return read;
+    const d = x.length;
+    let norm = 0;
+    for (let j = 0; j < d; j++) {
+      const z = (x[j]! - this.center[j]!) * this.inverseScale[j]!;
+      x[j] = z;
+      norm += z * z;
+    }
+    let explained = 0;
+    const k = this.scores.length;
+    for (let i = 0; i < k; i++) {
+      let s = 0;
+      const row = i * d;
+      for (let j = 0; j < d; j++) s += this.axes[row + j]! * x[j]!;
+      this.scores[i] = s;
+      explained += s * s;
+    }
+    this.error = Math.max(0, norm - explained);
+    return undefined;
+  }
+}
+
+/** The projectors of a profile, to share between the counters of its windows. */
+export function projectorsFor(profile: { features: readonly FeatureProfile[]; projections: readonly ProjectionProfile[] }): Projector[] {
+  return profile.projections.map((p) => new Projector(p, profile.features));
+}
