@@ -172,6 +172,11 @@ function fitOne(fit: Fit, varianceTarget: number, warnings: string[]): Projectio
   const sub = keep.map((i) => keep.map((j) => covariance[i]![j]!));
   const pca = fitPca(sub, varianceTarget, fit.kind === 'tabular');
   if (pca === undefined) return cannot('its values do not vary');
+  const explained = pca.explainedVarianceRatio.reduce((a, b) => a + b, 0);
+  if (explained <= varianceTarget) {
+    warnings.push(`projection '${fit.name}': ${pca.components.length} of ${d} components explain only ${(explained * 100).toFixed(1)} % of the variance `
+      + `(target ${(varianceTarget * 100).toFixed(1)} %): one axis is always left for the reconstruction error`);
+  }
   const base = {
     name: fit.name, kind: fit.kind, dimension: d, center: keep.map((j) => mean[j]!),
     components: pca.components, eigenvalues: pca.eigenvalues, explainedVarianceRatio: pca.explainedVarianceRatio,

@@ -42,6 +42,28 @@ describe('loadBaseline', () => {
     bad.features[1]!.counts[0]! += 1;
     expect(() => loadBaseline(write('sum.json', bad))).toThrow(/sum to 101, rowCount is 100/);
   });
+  it('still loads a 1.0 file (no projections) written before schema 1.1', () => {
+    const { projections, ...rest } = profile;
+    expect(projections).toEqual([]);
+    expect(loadBaseline(write('v10.json', { ...rest, schemaVersion: '1.0' })).projections).toEqual([]);
+  });
+  it('checks that a projection and the features derived from it fit together', async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => ({ a: i, b: (i * 7) % 13, c: Math.sin(i) }));
+    const { profile: mv } = await buildBaseline(arrayRowSource(rows), {});
+    expect(mv.projections).toHaveLength(1);
+    const shortCenter = structuredClone(mv);
+    shortCenter.projections[0]!.center.pop();
+    expect(() => loadBaseline(write('center.json', shortCenter))).toThrow(expect.objectContaining({ location: expect.objectContaining({ field: 'projections.0.center' }) as object }) as Error);
+    const allAxes = structuredClone(mv);
+    allAxes.projections[0]!.components = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+    expect(() => loadBaseline(write('axes.json', allAxes))).toThrow(/keep fewer than 3 components/);
+    const orphan = structuredClone(mv);
+    orphan.projections[0]!.name = 'renamed';
+    expect(() => loadBaseline(write('orphan.json', orphan))).toThrow(/no projection named 'multivariate'/);
+    const unknownInput = structuredClone(mv);
+    unknownInput.projections[0]!.inputs![0] = 'nope';
+    expect(() => loadBaseline(write('input.json', unknownInput))).toThrow(/'nope' is not an input feature/);
+  });
   it('rejects unknown fields, non-JSON and other documents', () => {
     expect(() => loadBaseline(write('extra.json', { ...profile, surprise: 1 }))).toThrow(/surprise/);
     expect(() => loadBaseline(write('text.json', 'not json'))).toThrow(/not valid JSON/);
