@@ -28,6 +28,23 @@ describe('AgentStore', () => {
     b.close();
   });
 
+  it('keeps the sums of a window with projections, and adds the column to a file made before it', () => {
+    const file = path();
+    const a = AgentStore.open(file);
+    // A file of the previous layout: open_windows without the sums column.
+    (a as unknown as { db: { exec(sql: string): void } }).db.exec('ALTER TABLE open_windows DROP COLUMN sums');
+    a.close();
+    const b = AgentStore.open(file);
+    b.checkpoint([{ model: 'm', version: '', startMs: 0, layout: 'L1', rows: 2, rejected: {}, counts: [Float64Array.of(1, 0, 1), Float64Array.of(2, 0)], sums: Float64Array.of(0, 3.25) }]);
+    b.checkpoint([{ model: 'm', version: '', startMs: 60_000, layout: 'L1', rows: 1, rejected: {}, counts: [Float64Array.of(1, 0, 0), Float64Array.of(1, 0)] }]);
+    b.close();
+    const c = AgentStore.open(file);
+    const { windows } = c.loadOpenWindows(() => shape);
+    expect(windows.map((w) => (w.sums === undefined ? undefined : Array.from(w.sums)))).toEqual([[0, 3.25], undefined]);
+    expect(Array.from(c.loadOpenWindow('m', '', 0, shape.bins)!.sums!)).toEqual([0, 3.25]);
+    c.close();
+  });
+
   it('discards checkpoints whose baseline layout changed', () => {
     const s = AgentStore.open(path());
     s.checkpoint([{ model: 'm', version: '', startMs: 0, layout: 'OLD', rows: 3, rejected: {}, counts: [Float64Array.of(1, 1, 1), Float64Array.of(1, 2)] }]);
