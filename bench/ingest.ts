@@ -13,9 +13,9 @@ import { Agent as HttpAgent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { buildBaseline } from '../shared/baseline/build-baseline.js';
 import { arrayRowSource } from '../shared/input/row-source.js';
+import { startBenchAgent, type BenchAgent } from './lib/bench-agent.js';
 import { rowsFor } from './lib/synthetic-rows.js';
 
 const arg = (name: string, fallback: number): number => {
@@ -26,24 +26,9 @@ const SECONDS = arg('seconds', 10);
 const RATE = arg('rate', 5000);
 /** V8 flags for the agent process only, e.g. `--agent-flags=--max-semi-space-size=4` (space-separated). */
 const AGENT_NODE_FLAGS = (process.argv.find((a) => a.startsWith('--agent-flags='))?.slice('--agent-flags='.length) ?? '').split(' ').filter(Boolean);
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dw-bench-ingest-'));
 
-async function startAgent(baseline: string, tag: string): Promise<{ url: string; pid: number; stop: () => void }> {
-  const config = join(dir, `${tag}.yaml`);
-  writeFileSync(config, JSON.stringify({
-    models: [{ name: 'bench', baseline }], api: { port: 0 }, log: { level: 'warn' },
-    state: { path: join(dir, `${tag}.db`) }, sinks: { file: { path: join(dir, `${tag}.ndjson`) } },
-  }));
-  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, CLI, 'agent', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DRIFTWATCH_LOG__LEVEL: 'info' } });
-  const url = await new Promise<string>((resolve) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg: string; address?: string };
-      if (entry.msg === 'Agent listening.') resolve(entry.address!);
-    });
-  });
-  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
-}
+const startAgent = (baseline: string, tag: string): Promise<BenchAgent> => startBenchAgent(dir, baseline, tag, {}, AGENT_NODE_FLAGS);
 
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -103,6 +88,7 @@ async function latency(url: string, singles: string[], seconds = SECONDS): Promi
 
 const NUMPY_PEER = `
 import json, sys, time, numpy as np
+import { startBenchAgent, type BenchAgent } from './lib/bench-agent.js';
 profile = json.load(open(sys.argv[1]))
 lines = open(sys.argv[2]).read().splitlines()
 t = time.perf_counter()

@@ -6,14 +6,12 @@
  *
  *   npm run bench:overload [-- --seconds 10 --connections 128]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { buildBaseline } from '../shared/baseline/build-baseline.js';
 import { arrayRowSource } from '../shared/input/row-source.js';
+import { startBenchAgent, type BenchAgent } from './lib/bench-agent.js';
 import { postLoad, quantile, rssMiB } from './lib/http-load.js';
 import { rowsFor } from './lib/synthetic-rows.js';
 
@@ -23,24 +21,10 @@ const arg = (name: string, fallback: number): number => {
 };
 const SECONDS = arg('seconds', 10);
 const CONNECTIONS = arg('connections', 128);
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dw-bench-overload-'));
 
-async function startAgent(baseline: string, tag: string, api: object): Promise<{ url: string; pid: number; stop: () => void }> {
-  const config = join(dir, `${tag}.yaml`);
-  writeFileSync(config, JSON.stringify({
-    models: [{ name: 'bench', baseline }], api: { port: 0, ...api }, windows: { seconds: 3600 },
-    state: { path: join(dir, `${tag}.db`) }, sinks: { file: { path: join(dir, `${tag}.ndjson`) } },
-  }));
-  const child = spawn(process.execPath, [CLI, 'agent', '--config', config], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; address?: string };
-      if (entry.msg === 'Agent listening.') resolve(entry.address!);
-    });
-  });
-  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
-}
+const startAgent = (baseline: string, tag: string, api: object): Promise<BenchAgent> =>
+  startBenchAgent(dir, baseline, tag, { api: { port: 0, ...api }, windows: { seconds: 3600 }, log: { level: 'info' } });
 
 async function run(baseline: string, tag: string, api: object, body: Buffer): Promise<{ eventsPerSecond: number; shedShare: number; p50: number; p99: number; max: number; peakMiB: number; idleMiB: number }> {
   const agent = await startAgent(baseline, tag, api);

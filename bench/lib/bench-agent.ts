@@ -1,0 +1,36 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** A benchmarked agent process. */
+export interface BenchAgent {
+  url: string;
+  pid: number;
+  stop: () => void;
+}
+
+/**
+ * Starts `driftwatch agent` (from dist/) for one model 'bench' with a file sink, in `dir`, and
+ * resolves once it listens. `config` is merged over the defaults; `nodeFlags` go to node.
+ */
+export async function startBenchAgent(dir: string, baseline: string, tag: string, config: Record<string, unknown> = {}, nodeFlags: string[] = []): Promise<BenchAgent> {
+  const file = join(dir, `${tag}.yaml`);
+  writeFileSync(file, JSON.stringify({
+    models: [{ name: 'bench', baseline }], api: { port: 0 }, log: { level: 'warn' },
+    state: { path: join(dir, `${tag}.db`) }, sinks: { file: { path: join(dir, `${tag}.ndjson`) } }, ...config,
+  }));
+  const child = spawn(process.execPath, [...nodeFlags, CLI, 'agent', '--config', file], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DRIFTWATCH_LOG__LEVEL: 'info' },
+  });
+  const url = await new Promise<string>((resolve) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; address?: string };
+      if (entry.msg === 'Agent listening.') resolve(entry.address!);
+    });
+  });
+  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
+}
