@@ -29,7 +29,8 @@ export const ALARM_PREFIX = 'driftwatch-';
 
 /**
  * The alarms of each model, the same as the CloudFormation template's: drift (MaxFeaturePSI over
- * the threshold in M of N windows), retraining (RetrainingRecommended) and heartbeat (no
+ * the threshold in M of N windows), multivariate drift (MultivariatePSI, the same rule; quiet for
+ * a model whose baseline has no PCA check), retraining (RetrainingRecommended) and heartbeat (no
  * EventCount). The template adds a composite alarm that pages once; PutMetricAlarm cannot create
  * one, so here each alarm notifies the topic itself when one is given. Pure: no AWS call.
  */
@@ -43,6 +44,12 @@ export function alarmSet(s: AlarmSettings): PutMetricAlarmInput[] {
       {
         ...base, AlarmName: name('drift'), MetricName: 'MaxFeaturePSI', Statistic: 'Maximum',
         AlarmDescription: `Model ${model}: MaxFeaturePSI above ${s.psiThreshold} in ${s.psiDatapointsToAlarm} of the last ${s.psiEvaluationPeriods} windows.`,
+        EvaluationPeriods: s.psiEvaluationPeriods, DatapointsToAlarm: s.psiDatapointsToAlarm, Threshold: s.psiThreshold,
+        ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching',
+      },
+      {
+        ...base, AlarmName: name('multivariate'), MetricName: 'MultivariatePSI', Statistic: 'Maximum',
+        AlarmDescription: `Model ${model}: MultivariatePSI (PCA reconstruction error) above ${s.psiThreshold} in ${s.psiDatapointsToAlarm} of the last ${s.psiEvaluationPeriods} windows.`,
         EvaluationPeriods: s.psiEvaluationPeriods, DatapointsToAlarm: s.psiDatapointsToAlarm, Threshold: s.psiThreshold,
         ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching',
       },

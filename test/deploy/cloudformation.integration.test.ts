@@ -44,6 +44,9 @@ describe('CloudFormation template', () => {
       Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', Threshold: { Ref: 'PsiThreshold' },
       DatapointsToAlarm: { Ref: 'PsiDatapointsToAlarm' }, EvaluationPeriods: { Ref: 'PsiEvaluationPeriods' }, TreatMissingData: 'notBreaching',
     });
+    expect(alarmOn('MultivariatePSI')).toMatchObject({
+      Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', Threshold: { Ref: 'PsiThreshold' }, TreatMissingData: 'notBreaching',
+    });
     expect(alarmOn('RetrainingRecommended')).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1 });
     // Missing data is the signal: no windows arrive when the agent, the link or the traffic stops.
     expect(alarmOn('EventCount')).toMatchObject({ TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold' });
