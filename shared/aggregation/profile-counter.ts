@@ -129,7 +129,7 @@ export class ProfileCounter {
           projected = true;
         }
         const state = this.projected[derived.slot];
-        value = state === MISSING ? MISSING : derived.component < 0 ? derived.projector.error : derived.projector.scores[derived.component]!;
+        value = state === MISSING ? MISSING : derived.projector.value(derived.component);
         this.values[i] = value === MISSING ? 0 : (value as number);
       }
       let bin: number | string;

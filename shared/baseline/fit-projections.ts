@@ -102,29 +102,25 @@ export async function fitProjections(
 
   // The derived features: each projection's reconstruction error, and an embedding's first scores.
   const projectors = projections.map((p) => new Projector(p, plan.tabular ?? []));
-  const derived: { name: string; role: FeatureRole; source: ProjectionSource; projector: Projector; scan: ColumnScan }[] = [];
+  const derived: { name: string; role: FeatureRole; source: ProjectionSource; projector: number; component: number; scan: ColumnScan }[] = [];
   projections.forEach((p, i) => {
     const outputs: ProjectionSource[] = [{ projection: p.name, output: 'reconstruction_error' }];
     if (p.kind === 'embedding') {
       for (let c = 0; c < Math.min(plan.embeddingScores, p.components.length); c++) outputs.push({ projection: p.name, output: 'component', component: c });
     }
     for (const s of outputs) {
-      derived.push({ name: derivedName(p.name, s), role: s.output === 'reconstruction_error' ? 'multivariate' : 'embedding', source: s, projector: projectors[i]!, scan: new ColumnScan() });
+      const error = s.output === 'reconstruction_error';
+      derived.push({ name: derivedName(p.name, s), role: error ? 'multivariate' : 'embedding', source: s, projector: i, component: error ? -1 : s.component!, scan: new ColumnScan() });
     }
   });
 
   // Pass 4: sketch the derived values, as pass 1 does for a column.
   onPass?.(4);
+  const results = projectors.map((): undefined | typeof MISSING | string => undefined);
   for await (const { line, record } of source.rows()) {
     if (!valid(record)) continue;
-    for (const projector of projectors) {
-      const result = projector.project(record);
-      for (const d of derived) {
-        if (d.projector !== projector) continue;
-        const value = result === MISSING ? MISSING : d.source.output === 'reconstruction_error' ? projector.error : projector.scores[d.source.component!]!;
-        d.scan.add(value, line);
-      }
-    }
+    projectors.forEach((projector, i) => (results[i] = projector.project(record)));
+    for (const d of derived) d.scan.add(results[d.projector] === MISSING ? MISSING : projectors[d.projector]!.value(d.component), line);
   }
   const drafts = derived.map((d): NumericFeatureProfile => {
     if (!d.scan.hasRange) {

@@ -37,6 +37,11 @@ export class Projector {
     this.x = new Float64Array(d);
   }
 
+  /** An output of the last projection: the reconstruction error (`component` -1) or a component score. */
+  value(component: number): number {
+    return component < 0 ? this.error : this.scores[component]!;
+  }
+
   /**
    * Projects a record. Returns undefined when `error` and `scores` hold its results, MISSING when
    * the record has no vector for this projection, or why its vector is unreadable.
