@@ -176,7 +176,7 @@ export class ProfileCounter {
     if (sums !== undefined) {
       const add = this.checkedSums(sums);
       for (let i = 0; i < add.length; i++) this.sums[i]! += add[i]!;
-    }
+    } else this.forgetSums();
     this.rows += rows;
   }
 
@@ -189,7 +189,13 @@ export class ProfileCounter {
     });
     this.sums.fill(0);
     if (sums !== undefined) this.sums.set(this.checkedSums(sums));
+    else this.forgetSums();
     this.rows = rows;
+  }
+
+  /** Counts came without their sums: the derived features' sums are unknown (NaN), so no mean is tested. */
+  private forgetSums(): void {
+    for (let i = 0; i < this.sums.length; i++) if (this.derived[i] !== undefined) this.sums[i] = NaN;
   }
 
   private checkedSums(sums: ArrayLike<number>): ArrayLike<number> {
