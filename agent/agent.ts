@@ -1,32 +1,20 @@
 import type { Logger } from 'pino';
-import type { WindowReport } from '../shared/drift/window-report.js';
-import { loadModelBaseline } from '../shared/profile/load-baseline.js';
-import { createEgress } from '../shared/egress/create-egress.js';
-import { createSinks } from '../shared/sinks/create-sinks.js';
-import type { WindowSink } from '../shared/sinks/window-sink.js';
-import type { AgentStore } from '../shared/state/agent-store.js';
-import { openState } from '../shared/state/open-state.js';
-import { AuditRetention } from '../shared/state/audit-retention.js';
+import type { WindowReport } from '../shared/core/drift/window-report.js';
+import { ComponentRuntime } from '../shared/pipeline/runtime/component-runtime.js';
+import type { OutboxShipper } from '../shared/pipeline/shipping/outbox-shipper.js';
+import type { WindowSink } from '../shared/pipeline/sinks/window-sink.js';
+import type { AgentStore } from '../shared/pipeline/state/agent-store.js';
+import type { SelfMetrics } from '../shared/pipeline/telemetry/self-metrics.js';
+import { lastWindowStatus, privacyStatus } from '../shared/pipeline/windows/window-status.js';
+import { LoadShedder } from '../shared/platform/http/load-shedder.js';
 import type { AgentConfig } from './config/agent-config.js';
-import { OutboxShipper } from '../shared/shipping/outbox-shipper.js';
 import type { BodyItem } from './sources/event-body.js';
-import { EventIngestor, ingestModel, type IngestModel, type IngestResult } from './sources/event-ingestor.js';
-import { SelfMetrics } from '../shared/telemetry/self-metrics.js';
-import { ModelWindows } from '../shared/windows/model-windows.js';
-import { restoreWindows } from '../shared/windows/restore-windows.js';
-import { lastWindowStatus, privacyStatus } from '../shared/windows/window-status.js';
-import { Timers } from '../shared/timers.js';
-import { WindowCloser } from '../shared/windows/window-closer.js';
-import { LoadShedder } from '../shared/http/load-shedder.js';
-
-interface ModelRuntime {
-  windows: ModelWindows;
-  ingest: IngestModel;
-}
+import { EventIngestor, ingestModel, type IngestResult } from './sources/event-ingestor.js';
 
 /**
  * The agent: counts events into per-model windows, checkpoints them, closes them into the outbox
- * and ships them. `start`, `flush` and `shutdown` are idempotent; timers never keep the process up.
+ * and ships them. The shared machinery (state, sinks, shipper, closer, timers, lifecycle) is the
+ * {@link ComponentRuntime}; this class adds the event path, admission control and its status.
  */
 export class Agent {
   readonly metrics: SelfMetrics;
@@ -36,66 +24,36 @@ export class Agent {
   readonly sinks: WindowSink[];
   /** Admission control of the event API (overload answers 503). */
   readonly load: LoadShedder;
-  private readonly models = new Map<string, ModelRuntime>();
-  private readonly timers = new Timers();
-  private readonly retention: AuditRetention;
-  private readonly closer: WindowCloser;
-  private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
+  private readonly runtime: ComponentRuntime;
   /** Called after every closed window (the live demo prints it). */
   set onWindowClosed(callback: ((report: WindowReport) => void) | undefined) {
-    this.closer.onWindowClosed = callback;
+    this.runtime.closer.onWindowClosed = callback;
   }
 
   constructor(readonly config: AgentConfig, private readonly log: Logger, private readonly now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env) {
-    const windowMs = config.windows.seconds * 1000;
     this.load = new LoadShedder(config.api);
-    for (const m of config.models) {
-      const profile = loadModelBaseline(m);
-      const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining, config.privacy.epsilon);
-      this.models.set(m.name, { windows, ingest: ingestModel(windows, m.unknownFeatures, m.versions) });
-    }
-    this.store = openState(config.state, log, now());
-    this.retention = new AuditRetention(this.store, config.audit, log);
-    this.restore();
-    const egress = createEgress(config, new Map([...this.models].map(([k, v]) => [k, v.windows.profile])), (kind) => this.metrics.egressRefused(kind), log);
-    this.sinks = createSinks(config, env, log, egress, (model) => {
-      const m = this.models.get(model);
-      return m === undefined ? undefined : { profile: m.windows.profile, layout: m.windows.layout };
-    });
-    this.ingestor = new EventIngestor(new Map([...this.models].map(([k, v]) => [k, v.ingest])), {
+    this.runtime = new ComponentRuntime(config, { serviceName: 'driftwatch-agent', log, now, env, strict: config.windows.durability === 'strict', describeWindowsToOtlp: true });
+    ({ store: this.store, sinks: this.sinks, metrics: this.metrics, shipper: this.shipper } = this.runtime);
+    const modelConfigs = new Map(config.models.map((m) => [m.name, m]));
+    this.ingestor = new EventIngestor(new Map([...this.runtime.windows].map(([name, windows]) => {
+      const m = modelConfigs.get(name)!;
+      return [name, ingestModel(windows, m.unknownFeatures, m.versions)];
+    })), {
       clock: config.windows.clock, graceMs: config.windows.graceSeconds * 1000, maxFutureMs: config.windows.maxFutureSeconds * 1000,
     }, now);
-    this.metrics = new SelfMetrics(
-      { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs,
-        resource: { 'service.name': 'driftwatch-agent', ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) }, log, egress, audit: this.store },
-      { backlog: () => this.shipper.backlog() },
-    );
-    this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now, config.state.outbox);
-    this.closer = new WindowCloser(() => [...this.models.values()].map((m) => m.windows), this.store, this.shipper, this.metrics, log, now,
-      config.windows.durability === 'strict');
+    this.runtime.every(config.windows.checkpointMs, 'checkpoint', () => this.checkpoint());
+    if (config.windows.clock === 'wall') this.runtime.every(Math.min(1000, config.windows.checkpointMs), 'close', () => this.closeDue());
   }
-
-  private restore(): void {
-    restoreWindows(this.store, new Map([...this.models].map(([k, v]) => [k, v.windows])), this.log);
-  }
-
 
   /** True between a successful start and the beginning of shutdown. */
   get ready(): boolean {
-    return this.state === 'running';
+    return this.runtime.ready;
   }
 
   /** Starts checkpointing, closing and shipping. */
   start(): void {
-    if (this.state !== 'created') return;
-    this.state = 'running';
+    if (!this.runtime.start()) return;
     this.load.start();
-    this.timers.every(this.config.windows.checkpointMs, () => this.checkpoint());
-    if (this.config.windows.clock === 'wall') this.timers.every(Math.min(1000, this.config.windows.checkpointMs), () => void this.closeDue());
-    this.shipper.start();
-    this.retention.run(this.now());
-    this.timers.every(3600_000, () => this.retention.run(this.now()));
-    this.metrics.startExportOrLog(this.log);
     void this.closeDue();
   }
 
@@ -110,7 +68,7 @@ export class Agent {
 
   /** Saves the counts of windows changed since the last checkpoint; false if the state file failed. */
   checkpoint(): boolean {
-    return this.closer.checkpoint();
+    return this.runtime.closer.checkpoint();
   }
 
   /** Strict durability: whether events are acknowledged only once committed. */
@@ -120,35 +78,34 @@ export class Agent {
 
   /** Whether the state file takes writes (strict durability refuses events while it does not). */
   get stateWritable(): boolean {
-    return this.closer.health.writable;
+    return this.runtime.closer.health.writable;
   }
 
   /** Resolves once everything counted so far is committed; rejects with StateUnavailableError. */
   committed(): Promise<void> {
-    return this.closer.committed();
+    return this.runtime.closer.committed();
   }
 
   /** Closes every window whose end plus grace has passed. Never rejects. */
   closeDue(): Promise<WindowReport[]> {
     const grace = this.config.windows.graceSeconds * 1000;
-    return this.closer.closeDue(this.ingestor.clockMs(), (windows, w) => windows.endOf(w.startMs) + grace);
+    return this.runtime.closer.closeDue(this.ingestor.clockMs(), (windows, w) => windows.endOf(w.startMs) + grace);
   }
 
   /** Closes every open window now (a partial window ends now). Never rejects. */
   flush(): Promise<WindowReport[]> {
-    return this.closer.flush(this.ingestor.clockMs());
+    return this.runtime.closer.flush(this.ingestor.clockMs());
   }
 
   /** What `/v1/status` shows. */
   status(): object {
-    const backlog = this.shipper.backlog();
     const budget = this.store.privacyBudget();
     return {
       ready: this.ready,
       load: this.load.status(),
       windowSeconds: this.config.windows.seconds,
       clock: this.config.windows.clock,
-      models: [...this.models.values()].map(({ windows }) => ({
+      models: [...this.runtime.windows.values()].map((windows) => ({
         name: windows.name,
         features: windows.profile.features.length,
         openWindows: windows.windows().map((w) => ({ version: w.version, start: new Date(w.startMs).toISOString(),
@@ -156,8 +113,8 @@ export class Agent {
         lastClosedWindow: lastWindowStatus(windows),
         privacy: privacyStatus(windows, this.config.privacy.epsilon, budget.get(windows.name)),
       })),
-      outbox: backlog.map((b) => ({ ...b, failingAttempts: this.shipper.failingAttempts(b.sink) })),
-      state: { ...this.closer.health.status(), durability: this.config.windows.durability, unpersistedWindows: this.closer.unpersistedWindows,
+      outbox: this.runtime.outboxStatus(),
+      state: { ...this.runtime.closer.health.status(), durability: this.config.windows.durability, unpersistedWindows: this.runtime.closer.unpersistedWindows,
         dropped: this.droppedSummary() },
       totals: { ...this.metrics.totals, eventsRejectedUnattributed: this.ingestor.unattributed },
     };
@@ -172,19 +129,11 @@ export class Agent {
   }
 
   /**
-   * Stops: final checkpoint (open windows resume on restart), a bounded final drain of the outbox,
-   * then closes the store. Idempotent.
+   * Stops: admission closes, then the runtime's shutdown with a final checkpoint (open windows
+   * resume on restart) and a final drain of the outbox bounded by `drainMs`. Idempotent.
    */
   async shutdown(drainMs = 5000): Promise<void> {
-    if (this.state === 'stopping' || this.state === 'stopped') return;
-    this.state = 'stopping';
-    this.timers.clear();
-    this.load.stop();
-    await this.closer.idle();
-    this.checkpoint();
-    await this.shipper.stop(drainMs);
-    await this.metrics.shutdown();
-    this.store.close();
-    this.state = 'stopped';
+    if (this.runtime.ready) this.load.stop();
+    await this.runtime.shutdown(drainMs, true);
   }
 }

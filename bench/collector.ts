@@ -18,12 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { buildBaseline } from '../shared/baseline/build-baseline.js';
-import { DEFAULT_DRIFT_RULE } from '../shared/drift/drift-rule.js';
-import type { WindowReport } from '../shared/drift/window-report.js';
-import { arrayRowSource } from '../shared/input/row-source.js';
-import { windowToResourceMetrics } from '../shared/otlp/window-metrics.js';
-import { layoutFingerprint, ModelWindows } from '../shared/windows/model-windows.js';
+import { buildBaseline } from '../shared/offline/baseline/build-baseline.js';
+import { DEFAULT_DRIFT_RULE } from '../shared/core/drift/drift-rule.js';
+import type { WindowReport } from '../shared/core/drift/window-report.js';
+import { arrayRowSource } from '../shared/offline/input/row-source.js';
+import { windowToResourceMetrics } from '../shared/pipeline/otlp/window-metrics.js';
+import { layoutFingerprint, ModelWindows } from '../shared/pipeline/windows/model-windows.js';
 import { rowsFor } from './lib/synthetic-rows.js';
 
 const arg = (name: string, fallback: number): number => {

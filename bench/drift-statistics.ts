@@ -7,14 +7,14 @@
  * the real baseline builder), 20 independent baselines; windows of n rows from N(δ, 1), binned
  * with the real binner and judged by the real scoreWindow with α = 0.01.
  */
-import { buildBaseline } from '../shared/baseline/build-baseline.js';
-import { numericBinIndex } from '../shared/binning/numeric-bins.js';
-import { parseDriftRule } from '../shared/drift/drift-rule.js';
-import { scoreWindow } from '../shared/drift/score-window.js';
-import { psi } from '../shared/divergence/psi.js';
-import { arrayRowSource } from '../shared/input/row-source.js';
-import type { NumericFeatureProfile } from '../shared/profile/baseline-profile.js';
-import { PsiThresholdCache } from '../shared/threshold/psi-threshold-cache.js';
+import { buildBaseline } from '../shared/offline/baseline/build-baseline.js';
+import { numericBinIndex } from '../shared/core/binning/numeric-bins.js';
+import { parseDriftRule } from '../shared/core/drift/drift-rule.js';
+import { scoreWindow } from '../shared/core/drift/score-window.js';
+import { psi } from '../shared/core/divergence/psi.js';
+import { arrayRowSource } from '../shared/offline/input/row-source.js';
+import type { NumericFeatureProfile } from '../shared/core/profile/baseline-profile.js';
+import { PsiThresholdCache } from '../shared/core/threshold/psi-threshold-cache.js';
 import { seededNormal } from '../scripts/lib/seeded-normal.js';
 
 const scaleArg = process.argv.indexOf('--scale');

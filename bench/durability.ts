@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { buildBaseline } from '../shared/baseline/build-baseline.js';
-import { arrayRowSource } from '../shared/input/row-source.js';
+import { buildBaseline } from '../shared/offline/baseline/build-baseline.js';
+import { arrayRowSource } from '../shared/offline/input/row-source.js';
 import { postLoad, quantile } from './lib/http-load.js';
 import { rowsFor } from './lib/synthetic-rows.js';
 

@@ -13,8 +13,8 @@ import { Agent as HttpAgent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildBaseline } from '../shared/baseline/build-baseline.js';
-import { arrayRowSource } from '../shared/input/row-source.js';
+import { buildBaseline } from '../shared/offline/baseline/build-baseline.js';
+import { arrayRowSource } from '../shared/offline/input/row-source.js';
 import { startBenchAgent, type BenchAgent } from './lib/bench-agent.js';
 import { rowsFor } from './lib/synthetic-rows.js';
 

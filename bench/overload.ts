@@ -9,8 +9,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBaseline } from '../shared/baseline/build-baseline.js';
-import { arrayRowSource } from '../shared/input/row-source.js';
+import { buildBaseline } from '../shared/offline/baseline/build-baseline.js';
+import { arrayRowSource } from '../shared/offline/input/row-source.js';
 import { startBenchAgent, type BenchAgent } from './lib/bench-agent.js';
 import { postLoad, quantile, rssMiB } from './lib/http-load.js';
 import { rowsFor } from './lib/synthetic-rows.js';

@@ -9,15 +9,15 @@
  * Reported: the PSI error per feature (mean and 95th percentile of |noisy − exact|), and the share
  * of windows flagged as drifting, exactly and with privacy.
  */
-import { buildBaseline } from '../shared/baseline/build-baseline.js';
-import { numericBinIndex } from '../shared/binning/numeric-bins.js';
-import { parseDriftRule } from '../shared/drift/drift-rule.js';
-import { scoreWindow, thresholdRequests } from '../shared/drift/score-window.js';
-import { arrayRowSource } from '../shared/input/row-source.js';
-import { laplaceScale } from '../shared/privacy/discrete-laplace.js';
-import { noiseWindow } from '../shared/privacy/window-noise.js';
-import type { NumericFeatureProfile } from '../shared/profile/baseline-profile.js';
-import { PsiThresholdCache } from '../shared/threshold/psi-threshold-cache.js';
+import { buildBaseline } from '../shared/offline/baseline/build-baseline.js';
+import { numericBinIndex } from '../shared/core/binning/numeric-bins.js';
+import { parseDriftRule } from '../shared/core/drift/drift-rule.js';
+import { scoreWindow, thresholdRequests } from '../shared/core/drift/score-window.js';
+import { arrayRowSource } from '../shared/offline/input/row-source.js';
+import { laplaceScale } from '../shared/core/privacy/discrete-laplace.js';
+import { noiseWindow } from '../shared/core/privacy/window-noise.js';
+import type { NumericFeatureProfile } from '../shared/core/profile/baseline-profile.js';
+import { PsiThresholdCache } from '../shared/core/threshold/psi-threshold-cache.js';
 import { seededNormal } from '../scripts/lib/seeded-normal.js';
 
 const FEATURES = 10;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { isDwError } from '../shared/errors.js';
+import { isDwError } from '../shared/platform/errors.js';
 import { registerAgent } from './commands/agent.js';
 import { registerAlarms } from './commands/alarms.js';
 import { registerAudit } from './commands/audit.js';
@@ -10,7 +10,7 @@ import { registerCost } from './commands/cost.js';
 import { registerDemo } from './commands/demo.js';
 import { registerHealth } from './commands/health.js';
 import { registerScore } from './commands/score.js';
-import { packageVersion } from '../shared/package-info.js';
+import { packageVersion } from '../shared/platform/package-info.js';
 
 /** Exit code for any error, as `diff` does: 0 and 1 are answers, 2 is trouble. */
 const EXIT_ERROR = 2;

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { OnError } from '../shared/input/input-format.js';
+import type { OnError } from '../shared/offline/input/input-format.js';
 
 /** Parses a whole-number flag value, naming the flag when it is not one. */
 export function intOption(flag: string): (value: string) => number {

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { redactSecrets } from '../shared/config/redact.js';
-import { DwError } from '../shared/errors.js';
+import { redactSecrets } from '../shared/platform/config/redact.js';
+import { DwError } from '../shared/platform/errors.js';
 
 /**
  * Resolves on the first SIGTERM or SIGINT. Call it first thing: a signal during start-up

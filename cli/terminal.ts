@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { DwError } from '../shared/errors.js';
+import type { DwError } from '../shared/platform/errors.js';
 
 /** Prints one warning line on stderr. */
 export function warn(message: string): void {

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DwError } from '../shared/errors.js';
+import { DwError } from '../shared/platform/errors.js';
 
 /** Writes pretty JSON, making the folder if needed; failures are DW_ERR_FILE_WRITE naming the file. */
 export function writeJson(path: string, value: unknown): void {

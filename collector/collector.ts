@@ -1,19 +1,12 @@
 import type { Logger } from 'pino';
-import type { WindowReport } from '../shared/drift/window-report.js';
-import { loadModelBaseline } from '../shared/profile/load-baseline.js';
-import { OutboxShipper } from '../shared/shipping/outbox-shipper.js';
-import { createEgress } from '../shared/egress/create-egress.js';
-import { createSinks } from '../shared/sinks/create-sinks.js';
-import type { WindowSink } from '../shared/sinks/window-sink.js';
-import type { AgentStore } from '../shared/state/agent-store.js';
-import { openState } from '../shared/state/open-state.js';
-import { AuditRetention } from '../shared/state/audit-retention.js';
-import { SelfMetrics } from '../shared/telemetry/self-metrics.js';
-import { layoutFingerprint, ModelWindows, type OpenWindow } from '../shared/windows/model-windows.js';
-import { restoreWindows } from '../shared/windows/restore-windows.js';
-import { lastWindowStatus, privacyStatus } from '../shared/windows/window-status.js';
-import { Timers } from '../shared/timers.js';
-import { WindowCloser } from '../shared/windows/window-closer.js';
+import type { WindowReport } from '../shared/core/drift/window-report.js';
+import { ComponentRuntime } from '../shared/pipeline/runtime/component-runtime.js';
+import type { OutboxShipper } from '../shared/pipeline/shipping/outbox-shipper.js';
+import type { WindowSink } from '../shared/pipeline/sinks/window-sink.js';
+import type { AgentStore } from '../shared/pipeline/state/agent-store.js';
+import type { SelfMetrics } from '../shared/pipeline/telemetry/self-metrics.js';
+import type { ModelWindows, OpenWindow } from '../shared/pipeline/windows/model-windows.js';
+import { lastWindowStatus, privacyStatus } from '../shared/pipeline/windows/window-status.js';
 import type { CollectorConfig } from './config/collector-config.js';
 import type { ResourcePoints } from './receiver/otlp-request.js';
 import { windowContributions, type CollectorModel, type Refusal } from './receiver/window-contributions.js';
@@ -41,56 +34,32 @@ export class Collector {
   readonly store: AgentStore;
   readonly shipper: OutboxShipper;
   readonly sinks: WindowSink[];
+  private readonly runtime: ComponentRuntime;
   private readonly models = new Map<string, { windows: ModelWindows; model: CollectorModel }>();
-  private readonly closer: WindowCloser;
   /** When each open window got its first contribution (it waits `grace` from then too). */
   private readonly firstArrival = new WeakMap<OpenWindow, number>();
-  private readonly timers = new Timers();
-  private readonly retention: AuditRetention;
-  private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
 
   constructor(readonly config: CollectorConfig, private readonly log: Logger, private readonly now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env) {
-    const windowMs = config.windows.seconds * 1000;
-    for (const m of config.models) {
-      const profile = loadModelBaseline(m);
-      const windows = new ModelWindows(m.name, profile, windowMs, config.drift, config.retraining, config.privacy.epsilon);
-      this.models.set(m.name, { windows, model: { profile, layout: layoutFingerprint(profile), index: new Map(profile.features.map((f, i) => [f.name, i])), versions: new Set(m.versions) } });
+    this.runtime = new ComponentRuntime(config, { serviceName: 'driftwatch-collector', log, now, env });
+    ({ store: this.store, sinks: this.sinks, metrics: this.metrics, shipper: this.shipper } = this.runtime);
+    for (const [name, windows] of this.runtime.windows) {
+      const m = config.models.find((c) => c.name === name)!;
+      const profile = windows.profile;
+      this.models.set(name, { windows, model: { profile, layout: windows.layout, index: new Map(profile.features.map((f, i) => [f.name, i])), versions: new Set(m.versions) } });
+      // Restored windows wait a full grace from now: agents may still be sending their parts.
+      for (const w of windows.windows()) this.firstArrival.set(w, now());
     }
-    this.store = openState(config.state, log, now());
-    this.retention = new AuditRetention(this.store, config.audit, log);
-    this.restore();
-    const egress = createEgress(config, new Map([...this.models].map(([k, v]) => [k, v.model.profile])), (kind) => this.metrics.egressRefused(kind), log);
-    this.sinks = createSinks(config, env, log, egress);
-    this.metrics = new SelfMetrics(
-      { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs, log, egress, audit: this.store,
-        resource: { 'service.name': 'driftwatch-collector', ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) } },
-      { backlog: () => this.shipper.backlog() },
-    );
-    this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now, config.state.outbox);
-    this.closer = new WindowCloser(() => [...this.models.values()].map((m) => m.windows), this.store, this.shipper, this.metrics, log, now);
+    this.runtime.every(1000, 'close', () => this.closeDue());
+    this.runtime.every(3600_000, 'forget_received', () => this.store.forgetBefore(this.now() - REMEMBER_MS));
   }
-
-  private restore(): void {
-    restoreWindows(this.store, new Map([...this.models].map(([k, v]) => [k, v.windows])), this.log);
-    // Restored windows wait a full grace from now: agents may still be sending their parts.
-    for (const m of this.models.values()) for (const w of m.windows.windows()) this.firstArrival.set(w, this.now());
-  }
-
 
   get ready(): boolean {
-    return this.state === 'running';
+    return this.runtime.ready;
   }
 
   /** Starts closing windows as their grace ends, and shipping. */
   start(): void {
-    if (this.state !== 'created') return;
-    this.state = 'running';
-    this.timers.every(1000, () => void this.closeDue());
-    this.timers.every(3600_000, () => this.store.forgetBefore(this.now() - REMEMBER_MS));
-    this.shipper.start();
-    this.retention.run(this.now());
-    this.timers.every(3600_000, () => this.retention.run(this.now()));
-    this.metrics.startExportOrLog(this.log);
+    if (!this.runtime.start()) return;
     void this.closeDue();
   }
 
@@ -141,12 +110,12 @@ export class Collector {
   closeDue(): Promise<WindowReport[]> {
     const grace = this.config.windows.graceSeconds * 1000;
     const nowMs = this.now();
-    return this.closer.closeDue(nowMs, (windows, w) => Math.max(windows.endOf(w.startMs), this.firstArrival.get(w) ?? 0) + grace);
+    return this.runtime.closer.closeDue(nowMs, (windows, w) => Math.max(windows.endOf(w.startMs), this.firstArrival.get(w) ?? 0) + grace);
   }
 
   /** Closes every merged window now. Never rejects. */
   flush(): Promise<WindowReport[]> {
-    return this.closer.flush(this.now());
+    return this.runtime.closer.flush(this.now());
   }
 
   /** What `/v1/status` shows. */
@@ -163,20 +132,13 @@ export class Collector {
         lastClosedWindow: lastWindowStatus(windows),
         privacy: privacyStatus(windows, this.config.privacy.epsilon, budget.get(windows.name)),
       })),
-      outbox: this.shipper.backlog().map((b) => ({ ...b, failingAttempts: this.shipper.failingAttempts(b.sink) })),
+      outbox: this.runtime.outboxStatus(),
       totals: this.metrics.totals,
     };
   }
 
-  /** Stops: waits for closes under way, a bounded final drain, then closes the store. Open windows resume after a restart. */
+  /** Stops: waits for closes under way, a bounded final drain, then closes the store. Open windows resume after a restart. Idempotent. */
   async shutdown(drainMs = 5000): Promise<void> {
-    if (this.state === 'stopping' || this.state === 'stopped') return;
-    this.state = 'stopping';
-    this.timers.clear();
-    await this.closer.idle();
-    await this.shipper.stop(drainMs);
-    await this.metrics.shutdown();
-    this.store.close();
-    this.state = 'stopped';
+    await this.runtime.shutdown(drainMs, false);
   }
 }

@@ -3,14 +3,14 @@
  * (the figure quoted in docs/drift-statistics.md). Run: `npx tsx scripts/scipy-agreement.ts`.
  */
 import { readFileSync } from 'node:fs';
-import { binnedKs } from '../shared/divergence/binned-ks.js';
-import { chiSquareTest } from '../shared/divergence/chi-square.js';
-import { hellingerDistance } from '../shared/divergence/hellinger.js';
-import { jensenShannonDistance } from '../shared/divergence/jensen-shannon.js';
-import { klDivergence } from '../shared/divergence/kl-divergence.js';
-import { psi } from '../shared/divergence/psi.js';
-import { wasserstein1 } from '../shared/divergence/wasserstein.js';
-import { chiSquareQuantile, chiSquareSurvival } from '../shared/stats/chi-square-distribution.js';
+import { binnedKs } from '../shared/core/divergence/binned-ks.js';
+import { chiSquareTest } from '../shared/core/divergence/chi-square.js';
+import { hellingerDistance } from '../shared/core/divergence/hellinger.js';
+import { jensenShannonDistance } from '../shared/core/divergence/jensen-shannon.js';
+import { klDivergence } from '../shared/core/divergence/kl-divergence.js';
+import { psi } from '../shared/core/divergence/psi.js';
+import { wasserstein1 } from '../shared/core/divergence/wasserstein.js';
+import { chiSquareQuantile, chiSquareSurvival } from '../shared/core/stats/chi-square-distribution.js';
 
 interface Case { expected: number[]; actual: number[]; points: number[]; epsilon: number; reference: Record<string, number> }
 const fixtures = JSON.parse(readFileSync(new URL('../test/fixtures/scipy-divergences.json', import.meta.url), 'utf8')) as {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { driftRuleSchema } from '../../shared/drift/drift-rule.js';
+import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
 import {
   commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths, retrainingConfigSchema, sinksConfigShape, stateConfigSchema,
-} from '../../shared/config/config-file.js';
-import { otlpSinkConfigSchema } from '../../shared/config/otlp-sink-config.js';
+} from '../../shared/platform/config/config-file.js';
+import { otlpSinkConfigSchema } from '../../shared/pipeline/sinks/otlp-sink-config.js';
 
-export { applyEnvOverrides, cloudWatchConfigSchema, isLoopback } from '../../shared/config/config-file.js';
+export { applyEnvOverrides, cloudWatchConfigSchema, isLoopback } from '../../shared/platform/config/config-file.js';
 
 /** One monitored model. */
 export const modelConfigSchema = z

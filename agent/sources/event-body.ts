@@ -1,4 +1,4 @@
-import type { RejectReason } from '../../shared/reject-reasons.js';
+import type { RejectReason } from '../../shared/core/aggregation/reject-reasons.js';
 
 /** One item of a request body: a parsed value, or why it could not be parsed. */
 export type BodyItem =

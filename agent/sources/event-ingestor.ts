@@ -1,8 +1,7 @@
-import type { InputRecord } from '../../shared/aggregation/read-source.js';
-import { profileColumns } from '../../shared/profile/baseline-profile.js';
-import type { ModelWindows } from '../../shared/windows/model-windows.js';
+import type { InputRecord } from '../../shared/core/aggregation/read-source.js';
+import { profileColumns, type BaselineProfile } from '../../shared/core/profile/baseline-profile.js';
 import type { BodyItem } from './event-body.js';
-import type { EventRejection, RejectReason } from '../../shared/reject-reasons.js';
+import type { EventRejection, RejectReason } from '../../shared/core/aggregation/reject-reasons.js';
 
 /** Where each prediction field of an event goes in the baseline's columns. */
 interface SignalColumns {
@@ -11,9 +10,23 @@ interface SignalColumns {
   probabilities: string[];
 }
 
+/**
+ * Where a source's events go: a model's open windows (ModelWindows), as ingestion sees them. The
+ * source depends on this, not on the windows, so capture stays upstream of aggregation.
+ */
+export interface WindowCounter {
+  readonly profile: BaselineProfile;
+  /** Counts one record; returns the field that could not be read, if any. */
+  add(record: InputRecord, version: string, timestampMs: number): { field: string; message: string } | undefined;
+  /** Counts one refused event. */
+  reject(reason: string, version: string, timestampMs: number): void;
+  /** Whether an event at `timestampMs` still has an open window. */
+  isOpenFor(timestampMs: number, nowMs: number, graceMs: number): boolean;
+}
+
 /** A monitored model as ingestion sees it. */
 export interface IngestModel {
-  windows: ModelWindows;
+  windows: WindowCounter;
   /** Columns an event may name in `features` (inputs and prediction columns). */
   known: Set<string>;
   signals: SignalColumns;
@@ -36,7 +49,7 @@ export interface IngestResult {
 }
 
 /** Builds the ingestion view of a model from its windows (and so its baseline). */
-export function ingestModel(windows: ModelWindows, unknownFeatures: 'reject' | 'ignore', versions: readonly string[] = []): IngestModel {
+export function ingestModel(windows: WindowCounter, unknownFeatures: 'reject' | 'ignore', versions: readonly string[] = []): IngestModel {
   const signals: SignalColumns = { confidence: [], label: [], probabilities: [] };
   for (const f of windows.profile.features) {
     if (!('column' in f.source)) continue;

@@ -2,11 +2,13 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
-import { StateUnavailableError } from '../../shared/windows/window-closer.js';
-import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, refusalReason, requireMethod, send, sendError } from '../../shared/http/http-helpers.js';
-import type { Agent } from '../agent.js';
-import { BodyError, parseEventBody } from './event-body.js';
+import { ERROR_CODES, hasCode, type ErrorCode } from '../../shared/platform/errors.js';
+import { windowSummary } from '../../shared/core/drift/window-report.js';
+import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, refusalReason, requireMethod, send, sendError } from '../../shared/platform/http/http-helpers.js';
+import type { WindowReport } from '../../shared/core/drift/window-report.js';
+import type { LoadShedder } from '../../shared/platform/http/load-shedder.js';
+import { BodyError, parseEventBody, type BodyItem } from './event-body.js';
+import type { IngestResult } from './event-ingestor.js';
 
 /** How the API listens and what it accepts. */
 export interface ApiOptions {
@@ -33,11 +35,27 @@ function bodyKind(req: IncomingMessage): 'json' | 'ndjson' {
   throw new HttpError('DW_ERR_API_CONTENT_TYPE', `content-type must be application/json or application/x-ndjson, not '${type || '(none)'}'`);
 }
 
+/** What the event API needs of the agent behind it. */
+export interface EventApiHost {
+  /** Started and not stopping. */
+  readonly ready: boolean;
+  /** Admission control (refuse before reading a body). */
+  readonly load: LoadShedder;
+  /** Strict durability: a request is answered only after its counts are committed. */
+  readonly strict: boolean;
+  readonly stateWritable: boolean;
+  readonly metrics: { apiRefused(reason: string): void; error(errorType: string, stage: string): void };
+  ingest(items: readonly BodyItem[]): IngestResult;
+  committed(): Promise<void>;
+  status(): object;
+  flush(): Promise<WindowReport[]>;
+}
+
 /**
  * The agent's local HTTP API (docs/agent-api.md, docs/agent-api.openapi.yaml): `POST /v1/events`,
  * `GET /healthz`, `GET /readyz`, `GET /v1/status`, `POST /v1/flush`.
  */
-export function createApiServer(agent: Agent, options: ApiOptions, log: Logger): Server {
+export function createApiServer(agent: EventApiHost, options: ApiOptions, log: Logger): Server {
   const refuse = (code: ErrorCode, reason: string, message: string): never => {
     throw new HttpError(code, message, { reason, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
   };
@@ -79,7 +97,7 @@ export function createApiServer(agent: Agent, options: ApiOptions, log: Logger):
           try {
             await agent.committed();
           } catch (err) {
-            if (!(err instanceof StateUnavailableError)) throw err;
+            if (!hasCode(err, 'DW_ERR_STATE_UNAVAILABLE')) throw err;
             refuse('DW_ERR_STATE_UNAVAILABLE', 'state_unavailable', `${err.message}; the events were not counted (windows.durability: strict)`);
           }
         }
@@ -93,7 +111,7 @@ export function createApiServer(agent: Agent, options: ApiOptions, log: Logger):
         return send(res, 200, agent.status());
       case '/v1/flush':
         only('POST');
-        return handleFlush(req, res, () => agent.flush());
+        return handleFlush(req, res, async () => (await agent.flush()).map(windowSummary));
       default:
         throw new HttpError('DW_ERR_API_NOT_FOUND', `no endpoint ${path}`);
     }

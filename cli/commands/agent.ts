@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
-import { loadModelBaseline } from '../../shared/profile/load-baseline.js';
+import { loadModelBaseline } from '../../shared/core/profile/load-baseline.js';
 import { loadAgentConfig } from '../../agent/config/agent-config.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger } from '../../shared/platform/logger.js';
 import { componentOptions, logWarnings, printConfig, requireConfig, stopSignal, stopWithin } from '../process-lifecycle.js';
 import { createApiServer, listen } from '../../agent/sources/http-api.js';
-import { DwError } from '../../shared/errors.js';
+import { DwError } from '../../shared/platform/errors.js';
 
 
 /** `driftwatch agent --config FILE`. */

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { parseAgentConfig } from '../../agent/config/agent-config.js';
 import { parseCollectorConfig } from '../../collector/config/collector-config.js';
-import { ALARM_DEFAULTS, ALARM_PREFIX, alarmSet } from '../../shared/alarms/alarm-set.js';
-import { planAlarms, type AlarmAction } from '../../shared/alarms/alarm-plan.js';
-import { readConfigFile } from '../../shared/config/config-file.js';
-import { createEgress } from '../../shared/egress/create-egress.js';
-import { createLogger } from '../../shared/logger.js';
-import { loadModelBaseline } from '../../shared/profile/load-baseline.js';
-import { namespaceOf } from '../../shared/sinks/create-sinks.js';
+import { ALARM_DEFAULTS, ALARM_PREFIX, alarmSet } from '../../shared/pipeline/alarms/alarm-set.js';
+import { planAlarms, type AlarmAction } from '../../shared/pipeline/alarms/alarm-plan.js';
+import { readConfigFile } from '../../shared/platform/config/config-file.js';
+import { createEgress } from '../../shared/pipeline/runtime/create-egress.js';
+import { createLogger } from '../../shared/platform/logger.js';
+import { loadModelBaseline } from '../../shared/core/profile/load-baseline.js';
+import { namespaceOf } from '../../shared/pipeline/sinks/create-sinks.js';
 import { formatTable } from '../format/table.js';
 import { intOption, numberOption } from '../options.js';
 

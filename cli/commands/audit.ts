@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DwError } from '../../shared/errors.js';
-import { AuditLog, readVerifyKey, type AuditEntry } from '../../shared/state/audit-log.js';
+import { DwError } from '../../shared/platform/errors.js';
+import { AuditLog, readVerifyKey, type AuditEntry } from '../../shared/pipeline/state/audit-log.js';
 
 const DEFAULT_STATE = '.driftwatch/agent.db';
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { buildBaseline } from '../../shared/baseline/build-baseline.js';
-import type { OnError } from '../../shared/input/input-format.js';
-import { fileRowSource } from '../../shared/input/file-row-source.js';
-import { loadBaseline } from '../../shared/profile/load-baseline.js';
+import { buildBaseline } from '../../shared/offline/baseline/build-baseline.js';
+import type { OnError } from '../../shared/offline/input/input-format.js';
+import { fileRowSource } from '../../shared/offline/input/file-row-source.js';
+import { loadBaseline } from '../../shared/core/profile/load-baseline.js';
 import { baselineSummary } from '../format/baseline-summary.js';
 import { intOption, listOption, numberOption, onErrorOption } from '../options.js';
 import { writeJson } from '../write-json.js';

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { Collector } from '../../collector/collector.js';
 import { loadCollectorConfig } from '../../collector/config/collector-config.js';
 import { createReceiver, listenReceiver } from '../../collector/receiver/otlp-http.js';
-import { DwError } from '../../shared/errors.js';
-import { createLogger } from '../../shared/logger.js';
-import { layoutFingerprint } from '../../shared/windows/model-windows.js';
-import { loadModelBaseline } from '../../shared/profile/load-baseline.js';
+import { DwError } from '../../shared/platform/errors.js';
+import { createLogger } from '../../shared/platform/logger.js';
+import { layoutFingerprint } from '../../shared/pipeline/windows/model-windows.js';
+import { loadModelBaseline } from '../../shared/core/profile/load-baseline.js';
 import { componentOptions, logWarnings, printConfig, requireConfig, stopSignal, stopWithin } from '../process-lifecycle.js';
 
 /** `driftwatch collector --config FILE`. */

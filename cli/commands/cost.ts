@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadAgentConfig } from '../../agent/config/agent-config.js';
-import { loadModelBaseline } from '../../shared/profile/load-baseline.js';
-import { CLOUDWATCH_PRICES, estimateCost } from '../../shared/sinks/cloudwatch/cost-estimate.js';
+import { loadModelBaseline } from '../../shared/core/profile/load-baseline.js';
+import { CLOUDWATCH_PRICES, estimateCost } from '../../shared/pipeline/sinks/cloudwatch/cost-estimate.js';
 import { formatTable } from '../format/table.js';
 import { intOption } from '../options.js';
 

@@ -3,12 +3,12 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
 import { parseAgentConfig } from '../../agent/config/agent-config.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger } from '../../shared/platform/logger.js';
 import { createApiServer, listen } from '../../agent/sources/http-api.js';
-import { buildBaseline } from '../../shared/baseline/build-baseline.js';
-import type { WindowReport } from '../../shared/drift/window-report.js';
-import { fileRowSource } from '../../shared/input/file-row-source.js';
-import { packageRoot } from '../../shared/package-info.js';
+import { buildBaseline } from '../../shared/offline/baseline/build-baseline.js';
+import type { WindowReport } from '../../shared/core/drift/window-report.js';
+import { fileRowSource } from '../../shared/offline/input/file-row-source.js';
+import { packageRoot } from '../../shared/platform/package-info.js';
 import { writeJson } from '../write-json.js';
 
 const WINDOW_SECONDS = 60;

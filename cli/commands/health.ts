@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { isLoopback } from '../../shared/config/config-file.js';
-import { DwError } from '../../shared/errors.js';
+import { isLoopback } from '../../shared/platform/config/config-file.js';
+import { DwError } from '../../shared/platform/errors.js';
 import { intOption } from '../options.js';
 
 /**
  * `driftwatch health [--url URL]`: exit 0 if the agent or collector at URL answers `GET /healthz`
  * with 200 within the timeout, 1 otherwise. For container HEALTHCHECKs and exec probes, where no
- * curl is installed. Loopback only: nothing but shared/egress/ talks to other hosts.
+ * curl is installed. Loopback only: nothing but shared/pipeline/egress/ talks to other hosts.
  */
 export function registerHealth(program: Command): void {
   program

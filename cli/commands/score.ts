@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { parseDriftRule, type DriftRule } from '../../shared/drift/drift-rule.js';
-import { scoreRows, type RowsScore } from '../../shared/drift/score-rows.js';
-import type { OnError } from '../../shared/input/input-format.js';
-import { fileRowSource } from '../../shared/input/file-row-source.js';
-import { loadBaseline } from '../../shared/profile/load-baseline.js';
+import { parseDriftRule, type DriftRule } from '../../shared/core/drift/drift-rule.js';
+import { scoreRows, type RowsScore } from '../../shared/offline/scoring/score-rows.js';
+import type { OnError } from '../../shared/offline/input/input-format.js';
+import { fileRowSource } from '../../shared/offline/input/file-row-source.js';
+import { loadBaseline } from '../../shared/core/profile/load-baseline.js';
 import { scoreJson, scoreTable } from '../format/score-report.js';
 import { intOption, numberOption, onErrorOption } from '../options.js';
 import { problemPrinter, warn } from '../terminal.js';

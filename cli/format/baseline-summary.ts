@@ -1,5 +1,5 @@
-import { binLabels } from '../../shared/binning/bin-labels.js';
-import { describeSource, type BaselineProfile, type FeatureProfile } from '../../shared/profile/baseline-profile.js';
+import { binLabels } from '../../shared/core/binning/bin-labels.js';
+import { describeSource, type BaselineProfile, type FeatureProfile } from '../../shared/core/profile/baseline-profile.js';
 import { formatTable, num, pct } from './table.js';
 
 function describe(feature: FeatureProfile): string {

@@ -1,6 +1,6 @@
-import type { FeatureScore, WindowScore } from '../../shared/drift/feature-score.js';
-import type { DriftRule } from '../../shared/drift/drift-rule.js';
-import { MEAN_SHIFT_Z } from '../../shared/drift/score-window.js';
+import type { FeatureScore, WindowScore } from '../../shared/core/drift/feature-score.js';
+import type { DriftRule } from '../../shared/core/drift/drift-rule.js';
+import { MEAN_SHIFT_Z } from '../../shared/core/drift/score-window.js';
 import { formatTable, num, pct } from './table.js';
 
 /** The `--json` shape of `driftwatch score` (a stable contract: docs/cli.md). */

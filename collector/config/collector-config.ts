@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import {
   commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths, retrainingConfigSchema, sinksConfigShape, stateConfigSchema,
-} from '../../shared/config/config-file.js';
-import { driftRuleSchema } from '../../shared/drift/drift-rule.js';
+} from '../../shared/platform/config/config-file.js';
+import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
 
 /** The OTLP/HTTP receiver agents export to. */
 export const receiverConfigSchema = z

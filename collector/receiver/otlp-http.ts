@@ -4,8 +4,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
-import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, refusalReason, requireMethod, send, sendError } from '../../shared/http/http-helpers.js';
+import { ERROR_CODES, type ErrorCode } from '../../shared/platform/errors.js';
+import { windowSummary } from '../../shared/core/drift/window-report.js';
+import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, refusalReason, requireMethod, send, sendError } from '../../shared/platform/http/http-helpers.js';
 import type { Collector } from '../collector.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import { decodeJson, decodeProtobuf, encodeResponse, encodeStatus, OtlpDecodeError } from './otlp-request.js';
@@ -72,7 +73,7 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
         return send(res, 200, collector.status());
       case '/v1/flush':
         only('POST');
-        return handleFlush(req, res, () => collector.flush());
+        return handleFlush(req, res, async () => (await collector.flush()).map(windowSummary));
       default:
         throw new HttpError('DW_ERR_API_NOT_FOUND', `no endpoint ${path}`);
     }

@@ -1,6 +1,7 @@
-import { OTLP_ATTRIBUTES as A, OTLP_METRICS as M, histogramBounds } from '../../shared/otlp/window-metrics.js';
-import type { WindowReport } from '../../shared/drift/window-report.js';
-import { expectedBinCount, type BaselineProfile } from '../../shared/profile/baseline-profile.js';
+import { OTLP_ATTRIBUTES as A, OTLP_METRICS as M } from '../../shared/pipeline/egress/otlp-names.js';
+import { histogramBounds } from '../../shared/pipeline/otlp/window-metrics.js';
+import type { WindowReport } from '../../shared/core/drift/window-report.js';
+import { expectedBinCount, type BaselineProfile } from '../../shared/core/profile/baseline-profile.js';
 import type { DataPoint, ResourcePoints } from './otlp-request.js';
 
 /** Why the collector refused data points. Also the `reason` of its refusal counter. */

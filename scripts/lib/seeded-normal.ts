@@ -1,4 +1,4 @@
-import { seededUniform } from '../../shared/stats/seeded-random.js';
+import { seededUniform } from '../../shared/core/stats/seeded-random.js';
 
 /** Seeded standard-normal draws (Box–Muller), for generators and simulations only. */
 export function seededNormal(seed: number): { normal: () => number; uniform: () => number } {

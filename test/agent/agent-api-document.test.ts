@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REJECT_REASONS } from '../../shared/reject-reasons.js';
+import { REJECT_REASONS } from '../../shared/core/aggregation/reject-reasons.js';
 import { ROOT } from '../helpers/run-cli.js';
 
 const doc = parse(readFileSync(join(ROOT, 'docs', 'agent-api.openapi.yaml'), 'utf8')) as {

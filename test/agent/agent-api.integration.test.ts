@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { startAgent, waitForCheckpoint, type AgentProcess } from '../helpers/agent-process.js';
 import { exampleBaseline, exampleRows, toEvent } from '../helpers/example-events.js';
 import { CLI, runCli } from '../helpers/run-cli.js';
 
@@ -129,7 +129,7 @@ describe('durable state', () => {
     const cfg = config({ windows: { checkpointMs: 100 }, state: { path: join(stateDir, 'agent.db') } });
     const first = await startAgent(cfg, { dir: stateDir });
     expect((await first.postEvents(rows.slice(0, 150).map((r) => toEvent(r, 'loans')))).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 400)); // > checkpointMs
+    await waitForCheckpoint(join(stateDir, 'agent.db'), 150);
     await first.kill();
     const second = await startAgent(cfg, { dir: stateDir });
     try {
@@ -214,7 +214,7 @@ describe('bearer token', () => {
     const file = join(dir, 'secrets.yaml');
     writeFileSync(file, JSON.stringify(config({ sinks: { otlp: { endpoint: 'https://collector.internal:4318/v1/metrics', token: 'otlp-secret-token-0123456789' } } })));
     const result = spawnSync(process.execPath, [CLI, 'agent', '--print-config', '--config', file], {
-      encoding: 'utf8', env: { ...process.env, DRIFTWATCH_API__TOKEN: TOKEN }, timeout: 20_000,
+      encoding: 'utf8', env: { ...process.env, DRIFTWATCH_API__TOKEN: TOKEN }, timeout: 60_000,
     });
     expect(result.status).toBe(0);
     const printed = JSON.parse(result.stdout) as { api: { token: string; port: number }; sinks: { otlp: { token: string; endpoint: string } } };
@@ -264,7 +264,7 @@ describe('bad config', () => {
   it('validates environment overrides like the file', () => {
     const file = write('env.yaml', `models: [{name: loans, baseline: ${baseline}}]\n`);
     const result = spawnSync(process.execPath, [CLI, 'agent', '--config', file], {
-      encoding: 'utf8', env: { ...process.env, DRIFTWATCH_WINDOWS__SECONDS: '5' }, timeout: 20_000,
+      encoding: 'utf8', env: { ...process.env, DRIFTWATCH_WINDOWS__SECONDS: '5' }, timeout: 60_000,
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/field 'windows\.seconds'/);

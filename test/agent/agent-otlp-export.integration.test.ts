@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { BaselineProfile } from '../../shared/profile/baseline-profile.js';
+import type { BaselineProfile } from '../../shared/core/profile/baseline-profile.js';
 import { startAgent } from '../helpers/agent-process.js';
 import { exampleBaseline, exampleRows, toEvent, type ExampleRow } from '../helpers/example-events.js';
 import { reconstructionError } from '../helpers/reconstruction-error.js';
@@ -80,7 +80,7 @@ async function exportOneWindow(protocol: 'http/protobuf' | 'http/json', compress
     // One event in the next window moves the event clock past this one, which closes it whole
     // (a flush would close it early, ending at the newest event).
     expect((await agent.postEvents([toEvent(window[0]!, 'loans', t0 + WINDOW_MS)])).status).toBe(200);
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000;
     while (captured.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   } finally {
     await agent.stop();

@@ -36,7 +36,7 @@ function latest(name: string): OtlpPoint[] | undefined {
   return undefined;
 }
 
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
+async function until(check: () => boolean, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out; ${received.length} exports received`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { AgentStore } from '../../shared/state/agent-store.js';
+import { AgentStore } from '../../shared/pipeline/state/agent-store.js';
 import { runCli } from '../helpers/run-cli.js';
 
 function stateWithEntries(): string {

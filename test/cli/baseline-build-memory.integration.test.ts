@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seededUniform } from '../../shared/stats/seeded-random.js';
+import { seededUniform } from '../../shared/core/stats/seeded-random.js';
 import { runCli } from '../helpers/run-cli.js';
 
 const HEAP_MIB = 32;

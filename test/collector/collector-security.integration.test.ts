@@ -36,7 +36,7 @@ async function agentSending(endpoint: string, otlp: Record<string, unknown>): Pr
   const events = rows.map((r, i) => toEvent(r, 'loans', t0 + i * 100));
   events.push(toEvent(rows[0]!, 'loans', t0 + WINDOW_MS));
   expect((await agent.postEvents(events)).status).toBe(200);
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const outbox = ((await agent.get('/v1/status')).body as Status).outbox[0]!;
     if (outbox.count === 0 || outbox.failingAttempts > 0) return agent;
@@ -65,7 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // In parallel: each agent's final send is bounded by its 2 s deadline, the collectors' by 20 s.
   await Promise.all(running.map((p) => p.stop()));
-}, 30_000);
+}, 120_000);
 
 describe('bearer token', () => {
   it('refuses an agent without the token with 401, counts it, and serves the agent that has it', async () => {

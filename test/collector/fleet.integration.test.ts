@@ -62,7 +62,7 @@ beforeAll(async () => {
       expect(res.status).toBe(200);
     }
   }
-  for (const a of agents) await waitForDrain(a, 20_000, windows.length);
+  for (const a of agents) await waitForDrain(a, 60_000, windows.length);
   expect((await collector.post('/v1/flush', '')).status).toBe(200);
   await waitForDrain(collector);
 }, 120_000);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { DIMENSION_NAMES, METRIC_NAMES } from '../../shared/sinks/cloudwatch/metric-names.js';
+import { DIMENSION_NAMES, METRIC_NAMES } from '../../shared/pipeline/egress/cloudwatch-names.js';
 import { ALARMS_TEMPLATE, readTemplate } from '../helpers/cloudformation-template.js';
 
 /**

@@ -115,5 +115,5 @@ describe('Dockerfile', () => {
     // It wrote its state into the volume, and nothing anywhere else (the rest was read-only).
     expect(readdirSync(volume)).toContain('agent.db');
     expect(existsSync(join(config, '.driftwatch'))).toBe(false);
-  }, 60_000);
+  }, 120_000);
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { applyEnvOverrides, parseAgentConfig } from '../../agent/config/agent-config.js';
 import { parseCollectorConfig } from '../../collector/config/collector-config.js';
-import { loadBaseline } from '../../shared/profile/load-baseline.js';
+import { loadBaseline } from '../../shared/core/profile/load-baseline.js';
 import { ROOT } from '../helpers/run-cli.js';
 
 /**

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { collectorConfigSchema } from '../../collector/config/collector-config.js';
-import { OTLP_ATTRIBUTES, OTLP_METRICS } from '../../shared/otlp/window-metrics.js';
-import { SELF_METRIC_NAMES } from '../../shared/telemetry/self-metric-names.js';
+import { OTLP_ATTRIBUTES, OTLP_METRICS } from '../../shared/pipeline/egress/otlp-names.js';
+import { SELF_METRIC_NAMES } from '../../shared/pipeline/egress/self-metric-names.js';
 import { ROOT } from '../helpers/run-cli.js';
 
 /**

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
 import { CLI } from './run-cli.js';
 
 /** A running `driftwatch agent` process. */
@@ -42,7 +43,7 @@ export async function startAgent(config: Record<string, unknown>, options: { dir
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} did not start in 20 s; stderr: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${command} did not start in 60 s; stderr: ${stderr}`)), 60_000);
     createInterface({ input: child.stdout }).on('line', (line) => {
       let entry: Record<string, unknown>;
       try {
@@ -89,7 +90,7 @@ export async function startAgent(config: Record<string, unknown>, options: { dir
  * Polls `/v1/status` until every sink's outbox is empty and, with `closed`, at least that many
  * windows have closed (a window closes asynchronously after the event that ends it).
  */
-export async function waitForDrain(agent: AgentProcess, timeoutMs = 20_000, closed = 0): Promise<void> {
+export async function waitForDrain(agent: AgentProcess, timeoutMs = 60_000, closed = 0): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await agent.get('/v1/status');
@@ -98,5 +99,30 @@ export async function waitForDrain(agent: AgentProcess, timeoutMs = 20_000, clos
     if (closedSoFar >= closed && outbox.every((o) => o.count === 0)) return;
     if (Date.now() > deadline) throw new Error(`outbox not drained (${closedSoFar} of ${closed} windows closed): ${JSON.stringify(outbox)}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Waits until the state file at `statePath` holds checkpoints of at least `rows` events in open
+ * windows (read through SQLite, as a restart would read them), instead of sleeping past the
+ * checkpoint interval and hoping the machine was not busy.
+ */
+export async function waitForCheckpoint(statePath: string, rows: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 0;
+  for (;;) {
+    try {
+      const db = new Database(statePath, { readonly: true, fileMustExist: true });
+      try {
+        seen = db.prepare<[], { n: number | null }>('SELECT SUM(rows) AS n FROM open_windows').get()?.n ?? 0;
+      } finally {
+        db.close();
+      }
+    } catch {
+      seen = 0; // not created yet, or busy: look again
+    }
+    if (seen >= rows) return;
+    if (Date.now() > deadline) throw new Error(`state file ${statePath} holds checkpoints of ${seen} of ${rows} events`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildBaseline } from '../../shared/baseline/build-baseline.js';
-import { fileRowSource } from '../../shared/input/file-row-source.js';
-import type { BaselineProfile } from '../../shared/profile/baseline-profile.js';
+import { buildBaseline } from '../../shared/offline/baseline/build-baseline.js';
+import { fileRowSource } from '../../shared/offline/input/file-row-source.js';
+import type { BaselineProfile } from '../../shared/core/profile/baseline-profile.js';
 import { ROOT } from './run-cli.js';
 
 /** A row of the bundled example data with typed values (as the JSONL file has them). */

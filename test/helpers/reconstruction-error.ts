@@ -1,4 +1,4 @@
-import type { BaselineProfile } from '../../shared/profile/baseline-profile.js';
+import type { BaselineProfile } from '../../shared/core/profile/baseline-profile.js';
 
 /**
  * A row's reconstruction error under a profile's tabular projection, written out plainly for tests

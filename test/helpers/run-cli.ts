@@ -16,6 +16,6 @@ export interface CliResult {
 /** Runs `driftwatch ...args` as a real process (with `nodeArgs` for node itself). */
 export function runCli(args: string[], cwd = ROOT, nodeArgs: string[] = []): CliResult {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does)`);
-  const result = spawnSync(process.execPath, [...nodeArgs, CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [...nodeArgs, CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,9 +1,9 @@
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
-import { DEFAULT_DRIFT_RULE } from '../../shared/drift/drift-rule.js';
-import type { WindowReport } from '../../shared/drift/window-report.js';
-import { windowToResourceMetrics } from '../../shared/otlp/window-metrics.js';
-import type { BaselineProfile } from '../../shared/profile/baseline-profile.js';
-import { layoutFingerprint, ModelWindows } from '../../shared/windows/model-windows.js';
+import { DEFAULT_DRIFT_RULE } from '../../shared/core/drift/drift-rule.js';
+import type { WindowReport } from '../../shared/core/drift/window-report.js';
+import { windowToResourceMetrics } from '../../shared/pipeline/otlp/window-metrics.js';
+import type { BaselineProfile } from '../../shared/core/profile/baseline-profile.js';
+import { layoutFingerprint, ModelWindows } from '../../shared/pipeline/windows/model-windows.js';
 import { exampleRows } from './example-events.js';
 
 /** A closed window of `rows` example rows starting at `startMs`, as an agent would report it. */

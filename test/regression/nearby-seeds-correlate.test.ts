@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededUniform } from '../../shared/stats/seeded-random.js';
+import { seededUniform } from '../../shared/core/stats/seeded-random.js';
 
 // Bug: xoroshiro128plus(1) and xoroshiro128plus(3) began with the same outputs, so example data
 // files and Monte-Carlo thresholds seeded with nearby numbers were correlated.

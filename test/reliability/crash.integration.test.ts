@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentProcess } from '../helpers/agent-process.js';
 import { exampleBaseline, exampleRows, toEvent } from '../helpers/example-events.js';
-import { seededUniform } from '../../shared/stats/seeded-random.js';
+import { seededUniform } from '../../shared/core/stats/seeded-random.js';
 
 /**
  * Crash safety: the agent is killed with SIGKILL at random moments while traffic flows and
@@ -24,7 +24,7 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dw-crash-'));
   writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
-}, 60_000);
+}, 120_000);
 
 /** What the client knows: events acknowledged per window (with when), and events in flight at each kill. */
 interface Ledger {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAgentConfig, parseAgentConfig } from '../../agent/config/agent-config.js';
 import { parseCollectorConfig } from '../../collector/config/collector-config.js';
-import { DwError } from '../../shared/errors.js';
+import { DwError } from '../../shared/platform/errors.js';
 
 /**
  * Hostile configuration, property-based: whatever a config file or the environment holds, loading

@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BodyError, parseEventBody } from '../../agent/sources/event-body.js';
 import { EventIngestor, ingestModel } from '../../agent/sources/event-ingestor.js';
-import { buildBaseline } from '../../shared/baseline/build-baseline.js';
-import { DEFAULT_DRIFT_RULE } from '../../shared/drift/drift-rule.js';
-import { arrayRowSource } from '../../shared/input/row-source.js';
-import { REJECT_REASONS } from '../../shared/reject-reasons.js';
-import { ModelWindows } from '../../shared/windows/model-windows.js';
+import { buildBaseline } from '../../shared/offline/baseline/build-baseline.js';
+import { DEFAULT_DRIFT_RULE } from '../../shared/core/drift/drift-rule.js';
+import { arrayRowSource } from '../../shared/offline/input/row-source.js';
+import { REJECT_REASONS } from '../../shared/core/aggregation/reject-reasons.js';
+import { ModelWindows } from '../../shared/pipeline/windows/model-windows.js';
 
 /**
  * Hostile input to the event path, property-based: whatever bytes arrive, parsing fails only with

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BaselineProfile } from '../../shared/profile/baseline-profile.js';
+import type { BaselineProfile } from '../../shared/core/profile/baseline-profile.js';
 import { startAgent, type AgentProcess } from '../helpers/agent-process.js';
 import { exampleBaseline } from '../helpers/example-events.js';
 import { exampleWindowReport, windowPayload } from '../helpers/window-payloads.js';
@@ -121,7 +121,7 @@ describe('stalled bodies', () => {
       const refused = status.totals[totals]!;
       expect((refused.body_timeout ?? 0) + (refused.overloaded ?? 0)).toBe(20);
       expect(refused.body_timeout).toBeGreaterThanOrEqual(16);
-    }, 30_000);
+    }, 120_000);
   }
 
   it('agent: refused requests (unreadable, wrong type) are counted and leave nothing behind on a keep-alive connection', async () => {

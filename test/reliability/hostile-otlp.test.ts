@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeJson, decodeProtobuf, OtlpDecodeError, type ResourcePoints } from '../../collector/receiver/otlp-request.js';
 import { windowContributions, type CollectorModel } from '../../collector/receiver/window-contributions.js';
-import { layoutFingerprint } from '../../shared/windows/model-windows.js';
+import { layoutFingerprint } from '../../shared/pipeline/windows/model-windows.js';
 import { exampleBaseline } from '../helpers/example-events.js';
 import { exampleWindowReport, windowPayload } from '../helpers/window-payloads.js';
 

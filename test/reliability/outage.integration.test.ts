@@ -41,7 +41,7 @@ beforeAll(async () => {
   const moto = new URL(endpoint);
   proxy = await startRecordingProxy({ host: moto.hostname, port: Number(moto.port) });
   link = await cuttableLink(proxy.url);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await link?.close();
@@ -74,14 +74,14 @@ describe('VPN outage: store-and-forward', () => {
     try {
       await post(agent, 0, model);
       await post(agent, 1, model); // closes window 0, which ships over the working link
-      await waitForDrain(agent, 20_000, 1);
+      await waitForDrain(agent, 60_000, 1);
       const before = proxy.requests().length;
 
       link.set('blackhole');
       for (let w = 2; w < OUTAGE_WINDOWS + 2; w++) await post(agent, w, model); // each closes the one before
       // Every window closed into the outbox; none reached moto.
       let s = await status(agent);
-      for (let i = 0; i < 100 && !(s.outbox[0]!.count >= OUTAGE_WINDOWS && s.outbox[0]!.failingAttempts >= 2); i++) {
+      for (const deadline = Date.now() + 120_000; Date.now() < deadline && !(s.outbox[0]!.count >= OUTAGE_WINDOWS && s.outbox[0]!.failingAttempts >= 2);) {
         await new Promise((r) => setTimeout(r, 200));
         s = await status(agent);
       }
@@ -133,7 +133,7 @@ describe('VPN outage: store-and-forward', () => {
       for (let w = 0; w < 4; w++) await post(agent, w, model);
       expect((await agent.post('/v1/flush', '')).status).toBe(200);
       let s = await status(agent);
-      for (let i = 0; i < 150 && (s.state.dropped.totals.too_old?.windows ?? 0) < 4; i++) {
+      for (const deadline = Date.now() + 120_000; Date.now() < deadline && (s.state.dropped.totals.too_old?.windows ?? 0) < 4;) {
         await new Promise((r) => setTimeout(r, 200));
         s = await status(agent);
       }

@@ -55,5 +55,5 @@ describe('overload', () => {
     } finally {
       expect(await agent.stop()).toBe(0);
     }
-  }, 60_000);
+  }, 120_000);
 });

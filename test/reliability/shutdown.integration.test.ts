@@ -22,7 +22,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dw-stop-'));
   writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
   link = await cuttableLink(endpoint);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await link?.close();
@@ -51,7 +51,7 @@ describe('graceful shutdown', () => {
     const status = (await again.get('/v1/status')).body as { models: { openWindows: { events: number }[] }[] };
     expect(status.models[0]!.openWindows.map((w) => w.events)).toEqual([10]);
     expect(await again.stop()).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it('exits 0 within shutdown.deadlineSeconds when CloudWatch is unreachable, keeping the unsent window for the next start', async () => {
     const runDir = mkdtempSync(join(dir, 'deadline-'));
@@ -80,9 +80,9 @@ describe('graceful shutdown', () => {
     const status = (await again.get('/v1/status')).body as { models: { openWindows: { events: number }[] }[] };
     expect(status.models[0]!.openWindows.map((w) => w.events)).toEqual([10]);
     // The window the first run could not send goes out from the second.
-    await waitForDrain(again, 20_000);
+    await waitForDrain(again, 60_000);
     const after = (await again.get('/v1/status')).body as { totals: { sends: Record<string, { succeeded: number }> } };
     expect(after.totals.sends.cloudwatch!.succeeded).toBeGreaterThanOrEqual(1);
     expect(await again.stop()).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, waitForDrain, type AgentProcess } from '../helpers/agent-process.js';
+import { startAgent, waitForCheckpoint, waitForDrain, type AgentProcess } from '../helpers/agent-process.js';
 import { exampleBaseline, exampleRows, toEvent } from '../helpers/example-events.js';
 
 /**
@@ -20,7 +20,7 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dw-faults-'));
   writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
-}, 60_000);
+}, 120_000);
 
 /** A storage fault the test can switch on and off under a running agent. */
 interface Fault {
@@ -58,7 +58,7 @@ const events = (w: number, n: number, model: string) => rows.slice(0, n).map((ro
 type Status = { state: { writable: boolean; lastError?: string; unpersistedWindows: number }; totals: { errors: Record<string, number> } };
 const status = async (agent: AgentProcess): Promise<Status> => (await agent.get('/v1/status')).body as unknown as Status;
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -111,14 +111,14 @@ describe('storage faults', () => {
       });
       expect(agent.logs.some((l) => /writable again/.test(String(l.msg)))).toBe(true);
       expect((await agent.post('/v1/flush', '')).status).toBe(200);
-      await waitForDrain(agent, 20_000, 4);
+      await waitForDrain(agent, 60_000, 4);
     } finally {
       fault.set(agent, false); // an immutable file would outlive a failed run
       expect(await agent.stop()).toBe(0);
     }
     const got = written(sinkFile);
     expect([...got.entries()].sort((a, b) => a[0] - b[0])).toEqual([[t0, [30]], [t0 + WINDOW_MS, [40]], [t0 + 2 * WINDOW_MS, [50]], [t0 + 3 * WINDOW_MS, [60]]]);
-  }, 90_000);
+  }, 120_000);
   }
 
   it('with strict durability refuses events with 503 while the disk is full, and counts exactly what it acknowledged', async () => {
@@ -138,7 +138,7 @@ describe('storage faults', () => {
       DISK_FULL.set(agent, false);
       await until('strict mode to take events again', async () => (await agent.postEvents(events(0, 3, model))).status === 200);
       expect((await agent.post('/v1/flush', '')).status).toBe(200);
-      await waitForDrain(agent, 20_000, 1);
+      await waitForDrain(agent, 60_000, 1);
     } finally {
       expect(await agent.stop()).toBe(0);
     }
@@ -148,7 +148,7 @@ describe('storage faults', () => {
     expect((counts[0]! - 30) % 3).toBe(0);
     expect(counts[0]).toBeGreaterThanOrEqual(33);
     expect(counts[0]).toBeLessThan(42);
-  }, 90_000);
+  }, 120_000);
 
   it('replaces a state file damaged while running, rewrites every open window from memory, and loses nothing it counted', async () => {
     const model = 'faults-corrupt';
@@ -158,7 +158,7 @@ describe('storage faults', () => {
     const state = join(runDir, '.driftwatch', 'agent.db');
     try {
       expect((await agent.postEvents(events(0, 30, model))).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 400)); // checkpointed
+      await waitForCheckpoint(state, 30);
       // Another writer damages the file: a table definition SQLite can no longer parse (SQLITE_CORRUPT).
       const other = new Database(state);
       other.unsafeMode(true); // lets writable_schema edit sqlite_master, as only a damaged file or a careless tool would
@@ -178,7 +178,7 @@ describe('storage faults', () => {
         return r.state.writable && r.state.unpersistedWindows === 0;
       });
       expect((await agent.post('/v1/flush', '')).status).toBe(200);
-      await waitForDrain(agent, 20_000, 1);
+      await waitForDrain(agent, 60_000, 1);
     } finally {
       expect(await agent.stop()).toBe(0);
     }
@@ -186,7 +186,7 @@ describe('storage faults', () => {
     // must arrive once if it was not sent before the damage (it was not: its window had not closed).
     const got = written(sinkFile);
     expect([...got.entries()].sort((a, b) => a[0] - b[0])).toEqual([[t0, [30]], [t0 + WINDOW_MS, [40]], [t0 + 2 * WINDOW_MS, [50]], [t0 + 3 * WINDOW_MS, [60]]]);
-  }, 90_000);
+  }, 120_000);
 
   it('moves a damaged state file aside at start, with a clear message, instead of crashing in a loop', async () => {
     const runDir = mkdtempSync(join(dir, 'damaged-'));
@@ -203,5 +203,5 @@ describe('storage faults', () => {
     } finally {
       expect(await agent.stop()).toBe(0);
     }
-  }, 60_000);
+  }, 120_000);
 });

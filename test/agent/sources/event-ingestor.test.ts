@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseEventBody } from '../../../agent/sources/event-body.js';
 import { EventIngestor, ingestModel } from '../../../agent/sources/event-ingestor.js';
-import { ModelWindows } from '../../../shared/windows/model-windows.js';
-import { buildBaseline } from '../../../shared/baseline/build-baseline.js';
-import { DEFAULT_DRIFT_RULE } from '../../../shared/drift/drift-rule.js';
-import { arrayRowSource } from '../../../shared/input/row-source.js';
+import { ModelWindows } from '../../../shared/pipeline/windows/model-windows.js';
+import { buildBaseline } from '../../../shared/offline/baseline/build-baseline.js';
+import { DEFAULT_DRIFT_RULE } from '../../../shared/core/drift/drift-rule.js';
+import { arrayRowSource } from '../../../shared/offline/input/row-source.js';
 
 const { profile } = await buildBaseline(arrayRowSource(Array.from({ length: 500 }, (_, i) => ({
   x: i / 10, c: ['a', 'b'][i % 2], score: (i % 100) / 100, label: i % 3 ? 'yes' : 'no',

@@ -1,0 +1,42 @@
+import type { WindowPrivacy } from '../privacy/window-noise.js';
+import type { WindowScore } from './feature-score.js';
+
+/**
+ * A closed window as it is stored in the outbox and handed to sinks: aggregates only (scores,
+ * bin counts, feature names); never a raw value or a category string.
+ */
+export interface WindowReport {
+  model: string;
+  /** Model version, '' when the events carried none. */
+  version: string;
+  /** Window bounds, epoch milliseconds; `endMs` is the CloudWatch timestamp. */
+  startMs: number;
+  endMs: number;
+  /** Events counted. */
+  events: number;
+  /** Events refused for this model during the window, by reason. */
+  rejected: Record<string, number>;
+  score: WindowScore;
+  /** Bin counts per feature, in profile order (for fleet merging). */
+  counts: number[][];
+  /**
+   * Per feature, the sum of the window's values for features derived from a projection (0 for the
+   * others), so that a merged window's mean reconstruction error is exact; absent without
+   * projections or with privacy noise. null where a merged contribution had no sum.
+   */
+  sums?: (number | null)[];
+  retraining: { recommended: boolean; flagged: number; of: number };
+  /**
+   * The model's confidence histogram as value/count pairs (bin midpoints, tails at the edges), for
+   * CloudWatch statistic sets; absent when the baseline has no confidence signal.
+   */
+  confidence?: { values: number[]; counts: number[] };
+  /** Present when the counts were released with differential privacy (then everything here is noisy). */
+  privacy?: WindowPrivacy;
+}
+
+/** A closed window in one line, as `POST /v1/flush` lists it. */
+export function windowSummary(r: WindowReport): object {
+  return { model: r.model, version: r.version, start: new Date(r.startMs).toISOString(),
+    end: new Date(r.endMs).toISOString(), events: r.events, drift: r.score.drift, retrainingRecommended: r.retraining.recommended };
+}

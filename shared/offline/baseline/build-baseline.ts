@@ -1,0 +1,314 @@
+import { ProfileCounter, type ValueProblem } from '../../core/aggregation/profile-counter.js';
+import { readSource, type InputRecord, type VectorCache } from '../../core/aggregation/read-source.js';
+import { isMissing } from '../../core/aggregation/value-coercion.js';
+import { DwError } from '../../platform/errors.js';
+import type { RowSource } from '../input/row-source.js';
+import {
+  BASELINE_SCHEMA_ID,
+  BASELINE_SCHEMA_VERSION,
+  baselineProfileSchema,
+  type BaselineProfile,
+  type FeatureProfile,
+  type ColumnSource,
+  type FeatureRole,
+} from '../../core/profile/baseline-profile.js';
+import { parseBuildOptions, type BuildOptions } from './build-options.js';
+import { readEmbedding } from '../../core/multivariate/record-vector.js';
+import { ColumnScan } from './column-scan.js';
+import { fitProjections, type ProjectionPlan, type ProjectionPass } from './fit-projections.js';
+import { mergeEmptyBins, quantileEdges } from './numeric-edges.js';
+
+/** Most feature candidates one input may have (a JSONL file with a key per row would be unbounded). */
+const MAX_COLUMNS = 10_000;
+/** Numeric inputs from which the multivariate check is on by default. */
+const MULTIVARIATE_MIN_NUMERIC = 3;
+
+/** A built profile with what the builder noticed on the way. */
+export interface BuildResult {
+  profile: BaselineProfile;
+  /** One line per notable decision (an excluded column, skipped rows). */
+  warnings: string[];
+  /** Rows left out in `skip` mode (malformed rows are reported by the source itself). */
+  skippedRows: number;
+}
+
+/** Progress callbacks for a terminal. */
+export interface BuildHooks {
+  /** A pass starts: 1 sketch, 2 exact counts; with projections 3 covariance, 4 and 5 derived values. */
+  onPass?: (pass: 1 | 2 | ProjectionPass) => void;
+  /** A row was skipped in `skip` mode, with why. */
+  onProblem?: (problem: DwError) => void;
+}
+
+interface Candidate {
+  name: string;
+  role: FeatureRole;
+  source: ColumnSource;
+  forced: 'numeric' | 'categorical' | undefined;
+  scan: ColumnScan;
+}
+
+/**
+ * First-pass view of an embedding column: the vectors' length (the most common one; vectors of
+ * another length are errors) and the first bad value.
+ */
+class EmbeddingScan {
+  private readonly lengths = new Map<number, { count: number; firstLine: number }>();
+  private firstBad: { line: number; reason: string } | undefined;
+  /** The length fixed after pass 1, for checking rows. */
+  private fixed: number | undefined;
+
+  constructor(readonly column: string) {}
+
+  add(raw: unknown, line: number): void {
+    if (isMissing(raw)) return;
+    const read = readEmbedding(raw, undefined);
+    if (typeof read === 'string') {
+      this.firstBad ??= { line, reason: read };
+      return;
+    }
+    const seen = this.lengths.get(read.length);
+    if (seen !== undefined) seen.count++;
+    else if (this.lengths.size < 64) this.lengths.set(read.length, { count: 1, firstLine: line });
+  }
+
+  /** The vectors' length: the most common one (the shortest on ties). */
+  get dimension(): number | undefined {
+    let best: [number, number] | undefined;
+    for (const [length, { count }] of this.lengths) if (best === undefined || count > best[1] || (count === best[1] && length < best[0])) best = [length, count];
+    return best?.[0];
+  }
+
+  /** The first line whose vector is bad or of another length. */
+  get firstInvalid(): { line: number; reason: string } | undefined {
+    const d = this.dimension;
+    let first = this.firstBad;
+    for (const [length, { firstLine }] of this.lengths) {
+      if (length !== d && (first === undefined || firstLine < first.line)) first = { line: firstLine, reason: `embedding has ${length} entries; the baseline's have ${d}` };
+    }
+    return first;
+  }
+
+  /** Why this record's vector is unusable, if it is (a row with a bad vector is skipped whole). */
+  problem(record: InputRecord): ValueProblem | undefined {
+    const raw = record[this.column];
+    if (isMissing(raw)) return undefined;
+    this.fixed ??= this.dimension;
+    const read = readEmbedding(raw, this.fixed);
+    return typeof read === 'string' ? { field: this.column, message: read } : undefined;
+  }
+}
+
+function signalCandidates(options: BuildOptions): Candidate[] {
+  const out: Candidate[] = [];
+  const add = (name: string, role: FeatureRole, source: ColumnSource, forced: 'numeric' | 'categorical'): void => {
+    out.push({ name, role, source, forced, scan: new ColumnScan(forced === 'categorical') });
+  };
+  if (options.confidenceColumn !== undefined) {
+    add(options.confidenceColumn, 'confidence', { column: options.confidenceColumn, transform: 'value' }, 'numeric');
+  }
+  if (options.predictionColumn !== undefined) {
+    add(options.predictionColumn, 'prediction', { column: options.predictionColumn, transform: 'value' }, 'categorical');
+  }
+  const vector = options.probabilityColumn;
+  if (vector !== undefined) {
+    add(`${vector}.confidence`, 'confidence', { column: vector, transform: 'max' }, 'numeric');
+    add(`${vector}.predicted_class`, 'prediction', { column: vector, transform: 'argmax' }, 'categorical');
+    add(`${vector}.entropy`, 'entropy', { column: vector, transform: 'entropy' }, 'numeric');
+  }
+  return out;
+}
+
+function decideType(c: Candidate, options: BuildOptions): 'numeric' | 'categorical' {
+  if (c.forced !== undefined) return c.forced;
+  const { numbers, texts } = c.scan;
+  if (texts === 0) return c.scan.fewIntegerValues(options.maxCategoricalDistinct) ? 'categorical' : 'numeric';
+  return numbers > texts ? 'numeric' : 'categorical';
+}
+
+/**
+ * Builds a baseline profile in two streaming passes: the first sketches quantiles, ranges, moments
+ * and category candidates per column with bounded memory; the second counts every row exactly
+ * into the final bins. Tied quantiles collapse and empty interior bins merge, so no interior bin
+ * is empty.
+ */
+export async function buildBaseline(source: RowSource, rawOptions: unknown, hooks: BuildHooks = {}): Promise<BuildResult> {
+  const options = parseBuildOptions(rawOptions);
+  const warnings: string[] = [];
+  const failOrWarn = (error: DwError): void => {
+    if (options.onError === 'fail') throw error;
+    warnings.push(error.toLine());
+  };
+
+  // Pass 1: discover columns and sketch them.
+  hooks.onPass?.(1);
+  const signals = signalCandidates(options);
+  const embeddings = options.embedding.map((column) => new EmbeddingScan(column));
+  const reserved = new Set([options.confidenceColumn, options.predictionColumn, options.probabilityColumn, ...options.exclude, ...options.embedding]);
+  const numeric = new Set(options.numeric);
+  const categorical = new Set(options.categorical);
+  const inputs = new Map<string, Candidate>();
+  const seenColumns = new Set<string>();
+  const cache: VectorCache = new Map();
+  let rows = 0;
+  for await (const { line, record } of source.rows()) {
+    rows++;
+    cache.clear();
+    for (const column in record) {
+      if (seenColumns.has(column)) continue;
+      seenColumns.add(column);
+      if (reserved.has(column)) continue;
+      if (inputs.size >= MAX_COLUMNS) {
+        throw new DwError('DW_ERR_INPUT_ROW', `more than ${MAX_COLUMNS} distinct columns; is a value used as a key?`, { file: source.file, line, field: column });
+      }
+      const forced = numeric.has(column) ? 'numeric' : categorical.has(column) ? 'categorical' : undefined;
+      inputs.set(column, { name: column, role: 'input', source: { column, transform: 'value' }, forced, scan: new ColumnScan(forced === 'categorical') });
+    }
+    for (const c of inputs.values()) c.scan.add(readSource(record, c.source, cache), line);
+    for (const c of signals) c.scan.add(readSource(record, c.source, cache), line);
+    for (const e of embeddings) e.add(record[e.column], line);
+  }
+  if (rows === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'the input holds no rows', { file: source.file });
+
+  const named: [string | undefined, string][] = [
+    ...options.numeric.map((c): [string, string] => [c, '--numeric']),
+    ...options.categorical.map((c): [string, string] => [c, '--categorical']),
+    ...options.exclude.map((c): [string, string] => [c, '--exclude']),
+    [options.confidenceColumn, '--confidence-column'],
+    [options.predictionColumn, '--prediction-column'],
+    [options.probabilityColumn, '--probability-column'],
+    ...options.embedding.map((c): [string, string] => [c, '--embedding-column']),
+  ];
+  for (const [column, flag] of named) {
+    if (column !== undefined && !seenColumns.has(column)) {
+      throw new DwError('DW_ERR_BASELINE_OPTIONS', `${flag} names column '${column}', which the input does not have`, { file: source.file, field: column });
+    }
+  }
+
+  // Decide each feature's type and draft its bins.
+  const drafts: FeatureProfile[] = [];
+  for (const c of [...inputs.values(), ...signals]) {
+    if (c.scan.firstInvalid !== undefined) {
+      const { line, reason } = c.scan.firstInvalid;
+      const hint = c.role === 'input' ? `; leave it out with --exclude ${c.source.column}` : '';
+      const error = new DwError('DW_ERR_INPUT_VALUE', `${reason}${hint}`, { file: source.file, line, field: c.source.column });
+      if (c.role === 'input') {
+        failOrWarn(error);
+        warnings.push(`column '${c.name}' left out: it holds nested values`);
+        continue;
+      }
+      failOrWarn(error); // signals: the bad rows are skipped in pass 2
+    }
+    const type = decideType(c, options);
+    if (c.scan.present - c.scan.invalid === 0 || (type === 'numeric' && !c.scan.hasRange)) {
+      if (c.role !== 'input') {
+        throw new DwError('DW_ERR_BASELINE_OPTIONS', `column '${c.source.column}' has no usable values`, { file: source.file, field: c.source.column });
+      }
+      warnings.push(`column '${c.name}' left out: it has no ${type === 'numeric' ? 'finite numeric ' : ''}values`);
+      continue;
+    }
+    if (type === 'numeric') {
+      const { mean, std } = c.scan.moments();
+      const edges = quantileEdges(c.scan.min, c.scan.max, options.bins, (q) => c.scan.quantile(q));
+      drafts.push({ name: c.name, role: c.role, source: c.source, type, edges, mean, std, counts: [0, 0], proportions: [0, 0] });
+    } else {
+      drafts.push({ name: c.name, role: c.role, source: c.source, type, categories: c.scan.categoryCandidates(), counts: [0, 0], proportions: [0, 0] });
+    }
+  }
+  if (drafts.length === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no usable feature columns', { file: source.file });
+  for (const e of embeddings) {
+    if (e.firstInvalid !== undefined) {
+      failOrWarn(new DwError('DW_ERR_INPUT_VALUE', `${e.firstInvalid.reason}; rows with a bad vector are skipped`, { file: source.file, line: e.firstInvalid.line, field: e.column }));
+    }
+    if (e.dimension === undefined) throw new DwError('DW_ERR_BASELINE_FIT', `embedding column '${e.column}' holds no usable vector`, { file: source.file, field: e.column });
+  }
+  /** Why a row is left out: a bad embedding, or a value its feature cannot count. */
+  const rowProblem = (record: InputRecord, counter: ProfileCounter): ValueProblem | undefined => {
+    for (const e of embeddings) {
+      const problem = e.problem(record);
+      if (problem !== undefined) return problem;
+    }
+    return counter.add(record);
+  };
+
+  // Pass 2: exact counts into the drafted bins.
+  hooks.onPass?.(2);
+  const counter = new ProfileCounter(drafts);
+  let skippedRows = 0;
+  for await (const { line, record } of source.rows()) {
+    const problem = rowProblem(record, counter);
+    if (problem === undefined) continue;
+    const error = new DwError('DW_ERR_INPUT_VALUE', problem.message, { file: source.file, line, field: problem.field });
+    if (options.onError === 'fail') throw error;
+    skippedRows++;
+    hooks.onProblem?.(error);
+  }
+  const rowCount = counter.n;
+  if (rowCount === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no row could be counted', { file: source.file });
+  if (skippedRows > 0) warnings.push(`${skippedRows} row(s) skipped for invalid values`);
+
+  const features = drafts.map((draft, i): FeatureProfile => {
+    const counts = Array.from(counter.counts[i]!);
+    if (draft.type === 'numeric') {
+      const merged = mergeEmptyBins(draft.edges, counts);
+      return { ...draft, edges: merged.edges, counts: merged.counts, proportions: merged.counts.map((x) => x / rowCount) };
+    }
+    const k = draft.categories.length;
+    const ranked = draft.categories
+      .map((category, j) => ({ category, count: counts[j]! }))
+      .filter((entry) => entry.count > 0)
+      .sort((a, b) => b.count - a.count || (a.category < b.category ? -1 : a.category > b.category ? 1 : 0));
+    const kept = ranked.slice(0, options.topK);
+    const other = counts[k]! + ranked.slice(options.topK).reduce((sum, e) => sum + e.count, 0);
+    const finalCounts = [...kept.map((e) => e.count), other, counts[k + 1]!];
+    return { ...draft, categories: kept.map((e) => e.category), counts: finalCounts, proportions: finalCounts.map((x) => x / rowCount) };
+  });
+
+  // Passes 3 to 5: the multivariate and embedding projections, over the same rows.
+  const plan = projectionPlan(features, options, embeddings);
+  let projections: BaselineProfile['projections'] = [];
+  if (plan !== undefined) {
+    const check = new ProfileCounter(drafts);
+    const fitted = await fitProjections(source, plan, (record) => {
+      check.reset();
+      return rowProblem(record, check) === undefined;
+    }, hooks.onPass);
+    const taken = new Set(features.map((f) => f.name));
+    for (const f of fitted.features) {
+      if (taken.has(f.name)) {
+        throw new DwError('DW_ERR_BASELINE_OPTIONS', `the derived feature '${f.name}' has the name of a column; rename the column or --exclude it`, { file: source.file, field: f.name });
+      }
+    }
+    features.push(...fitted.features);
+    projections = fitted.projections;
+    warnings.push(...fitted.warnings);
+  }
+
+  const profile = baselineProfileSchema.parse({
+    schema: BASELINE_SCHEMA_ID,
+    schemaVersion: BASELINE_SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    source: { file: source.file.split(/[\\/]/).pop() ?? source.file, format: source.format },
+    rowCount,
+    options: { bins: options.bins, topK: options.topK, excluded: options.exclude },
+    features,
+    projections,
+  });
+  return { profile, warnings, skippedRows };
+}
+
+/** Which projections to fit: the tabular one (asked for, or by default with enough numeric inputs) and each embedding. */
+function projectionPlan(features: readonly FeatureProfile[], options: BuildOptions, embeddings: readonly EmbeddingScan[]): ProjectionPlan | undefined {
+  const inputs = features.filter((f) => f.role === 'input');
+  const numeric = inputs.filter((f) => f.type === 'numeric').length;
+  const tabular = options.multivariate ?? numeric >= MULTIVARIATE_MIN_NUMERIC;
+  if (!tabular && embeddings.length === 0) return undefined;
+  return {
+    ...(tabular ? { tabular: inputs } : {}),
+    tabularRequired: options.multivariate === true,
+    embeddings: embeddings.map((e) => ({ column: e.column, dimension: e.dimension! })),
+    varianceTarget: options.pcaVariance,
+    embeddingScores: options.embeddingScores,
+    bins: options.bins,
+  };
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { DwError } from '../../platform/errors.js';
+
+/** Options of `driftwatch baseline build`. */
+export const buildOptionsSchema = z
+  .object({
+    /** Quantile bins per numeric feature (before tied quantiles merge). */
+    bins: z.number().int().min(2).max(1000).default(10),
+    /** Categories kept per categorical feature; the rest fall into "other". */
+    topK: z.number().int().min(1).max(1000).default(20),
+    /** Columns to treat as categorical whatever their values. */
+    categorical: z.array(z.string().min(1)).default([]),
+    /** Columns to treat as numeric whatever their values. */
+    numeric: z.array(z.string().min(1)).default([]),
+    /** Columns to leave out (identifiers, free text, labels of ground truth). */
+    exclude: z.array(z.string().min(1)).default([]),
+    /** Column holding the model's confidence (max class probability). */
+    confidenceColumn: z.string().min(1).optional(),
+    /** Column holding the predicted class. */
+    predictionColumn: z.string().min(1).optional(),
+    /** Column holding the class-probability vector (JSON array); gives confidence, class and entropy. */
+    probabilityColumn: z.string().min(1).optional(),
+    /** Integer columns with at most this many distinct values are auto-detected as categorical. */
+    maxCategoricalDistinct: z.number().int().min(0).max(64).default(10),
+    /**
+     * Fit a PCA over the numeric and categorical inputs and watch each row's reconstruction error
+     * (docs/drift-statistics.md). Unset: on when there are at least 3 numeric inputs, and left out
+     * with a warning when it cannot be fitted; true: an unfittable model is an error.
+     */
+    multivariate: z.boolean().optional(),
+    /** Share of the variance the kept principal components must exceed. */
+    pcaVariance: z.number().gt(0).lt(1).default(0.65),
+    /** Columns holding a numeric vector (an embedding) to watch through its own PCA. */
+    embedding: z.array(z.string().min(1)).default([]),
+    /** Principal-component scores of each embedding kept as features. */
+    embeddingScores: z.number().int().min(0).max(20).default(3),
+    /** Malformed rows: stop (`fail`) or report and skip (`skip`). */
+    onError: z.enum(['skip', 'fail']).default('fail'),
+  })
+  .strict();
+
+export type BuildOptions = z.infer<typeof buildOptionsSchema>;
+
+/** Validates options and rejects conflicts, naming both sides. */
+export function parseBuildOptions(input: unknown): BuildOptions {
+  const parsed = buildOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.');
+    throw new DwError('DW_ERR_BASELINE_OPTIONS', `${field}: ${issue.message}`, { field });
+  }
+  const options = parsed.data;
+  const roles = new Map<string, string>();
+  const claim = (column: string | undefined, role: string): void => {
+    if (column === undefined) return;
+    const previous = roles.get(column);
+    if (previous !== undefined && previous !== role) {
+      throw new DwError('DW_ERR_BASELINE_OPTIONS', `column '${column}' is named by both ${previous} and ${role}`, { field: column });
+    }
+    roles.set(column, role);
+  };
+  options.exclude.forEach((c) => claim(c, '--exclude'));
+  options.numeric.forEach((c) => claim(c, '--numeric'));
+  options.categorical.forEach((c) => claim(c, '--categorical'));
+  claim(options.confidenceColumn, '--confidence-column');
+  claim(options.predictionColumn, '--prediction-column');
+  claim(options.probabilityColumn, '--probability-column');
+  options.embedding.forEach((c) => claim(c, '--embedding-column'));
+  return options;
+}

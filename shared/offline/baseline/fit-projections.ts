@@ -1,0 +1,183 @@
+import { ProfileCounter } from '../../core/aggregation/profile-counter.js';
+import type { InputRecord } from '../../core/aggregation/read-source.js';
+import { MISSING } from '../../core/aggregation/read-source.js';
+import { DwError } from '../../platform/errors.js';
+import type { RowSource } from '../input/row-source.js';
+import { CoMomentAccumulator } from '../../core/multivariate/comoment-accumulator.js';
+import { fitPca } from '../../core/multivariate/fit-pca.js';
+import { Projector } from '../../core/multivariate/projector.js';
+import { categoricalEncodingMean, embeddingVector, tabularVector, type RecordVector } from '../../core/multivariate/record-vector.js';
+import type { FeatureProfile, FeatureRole, NumericFeatureProfile, ProjectionProfile, ProjectionSource } from '../../core/profile/baseline-profile.js';
+import { ColumnScan } from './column-scan.js';
+import { mergeEmptyBins, quantileEdges } from './numeric-edges.js';
+
+/** Name of the projection over a model's tabular inputs. */
+export const TABULAR_PROJECTION = 'multivariate';
+
+/** What to fit, decided from the options and the first two passes. */
+export interface ProjectionPlan {
+  /** Input features of the tabular projection (numeric and categorical), if one is fitted. */
+  tabular?: FeatureProfile[];
+  /** True when `--multivariate` was asked for (then a fit that cannot be made is an error). */
+  tabularRequired: boolean;
+  embeddings: { column: string; dimension: number }[];
+  varianceTarget: number;
+  /** Component scores kept as features per embedding. */
+  embeddingScores: number;
+  bins: number;
+}
+
+/** The fitted projections and the numeric features derived from them. */
+export interface FittedProjections {
+  projections: ProjectionProfile[];
+  features: FeatureProfile[];
+  warnings: string[];
+}
+
+/** Progress of the extra passes (3: covariance, 4: derived values sketched, 5: derived values counted). */
+export type ProjectionPass = 3 | 4 | 5;
+
+/** A projection being fitted: how its vector is read and what was accumulated. */
+interface Fit {
+  name: string;
+  kind: 'tabular' | 'embedding';
+  vector: RecordVector;
+  inputs?: FeatureProfile[];
+  /** Values imputed for missing coordinates (tabular) during the covariance pass. */
+  impute: Float64Array;
+  accumulator?: CoMomentAccumulator;
+  required: boolean;
+}
+
+function imputeValues(inputs: readonly FeatureProfile[]): Float64Array {
+  return Float64Array.from(inputs, (f) => (f.type === 'numeric' ? f.mean : categoricalEncodingMean(f)));
+}
+
+function derivedName(projection: string, source: ProjectionSource): string {
+  return source.output === 'reconstruction_error' ? `${projection}.reconstruction_error` : `${projection}.pc${source.component! + 1}`;
+}
+
+/**
+ * Fits the planned projections in three more streaming passes over the rows that `valid` accepts
+ * (the rows pass 2 counted): pass 3 accumulates the mean and covariance of each projection's
+ * vectors; the principal axes come from an eigen-decomposition; pass 4 sketches each row's
+ * reconstruction error and component scores; pass 5 counts them into quantile bins. Memory grows
+ * with the square of the dimension, never with the rows.
+ */
+export async function fitProjections(
+  source: RowSource,
+  plan: ProjectionPlan,
+  valid: (record: InputRecord) => boolean,
+  onPass?: (pass: ProjectionPass) => void,
+): Promise<FittedProjections> {
+  const warnings: string[] = [];
+  const fits: Fit[] = [];
+  if (plan.tabular !== undefined) {
+    fits.push({ name: TABULAR_PROJECTION, kind: 'tabular', vector: tabularVector(plan.tabular), inputs: plan.tabular,
+      impute: imputeValues(plan.tabular), required: plan.tabularRequired });
+  }
+  for (const e of plan.embeddings) {
+    fits.push({ name: e.column, kind: 'embedding', vector: embeddingVector(e.column, e.dimension), impute: new Float64Array(e.dimension), required: true });
+  }
+
+  // Pass 3: mean and covariance of each projection's vectors.
+  onPass?.(3);
+  const scratch = fits.map((f) => new Float64Array(f.vector.dimension));
+  for await (const { record } of source.rows()) {
+    if (!valid(record)) continue;
+    fits.forEach((fit, i) => {
+      const x = scratch[i]!;
+      if (fit.vector.read(record, x, fit.impute) !== undefined) return; // no vector in this row
+      fit.accumulator ??= new CoMomentAccumulator(x.length, fit.kind === 'tabular' ? fit.impute : x.slice());
+      fit.accumulator.add(x);
+    });
+  }
+
+  const projections: ProjectionProfile[] = [];
+  for (const fit of fits) {
+    const projection = fitOne(fit, plan.varianceTarget, warnings);
+    if (projection !== undefined) projections.push(projection);
+  }
+  if (projections.length === 0) return { projections, features: [], warnings };
+
+  // The derived features: each projection's reconstruction error, and an embedding's first scores.
+  const projectors = projections.map((p) => new Projector(p, plan.tabular ?? []));
+  const derived: { name: string; role: FeatureRole; source: ProjectionSource; projector: number; component: number; scan: ColumnScan }[] = [];
+  projections.forEach((p, i) => {
+    const outputs: ProjectionSource[] = [{ projection: p.name, output: 'reconstruction_error' }];
+    if (p.kind === 'embedding') {
+      for (let c = 0; c < Math.min(plan.embeddingScores, p.components.length); c++) outputs.push({ projection: p.name, output: 'component', component: c });
+    }
+    for (const s of outputs) {
+      const error = s.output === 'reconstruction_error';
+      derived.push({ name: derivedName(p.name, s), role: error ? 'multivariate' : 'embedding', source: s, projector: i, component: error ? -1 : s.component!, scan: new ColumnScan() });
+    }
+  });
+
+  // Pass 4: sketch the derived values, as pass 1 does for a column.
+  onPass?.(4);
+  const results = projectors.map((): undefined | typeof MISSING | string => undefined);
+  for await (const { line, record } of source.rows()) {
+    if (!valid(record)) continue;
+    projectors.forEach((projector, i) => (results[i] = projector.project(record)));
+    for (const d of derived) d.scan.add(results[d.projector] === MISSING ? MISSING : projectors[d.projector]!.value(d.component), line);
+  }
+  const drafts = derived.map((d): NumericFeatureProfile => {
+    if (!d.scan.hasRange) {
+      throw new DwError('DW_ERR_BASELINE_FIT', `projection '${d.source.projection}' gave no value for '${d.name}'`, { field: d.name });
+    }
+    const { mean, std } = d.scan.moments();
+    const edges = quantileEdges(d.scan.min, d.scan.max, plan.bins, (q) => d.scan.quantile(q));
+    return { name: d.name, role: d.role, source: d.source, type: 'numeric', edges, mean, std, counts: [0, 0], proportions: [0, 0] };
+  });
+
+  // Pass 5: exact counts into the drafted bins.
+  onPass?.(5);
+  const counter = new ProfileCounter(drafts, { projectors });
+  for await (const { record } of source.rows()) {
+    if (valid(record)) counter.add(record);
+  }
+  const rows = counter.n;
+  const features = drafts.map((draft, i): FeatureProfile => {
+    const merged = mergeEmptyBins(draft.edges, Array.from(counter.counts[i]!));
+    return { ...draft, edges: merged.edges, counts: merged.counts, proportions: merged.counts.map((c) => c / rows) };
+  });
+  return { projections, features, warnings };
+}
+
+/** The principal axes of one accumulated projection, or undefined (with a warning) when it cannot be fitted. */
+function fitOne(fit: Fit, varianceTarget: number, warnings: string[]): ProjectionProfile | undefined {
+  const cannot = (why: string): undefined => {
+    if (fit.required) throw new DwError('DW_ERR_BASELINE_FIT', `cannot fit projection '${fit.name}': ${why}`, { field: fit.vector.column });
+    warnings.push(`no multivariate check: ${why}`);
+    return undefined;
+  };
+  const acc = fit.accumulator;
+  if (acc === undefined) return cannot('no row has a value for it');
+  const { mean, covariance } = acc.result();
+  // Coordinates without variance carry no relationship to watch: a tabular fit leaves them out.
+  let keep = Array.from(mean, (_, j) => j);
+  if (fit.kind === 'tabular') {
+    keep = keep.filter((j) => covariance[j]![j]! > 1e-12 * Math.max(1, mean[j]! ** 2));
+    const dropped = fit.inputs!.filter((_, j) => !keep.includes(j)).map((f) => f.name);
+    if (dropped.length > 0) warnings.push(`multivariate check leaves out constant feature(s): ${dropped.join(', ')}`);
+  }
+  const d = keep.length;
+  if (d < 2) return cannot(`it needs at least 2 features that vary, found ${d}`);
+  if (acc.n < d) return cannot(`it needs at least as many rows (${acc.n}) as dimensions (${d})`);
+  const sub = keep.map((i) => keep.map((j) => covariance[i]![j]!));
+  const pca = fitPca(sub, varianceTarget, fit.kind === 'tabular');
+  if (pca === undefined) return cannot('its values do not vary');
+  const explained = pca.explainedVarianceRatio.reduce((a, b) => a + b, 0);
+  if (explained <= varianceTarget) {
+    warnings.push(`projection '${fit.name}': ${pca.components.length} of ${d} components explain only ${(explained * 100).toFixed(1)} % of the variance `
+      + `(target ${(varianceTarget * 100).toFixed(1)} %): one axis is always left for the reconstruction error`);
+  }
+  const base = {
+    name: fit.name, kind: fit.kind, dimension: d, center: keep.map((j) => mean[j]!),
+    components: pca.components, eigenvalues: pca.eigenvalues, explainedVarianceRatio: pca.explainedVarianceRatio,
+    varianceTarget, rowCount: acc.n,
+  };
+  if (fit.kind === 'tabular') return { ...base, inputs: keep.map((j) => fit.inputs![j]!.name), scale: pca.scale! };
+  return { ...base, column: fit.vector.column };
+}

@@ -1,0 +1,135 @@
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { parse, CsvError } from 'csv-parse';
+import type { InputRecord } from '../../core/aggregation/read-source.js';
+import { DwError } from '../../platform/errors.js';
+import { inferFormat, type InputFormat, type OnError } from './input-format.js';
+import type { InputRow, RowSource } from './row-source.js';
+
+/** How to read a file. */
+export interface FileRowSourceOptions {
+  /** Explicit format; inferred from the extension when absent. */
+  format?: string;
+  /** `fail` (default) throws on the first malformed row; `skip` reports it and goes on. */
+  onError?: OnError;
+  /** Receives each skipped row's error in `skip` mode. */
+  onProblem?: (problem: DwError) => void;
+  /** Receives bytes read so far and the file size, now and then. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+/** The size of a readable regular file, or a DW_ERR_FILE_READ naming why not. */
+function readableSize(path: string): number {
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new Error('not a regular file');
+    accessSync(path, constants.R_OK);
+    return stat.size;
+  } catch (err) {
+    throw readFailure(path, err);
+  }
+}
+
+function openFile(path: string): { stream: Readable; raw: ReturnType<typeof createReadStream>; size: number } {
+  const size = readableSize(path);
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = path.toLowerCase().endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  // Errors from the gunzip stage surface on iteration; from the raw stage, forward them.
+  if (stream !== raw) raw.on('error', (err) => stream.destroy(err));
+  return { stream, raw, size };
+}
+
+function readFailure(path: string, err: unknown): DwError {
+  const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  return new DwError('DW_ERR_FILE_READ', `cannot read file (${reason})`, { file: path }, { cause: err });
+}
+
+async function* csvRows(path: string, options: FileRowSourceOptions): AsyncGenerator<InputRow> {
+  const { stream, raw, size } = openFile(path);
+  const skip = options.onError === 'skip';
+  const parser = parse({
+    bom: true,
+    columns: (header: string[]) => {
+      const seen = new Set<string>();
+      header.forEach((name, i) => {
+        if (name === '') throw new DwError('DW_ERR_INPUT_ROW', `header column ${i + 1} has no name`, { file: path, line: 1 });
+        if (seen.has(name)) throw new DwError('DW_ERR_INPUT_ROW', `header names column '${name}' twice`, { file: path, line: 1, field: name });
+        seen.add(name);
+      });
+      return header;
+    },
+    info: true,
+    skip_empty_lines: true,
+    skip_records_with_error: skip,
+  });
+  parser.on('skip', (err: CsvError) => {
+    options.onProblem?.(new DwError('DW_ERR_INPUT_ROW', err.message.replace(/^Invalid Record Length: /, ''), { file: path, line: Number(err.lines) || undefined }));
+  });
+  stream.on('error', (err) => parser.destroy(err));
+  stream.pipe(parser);
+  let rows = 0;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: InputRecord; info: { lines: number } }>) {
+      if (++rows % 4096 === 0) options.onProgress?.(raw.bytesRead, size);
+      yield { line: item.info.lines, record: item.record };
+    }
+  } catch (err) {
+    if (err instanceof DwError) throw err;
+    if (err instanceof CsvError) {
+      throw new DwError('DW_ERR_INPUT_ROW', `malformed CSV row: ${err.message}`, { file: path, line: Number(err.lines) || undefined });
+    }
+    throw readFailure(path, err);
+  } finally {
+    stream.destroy();
+  }
+  options.onProgress?.(size, size);
+}
+
+async function* jsonlRows(path: string, options: FileRowSourceOptions): AsyncGenerator<InputRow> {
+  const { stream, raw, size } = openFile(path);
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let line = 0;
+  try {
+    for await (const text of lines) {
+      line++;
+      if (line % 4096 === 0) options.onProgress?.(raw.bytesRead, size);
+      if (text.trim() === '') continue;
+      let record: unknown;
+      let problem: string | undefined;
+      try {
+        record = JSON.parse(text);
+        if (record === null || typeof record !== 'object' || Array.isArray(record)) problem = 'expected a JSON object';
+      } catch (err) {
+        problem = `malformed JSON: ${(err as Error).message}`;
+      }
+      if (problem !== undefined) {
+        const error = new DwError('DW_ERR_INPUT_ROW', problem, { file: path, line });
+        if (options.onError !== 'skip') throw error;
+        options.onProblem?.(error);
+        continue;
+      }
+      yield { line, record: record as InputRecord };
+    }
+  } catch (err) {
+    if (err instanceof DwError) throw err;
+    throw readFailure(path, err);
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  options.onProgress?.(size, size);
+}
+
+/** Rows of a CSV or JSONL file (optionally gzipped), streamed: memory does not grow with the file. */
+export function fileRowSource(path: string, options: FileRowSourceOptions = {}): RowSource {
+  // Fail early, before any pass, on a file that is not there.
+  readableSize(path);
+  const format: InputFormat = inferFormat(path, options.format);
+  return {
+    file: path,
+    format,
+    rows: () => (format === 'csv' ? csvRows(path, options) : jsonlRows(path, options)),
+  };
+}

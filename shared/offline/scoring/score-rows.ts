@@ -1,0 +1,59 @@
+import { ProfileCounter } from '../../core/aggregation/profile-counter.js';
+import { projectorsFor } from '../../core/multivariate/projector.js';
+import { DwError } from '../../platform/errors.js';
+import type { OnError } from '../input/input-format.js';
+import type { RowSource } from '../input/row-source.js';
+import type { BaselineProfile } from '../../core/profile/baseline-profile.js';
+import { profileColumns } from '../../core/profile/baseline-profile.js';
+import { PsiThresholdCache } from '../../core/threshold/psi-threshold-cache.js';
+import type { DriftRule } from '../../core/drift/drift-rule.js';
+import type { WindowScore } from '../../core/drift/feature-score.js';
+import { scoreWindow } from '../../core/drift/score-window.js';
+
+/** An offline score of a whole file, with what was noticed on the way. */
+export interface RowsScore {
+  score: WindowScore;
+  /** Baseline columns the input never had (scored as all missing). */
+  missingColumns: string[];
+  /** Input columns the baseline does not know (ignored). */
+  extraColumns: string[];
+  skippedRows: number;
+}
+
+/**
+ * Counts every row of a source into the baseline's bins and scores the result as one window.
+ * Invalid values stop the run (`fail`) or skip the row (`skip`, reported through `onProblem`).
+ */
+export async function scoreRows(
+  profile: BaselineProfile,
+  source: RowSource,
+  rule: DriftRule,
+  onError: OnError = 'fail',
+  onProblem?: (problem: DwError) => void,
+): Promise<RowsScore> {
+  const counter = new ProfileCounter(profile.features, { projectors: projectorsFor(profile) });
+  const seen = new Set<string>();
+  let skippedRows = 0;
+  for await (const { line, record } of source.rows()) {
+    for (const key in record) seen.add(key);
+    const problem = counter.add(record);
+    if (problem === undefined) continue;
+    const error = new DwError('DW_ERR_INPUT_VALUE', problem.message, { file: source.file, line, field: problem.field });
+    if (onError === 'fail') throw error;
+    skippedRows++;
+    onProblem?.(error);
+  }
+  if (counter.n === 0) {
+    const why = skippedRows === 0 ? 'the input holds no rows' : `no row could be counted (${skippedRows} skipped)`;
+    throw new DwError('DW_ERR_INPUT_EMPTY', why, { file: source.file });
+  }
+  const known = profileColumns(profile);
+  const excluded = new Set(profile.options.excluded);
+  const score = scoreWindow(profile, counter.counts, rule, new PsiThresholdCache(rule), counter.sums);
+  return {
+    score,
+    missingColumns: [...known].filter((c) => !seen.has(c)),
+    extraColumns: [...seen].filter((c) => !known.has(c) && !excluded.has(c)),
+    skippedRows,
+  };
+}

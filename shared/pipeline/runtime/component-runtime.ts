@@ -1,0 +1,146 @@
+import type { Logger } from 'pino';
+import type { DriftRule } from '../../core/drift/drift-rule.js';
+import type { RetrainingRule } from '../../core/drift/retraining-tracker.js';
+import { loadModelBaseline } from '../../core/profile/load-baseline.js';
+import { Timers } from '../../platform/timers.js';
+import { OutboxShipper, type OutboxLimits } from '../shipping/outbox-shipper.js';
+import { createSinks, type SinksConfig } from '../sinks/create-sinks.js';
+import type { WindowSink } from '../sinks/window-sink.js';
+import type { AgentStore } from '../state/agent-store.js';
+import { AuditRetention } from '../state/audit-retention.js';
+import { openState } from '../state/open-state.js';
+import { SelfMetrics } from '../telemetry/self-metrics.js';
+import { ModelWindows } from '../windows/model-windows.js';
+import { restoreWindows } from '../windows/restore-windows.js';
+import { WindowCloser } from '../windows/window-closer.js';
+import { createEgress } from './create-egress.js';
+
+/** The parts of an agent or collector config the runtime reads (both schemas satisfy it). */
+export interface RuntimeConfig extends SinksConfig {
+  models: readonly { name: string; baseline: string; versions: readonly string[] }[];
+  windows: { seconds: number };
+  drift: DriftRule;
+  retraining: RetrainingRule;
+  privacy: { minCount: number; epsilon?: number };
+  state: { path: string; synchronous: 'NORMAL' | 'FULL'; outbox: OutboxLimits };
+  audit: { retentionDays: number; signingKey?: string };
+  telemetry: { otlpEndpoint?: string; exportIntervalMs: number };
+}
+
+/** What differs between the components that share the runtime. */
+export interface RuntimeOptions {
+  /** `service.name` of the self-telemetry. */
+  serviceName: string;
+  log: Logger;
+  now: () => number;
+  env: NodeJS.ProcessEnv;
+  /** Strict durability: counts whose commit fails are undone (the agent's `windows.durability`). */
+  strict?: boolean;
+  /** The OTLP sink describes each model's windows with its profile (the agent, which sends them). */
+  describeWindowsToOtlp?: boolean;
+}
+
+/** A background job run on a timer once the component starts. */
+interface Job {
+  everyMs: number;
+  stage: string;
+  run: () => unknown;
+}
+
+type Lifecycle = 'created' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * What the agent and the collector share: per-model windows, the state file, the egress door and
+ * sinks, the outbox shipper, the window closer, self-telemetry, audit retention and background
+ * timers, with one start/shutdown state machine. `start` and `shutdown` are idempotent, timers are
+ * unref'ed, and a job that throws or rejects is logged and counted, never an unhandled rejection.
+ */
+export class ComponentRuntime {
+  readonly windows = new Map<string, ModelWindows>();
+  readonly store: AgentStore;
+  readonly sinks: WindowSink[];
+  readonly metrics: SelfMetrics;
+  readonly shipper: OutboxShipper;
+  readonly closer: WindowCloser;
+  private readonly retention: AuditRetention;
+  private readonly timers: Timers;
+  private readonly jobs: Job[] = [];
+  private lifecycle: Lifecycle = 'created';
+  private stopped: Promise<void> | undefined;
+
+  constructor(readonly config: RuntimeConfig, private readonly options: RuntimeOptions) {
+    const { log, now } = options;
+    const windowMs = config.windows.seconds * 1000;
+    for (const m of config.models) {
+      this.windows.set(m.name, new ModelWindows(m.name, loadModelBaseline(m), windowMs, config.drift, config.retraining, config.privacy.epsilon));
+    }
+    this.store = openState(config.state, log, now());
+    this.retention = new AuditRetention(this.store, config.audit, log);
+    restoreWindows(this.store, this.windows, log);
+    const egress = createEgress(config, new Map([...this.windows].map(([k, v]) => [k, v.profile])), (kind) => this.metrics.egressRefused(kind), log);
+    this.sinks = createSinks(config, options.env, log, egress, options.describeWindowsToOtlp === true ? (model) => {
+      const w = this.windows.get(model);
+      return w === undefined ? undefined : { profile: w.profile, layout: w.layout };
+    } : undefined);
+    this.metrics = new SelfMetrics(
+      { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs, log, egress, audit: this.store,
+        resource: { 'service.name': options.serviceName, ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) } },
+      { backlog: () => this.shipper.backlog() },
+    );
+    this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now, config.state.outbox);
+    this.closer = new WindowCloser(() => this.windows.values(), this.store, () => this.shipper.kick(), this.metrics, log, now, options.strict === true);
+    this.shipper.onStoreFault = (err) => this.closer.recoverIfDamaged(err);
+    this.timers = new Timers((stage, err) => {
+      this.metrics.error('internal', stage);
+      log.error({ err, stage }, 'A background job failed; it runs again at its next tick.');
+    });
+  }
+
+  /** True between a successful start and the beginning of shutdown. */
+  get ready(): boolean {
+    return this.lifecycle === 'running';
+  }
+
+  /** Runs `run` every `everyMs` from start until shutdown; `stage` names it in logs and counters. */
+  every(everyMs: number, stage: string, run: () => unknown): void {
+    this.jobs.push({ everyMs, stage, run });
+  }
+
+  /** Starts the jobs, shipping, audit retention and the telemetry export. Returns false if already started. */
+  start(): boolean {
+    if (this.lifecycle !== 'created') return false;
+    this.lifecycle = 'running';
+    for (const job of this.jobs) this.timers.every(job.everyMs, job.stage, job.run);
+    this.shipper.start();
+    this.retention.run(this.options.now());
+    this.timers.every(3600_000, 'audit_retention', () => this.retention.run(this.options.now()));
+    this.metrics.startExportOrLog(this.options.log);
+    return true;
+  }
+
+  /** Each sink's outbox backlog with its failing attempts, as `/v1/status` shows it. */
+  outboxStatus(): object[] {
+    return this.shipper.backlog().map((b) => ({ ...b, failingAttempts: this.shipper.failingAttempts(b.sink) }));
+  }
+
+  /**
+   * Stops: timers first, then waits for closes under way, an optional final checkpoint (open windows
+   * resume on restart), a final drain of the outbox bounded by `drainMs`, the last telemetry export
+   * (bounded by its own timeout) and the store. Idempotent: every caller gets the same promise.
+   */
+  shutdown(drainMs: number, finalCheckpoint: boolean): Promise<void> {
+    this.stopped ??= this.stop(drainMs, finalCheckpoint);
+    return this.stopped;
+  }
+
+  private async stop(drainMs: number, finalCheckpoint: boolean): Promise<void> {
+    this.lifecycle = 'stopping';
+    this.timers.clear();
+    await this.closer.idle();
+    if (finalCheckpoint) this.closer.checkpoint();
+    await this.shipper.stop(drainMs);
+    await this.metrics.shutdown();
+    this.store.close();
+    this.lifecycle = 'stopped';
+  }
+}

@@ -1,0 +1,42 @@
+import type { CloudWatchDoor } from '../../egress/egress.js';
+import type { AuditRecord } from '../../records/audit-record.js';
+import type { OutboxEntry } from '../../records/outbox-entry.js';
+import { classifyFailure } from '../retry-policy.js';
+import type { HealthSnapshot, SendOutcome, WindowSink } from '../window-sink.js';
+import { windowRequests, type RequestOptions } from './window-requests.js';
+
+/** How windows become PutMetricData requests, and how long each may take. */
+export interface CloudWatchSinkOptions extends RequestOptions {
+  /** Per-request timeout in milliseconds. */
+  requestTimeoutMs: number;
+}
+
+/**
+ * Ships closed windows with PutMetricData, through the egress door (which checks each request
+ * against the allowlist and makes one attempt; retries are the shipper's job). Each request that
+ * left is returned for the audit log, also when a later one of the same window failed.
+ */
+export class CloudWatchSink implements WindowSink {
+  readonly name = 'cloudwatch';
+
+  constructor(private readonly options: CloudWatchSinkOptions, private readonly door: CloudWatchDoor) {}
+
+  async send(entry: OutboxEntry, health: HealthSnapshot): Promise<SendOutcome> {
+    let datums = 0;
+    const audit: AuditRecord[] = [];
+    const requests = windowRequests(entry, health, this.options);
+    try {
+      for (const input of requests) {
+        audit.push(await this.door.put(input, this.options.requestTimeoutMs));
+        datums += input.MetricData?.length ?? 0;
+      }
+      return { ok: true, requests: requests.length, datums, bytes: audit.reduce((n, r) => n + r.bytes, 0), audit };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err : new Error(String(err)), failure: classifyFailure(err), audit };
+    }
+  }
+
+  shutdown(): Promise<void> {
+    return this.door.close();
+  }
+}

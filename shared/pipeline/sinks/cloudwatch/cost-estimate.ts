@@ -1,0 +1,91 @@
+import type { BaselineProfile } from '../../../core/profile/baseline-profile.js';
+
+/**
+ * CloudWatch list prices used by the estimate (US East, standard resolution, as published in
+ * 2026): custom metrics per month by tier, and PutMetricData per 1 000 requests.
+ */
+export const CLOUDWATCH_PRICES = {
+  metricTiers: [
+    { upTo: 10_000, usd: 0.3 },
+    { upTo: 250_000, usd: 0.1 },
+    { upTo: 1_000_000, usd: 0.05 },
+    { upTo: Infinity, usd: 0.02 },
+  ],
+  putMetricDataPer1000: 0.01,
+} as const;
+
+/** What the estimate needs to know about a deployment. */
+export interface CostInputs {
+  models: { name: string; profile: BaselineProfile }[];
+  windowSeconds: number;
+  /** Per-feature PSI for the top N features only (0 = all). */
+  topFeatures: number;
+  /** Distinct model versions live at once (each is its own dimension set). */
+  versions: number;
+  /** Processes shipping (each sends its own requests; the metrics are shared). */
+  agents: number;
+}
+
+/** One model's line of the estimate. */
+export interface ModelCost {
+  name: string;
+  inputFeatures: number;
+  metrics: number;
+  datumsPerWindow: number;
+  requestsPerMonth: number;
+}
+
+export interface CostEstimate {
+  models: ModelCost[];
+  /** OutboxBacklog and OldestUnsentAgeSeconds. */
+  healthMetrics: number;
+  totalMetrics: number;
+  requestsPerMonth: number;
+  metricsUsd: number;
+  requestsUsd: number;
+  totalUsd: number;
+}
+
+const SECONDS_PER_MONTH = 30 * 24 * 3600;
+
+/** Monthly price of `count` custom metrics through the tiers. */
+export function metricsPrice(count: number): number {
+  let usd = 0;
+  let previous = 0;
+  for (const tier of CLOUDWATCH_PRICES.metricTiers) {
+    const inTier = Math.max(0, Math.min(count, tier.upTo) - previous);
+    usd += inTier * tier.usd;
+    previous = tier.upTo;
+    if (count <= tier.upTo) break;
+  }
+  return usd;
+}
+
+/**
+ * The monthly CloudWatch cost of a configuration: every distinct metric name and dimension set is
+ * a billed custom metric; every PutMetricData call is a request. Pure.
+ */
+export function estimateCost(inputs: CostInputs): CostEstimate {
+  const windowsPerMonth = SECONDS_PER_MONTH / inputs.windowSeconds;
+  const models = inputs.models.map(({ name, profile }): ModelCost => {
+    const roles = new Set(profile.features.map((f) => f.role));
+    const inputFeatures = profile.features.filter((f) => f.role === 'input').length;
+    const shipped = inputs.topFeatures > 0 ? Math.min(inputs.topFeatures, inputFeatures) : inputFeatures;
+    // EventCount, EventsRejected, EventsDropped, RetrainingRecommended, MaxFeaturePSI,
+    // DriftedFeatureCount, MissingRate, OutOfRangeRate; PredictionPSI; ConfidencePSI and Confidence;
+    // MultivariatePSI and one ReconstructionError per projection.
+    const projections = profile.features.filter((f) => f.role === 'multivariate').length;
+    const perModel = 8 + (roles.has('prediction') ? 1 : 0) + (roles.has('confidence') ? 2 : 0) + (projections > 0 ? 1 + projections : 0);
+    // With topFeatures, any feature can be in the top N some month: all may become metrics.
+    const metrics = (perModel + inputFeatures) * inputs.versions;
+    const datumsPerWindow = perModel + shipped + 2;
+    const requestsPerMonth = windowsPerMonth * Math.ceil(datumsPerWindow / 1000) * inputs.versions * inputs.agents;
+    return { name, inputFeatures, metrics, datumsPerWindow, requestsPerMonth };
+  });
+  const healthMetrics = 2;
+  const totalMetrics = models.reduce((n, m) => n + m.metrics, healthMetrics);
+  const requestsPerMonth = models.reduce((n, m) => n + m.requestsPerMonth, 0);
+  const metricsUsd = metricsPrice(totalMetrics);
+  const requestsUsd = (requestsPerMonth / 1000) * CLOUDWATCH_PRICES.putMetricDataPer1000;
+  return { models, healthMetrics, totalMetrics, requestsPerMonth, metricsUsd, requestsUsd, totalUsd: metricsUsd + requestsUsd };
+}

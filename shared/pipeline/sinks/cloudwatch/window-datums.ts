@@ -1,0 +1,96 @@
+import type { Dimension, MetricDatum } from '@aws-sdk/client-cloudwatch';
+import type { FeatureScore } from '../../../core/drift/feature-score.js';
+import type { WindowReport } from '../../../core/drift/window-report.js';
+import type { MetricName } from '../../egress/cloudwatch-names.js';
+
+/** What shapes the datums of a window. */
+export interface DatumOptions {
+  /** `Site` dimension value, when configured. */
+  site?: string;
+  /** Ship per-feature PSI for only the N most drifted features (0 = all) to cap cost. */
+  topFeatures: number;
+  /**
+   * Privacy floor k: a window with fewer events ships its counts only, no score, rate or
+   * histogram of any feature (a small window's distribution could single out the people in it).
+   */
+  minCount: number;
+}
+
+function datum(name: MetricName, value: number, dimensions: Dimension[], timestamp: Date, unit: MetricDatum['Unit'] = 'None'): MetricDatum {
+  return { MetricName: name, Value: value, Dimensions: dimensions, Timestamp: timestamp, Unit: unit };
+}
+
+function maxPsi(features: FeatureScore[]): number | undefined {
+  const values = features.map((f) => f.psi).filter((v): v is number => v !== null);
+  return values.length > 0 ? Math.max(...values) : undefined;
+}
+
+function mean(values: (number | null)[]): number | undefined {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length > 0 ? present.reduce((a, b) => a + b, 0) / present.length : undefined;
+}
+
+/** Dimensions shared by every datum of a model's window. */
+export function modelDimensions(report: Pick<WindowReport, 'model' | 'version'>, site: string | undefined): Dimension[] {
+  const dims: Dimension[] = [{ Name: 'Model', Value: report.model }];
+  if (report.version !== '') dims.push({ Name: 'ModelVersion', Value: report.version });
+  if (site !== undefined) dims.push({ Name: 'Site', Value: site });
+  return dims;
+}
+
+/**
+ * The timestamp of a window's datums: its last millisecond. The exclusive end would fall into the
+ * next CloudWatch period, so an alarm would see each window one period late (docs/decisions).
+ */
+export function windowTimestamp(report: Pick<WindowReport, 'endMs'>): Date {
+  return new Date(report.endMs - 1);
+}
+
+/**
+ * The CloudWatch datums of one closed window, timestamped with the window end. Pure. Windows with
+ * too few events to judge carry no PSI; windows under the privacy floor carry counts only.
+ */
+export function windowDatums(report: WindowReport, options: DatumOptions): MetricDatum[] {
+  const at = windowTimestamp(report);
+  const dims = modelDimensions(report, options.site);
+  const rejected = Object.values(report.rejected).reduce((a, b) => a + b, 0);
+  const out: MetricDatum[] = [
+    datum('EventCount', report.events, dims, at, 'Count'),
+    datum('EventsRejected', rejected, dims, at, 'Count'),
+    datum('EventsDropped', 0, dims, at, 'Count'),
+    datum('RetrainingRecommended', report.retraining.recommended ? 1 : 0, dims, at),
+  ];
+  if (report.events < options.minCount) return out;
+  const features = report.score.features;
+  const inputs = features.filter((f) => f.role === 'input');
+  const tested = inputs.filter((f) => f.status !== 'insufficient_data');
+  if (tested.length > 0) {
+    out.push(datum('MaxFeaturePSI', maxPsi(tested)!, dims, at));
+    out.push(datum('DriftedFeatureCount', tested.filter((f) => f.status === 'drift').length, dims, at, 'Count'));
+    const ranked = [...tested].sort((a, b) => b.psi! - a.psi!);
+    const shipped = options.topFeatures > 0 ? ranked.slice(0, options.topFeatures) : ranked;
+    for (const f of shipped) out.push(datum('FeaturePSI', f.psi!, [...dims, { Name: 'Feature', Value: f.name }], at));
+  }
+  const missing = mean(inputs.map((f) => f.missingRate));
+  if (missing !== undefined) out.push(datum('MissingRate', missing, dims, at));
+  const outOfRange = mean(inputs.map((f) => f.outOfRangeRate));
+  if (outOfRange !== undefined) out.push(datum('OutOfRangeRate', outOfRange, dims, at));
+  const prediction = maxPsi(features.filter((f) => f.role === 'prediction' && f.status !== 'insufficient_data'));
+  if (prediction !== undefined) out.push(datum('PredictionPSI', prediction, dims, at));
+  const confidence = maxPsi(features.filter((f) => f.role === 'confidence' && f.status !== 'insufficient_data'));
+  if (confidence !== undefined) out.push(datum('ConfidencePSI', confidence, dims, at));
+  const multivariate = features.filter((f) => f.role === 'multivariate' && f.status !== 'insufficient_data');
+  const multivariatePsi = maxPsi(multivariate);
+  if (multivariatePsi !== undefined) out.push(datum('MultivariatePSI', multivariatePsi, dims, at));
+  for (const f of multivariate) {
+    if (f.meanShift !== undefined) out.push(datum('ReconstructionError', f.meanShift.mean, [...dims, { Name: 'Feature', Value: f.name }], at));
+  }
+  if (report.confidence !== undefined) {
+    const keep = report.confidence.counts.map((c, i) => [report.confidence!.values[i]!, c] as const).filter(([, c]) => c > 0);
+    if (keep.length > 0) {
+      out.push({ MetricName: 'Confidence', Dimensions: dims, Timestamp: at, Unit: 'None',
+        Values: keep.map(([v]) => v), Counts: keep.map(([, c]) => c) });
+    }
+  }
+  return out;
+}

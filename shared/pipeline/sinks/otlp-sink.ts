@@ -1,0 +1,46 @@
+import type { OtlpDoor } from '../egress/egress.js';
+import { windowToResourceMetrics, type AgentIdentity } from '../otlp/window-metrics.js';
+import type { BaselineProfile } from '../../core/profile/baseline-profile.js';
+import type { OutboxEntry } from '../records/outbox-entry.js';
+import { classifyFailure } from './retry-policy.js';
+import type { SendOutcome, WindowSink } from './window-sink.js';
+
+/** What the OTLP sink needs besides its door. */
+export interface OtlpSinkOptions {
+  identity: AgentIdentity;
+  /** The baseline of a configured model and its layout fingerprint. */
+  profileOf: (model: string) => { profile: BaselineProfile; layout: string } | undefined;
+}
+
+/**
+ * Fleet mode: exports each closed window as delta histograms and sums of bin counts
+ * (shared/pipeline/otlp/window-metrics.ts) through the egress door's official OTLP/HTTP exporter. Drains
+ * the same outbox as every sink, so an unreachable collector loses nothing.
+ */
+export class OtlpSink implements WindowSink {
+  readonly name = 'otlp';
+
+  constructor(private readonly options: OtlpSinkOptions, private readonly door: OtlpDoor) {}
+
+  async send(entry: OutboxEntry): Promise<SendOutcome> {
+    const report = entry.report;
+    const model = this.options.profileOf(report.model);
+    if (model === undefined) {
+      const error = new Error(`model '${report.model}' is no longer configured; its window cannot be described`);
+      return { ok: false, error, failure: { retriable: false, throttled: false } };
+    }
+    const metrics = windowToResourceMetrics(report, model.profile, model.layout, this.options.identity);
+    try {
+      const audit = await this.door.send(metrics);
+      const datums = metrics.scopeMetrics.reduce((n, s) => n + s.metrics.reduce((m, x) => m + x.dataPoints.length, 0), 0);
+      return { ok: true, requests: 1, datums, bytes: audit.bytes, audit: [audit] };
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      return { ok: false, error, failure: classifyFailure(err) };
+    }
+  }
+
+  shutdown(): Promise<void> {
+    return this.door.close();
+  }
+}

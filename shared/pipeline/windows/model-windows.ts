@@ -1,0 +1,227 @@
+import { createHash } from 'node:crypto';
+import { ProfileCounter } from '../../core/aggregation/profile-counter.js';
+import type { InputRecord } from '../../core/aggregation/read-source.js';
+import { numericSupportPoints } from '../../core/binning/numeric-bins.js';
+import type { DriftRule } from '../../core/drift/drift-rule.js';
+import { nextRetrainingState, type RetrainingRule } from '../../core/drift/retraining-tracker.js';
+import { scoreWindow, thresholdRequests } from '../../core/drift/score-window.js';
+import type { WindowReport } from '../../core/drift/window-report.js';
+import { projectorsFor, type Projector } from '../../core/multivariate/projector.js';
+import { expectedBinCount, type BaselineProfile } from '../../core/profile/baseline-profile.js';
+import type { OpenWindowRecord } from '../state/agent-store.js';
+import { laplaceScale } from '../../core/privacy/discrete-laplace.js';
+import { noiseWindow, type WindowPrivacy } from '../../core/privacy/window-noise.js';
+import { PsiThresholdCache } from '../../core/threshold/psi-threshold-cache.js';
+import { windowStart } from './window-bounds.js';
+
+/** One open window of one model version. */
+export interface OpenWindow {
+  version: string;
+  startMs: number;
+  counter: ProfileCounter;
+  rejected: Record<string, number>;
+  /** Changed since the last checkpoint. */
+  dirty: boolean;
+}
+
+/** Fingerprint of a profile's bin layout: restored counts must match it exactly. */
+export function layoutFingerprint(profile: BaselineProfile): string {
+  const layout: unknown[] = profile.features.map((f) => [f.name, f.type, f.type === 'numeric' ? f.edges : f.categories]);
+  // Projections change what a derived feature's bins mean; profiles without any keep their old fingerprint.
+  if (profile.projections.length > 0) layout.push(profile.projections.map((p) => [p.name, p.center, p.scale ?? null, p.components]));
+  return createHash('sha256').update(JSON.stringify(layout)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The open windows of one model, per version, and their closing into reports. Pure aggregation
+ * plus scoring: the caller owns the clock, the store and the sinks.
+ */
+export class ModelWindows {
+  readonly layout: string;
+  readonly binCounts: number[];
+  private readonly open = new Map<string, OpenWindow>();
+  private readonly history = new Map<string, boolean[]>();
+  private readonly thresholds: PsiThresholdCache;
+  private readonly confidenceIndex: number;
+  private readonly confidencePoints: number[] | undefined;
+  private readonly projectors: Projector[];
+  /** The last closed window's report, for status. */
+  lastReport: WindowReport | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly profile: BaselineProfile,
+    private readonly windowMs: number,
+    private readonly rule: DriftRule,
+    private readonly retraining: RetrainingRule,
+    /** ε per window for differential privacy; undefined releases exact counts. */
+    private readonly epsilon?: number,
+  ) {
+    this.layout = layoutFingerprint(profile);
+    this.projectors = projectorsFor(profile);
+    this.binCounts = profile.features.map((f) => expectedBinCount(f));
+    // With privacy noise the thresholds must include it, or noise alone reads as drift.
+    this.thresholds = new PsiThresholdCache(epsilon === undefined ? rule : { ...rule, noise: laplaceScale(profile.features.length + 1, epsilon) });
+    this.confidenceIndex = profile.features.findIndex((f) => f.role === 'confidence' && f.type === 'numeric');
+    const confidence = profile.features[this.confidenceIndex];
+    this.confidencePoints = confidence?.type === 'numeric' ? Array.from(numericSupportPoints(confidence.edges)) : undefined;
+  }
+
+  private key(version: string, startMs: number): string {
+    return `${version}\u0000${startMs}`;
+  }
+
+  /** The open window for an event time, created if needed. */
+  windowFor(version: string, timestampMs: number): OpenWindow {
+    const startMs = windowStart(timestampMs, this.windowMs);
+    const key = this.key(version, startMs);
+    let w = this.open.get(key);
+    if (w === undefined) {
+      w = { version, startMs, counter: new ProfileCounter(this.profile.features, { strictTypes: true, projectors: this.projectors }), rejected: {}, dirty: false };
+      this.open.set(key, w);
+    }
+    return w;
+  }
+
+  /** Counts a record into its window; returns the problem if a value is invalid (nothing counted). */
+  add(record: InputRecord, version: string, timestampMs: number): { field: string; message: string } | undefined {
+    const w = this.windowFor(version, timestampMs);
+    const problem = w.counter.add(record);
+    if (problem === undefined) w.dirty = true;
+    return problem;
+  }
+
+  /** Adds another counter's window (fleet mode): counts in this profile's layout, and its refusals. */
+  merge(version: string, startMs: number, counts: readonly ArrayLike<number>[], rows: number, rejected: Record<string, number>, sums?: ArrayLike<number>): OpenWindow {
+    const w = this.windowFor(version, startMs);
+    w.counter.merge(counts, rows, sums);
+    for (const [reason, n] of Object.entries(rejected)) w.rejected[reason] = (w.rejected[reason] ?? 0) + n;
+    w.dirty = true;
+    return w;
+  }
+
+  /** Counts a refused event against the window of `timestampMs`. */
+  reject(reason: string, version: string, timestampMs: number): void {
+    const w = this.windowFor(version, timestampMs);
+    w.rejected[reason] = (w.rejected[reason] ?? 0) + 1;
+    w.dirty = true;
+  }
+
+  /** End of a window (exclusive), ms. */
+  endOf(startMs: number): number {
+    return startMs + this.windowMs;
+  }
+
+  /** Open windows, oldest first. */
+  windows(): OpenWindow[] {
+    return [...this.open.values()].sort((a, b) => a.startMs - b.startMs);
+  }
+
+  /** Whether an event for this window would still be accepted at `nowMs` with `graceMs`. */
+  isOpenFor(timestampMs: number, nowMs: number, graceMs: number): boolean {
+    return this.endOf(windowStart(timestampMs, this.windowMs)) + graceMs > nowMs;
+  }
+
+  /** Checkpoint records of the windows changed since the last call, marking them clean. */
+  takeDirty(): OpenWindowRecord[] {
+    const out: OpenWindowRecord[] = [];
+    for (const w of this.open.values()) {
+      if (!w.dirty) continue;
+      w.dirty = false;
+      out.push({ model: this.name, version: w.version, startMs: w.startMs, layout: this.layout, rows: w.counter.n,
+        rejected: { ...w.rejected }, counts: w.counter.counts.map((c) => c.slice()), ...this.sumsOf(w) });
+    }
+    return out;
+  }
+
+  /** A window's sums, when its profile has projections (only their derived features have sums). */
+  private sumsOf(w: OpenWindow): { sums?: Float64Array } {
+    return this.projectors.length > 0 ? { sums: w.counter.sums.slice() } : {};
+  }
+
+  /** Marks every open window changed (the state file was replaced: all must be written again). */
+  markAllDirty(): void {
+    for (const w of this.open.values()) w.dirty = true;
+  }
+
+  /** Marks these windows changed again (their checkpoint failed), if they are still open. */
+  markDirty(records: readonly OpenWindowRecord[]): void {
+    for (const r of records) {
+      const w = this.open.get(this.key(r.version, r.startMs));
+      if (w !== undefined) w.dirty = true;
+    }
+  }
+
+  /**
+   * Puts an open window back to its last committed checkpoint, or removes it if it has none:
+   * strict durability undoes counts whose commit failed, so a refused request counts nothing.
+   */
+  revert(version: string, startMs: number, committed: OpenWindowRecord | undefined): void {
+    const key = this.key(version, startMs);
+    const w = this.open.get(key);
+    if (w === undefined) return;
+    if (committed === undefined) {
+      this.open.delete(key);
+      return;
+    }
+    w.counter.restore(committed.counts, committed.rows, committed.sums);
+    w.rejected = { ...committed.rejected };
+    w.dirty = false;
+  }
+
+  /** Puts back a checkpointed window after a restart. */
+  restore(record: OpenWindowRecord): void {
+    const w = this.windowFor(record.version, record.startMs);
+    w.counter.restore(record.counts, record.rows, record.sums);
+    w.rejected = { ...record.rejected };
+  }
+
+  /** Seeds the recent verdicts of a version after a restart. */
+  restoreHistory(version: string, recent: boolean[]): void {
+    this.history.set(version, recent.slice(-this.retraining.n));
+  }
+
+  /** Takes a window out of the open set: later events for its period start a new window. */
+  detach(w: OpenWindow): void {
+    if (this.open.get(this.key(w.version, w.startMs)) === w) this.open.delete(this.key(w.version, w.startMs));
+  }
+
+  /**
+   * Closes a detached window: computes any Monte-Carlo thresholds it needs without blocking the
+   * event loop, scores it, advances the M-of-N rule, and returns the report with the new recent
+   * verdicts (for the store's transaction). Calls must not overlap for one model: verdicts are
+   * history. `endMs` is the nominal end, or earlier for a flush.
+   */
+  async close(w: OpenWindow, endMs: number): Promise<{ report: WindowReport; recent: boolean[] }> {
+    this.detach(w);
+    let counts: Float64Array[] = w.counter.counts;
+    let events = w.counter.n;
+    let privacy: WindowPrivacy | undefined;
+    if (this.epsilon !== undefined) ({ counts, events, privacy } = noiseWindow(counts, events, this.epsilon));
+    // Exact sums would bypass the noise: with privacy, reconstruction errors are judged by PSI alone.
+    const sums = privacy === undefined && this.projectors.length > 0 ? Array.from(w.counter.sums) : undefined;
+    await this.thresholds.prepare(thresholdRequests(this.profile, counts, this.rule));
+    const score = scoreWindow(this.profile, counts, this.rule, this.thresholds, sums);
+    const tested = score.featuresTested > 0 ? score.drift : undefined;
+    const state = nextRetrainingState(this.retraining, this.history.get(w.version) ?? [], tested);
+    this.history.set(w.version, state.recent);
+    const report: WindowReport = {
+      model: this.name,
+      version: w.version,
+      startMs: w.startMs,
+      endMs,
+      events,
+      rejected: { ...w.rejected },
+      score,
+      counts: counts.map((c) => Array.from(c)),
+      ...(sums === undefined ? {} : { sums }),
+      retraining: { recommended: state.recommended, flagged: state.flaggedInWindow, of: this.retraining.n },
+    };
+    if (this.confidencePoints !== undefined) {
+      report.confidence = { values: this.confidencePoints, counts: Array.from(counts[this.confidenceIndex]!).slice(0, this.confidencePoints.length) };
+    }
+    if (privacy !== undefined) report.privacy = privacy;
+    this.lastReport = report;
+    return { report, recent: state.recent };
+  }
+}

@@ -1,0 +1,145 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { isLoopback } from '../config/config-file.js';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
+
+/** Request plumbing the agent's API and the collector's receiver share. */
+
+/** An error answered with its code's HTTP status, and any headers it needs (`Retry-After`, `Allow`). */
+export class HttpError extends Error {
+  constructor(readonly code: ErrorCode, message: string, readonly extra: { reason?: string; headers?: Record<string, string> } = {}) {
+    super(message);
+  }
+}
+
+/** Throws 405 with an `Allow` header unless the request's method is `allowed`. */
+export function requireMethod(path: string, method: string, allowed: 'GET' | 'POST'): void {
+  if (method !== allowed) throw new HttpError('DW_ERR_API_METHOD', `${path} takes ${allowed}, not ${method}`, { headers: { allow: allowed } });
+}
+
+const REFUSAL_REASONS: Partial<Record<ErrorCode, string>> = {
+  DW_ERR_API_UNAUTHORIZED: 'unauthorized', DW_ERR_API_FORBIDDEN: 'forbidden', DW_ERR_API_BODY: 'bad_body', DW_ERR_API_BODY_TOO_LARGE: 'body_too_large',
+  DW_ERR_API_BODY_TIMEOUT: 'body_timeout', DW_ERR_API_CONTENT_TYPE: 'content_type', DW_ERR_API_NOT_FOUND: 'not_found', DW_ERR_API_METHOD: 'method',
+};
+
+/** The `reason` a refused request is counted under (`bad_body`, `overloaded`, ...). */
+export function refusalReason(err: HttpError): string {
+  return err.extra.reason ?? REFUSAL_REASONS[err.code] ?? err.code;
+}
+
+/** Sends a JSON body. */
+export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Sends `{error: {code, message}}` with the code's status and the error's headers. */
+export function sendError(res: ServerResponse, err: HttpError): void {
+  send(res, ERROR_CODES[err.code].status, { error: { code: err.code, message: err.message } }, err.extra.headers);
+}
+
+/** Limits on reading a request body. */
+export interface BodyLimits {
+  /** Largest body after gzip decoding, bytes. */
+  limitBytes: number;
+  /** A body that sends nothing for this long is abandoned and its connection closed (a stalled or slowloris client). */
+  idleTimeoutMs: number;
+}
+
+/** Reads a UTF-8 body (gzip or identity) within `limits`. */
+export async function readBody(req: IncomingMessage, limits: BodyLimits): Promise<string> {
+  return (await readBodyBytes(req, limits)).toString('utf8');
+}
+
+/** Reads a body (gzip or identity) up to `limits.limitBytes` after decoding. */
+export async function readBodyBytes(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+  const limit = limits.limitBytes;
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip') throw new HttpError('DW_ERR_API_CONTENT_TYPE', `content-encoding '${encoding}' is not supported (use gzip or none)`);
+  const declared = Number(req.headers['content-length']);
+  if (encoding === 'identity' && declared > limit) throw new HttpError('DW_ERR_API_BODY_TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${limit}`);
+  const stream: Readable = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
+  if (stream !== req) req.on('error', (err) => stream.destroy(err));
+  let stalled = false;
+  const stalledError = (): HttpError => new HttpError('DW_ERR_API_BODY_TIMEOUT', `the body sent nothing for ${limits.idleTimeoutMs} ms; the connection was closed`);
+  // The socket goes: a stalled client cannot hold an admission slot, and no reply could reach it.
+  const idle = setTimeout(() => {
+    stalled = true;
+    req.socket.destroy();
+    stream.destroy();
+  }, limits.idleTimeoutMs);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      idle.refresh();
+      size += chunk.length;
+      if (size > limit) {
+        stream.destroy();
+        throw new HttpError('DW_ERR_API_BODY_TOO_LARGE', `body exceeds the limit of ${limit} bytes`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    if (stalled) throw stalledError();
+    throw new HttpError('DW_ERR_API_BODY', `cannot read the body: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(idle);
+  }
+  if (stalled) throw stalledError();
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Reads and discards the rest of a refused request's body, so the connection stays usable for the
+ * client's next request; a body that stalls for `idleTimeoutMs` loses its connection instead.
+ */
+export function discardBody(req: IncomingMessage, idleTimeoutMs: number): void {
+  if (req.complete || req.destroyed) return;
+  const socket = req.socket;
+  const idle = setTimeout(() => socket.destroy(), idleTimeoutMs);
+  const done = (): void => {
+    clearTimeout(idle);
+    socket.off('close', done);
+  };
+  req.on('data', () => idle.refresh());
+  // Not the request's 'close': it comes when the response is done, body or no body. The socket's
+  // listener goes once the body is read, or a keep-alive connection would collect one per refusal.
+  req.once('end', done);
+  socket.once('close', done);
+  req.resume();
+}
+
+/** Whether the request carries the bearer token (always, when none is set). Constant-time. */
+export function authorised(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const header = req.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+
+/** `POST /v1/flush`: loopback (or a unix socket) only; closes the open windows and lists them (as `closed`). */
+export async function handleFlush(req: IncomingMessage, res: ServerResponse, flush: () => Promise<readonly object[]>): Promise<void> {
+  const remote = req.socket.remoteAddress;
+  if (remote !== undefined && !isLoopback(remote)) throw new HttpError('DW_ERR_API_FORBIDDEN', 'flush is only allowed from loopback');
+  send(res, 200, { closed: await flush() });
+}
+
+/**
+ * Answers the Kubernetes probes, which need no credentials: `GET /healthz` (the process runs) and
+ * `GET /readyz` (started, not stopping). Returns false for any other path.
+ */
+export function handleProbe(path: string, method: string, res: ServerResponse, ready: boolean): boolean {
+  if (path !== '/healthz' && path !== '/readyz') return false;
+  requireMethod(path, method, 'GET');
+  if (path === '/healthz') send(res, 200, { status: 'ok' });
+  else if (ready) send(res, 200, { status: 'ready' });
+  else send(res, 503, { status: 'not ready' });
+  return true;
+}

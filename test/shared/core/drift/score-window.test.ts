@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { buildBaseline } from '../../../../shared/offline/baseline/build-baseline.js';
+import { DEFAULT_DRIFT_RULE, parseDriftRule } from '../../../../shared/core/drift/drift-rule.js';
+import { scoreRows } from '../../../../shared/offline/scoring/score-rows.js';
+import { arrayRowSource } from '../../../../shared/offline/input/row-source.js';
+import { normalValues } from '../../../helpers/normal-rows.js';
+
+const train = normalValues(10_000, 1).map((x, i) => ({ x, c: ['a', 'b', 'c'][i % 3] }));
+const { profile } = await buildBaseline(arrayRowSource(train), {});
+
+describe('scoreRows', () => {
+  it('finds no drift in a sample of the training distribution', async () => {
+    const current = normalValues(2000, 2).map((x, i) => ({ x, c: ['a', 'b', 'c'][i % 3] }));
+    const { score } = await scoreRows(profile, arrayRowSource(current), DEFAULT_DRIFT_RULE);
+    expect(score.drift).toBe(false);
+    expect(score.features.map((f) => f.status)).toEqual(['ok', 'ok']);
+    expect(score.featuresTested).toBe(2);
+    expect(score.alphaPerFeature).toBeCloseTo(0.005, 15);
+  });
+
+  it('flags a half-sigma mean shift on the shifted feature only', async () => {
+    const current = normalValues(2000, 3, 0.5).map((x, i) => ({ x, c: ['a', 'b', 'c'][i % 3] }));
+    const { score } = await scoreRows(profile, arrayRowSource(current), DEFAULT_DRIFT_RULE);
+    expect(score.drift).toBe(true);
+    const [x, c] = score.features;
+    expect(x!.status).toBe('drift');
+    expect(x!.psi).toBeGreaterThan(x!.threshold!);
+    expect(x!.wasserstein).toBeGreaterThan(0.3);
+    expect(x!.pValue).toBeLessThan(1e-6);
+    expect(c!.status).toBe('ok');
+    expect(c!.wasserstein).toBeNull();
+  });
+
+  it('never flags below the minimum effect size, however significant', async () => {
+    // A 0.1 sigma shift on 100 000 rows is significant but has PSI well under 0.1.
+    const current = normalValues(100_000, 4, 0.1).map((x, i) => ({ x, c: ['a', 'b', 'c'][i % 3] }));
+    const { score } = await scoreRows(profile, arrayRowSource(current), DEFAULT_DRIFT_RULE);
+    const x = score.features[0]!;
+    expect(x.pValue).toBeLessThan(1e-6);
+    expect(x.threshold).toBe(0.1);
+    expect(x.status).toBe('ok');
+    const strictRule = parseDriftRule({ minEffectPsi: 0 });
+    const strict = await scoreRows(profile, arrayRowSource(current), strictRule);
+    expect(strict.score.features[0]!.status).toBe('drift');
+  });
+
+  it('reports insufficient data below the minimum count, with no scores', async () => {
+    const current = normalValues(49, 5, 3).map((x) => ({ x, c: 'a' }));
+    const { score } = await scoreRows(profile, arrayRowSource(current), DEFAULT_DRIFT_RULE);
+    expect(score.drift).toBe(false);
+    for (const f of score.features) {
+      expect(f.status).toBe('insufficient_data');
+      expect(f.psi).toBeNull();
+      expect(f.threshold).toBeNull();
+      expect(f.missingRate).toBe(0);
+    }
+  });
+
+  it('scores a feature the input lacks as all missing, and reports extra columns', async () => {
+    const current = normalValues(500, 6).map((x) => ({ x, extra: 1 }));
+    const result = await scoreRows(profile, arrayRowSource(current), DEFAULT_DRIFT_RULE);
+    expect(result.missingColumns).toEqual(['c']);
+    expect(result.extraColumns).toEqual(['extra']);
+    const c = result.score.features[1]!;
+    expect(c.missingRate).toBe(1);
+    expect(c.status).toBe('drift');
+  });
+
+  it('counts values outside the baseline range and unseen categories', async () => {
+    const current = Array.from({ length: 200 }, (_, i) => ({ x: i < 20 ? 100 : 0, c: i < 50 ? 'zzz' : 'a' }));
+    const { score } = await scoreRows(profile, arrayRowSource(current), DEFAULT_DRIFT_RULE);
+    expect(score.features[0]!.outOfRangeRate).toBeCloseTo(0.1, 15);
+    expect(score.features[1]!.outOfRangeRate).toBeCloseTo(0.25, 15);
+  });
+});
+
+describe('parseDriftRule', () => {
+  it('names the setting that is out of range', () => {
+    expect(() => parseDriftRule({ alpha: 2 })).toThrow(/drift\.alpha/);
+    expect(() => parseDriftRule({ bogus: 1 })).toThrow(/bogus/);
+  });
+});

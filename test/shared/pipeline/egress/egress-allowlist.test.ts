@@ -1,0 +1,78 @@
+import type { MetricDatum, PutMetricDataInput } from '@aws-sdk/client-cloudwatch';
+import { describe, expect, it } from 'vitest';
+import { buildBaseline } from '../../../../shared/offline/baseline/build-baseline.js';
+import { DEFAULT_DRIFT_RULE } from '../../../../shared/core/drift/drift-rule.js';
+import { EgressAllowlist } from '../../../../shared/pipeline/egress/egress-allowlist.js';
+import { arrayRowSource } from '../../../../shared/offline/input/row-source.js';
+import { windowToResourceMetrics } from '../../../../shared/pipeline/otlp/window-metrics.js';
+import { windowRequests } from '../../../../shared/pipeline/sinks/cloudwatch/window-requests.js';
+import { layoutFingerprint, ModelWindows } from '../../../../shared/pipeline/windows/model-windows.js';
+
+const { profile } = await buildBaseline(arrayRowSource(Array.from({ length: 400 }, (_, i) => ({ x: i % 37, c: ['north', 'south'][i % 2] }))), {});
+const windows = new ModelWindows('loans', profile, 60_000, DEFAULT_DRIFT_RULE, { m: 3, n: 5 });
+for (let i = 0; i < 100; i++) windows.add({ x: i % 40, c: i % 3 ? 'north' : 'SSN 078-05-1120' }, '7', 0);
+const { report } = await windows.close(windows.windows()[0]!, 60_000);
+const allow = new EgressAllowlist({ namespace: 'Driftwatch', site: 'dc1', instanceId: 'pod-1', models: [{ name: 'loans', versions: ['7'], features: ['x', 'c'] }] });
+const requests = windowRequests({ id: 1, closedAtMs: 0, report }, { outboxBacklog: 0, oldestUnsentAgeSeconds: 0, atMs: 60_000 }, { namespace: 'Driftwatch', site: 'dc1', topFeatures: 0, minCount: 20 });
+const good = requests[0]!;
+const tamper = (change: (d: MetricDatum) => void): PutMetricDataInput => {
+  const copy = structuredClone(good);
+  change(copy.MetricData![0]!);
+  return copy;
+};
+
+describe('EgressAllowlist: PutMetricData', () => {
+  it('lets the requests of a real window through', () => {
+    expect(requests.map((r) => allow.checkPutMetricData(r))).toEqual(requests.map(() => undefined));
+  });
+
+  it('refuses anything not configured, naming the field', () => {
+    expect(allow.checkPutMetricData({ ...good, Namespace: 'Other' })).toMatch(/Namespace 'Other'/);
+    expect(allow.checkPutMetricData(tamper((d) => { d.MetricName = 'RawIncome'; }))).toMatch(/MetricData\[0\]\.MetricName 'RawIncome' is not a driftwatch metric/);
+    expect(allow.checkPutMetricData(tamper((d) => { d.Dimensions!.push({ Name: 'Customer', Value: 'C-1' }); }))).toMatch(/'Customer' is not an allowed dimension/);
+    expect(allow.checkPutMetricData(tamper((d) => { d.Dimensions![0]!.Value = 'other-model'; }))).toMatch(/model 'other-model' is not configured/);
+    expect(allow.checkPutMetricData(tamper((d) => { d.Dimensions = [{ Name: 'Model', Value: 'loans' }, { Name: 'ModelVersion', Value: '078-05-1120' }]; }))).toMatch(/version '078-05-1120' is not configured/);
+    expect(allow.checkPutMetricData(tamper((d) => { d.Dimensions = [{ Name: 'Model', Value: 'loans' }, { Name: 'Feature', Value: 'north' }]; }))).toMatch(/feature 'north' is not in the model's baseline/);
+    expect(allow.checkPutMetricData(tamper((d) => { d.Dimensions = [{ Name: 'Site', Value: 'elsewhere' }]; }))).toMatch(/site 'elsewhere'/);
+    expect(allow.checkPutMetricData(tamper((d) => { d.Value = Number.NaN; }))).toMatch(/Value is not a finite number/);
+    expect(allow.checkPutMetricData(tamper((d) => { d.Values = [1, Number.POSITIVE_INFINITY]; }))).toMatch(/Values holds a value that is not a finite number/);
+    expect(allow.checkPutMetricData(tamper((d) => { Object.assign(d, { Comment: 'free text' }); }))).toMatch(/\.Comment is not an allowed field/);
+  });
+});
+
+describe('EgressAllowlist: fleet windows over OTLP', () => {
+  const metrics = () => windowToResourceMetrics(report, profile, layoutFingerprint(profile), { instanceId: 'pod-1', site: 'dc1', version: '0.1.0' });
+
+  it('lets a real window through, though a category in it was an SSN: it travels as an index', () => {
+    expect(allow.checkOtlpWindow(metrics())).toBeUndefined();
+    expect(JSON.stringify(metrics())).not.toContain('078-05-1120');
+  });
+
+  it('refuses a category string, a foreign attribute, another identity, a non-finite count', () => {
+    const m1 = metrics();
+    m1.scopeMetrics[0]!.metrics[0]!.dataPoints[0]!.attributes['ml.feature.category_index'] = 'SSN 078-05-1120';
+    expect(allow.checkOtlpWindow(m1)).toMatch(/category index must be a non-negative integer/);
+    const m2 = metrics();
+    m2.scopeMetrics[0]!.metrics[0]!.dataPoints[0]!.attributes['event.id'] = 'evt-1';
+    expect(allow.checkOtlpWindow(m2)).toMatch(/attribute 'event.id' is not allowed/);
+    const m3 = windowToResourceMetrics(report, profile, layoutFingerprint(profile), { instanceId: 'someone-else', version: '0.1.0' });
+    expect(allow.checkOtlpWindow(m3)).toMatch(/service\.instance\.id is not this agent's/);
+    const m4 = metrics();
+    (m4.scopeMetrics[0]!.metrics[0]!.dataPoints[0] as { value: number }).value = Number.NaN;
+    expect(allow.checkOtlpWindow(m4)).toMatch(/not finite/);
+  });
+});
+
+describe('EgressAllowlist.checkAlarm', () => {
+  it('passes the alarms driftwatch builds and refuses any other name, namespace, metric or dimension value', async () => {
+    const { ALARM_DEFAULTS, alarmSet } = await import('../../../../shared/pipeline/alarms/alarm-set.js');
+    const alarms = alarmSet({ namespace: 'Driftwatch', site: 'dc1', windowSeconds: 300, models: ['loans'], ...ALARM_DEFAULTS });
+    for (const a of alarms) expect(allow.checkAlarm(a)).toBeUndefined();
+    const drift = alarms[0]!;
+    expect(allow.checkAlarm({ ...drift, AlarmName: 'prod-pager' })).toMatch(/not a driftwatch alarm name/);
+    expect(allow.checkAlarm({ ...drift, Namespace: 'Other' })).toMatch(/Namespace 'Other'/);
+    expect(allow.checkAlarm({ ...drift, MetricName: 'CPUUtilization' })).toMatch(/not a driftwatch metric/);
+    expect(allow.checkAlarm({ ...drift, Dimensions: [{ Name: 'Model', Value: 'someone-else' }] })).toMatch(/model 'someone-else' is not configured/);
+    expect(allow.checkAlarm({ ...drift, Dimensions: [{ Name: 'Host', Value: 'gpu-7' }] })).toMatch(/'Host' is not an allowed dimension/);
+  });
+});

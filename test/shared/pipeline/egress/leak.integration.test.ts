@@ -1,0 +1,191 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { decodeJson, decodeProtobuf } from '../../../../collector/receiver/otlp-request.js';
+import { AgentStore } from '../../../../shared/pipeline/state/agent-store.js';
+import type { AuditEntry } from '../../../../shared/pipeline/state/audit-log.js';
+import { startAgent, waitForDrain, type AgentProcess } from '../../../helpers/agent-process.js';
+import { exampleBaseline, exampleRows, toEvent } from '../../../helpers/example-events.js';
+import { startRecordingProxy, type RecordingProxy, type SeenRequest } from '../../../helpers/recording-proxy.js';
+
+/**
+ * SPEC §4 leak test. Sentinel raw values go into the agents' events; every byte on every link
+ * that leaves a process (agent → CloudWatch, agent → collector, agent → telemetry endpoint,
+ * collector → CloudWatch) passes a recording TCP proxy and is searched for each sentinel in every
+ * form it could take. Then what each proxy saw is compared with the sender's audit log.
+ */
+const moto = new URL(inject('motoEndpoint'));
+const dir = mkdtempSync(join(tmpdir(), 'dw-leak-'));
+const WINDOW_MS = 60_000;
+const t0 = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS - 20 * WINDOW_MS;
+const MODEL = 'leak-loans';
+
+const SENTINELS = {
+  ssn: '078-05-1120',
+  float: '123456.789012',
+  freeText: 'ZEBRA-QUOKKA-7781 patient asked about refinancing',
+  eventId: 'evt-5c1f0e9a-41d7-b3e2',
+};
+
+/** Every form a string takes on the wire: plain, JSON-escaped, URL-encoded (both ways), base64 at each alignment. */
+function forms(s: string): string[] {
+  const out = new Set([s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s), encodeURIComponent(s).replace(/%20/g, '+')]);
+  for (let o = 0; o < 3; o++) {
+    const enc = Buffer.from('x'.repeat(o) + s).toString('base64');
+    out.add(enc.slice(Math.ceil(o / 3) * 4, Math.floor((o + Buffer.byteLength(s)) / 3) * 4));
+  }
+  return [...out];
+}
+
+const proxies: Record<'agentToCloudWatch' | 'agentToCollector' | 'agentTelemetry' | 'collectorToCloudWatch', RecordingProxy> = {} as never;
+let direct: AgentProcess;
+let fleet: AgentProcess;
+let collector: AgentProcess;
+let telemetryReceiver: Server;
+
+function auditOf(stateDir: string): AuditEntry[] {
+  const store = AgentStore.open(join(stateDir, '.driftwatch', 'agent.db'));
+  try {
+    return store.audit.entries();
+  } finally {
+    store.close();
+  }
+}
+
+/** A PutMetricData body or audit payload, with timestamps as epoch milliseconds. */
+function normalisePut(json: string): unknown {
+  const p = JSON.parse(json) as { Namespace: string; MetricData: Record<string, unknown>[] };
+  return { Namespace: p.Namespace, MetricData: p.MetricData.map((d) => ({ ...d,
+    Timestamp: typeof d.Timestamp === 'number' ? Math.round(d.Timestamp * 1000) : Date.parse(String(d.Timestamp)) })) };
+}
+
+beforeAll(async () => {
+  writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
+  telemetryReceiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{}'));
+  });
+  await new Promise<void>((r) => telemetryReceiver.listen(0, '127.0.0.1', r));
+  const credentials = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+  proxies.agentToCloudWatch = await startRecordingProxy({ host: moto.hostname, port: Number(moto.port) });
+  proxies.collectorToCloudWatch = await startRecordingProxy({ host: moto.hostname, port: Number(moto.port) });
+  proxies.agentTelemetry = await startRecordingProxy({ host: '127.0.0.1', port: (telemetryReceiver.address() as AddressInfo).port });
+
+  const collectorDir = mkdtempSync(join(dir, 'collector-'));
+  collector = await startAgent({
+    models: [{ name: MODEL, baseline: join(dir, 'loans.json') }],
+    receiver: { port: 0 },
+    windows: { seconds: 60, graceSeconds: 600 },
+    state: { path: join(collectorDir, '.driftwatch', 'agent.db') },
+    sinks: { cloudwatch: { namespace: 'DwLeak', endpoint: proxies.collectorToCloudWatch.url, region: 'eu-west-1' } },
+  }, { dir: collectorDir, command: 'collector', env: credentials });
+  const collectorUrl = new URL(collector.address);
+  proxies.agentToCollector = await startRecordingProxy({ host: collectorUrl.hostname, port: Number(collectorUrl.port) });
+
+  const agentConfig = (sinks: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    instanceId: 'leak-agent',
+    models: [{ name: MODEL, baseline: join(dir, 'loans.json'), unknownFeatures: 'ignore' }],
+    api: { port: 0 },
+    windows: { seconds: 60, graceSeconds: 0, clock: 'event' },
+    sinks,
+    ...extra,
+  });
+  direct = await startAgent(agentConfig({ cloudwatch: { namespace: 'DwLeak', endpoint: proxies.agentToCloudWatch.url, region: 'eu-west-1' } }),
+    { dir: mkdtempSync(join(dir, 'direct-')), env: credentials });
+  fleet = await startAgent(agentConfig({ otlp: { endpoint: `${proxies.agentToCollector.url}/v1/metrics` } },
+    { telemetry: { otlpEndpoint: `${proxies.agentTelemetry.url}/v1/metrics`, exportIntervalMs: 1000 } }), { dir: mkdtempSync(join(dir, 'fleet-')) });
+
+  // 120 real rows with the sentinels in them: an SSN as a category, an unusual float, free text
+  // in a field the baseline does not know, and an event id.
+  const events = exampleRows('loans-stable.csv').slice(0, 120).map((row, i) => {
+    const e = toEvent(row, MODEL, t0 + i * 100) as { features: Record<string, unknown> };
+    if (i % 3 === 0) e.features.region = SENTINELS.ssn;
+    if (i % 4 === 0) e.features.income = Number(SENTINELS.float);
+    e.features.note = SENTINELS.freeText;
+    return { ...e, event_id: `${SENTINELS.eventId}` };
+  });
+  events.push(toEvent(exampleRows('loans-stable.csv')[0]!, MODEL, t0 + WINDOW_MS) as never);
+  for (const agent of [direct, fleet]) {
+    const res = await agent.postEvents(events);
+    expect(res.status).toBe(200);
+    await waitForDrain(agent, 60_000, 1);
+  }
+  const flushed = (await collector.post('/v1/flush', '')).body as { closed: { events: number }[] };
+  expect(flushed.closed.map((c) => c.events)).toEqual([120]);
+  await waitForDrain(collector);
+  const deadline = Date.now() + 60_000;
+  while (proxies.agentTelemetry.requests().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await direct.stop();
+  await fleet.stop();
+  await collector.stop();
+}, 120_000);
+
+afterAll(async () => {
+  for (const p of Object.values(proxies)) await p?.close();
+  await new Promise((r) => telemetryReceiver?.close(r));
+});
+
+describe('nothing raw leaves the host', () => {
+  it('carried real traffic on every link (else the search below proves nothing)', () => {
+    const posts = (p: RecordingProxy): SeenRequest[] => p.requests().filter((r) => r.method === 'POST');
+    const counts = Object.fromEntries(Object.entries(proxies).map(([link, p]) => [link, posts(p).length]));
+    expect(Object.values(counts).every((n) => n >= 1), JSON.stringify(counts)).toBe(true);
+    expect(posts(proxies.agentToCloudWatch).map((r) => r.body.toString('utf8')).join('')).toContain('FeaturePSI');
+  });
+
+  it('finds no sentinel in any form in any byte, raw or decoded, either way', () => {
+    const needles = Object.entries(SENTINELS).flatMap(([name, s]) => forms(s).map((f) => [name, f] as const));
+    expect(needles.length).toBeGreaterThan(Object.keys(SENTINELS).length * 3);
+    const found: string[] = [];
+    for (const [link, proxy] of Object.entries(proxies)) {
+      const haystacks = [...proxy.bytes().flatMap((b) => [b.up, b.down]), ...proxy.requests().map((r) => r.body)];
+      for (const [name, needle] of needles) {
+        if (haystacks.some((h) => h.includes(Buffer.from(needle)))) found.push(`${name} as '${needle}' on ${link}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+});
+
+describe('the search itself', () => {
+  it('finds a sentinel hidden in base64 at any alignment, URL-encoded, or JSON-escaped', () => {
+    const s = SENTINELS.freeText;
+    for (const prefix of ['', 'a', 'ab', 'abc']) {
+      const hidden = Buffer.from(`payload=${Buffer.from(prefix + s).toString('base64')}&x=1`);
+      expect(forms(s).some((f) => hidden.includes(Buffer.from(f))), `prefix '${prefix}'`).toBe(true);
+    }
+    expect(forms(s).some((f) => Buffer.from(`q=${encodeURIComponent(s)}`).includes(Buffer.from(f)))).toBe(true);
+    expect(forms(s).some((f) => Buffer.from(`q=${new URLSearchParams({ s }).toString()}`).includes(Buffer.from(f)))).toBe(true);
+  });
+});
+
+describe('the audit log holds exactly what crossed', () => {
+  it('agent → CloudWatch: every PutMetricData request, in order', () => {
+    const seen = proxies.agentToCloudWatch.requests().filter((r) => r.method === 'POST').map((r) => normalisePut(r.body.toString('utf8')));
+    const audited = auditOf(direct.dir).map((e) => normalisePut(e.payload));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(audited).toEqual(seen);
+  });
+
+  it('collector → CloudWatch: every PutMetricData request, in order', () => {
+    const seen = proxies.collectorToCloudWatch.requests().filter((r) => r.method === 'POST').map((r) => normalisePut(r.body.toString('utf8')));
+    const audited = auditOf(collector.dir).map((e) => normalisePut(e.payload));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(audited).toEqual(seen);
+  });
+
+  it('agent → collector and agent → telemetry: every OTLP export, in order', () => {
+    const entries = auditOf(fleet.dir);
+    const windows = entries.filter((e) => e.destination.startsWith(proxies.agentToCollector.url)).map((e) => decodeJson(e.payload));
+    expect(windows.length).toBeGreaterThan(0);
+    expect(windows).toEqual(proxies.agentToCollector.requests().filter((r) => r.method === 'POST').map((r) => decodeProtobuf(r.body)));
+    const telemetry = entries.filter((e) => e.destination.startsWith(proxies.agentTelemetry.url)).map((e) => e.payload);
+    const sent = proxies.agentTelemetry.requests().filter((r) => r.method === 'POST').map((r) => r.body.toString('utf8'));
+    // The last export may still be in flight when the agent stops; everything audited was seen, byte for byte.
+    expect(telemetry.length).toBeGreaterThanOrEqual(1);
+    expect(sent.slice(0, telemetry.length)).toEqual(telemetry);
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { buildBaseline } from '../../../../../shared/offline/baseline/build-baseline.js';
+import { arrayRowSource } from '../../../../../shared/offline/input/row-source.js';
+import { estimateCost, metricsPrice } from '../../../../../shared/pipeline/sinks/cloudwatch/cost-estimate.js';
+import { windowDatums } from '../../../../../shared/pipeline/sinks/cloudwatch/window-datums.js';
+import { ModelWindows } from '../../../../../shared/pipeline/windows/model-windows.js';
+import { DEFAULT_DRIFT_RULE } from '../../../../../shared/core/drift/drift-rule.js';
+
+const rows = Array.from({ length: 400 }, (_, i) => ({ a: i, b: i % 7 * 1.5, c: `k${i % 3}`, conf: 0.5 + (i % 50) / 100, label: i % 2 ? 'y' : 'n' }));
+const { profile } = await buildBaseline(arrayRowSource(rows), { confidenceColumn: 'conf', predictionColumn: 'label' });
+
+describe('metricsPrice', () => {
+  it('prices custom metrics through the tiers', () => {
+    expect(metricsPrice(100)).toBeCloseTo(30, 10);
+    expect(metricsPrice(10_000)).toBeCloseTo(3000, 10);
+    expect(metricsPrice(20_000)).toBeCloseTo(3000 + 1000, 10);
+  });
+});
+
+describe('estimateCost', () => {
+  it('counts exactly the datums a window ships', async () => {
+    const windows = new ModelWindows('m', profile, 300_000, DEFAULT_DRIFT_RULE, { m: 3, n: 5 });
+    for (const r of rows.slice(0, 100)) windows.add(r, '', 0);
+    const { report } = await windows.close(windows.windows()[0]!, 300_000);
+    const shipped = windowDatums(report, { topFeatures: 0, minCount: 0 }).length + 2; // + the two health datums
+    const estimate = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 1, agents: 1 });
+    expect(estimate.models[0]!.datumsPerWindow).toBe(shipped);
+  });
+
+  it('prices metrics per dimension set and requests per window per agent', () => {
+    const one = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 1, agents: 1 });
+    // 3 input features + 11 per-model metrics, + 2 health metrics.
+    expect(one.totalMetrics).toBe(16);
+    expect(one.requestsPerMonth).toBe(8640);
+    expect(one.totalUsd).toBeCloseTo(16 * 0.3 + 8.64 * 0.01, 10);
+    const fleet = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 2, agents: 10 });
+    expect(fleet.totalMetrics).toBe(2 * 14 + 2);
+    expect(fleet.requestsPerMonth).toBe(8640 * 2 * 10);
+  });
+});
