@@ -76,6 +76,13 @@ module.exports = {
       to: { path: '^shared/pipeline/state/' },
     },
     {
+      name: 'agent-without-collector-store',
+      severity: 'error',
+      comment: 'The received-windows store (dedup of merged contributions) is the collector\'s alone',
+      from: { path: '^(agent|shared)/' },
+      to: { path: '^shared/pipeline/state/received-store\\.ts$' },
+    },
+    {
       name: 'sources-upstream',
       severity: 'error',
       comment: 'agent/sources feed the pipeline through interfaces; they import neither the agent nor the windows',

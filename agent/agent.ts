@@ -3,7 +3,7 @@ import type { WindowReport } from '../shared/core/drift/window-report.js';
 import { ComponentRuntime } from '../shared/pipeline/runtime/component-runtime.js';
 import type { OutboxShipper } from '../shared/pipeline/shipping/outbox-shipper.js';
 import type { WindowSink } from '../shared/pipeline/sinks/window-sink.js';
-import type { AgentStore } from '../shared/pipeline/state/agent-store.js';
+import type { ComponentState } from '../shared/pipeline/state/open-state.js';
 import type { SelfMetrics } from '../shared/pipeline/telemetry/self-metrics.js';
 import { lastWindowStatus, privacyStatus } from '../shared/pipeline/windows/window-status.js';
 import { LoadShedder } from '../shared/platform/http/load-shedder.js';
@@ -18,7 +18,8 @@ import { EventIngestor, ingestModel, type IngestResult } from './sources/event-i
  */
 export class Agent {
   readonly metrics: SelfMetrics;
-  readonly store: AgentStore;
+  /** The state file's stores (no collector-only store among them). */
+  readonly store: ComponentState;
   readonly shipper: OutboxShipper;
   readonly ingestor: EventIngestor;
   readonly sinks: WindowSink[];
@@ -99,7 +100,7 @@ export class Agent {
 
   /** What `/v1/status` shows. */
   status(): object {
-    const budget = this.store.privacyBudget();
+    const budget = this.store.privacy.spent();
     return {
       ready: this.ready,
       load: this.load.status(),
@@ -122,7 +123,7 @@ export class Agent {
 
   private droppedSummary(): object {
     try {
-      return this.store.droppedWindows(5);
+      return this.store.outbox.droppedWindows(5);
     } catch {
       return { unavailable: true };
     }

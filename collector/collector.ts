@@ -3,7 +3,8 @@ import type { WindowReport } from '../shared/core/drift/window-report.js';
 import { ComponentRuntime } from '../shared/pipeline/runtime/component-runtime.js';
 import type { OutboxShipper } from '../shared/pipeline/shipping/outbox-shipper.js';
 import type { WindowSink } from '../shared/pipeline/sinks/window-sink.js';
-import type { AgentStore } from '../shared/pipeline/state/agent-store.js';
+import type { ComponentState } from '../shared/pipeline/state/open-state.js';
+import { ReceivedStore } from '../shared/pipeline/state/received-store.js';
 import type { SelfMetrics } from '../shared/pipeline/telemetry/self-metrics.js';
 import type { ModelWindows, OpenWindow } from '../shared/pipeline/windows/model-windows.js';
 import { lastWindowStatus, privacyStatus } from '../shared/pipeline/windows/window-status.js';
@@ -31,7 +32,9 @@ export interface ReceiveResult {
  */
 export class Collector {
   readonly metrics: SelfMetrics;
-  readonly store: AgentStore;
+  readonly store: ComponentState;
+  /** What was merged and closed (dedup, late parts): the collector's own store, on the same file. */
+  private readonly received: ReceivedStore;
   readonly shipper: OutboxShipper;
   readonly sinks: WindowSink[];
   private readonly runtime: ComponentRuntime;
@@ -42,6 +45,7 @@ export class Collector {
   constructor(readonly config: CollectorConfig, private readonly log: Logger, private readonly now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env) {
     this.runtime = new ComponentRuntime(config, { serviceName: 'driftwatch-collector', log, now, env });
     ({ store: this.store, sinks: this.sinks, metrics: this.metrics, shipper: this.shipper } = this.runtime);
+    this.received = new ReceivedStore(this.store.database, this.store.checkpoints);
     for (const [name, windows] of this.runtime.windows) {
       const m = config.models.find((c) => c.name === name)!;
       const profile = windows.profile;
@@ -50,7 +54,7 @@ export class Collector {
       for (const w of windows.windows()) this.firstArrival.set(w, now());
     }
     this.runtime.every(1000, 'close', () => this.closeDue());
-    this.runtime.every(3600_000, 'forget_received', () => this.store.forgetBefore(this.now() - REMEMBER_MS));
+    this.runtime.every(3600_000, 'forget_received', () => this.received.forgetBefore(this.now() - REMEMBER_MS));
   }
 
   get ready(): boolean {
@@ -79,11 +83,11 @@ export class Collector {
     const keys: string[] = [];
     for (const c of contributions) {
       const { windows } = this.models.get(c.model)!;
-      if (keys.includes(c.key) || this.store.wasReceived(c.key)) {
+      if (keys.includes(c.key) || this.received.wasReceived(c.key)) {
         duplicates += c.points;
         continue;
       }
-      if (this.store.isClosed(c.model, c.version, c.startMs)) {
+      if (this.received.isClosed(c.model, c.version, c.startMs)) {
         refusals.push({ reason: 'late_window', points: c.points, instance: c.instance, model: c.model,
           message: `window ${new Date(c.startMs).toISOString()} of '${c.model}' was already closed and shipped; raise windows.graceSeconds if agents are often this late` });
         continue;
@@ -95,7 +99,7 @@ export class Collector {
     }
     if (keys.length > 0) {
       const dirty = [...this.models.values()].flatMap((m) => m.windows.takeDirty());
-      this.store.checkpointReceived(dirty, keys, nowMs);
+      this.received.checkpointReceived(dirty, keys, nowMs);
     }
     this.metrics.points('accepted', accepted);
     this.metrics.points('duplicate', duplicates);
@@ -120,7 +124,7 @@ export class Collector {
 
   /** What `/v1/status` shows. */
   status(): object {
-    const budget = this.store.privacyBudget();
+    const budget = this.store.privacy.spent();
     return {
       ready: this.ready,
       windowSeconds: this.config.windows.seconds,

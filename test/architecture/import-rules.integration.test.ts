@@ -75,6 +75,19 @@ describe('import rules', () => {
     expect(output).toContain('no-circular');
   });
 
+  it('keeps the collector-only store out of the agent and the shared runtime', () => {
+    const { status, output } = cruise(tree({
+      'agent/agent.ts': ['../shared/pipeline/state/received-store.js'],
+      'shared/pipeline/runtime/r.ts': ['../state/received-store.js'],
+      'collector/collector.ts': ['../shared/pipeline/state/received-store.js'],
+      'shared/pipeline/state/received-store.ts': [],
+    }));
+    expect(status).not.toBe(0);
+    expect(output).toContain('agent-without-collector-store: agent/agent.ts → shared/pipeline/state/received-store.ts');
+    expect(output).toContain('agent-without-collector-store: shared/pipeline/runtime/r.ts → shared/pipeline/state/received-store.ts');
+    expect(output).not.toContain('collector/collector.ts →');
+  });
+
   it('lets downward arrows through', () => {
     const { status, output } = cruise(tree({
       'cli/main.ts': ['../agent/agent.js', '../shared/offline/baseline/b.js'],

@@ -4,17 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { AgentStore } from '../../shared/pipeline/state/agent-store.js';
+import { openStores } from '../helpers/state-stores.js';
 import { runCli } from '../helpers/run-cli.js';
 
 function stateWithEntries(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'dw-audit-cli-')), 'agent.db');
-  const store = AgentStore.open(path);
+  const store = openStores(path);
   for (let i = 1; i <= 3; i++) {
     const payload = JSON.stringify({ Namespace: 'Driftwatch', MetricData: [{ MetricName: 'EventCount', Dimensions: [{ Name: 'Model', Value: 'loans' }], Value: i }] });
-    store.appendAudit([{ destination: 'cloudwatch:eu-west-1/Driftwatch', payload, bytes: Buffer.byteLength(payload) }], Date.UTC(2026, 10, 24, 10, i));
+    store.outbox.appendAudit([{ destination: 'cloudwatch:eu-west-1/Driftwatch', payload, bytes: Buffer.byteLength(payload) }], Date.UTC(2026, 10, 24, 10, i));
   }
-  store.close();
+  store.database.close();
   return path;
 }
 
@@ -46,9 +46,9 @@ describe('driftwatch audit', () => {
   it('checks the signature of a pruning checkpoint with the public key', () => {
     const state = stateWithEntries();
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const store = AgentStore.open(state);
-    store.audit.prune(Date.UTC(2026, 10, 24, 10, 2), Date.now(), privateKey);
-    store.close();
+    const store = openStores(state);
+    store.database.audit.prune(Date.UTC(2026, 10, 24, 10, 2), Date.now(), privateKey);
+    store.database.close();
     const dir = mkdtempSync(join(tmpdir(), 'dw-audit-key-'));
     writeFileSync(join(dir, 'good.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
     writeFileSync(join(dir, 'other.pem'), generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));

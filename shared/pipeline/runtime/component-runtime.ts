@@ -6,9 +6,8 @@ import { Timers } from '../../platform/timers.js';
 import { OutboxShipper, type OutboxLimits } from '../shipping/outbox-shipper.js';
 import { createSinks, type SinksConfig } from '../sinks/create-sinks.js';
 import type { WindowSink } from '../sinks/window-sink.js';
-import type { AgentStore } from '../state/agent-store.js';
 import { AuditRetention } from '../state/audit-retention.js';
-import { openState } from '../state/open-state.js';
+import { openState, type ComponentState } from '../state/open-state.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
 import { ModelWindows } from '../windows/model-windows.js';
 import { restoreWindows } from '../windows/restore-windows.js';
@@ -57,7 +56,7 @@ type Lifecycle = 'created' | 'running' | 'stopping' | 'stopped';
  */
 export class ComponentRuntime {
   readonly windows = new Map<string, ModelWindows>();
-  readonly store: AgentStore;
+  readonly store: ComponentState;
   readonly sinks: WindowSink[];
   readonly metrics: SelfMetrics;
   readonly shipper: OutboxShipper;
@@ -75,7 +74,7 @@ export class ComponentRuntime {
       this.windows.set(m.name, new ModelWindows(m.name, loadModelBaseline(m), windowMs, config.drift, config.retraining, config.privacy.epsilon));
     }
     this.store = openState(config.state, log, now());
-    this.retention = new AuditRetention(this.store, config.audit, log);
+    this.retention = new AuditRetention(this.store.database, config.audit, log);
     restoreWindows(this.store, this.windows, log);
     const egress = createEgress(config, new Map([...this.windows].map(([k, v]) => [k, v.profile])), (kind) => this.metrics.egressRefused(kind), log);
     this.sinks = createSinks(config, options.env, log, egress, options.describeWindowsToOtlp === true ? (model) => {
@@ -83,11 +82,11 @@ export class ComponentRuntime {
       return w === undefined ? undefined : { profile: w.profile, layout: w.layout };
     } : undefined);
     this.metrics = new SelfMetrics(
-      { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs, log, egress, audit: this.store,
+      { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs, log, egress, audit: this.store.outbox,
         resource: { 'service.name': options.serviceName, ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) } },
       { backlog: () => this.shipper.backlog() },
     );
-    this.shipper = new OutboxShipper(this.store, this.sinks, log, this.metrics, now, config.state.outbox);
+    this.shipper = new OutboxShipper(this.store.outbox, this.sinks, log, this.metrics, now, config.state.outbox);
     this.closer = new WindowCloser(() => this.windows.values(), this.store, () => this.shipper.kick(), this.metrics, log, now, options.strict === true);
     this.shipper.onStoreFault = (err) => this.closer.recoverIfDamaged(err);
     this.timers = new Timers((stage, err) => {
@@ -140,7 +139,7 @@ export class ComponentRuntime {
     if (finalCheckpoint) this.closer.checkpoint();
     await this.shipper.stop(drainMs);
     await this.metrics.shutdown();
-    this.store.close();
+    this.store.database.close();
     this.lifecycle = 'stopped';
   }
 }

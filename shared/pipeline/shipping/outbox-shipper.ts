@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { backoffMs } from '../sinks/retry-policy.js';
 import type { WindowSink } from '../sinks/window-sink.js';
-import type { AgentStore, DroppedWindow } from '../state/agent-store.js';
+import type { DroppedWindow, OutboxStore } from '../state/outbox-store.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 
 const BATCH = 32;
@@ -55,7 +55,7 @@ export class OutboxShipper {
   private boundsCheckedAtMs = -Infinity;
 
   constructor(
-    private readonly store: AgentStore,
+    private readonly store: OutboxStore,
     private readonly sinks: readonly WindowSink[],
     private readonly log: Logger,
     private readonly metrics: SelfMetrics,

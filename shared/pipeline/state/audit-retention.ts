@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DwError } from '../../platform/errors.js';
-import type { AgentStore } from './agent-store.js';
+import type { StateDatabase } from './state-database.js';
 import { readSigningKey } from './audit-log.js';
 
 const DAY_MS = 86_400_000;
@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
 export class AuditRetention {
   private readonly key: KeyObject | undefined;
 
-  constructor(private readonly store: AgentStore, private readonly config: { retentionDays: number; signingKey?: string }, private readonly log: Logger) {
+  constructor(private readonly store: StateDatabase, private readonly config: { retentionDays: number; signingKey?: string }, private readonly log: Logger) {
     if (config.signingKey !== undefined) {
       try {
         this.key = readSigningKey(readFileSync(config.signingKey));

@@ -8,7 +8,7 @@ import { scoreWindow, thresholdRequests } from '../../core/drift/score-window.js
 import type { WindowReport } from '../../core/drift/window-report.js';
 import { projectorsFor, type Projector } from '../../core/multivariate/projector.js';
 import { expectedBinCount, type BaselineProfile } from '../../core/profile/baseline-profile.js';
-import type { OpenWindowRecord } from '../state/agent-store.js';
+import type { OpenWindowRecord } from '../state/checkpoint-store.js';
 import { laplaceScale } from '../../core/privacy/discrete-laplace.js';
 import { noiseWindow, type WindowPrivacy } from '../../core/privacy/window-noise.js';
 import { PsiThresholdCache } from '../../core/threshold/psi-threshold-cache.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AgentStore } from '../state/agent-store.js';
+import type { ComponentState } from '../state/open-state.js';
 import type { ModelWindows } from './model-windows.js';
 
 /**
@@ -7,8 +7,8 @@ import type { ModelWindows } from './model-windows.js';
  * still matches (others are discarded with a warning) and each model version's recent verdicts.
  * Returns how many windows were resumed.
  */
-export function restoreWindows(store: AgentStore, models: ReadonlyMap<string, ModelWindows>, log: Logger): number {
-  const { windows, discarded } = store.loadOpenWindows((model) => {
+export function restoreWindows(store: ComponentState, models: ReadonlyMap<string, ModelWindows>, log: Logger): number {
+  const { windows, discarded } = store.checkpoints.loadOpenWindows((model) => {
     const m = models.get(model);
     return m === undefined ? undefined : { layout: m.layout, bins: m.binCounts };
   });
@@ -17,7 +17,7 @@ export function restoreWindows(store: AgentStore, models: ReadonlyMap<string, Mo
       'A checkpointed window does not match the current baseline (or its model is gone); its counts were discarded.');
   }
   for (const w of windows) models.get(w.model)!.restore(w);
-  for (const [key, recent] of store.loadHistory()) {
+  for (const [key, recent] of store.outbox.loadHistory()) {
     const [model, version] = key.split('\u0000') as [string, string];
     models.get(model)?.restoreHistory(version, recent);
   }

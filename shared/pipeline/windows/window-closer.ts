@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import { DwError } from '../../platform/errors.js';
 import type { WindowReport } from '../../core/drift/window-report.js';
-import { AgentStore, type OpenWindowRecord } from '../state/agent-store.js';
+import type { OpenWindowRecord } from '../state/checkpoint-store.js';
+import type { ComponentState } from '../state/open-state.js';
+import { StateDatabase } from '../state/state-database.js';
 import { StoreHealth } from '../state/store-health.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { ModelWindows, OpenWindow } from './model-windows.js';
@@ -48,7 +50,7 @@ export class WindowCloser {
 
   constructor(
     private readonly models: () => Iterable<ModelWindows>,
-    private readonly store: AgentStore,
+    private readonly store: ComponentState,
     /** Told when a window entered the outbox (the owner wakes the shipper). */
     private readonly onOutboxWritten: () => void,
     private readonly metrics: SelfMetrics,
@@ -72,10 +74,10 @@ export class WindowCloser {
    * the next checkpoint, and closed windows held in memory go to the fresh outbox.
    */
   recoverIfDamaged(err: unknown): void {
-    if (!AgentStore.isCorruption(err)) return;
+    if (!StateDatabase.isCorruption(err)) return;
     let movedTo: string;
     try {
-      movedTo = this.store.replaceDamaged(this.now());
+      movedTo = this.store.database.replaceDamaged(this.now());
     } catch (replaceErr) {
       this.log.error({ err: replaceErr }, 'The state file is damaged and could not be replaced; counting goes on in memory.');
       return;
@@ -103,8 +105,8 @@ export class WindowCloser {
     const dirty = models.map((m) => [m, m.takeDirty()] as const);
     const records = dirty.flatMap(([, d]) => d);
     try {
-      if (records.length > 0) this.store.checkpoint(records);
-      else if (!this.health.writable) this.store.probeWrite(this.now());
+      if (records.length > 0) this.store.checkpoints.checkpoint(records);
+      else if (!this.health.writable) this.store.database.probeWrite(this.now());
     } catch (err) {
       this.failed('checkpoint', err, { windows: records.length });
       for (const [m, d] of dirty) {
@@ -141,7 +143,7 @@ export class WindowCloser {
   private revert(m: ModelWindows, records: readonly OpenWindowRecord[]): void {
     for (const r of records) {
       try {
-        m.revert(r.version, r.startMs, this.store.loadOpenWindow(r.model, r.version, r.startMs, m.binCounts));
+        m.revert(r.version, r.startMs, this.store.checkpoints.loadOpenWindow(r.model, r.version, r.startMs, m.binCounts));
       } catch (err) {
         // Unreadable too: keep the counts (they may be more than was acknowledged, never less).
         m.markDirty([r]);
@@ -155,7 +157,7 @@ export class WindowCloser {
     while (this.unpersisted.length > 0) {
       const held = this.unpersisted[0]!;
       try {
-        this.store.closeWindow(held.report, held.recent, held.closedAtMs);
+        this.store.outbox.closeWindow(held.report, held.recent, held.closedAtMs);
       } catch (err) {
         this.failed('close', err, { heldWindows: this.unpersisted.length });
         return false;
@@ -231,7 +233,7 @@ export class WindowCloser {
     if (this.unpersisted.length > 0 && !this.persistHeld()) this.hold(held);
     else {
       try {
-        this.store.closeWindow(report, recent, held.closedAtMs);
+        this.store.outbox.closeWindow(report, recent, held.closedAtMs);
       } catch (err) {
         this.failed('close', err, { model: report.model });
         this.hold(held);

@@ -8,7 +8,7 @@ import { Egress, EgressRefusedError } from '../../../../shared/pipeline/egress/e
 import { createLogger } from '../../../../shared/platform/logger.js';
 import { OutboxShipper } from '../../../../shared/pipeline/shipping/outbox-shipper.js';
 import { CloudWatchSink } from '../../../../shared/pipeline/sinks/cloudwatch/cloudwatch-sink.js';
-import { AgentStore } from '../../../../shared/pipeline/state/agent-store.js';
+import { openStores } from '../../../helpers/state-stores.js';
 import { SelfMetrics } from '../../../../shared/pipeline/telemetry/self-metrics.js';
 import type { WindowReport } from '../../../../shared/core/drift/window-report.js';
 import { startRecordingProxy, type RecordingProxy } from '../../../helpers/recording-proxy.js';
@@ -51,27 +51,27 @@ describe('a payload off the allowlist', () => {
     const before = proxy.requests().length;
     expect(before).toBe(1);
 
-    const store = AgentStore.open(join(mkdtempSync(join(tmpdir(), 'dw-refuse-')), 'agent.db'));
-    store.closeWindow(report, [], Date.now());
+    const store = openStores(join(mkdtempSync(join(tmpdir(), 'dw-refuse-')), 'agent.db'));
+    store.outbox.closeWindow(report, [], Date.now());
     const metrics = new SelfMetrics({ exportIntervalMs: 60_000, resource: {} }, { backlog: () => [] });
     const sink = new CloudWatchSink({ namespace: 'DwRefuse', topFeatures: 0, minCount: 20, requestTimeoutMs: 5000 }, door);
-    const outcome = await sink.send(store.pending('cloudwatch', 1)[0]!, { outboxBacklog: 1, oldestUnsentAgeSeconds: 0, atMs: Date.now() });
+    const outcome = await sink.send(store.outbox.pending('cloudwatch', 1)[0]!, { outboxBacklog: 1, oldestUnsentAgeSeconds: 0, atMs: Date.now() });
     expect(outcome.ok).toBe(false);
     expect(!outcome.ok && outcome.error).toBeInstanceOf(EgressRefusedError);
 
-    const shipper = new OutboxShipper(store, [sink], log, metrics, Date.now);
+    const shipper = new OutboxShipper(store.outbox, [sink], log, metrics, Date.now);
     shipper.start();
     const deadline = Date.now() + 60_000;
-    while (store.deadLetters('cloudwatch').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    while (store.outbox.deadLetters('cloudwatch').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     await shipper.stop(0);
 
     expect(proxy.requests().length).toBe(before);
     expect(refusals).toHaveLength(2);
     expect(refusals[0]).toMatch(/^cloudwatch: MetricData\[0\]\.Dimensions: model 'not-configured' is not configured$/);
     expect(logged).toMatch(/"reason":"MetricData\[0\]\.Dimensions: model 'not-configured' is not configured".*Egress refused a payload/);
-    expect(store.deadLetters('cloudwatch')).toEqual([expect.objectContaining({ outboxId: 1, error: expect.stringMatching(/^egress refused: /) as string })]);
-    expect(store.backlog('cloudwatch').count).toBe(0);
-    expect(store.audit.entries()).toEqual([]);
-    store.close();
+    expect(store.outbox.deadLetters('cloudwatch')).toEqual([expect.objectContaining({ outboxId: 1, error: expect.stringMatching(/^egress refused: /) as string })]);
+    expect(store.outbox.backlog('cloudwatch').count).toBe(0);
+    expect(store.database.audit.entries()).toEqual([]);
+    store.database.close();
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeJson, decodeProtobuf } from '../../../../collector/receiver/otlp-request.js';
-import { AgentStore } from '../../../../shared/pipeline/state/agent-store.js';
+import { openStores } from '../../../helpers/state-stores.js';
 import type { AuditEntry } from '../../../../shared/pipeline/state/audit-log.js';
 import { startAgent, waitForDrain, type AgentProcess } from '../../../helpers/agent-process.js';
 import { exampleBaseline, exampleRows, toEvent } from '../../../helpers/example-events.js';
@@ -47,11 +47,11 @@ let collector: AgentProcess;
 let telemetryReceiver: Server;
 
 function auditOf(stateDir: string): AuditEntry[] {
-  const store = AgentStore.open(join(stateDir, '.driftwatch', 'agent.db'));
+  const store = openStores(join(stateDir, '.driftwatch', 'agent.db'));
   try {
-    return store.audit.entries();
+    return store.database.audit.entries();
   } finally {
-    store.close();
+    store.database.close();
   }
 }
 

@@ -4,7 +4,8 @@ import { DEFAULT_DRIFT_RULE } from '../../../../shared/core/drift/drift-rule.js'
 import { buildBaseline } from '../../../../shared/offline/baseline/build-baseline.js';
 import { arrayRowSource } from '../../../../shared/offline/input/row-source.js';
 import { hasCode } from '../../../../shared/platform/errors.js';
-import { AgentStore } from '../../../../shared/pipeline/state/agent-store.js';
+import { openStores } from '../../../helpers/state-stores.js';
+import { ReceivedStore } from '../../../../shared/pipeline/state/received-store.js';
 import { SelfMetrics } from '../../../../shared/pipeline/telemetry/self-metrics.js';
 import { ModelWindows } from '../../../../shared/pipeline/windows/model-windows.js';
 import { WindowCloser } from '../../../../shared/pipeline/windows/window-closer.js';
@@ -18,7 +19,7 @@ const rows = Array.from({ length: 300 }, (_, i) => ({ x: (i * 37) % 101, c: `k${
 const { profile } = await buildBaseline(arrayRowSource(rows), {});
 
 function setUp(strict = false) {
-  const store = AgentStore.open(':memory:');
+  const store = openStores(':memory:');
   const windows = new ModelWindows('m', profile, WINDOW_MS, DEFAULT_DRIFT_RULE, { m: 3, n: 5 });
   const metrics = new SelfMetrics({ exportIntervalMs: 60_000, resource: {} }, { backlog: () => [] });
   let now = 0;
@@ -43,11 +44,11 @@ describe('WindowCloser', () => {
       const reports = await closer.closeDue(2 * WINDOW_MS + 10, atEnd);
       expect(reports.map((r) => [r.startMs, r.endMs, r.events])).toEqual([[0, WINDOW_MS, 7], [WINDOW_MS, 2 * WINDOW_MS, 3]]);
       expect(windows.windows().map((w) => w.startMs)).toEqual([2 * WINDOW_MS]);
-      expect(store.pending('file', 10).map((e) => [e.report.startMs, e.report.events, e.closedAtMs])).toEqual([[0, 7, 2 * WINDOW_MS + 10], [WINDOW_MS, 3, 2 * WINDOW_MS + 10]]);
-      expect(store.isClosed('m', '', 0)).toBe(true);
+      expect(store.outbox.pending('file', 10).map((e) => [e.report.startMs, e.report.events, e.closedAtMs])).toEqual([[0, 7, 2 * WINDOW_MS + 10], [WINDOW_MS, 3, 2 * WINDOW_MS + 10]]);
+      expect(new ReceivedStore(store.database, store.checkpoints).isClosed('m', '', 0)).toBe(true);
       expect(outboxWrites()).toBe(2);
       expect(await closer.closeDue(2 * WINDOW_MS + 10, atEnd)).toEqual([]);
-      store.close();
+      store.database.close();
     });
 
     it('tells the onWindowClosed listener of each report', async () => {
@@ -58,7 +59,7 @@ describe('WindowCloser', () => {
       add(WINDOW_MS + 5, 9);
       await closer.closeDue(3 * WINDOW_MS, atEnd);
       expect(seen).toEqual([2, 9]);
-      store.close();
+      store.database.close();
     });
   });
 
@@ -69,7 +70,7 @@ describe('WindowCloser', () => {
       add(WINDOW_MS + 100, 2);
       const reports = await closer.flush(WINDOW_MS + 1_000);
       expect(reports.map((r) => [r.startMs, r.endMs, r.events])).toEqual([[0, WINDOW_MS, 3], [WINDOW_MS, WINDOW_MS + 1_000, 2]]);
-      store.close();
+      store.database.close();
     });
   });
 
@@ -79,12 +80,12 @@ describe('WindowCloser', () => {
       const shape = () => ({ layout: windows.layout, bins: windows.binCounts });
       add(5, 6);
       expect(closer.checkpoint()).toBe(true);
-      expect(store.loadOpenWindows(shape).windows.map((w) => [w.startMs, w.rows])).toEqual([[0, 6]]);
+      expect(store.checkpoints.loadOpenWindows(shape).windows.map((w) => [w.startMs, w.rows])).toEqual([[0, 6]]);
       add(WINDOW_MS + 5, 1);
       add(7, 1);
       expect(closer.checkpoint()).toBe(true);
-      expect(store.loadOpenWindows(shape).windows.map((w) => [w.startMs, w.rows]).sort((x, y) => x[0]! - y[0]!)).toEqual([[0, 7], [WINDOW_MS, 1]]);
-      store.close();
+      expect(store.checkpoints.loadOpenWindows(shape).windows.map((w) => [w.startMs, w.rows]).sort((x, y) => x[0]! - y[0]!)).toEqual([[0, 7], [WINDOW_MS, 1]]);
+      store.database.close();
     });
   });
 
@@ -92,7 +93,7 @@ describe('WindowCloser', () => {
     it('holds the closed window in memory, reports the store unwritable, and refuses commit waiters by code', async () => {
       const { store, metrics, closer, add } = setUp();
       add(5, 4);
-      store.close();
+      store.database.close();
       const committed = closer.committed();
       await expect(committed).rejects.toSatisfy((err: unknown) => hasCode(err, 'DW_ERR_STATE_UNAVAILABLE'));
       expect(closer.health.writable).toBe(false);
@@ -109,12 +110,12 @@ describe('WindowCloser', () => {
       add(5, 3);
       expect(windows.windows()[0]!.counter.n).toBe(7);
       // The next checkpoint write fails inside SQLite while reads still work.
-      (store as unknown as { db: { exec(sql: string): void } }).db.exec(
+      store.database.db.exec(
         "CREATE TRIGGER refuse_update BEFORE UPDATE ON open_windows BEGIN SELECT RAISE(ABORT, 'refused'); END;"
         + "CREATE TRIGGER refuse_insert BEFORE INSERT ON open_windows BEGIN SELECT RAISE(ABORT, 'refused'); END;");
       expect(closer.checkpoint()).toBe(false);
       expect(windows.windows()[0]!.counter.n).toBe(4);
-      store.close();
+      store.database.close();
     });
   });
 });
