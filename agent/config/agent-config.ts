@@ -82,12 +82,12 @@ export const agentConfigSchema = z
      */
     instanceId: dimensionValue.optional(),
     models: z.array(modelConfigSchema).min(1),
-    api: apiConfigSchema.default(apiConfigSchema.parse({})),
-    windows: windowConfigSchema.default(windowConfigSchema.parse({})),
-    drift: driftRuleSchema.default(driftRuleSchema.parse({})),
-    retraining: retrainingConfigSchema.default({ m: 3, n: 5 }),
+    api: apiConfigSchema.prefault({}),
+    windows: windowConfigSchema.prefault({}),
+    drift: driftRuleSchema.prefault({}),
+    retraining: retrainingConfigSchema.prefault({}),
     state: stateConfigSchema('.driftwatch/agent.db'),
-    sinks: z.object({ ...sinksConfigShape, otlp: otlpSinkConfigSchema.optional() }).strict().default({}),
+    sinks: z.object({ ...sinksConfigShape, otlp: otlpSinkConfigSchema.optional() }).strict().prefault({}),
     ...commonSectionsShape,
   })
   .strict()

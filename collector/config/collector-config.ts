@@ -32,7 +32,7 @@ export const collectorConfigSchema = z
       /** Model versions agents may send (the `ModelVersion` dimension); others are refused. */
       versions: z.array(dimensionValue).default([]),
     }).strict()).min(1),
-    receiver: receiverConfigSchema.default(receiverConfigSchema.parse({})),
+    receiver: receiverConfigSchema.prefault({}),
     windows: z
       .object({
         /** Must equal the agents' `windows.seconds`. */
@@ -48,11 +48,11 @@ export const collectorConfigSchema = z
         maxAgeHours: z.number().int().min(1).max(336).default(336),
       })
       .strict()
-      .default({ seconds: 300, graceSeconds: 60, maxFutureSeconds: 300, maxAgeHours: 336 }),
-    drift: driftRuleSchema.default(driftRuleSchema.parse({})),
-    retraining: retrainingConfigSchema.default({ m: 3, n: 5 }),
+      .prefault({}),
+    drift: driftRuleSchema.prefault({}),
+    retraining: retrainingConfigSchema.prefault({}),
     state: stateConfigSchema('.driftwatch/collector.db'),
-    sinks: z.object(sinksConfigShape).strict().default({}),
+    sinks: z.object(sinksConfigShape).strict().prefault({}),
     ...commonSectionsShape,
   })
   .strict()

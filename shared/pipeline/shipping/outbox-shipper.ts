@@ -60,7 +60,8 @@ export class OutboxShipper {
     private readonly log: Logger,
     private readonly metrics: SelfMetrics,
     private readonly now: () => number = Date.now,
-    private readonly limits: OutboxLimits = { maxAgeHours: 335, maxBytes: 256 * 1024 * 1024, sendPerSecond: 20 },
+    /** `state.outbox` of the config (its schema holds the defaults). */
+    private readonly limits: OutboxLimits,
     private readonly idleMs = 1000,
   ) {}
 

@@ -26,7 +26,9 @@ export interface SinksConfig {
   };
 }
 
-/** The sinks a config asks for; with none named, CloudWatch if AWS is configured, else a file. */
+/** The CloudWatch settings of a config that names no CloudWatch sink: the schema's defaults. */
+const CLOUDWATCH_DEFAULTS = Object.freeze(cloudWatchConfigSchema.parse({}));
+
 /** This process's identity in fleet mode: the configured one, or the host name (the pod name). */
 export function instanceIdOf(config: Pick<SinksConfig, 'instanceId'>): string {
   return config.instanceId ?? hostname();
@@ -34,7 +36,7 @@ export function instanceIdOf(config: Pick<SinksConfig, 'instanceId'>): string {
 
 /** The CloudWatch namespace the config ships to. */
 export function namespaceOf(config: Pick<SinksConfig, 'sinks'>): string {
-  return config.sinks.cloudwatch?.namespace ?? 'Driftwatch';
+  return config.sinks.cloudwatch?.namespace ?? CLOUDWATCH_DEFAULTS.namespace;
 }
 
 /**
@@ -42,11 +44,11 @@ export function namespaceOf(config: Pick<SinksConfig, 'sinks'>): string {
  * Sinks that leave the host go through `egress`.
  */
 export function createSinks(config: SinksConfig, env: NodeJS.ProcessEnv, log: Logger, egress: Egress, profileOf: OtlpSinkOptions['profileOf'] = () => undefined): WindowSink[] {
-  const shape = { site: config.site, topFeatures: config.sinks.cloudwatch?.topFeatures ?? 0, namespace: namespaceOf(config), minCount: config.privacy.minCount };
+  const shape = { site: config.site, topFeatures: config.sinks.cloudwatch?.topFeatures ?? CLOUDWATCH_DEFAULTS.topFeatures, namespace: namespaceOf(config), minCount: config.privacy.minCount };
   const sinks: WindowSink[] = [];
   const awsConfigured = [env.AWS_REGION, env.AWS_DEFAULT_REGION, env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_CLOUDWATCH].some((v) => v !== undefined && v !== '');
   const implicit = config.sinks.file === undefined && config.sinks.stdout !== true && config.sinks.otlp === undefined && awsConfigured;
-  const cw = config.sinks.cloudwatch ?? (implicit ? cloudWatchConfigSchema.parse({}) : undefined);
+  const cw = config.sinks.cloudwatch ?? (implicit ? CLOUDWATCH_DEFAULTS : undefined);
   if (cw !== undefined) {
     sinks.push(new CloudWatchSink({ ...shape, requestTimeoutMs: cw.requestTimeoutMs }, egress.cloudWatch({ region: cw.region, endpoint: cw.endpoint, namespace: shape.namespace })));
     if (env.AWS_ACCESS_KEY_ID !== undefined && env.AWS_SESSION_TOKEN === undefined) {

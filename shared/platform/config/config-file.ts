@@ -59,10 +59,10 @@ export function stateConfigSchema(defaultPath: string) {
       path: z.string().default(defaultPath),
       /** `FULL` also survives power loss, at a throughput cost. */
       synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
-      outbox: outboxConfigSchema.default(outboxConfigSchema.parse({})),
+      outbox: outboxConfigSchema.prefault({}),
     })
     .strict()
-    .default({ path: defaultPath, synchronous: 'NORMAL', outbox: outboxConfigSchema.parse({}) });
+    .prefault({});
 }
 
 /** Stopping on SIGTERM. */
@@ -245,9 +245,9 @@ export function resolvePaths(config: { models: { baseline: string }[]; state: { 
 
 /** The sections after `sinks` that every component config has, with their defaults. */
 export const commonSectionsShape = {
-  privacy: privacyConfigSchema.default({ minCount: 20 }),
-  audit: auditConfigSchema.default({ retentionDays: 400 }),
-  telemetry: telemetryConfigSchema.default({ exportIntervalMs: 60_000 }),
-  log: logConfigSchema.default({ level: 'info' }),
-  shutdown: shutdownConfigSchema.default({ deadlineSeconds: 20 }),
+  privacy: privacyConfigSchema.prefault({}),
+  audit: auditConfigSchema.prefault({}),
+  telemetry: telemetryConfigSchema.prefault({}),
+  log: logConfigSchema.prefault({}),
+  shutdown: shutdownConfigSchema.prefault({}),
 };

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EgressAllowlist } from '../../../../shared/pipeline/egress/egress-allowlist.js';
 import { Egress, EgressRefusedError } from '../../../../shared/pipeline/egress/egress.js';
 import { createLogger } from '../../../../shared/platform/logger.js';
+import { outboxConfigSchema } from '../../../../shared/platform/config/config-file.js';
 import { OutboxShipper } from '../../../../shared/pipeline/shipping/outbox-shipper.js';
 import { CloudWatchSink } from '../../../../shared/pipeline/sinks/cloudwatch/cloudwatch-sink.js';
 import { openStores } from '../../../helpers/state-stores.js';
@@ -59,7 +60,7 @@ describe('a payload off the allowlist', () => {
     expect(outcome.ok).toBe(false);
     expect(!outcome.ok && outcome.error).toBeInstanceOf(EgressRefusedError);
 
-    const shipper = new OutboxShipper(store.outbox, [sink], log, metrics, Date.now);
+    const shipper = new OutboxShipper(store.outbox, [sink], log, metrics, Date.now, outboxConfigSchema.parse({}));
     shipper.start();
     const deadline = Date.now() + 60_000;
     while (store.outbox.deadLetters('cloudwatch').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
