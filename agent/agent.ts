@@ -4,6 +4,7 @@ import { ComponentRuntime } from '../shared/pipeline/runtime/component-runtime.j
 import type { OutboxShipper } from '../shared/pipeline/shipping/outbox-shipper.js';
 import type { WindowSink } from '../shared/pipeline/sinks/window-sink.js';
 import type { ComponentState } from '../shared/pipeline/state/open-state.js';
+import type { FailureEvents } from '../shared/platform/failure-events.js';
 import type { SelfMetrics } from '../shared/pipeline/telemetry/self-metrics.js';
 import { lastWindowStatus, privacyStatus } from '../shared/pipeline/windows/window-status.js';
 import { LoadShedder } from '../shared/platform/http/load-shedder.js';
@@ -18,6 +19,8 @@ import { EventIngestor, ingestModel, type IngestResult } from './sources/event-i
  */
 export class Agent {
   readonly metrics: SelfMetrics;
+  /** Where failures are logged and counted. */
+  readonly failures: FailureEvents;
   /** The state file's stores (no collector-only store among them). */
   readonly store: ComponentState;
   readonly shipper: OutboxShipper;
@@ -34,7 +37,7 @@ export class Agent {
   constructor(readonly config: AgentConfig, private readonly log: Logger, private readonly now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env) {
     this.load = new LoadShedder(config.api);
     this.runtime = new ComponentRuntime(config, { serviceName: 'driftwatch-agent', log, now, env, strict: config.windows.durability === 'strict', describeWindowsToOtlp: true });
-    ({ store: this.store, sinks: this.sinks, metrics: this.metrics, shipper: this.shipper } = this.runtime);
+    ({ store: this.store, sinks: this.sinks, metrics: this.metrics, failures: this.failures, shipper: this.shipper } = this.runtime);
     const modelConfigs = new Map(config.models.map((m) => [m.name, m]));
     this.ingestor = new EventIngestor(new Map([...this.runtime.windows].map(([name, windows]) => {
       const m = modelConfigs.get(name)!;
@@ -133,7 +136,7 @@ export class Agent {
    * Stops: admission closes, then the runtime's shutdown with a final checkpoint (open windows
    * resume on restart) and a final drain of the outbox bounded by `drainMs`. Idempotent.
    */
-  async shutdown(drainMs = 5000): Promise<void> {
+  async shutdown(drainMs: number): Promise<void> {
     if (this.runtime.ready) this.load.stop();
     await this.runtime.shutdown(drainMs, true);
   }

@@ -5,6 +5,7 @@ import type { OutboxShipper } from '../shared/pipeline/shipping/outbox-shipper.j
 import type { WindowSink } from '../shared/pipeline/sinks/window-sink.js';
 import type { ComponentState } from '../shared/pipeline/state/open-state.js';
 import { ReceivedStore } from '../shared/pipeline/state/received-store.js';
+import type { FailureEvents } from '../shared/platform/failure-events.js';
 import type { SelfMetrics } from '../shared/pipeline/telemetry/self-metrics.js';
 import type { ModelWindows, OpenWindow } from '../shared/pipeline/windows/model-windows.js';
 import { lastWindowStatus, privacyStatus } from '../shared/pipeline/windows/window-status.js';
@@ -32,6 +33,8 @@ export interface ReceiveResult {
  */
 export class Collector {
   readonly metrics: SelfMetrics;
+  /** Where failures are logged and counted. */
+  readonly failures: FailureEvents;
   readonly store: ComponentState;
   /** What was merged and closed (dedup, late parts): the collector's own store, on the same file. */
   private readonly received: ReceivedStore;
@@ -44,7 +47,7 @@ export class Collector {
 
   constructor(readonly config: CollectorConfig, private readonly log: Logger, private readonly now: () => number = Date.now, env: NodeJS.ProcessEnv = process.env) {
     this.runtime = new ComponentRuntime(config, { serviceName: 'driftwatch-collector', log, now, env });
-    ({ store: this.store, sinks: this.sinks, metrics: this.metrics, shipper: this.shipper } = this.runtime);
+    ({ store: this.store, sinks: this.sinks, metrics: this.metrics, failures: this.failures, shipper: this.shipper } = this.runtime);
     this.received = new ReceivedStore(this.store.database, this.store.checkpoints);
     for (const [name, windows] of this.runtime.windows) {
       const m = config.models.find((c) => c.name === name)!;
@@ -142,7 +145,7 @@ export class Collector {
   }
 
   /** Stops: waits for closes under way, a bounded final drain, then closes the store. Open windows resume after a restart. Idempotent. */
-  async shutdown(drainMs = 5000): Promise<void> {
+  async shutdown(drainMs: number): Promise<void> {
     await this.runtime.shutdown(drainMs, false);
   }
 }

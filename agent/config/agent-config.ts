@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
 import {
-  commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths, retrainingConfigSchema, sinksConfigShape, stateConfigSchema,
+  commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema,
+  sinksConfigShape, stateConfigSchema, windowSecondsSchema,
 } from '../../shared/platform/config/config-file.js';
 import { otlpSinkConfigSchema } from '../../shared/pipeline/sinks/otlp-sink-config.js';
 
@@ -36,10 +37,7 @@ export const apiConfigSchema = z
     allowNonLoopback: z.boolean().default(false),
     /** Bearer token every request must carry (required off loopback). */
     token: z.string().min(16).optional(),
-    /** Largest request body accepted, in bytes (after gzip decoding). */
-    bodyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
-    /** A body that sends nothing for this long is abandoned and its connection closed (a stalled client cannot hold a request slot). */
-    bodyTimeoutSeconds: z.number().min(0.1).max(600).default(10),
+    ...requestBodyShape,
     /**
      * Overload: at most this many event requests are read and counted at once; more are answered
      * 503 with Retry-After at once, before their bodies are read (bounds memory).
@@ -53,8 +51,7 @@ export const apiConfigSchema = z
 /** Tumbling windows. */
 export const windowConfigSchema = z
   .object({
-    /** Window length, aligned to the wall clock (epoch multiples). */
-    seconds: z.number().int().min(10).max(86_400).default(300),
+    seconds: windowSecondsSchema,
     /** How long after its end a window still takes late events before it closes. */
     graceSeconds: z.number().int().min(0).max(3600).default(10),
     /** `wall`: windows close by the clock. `event`: by the newest event timestamp (replays, backfills). */

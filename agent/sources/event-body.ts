@@ -1,4 +1,5 @@
 import type { RejectReason } from '../../shared/core/aggregation/reject-reasons.js';
+import { DwError } from '../../shared/platform/errors.js';
 
 /** One item of a request body: a parsed value, or why it could not be parsed. */
 export type BodyItem =
@@ -6,7 +7,13 @@ export type BodyItem =
   | { index: number; line?: number; error: { reason: RejectReason; message: string } };
 
 /** A body that cannot be read at all (answered with 400). */
-export class BodyError extends Error {}
+export class BodyError extends DwError {
+  override readonly name = 'BodyError';
+
+  constructor(message: string) {
+    super('DW_ERR_API_BODY', message);
+  }
+}
 
 /**
  * Splits a request body into events. `json`: one JSON array of events (or a single event object);

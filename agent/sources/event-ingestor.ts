@@ -65,6 +65,24 @@ export function ingestModel(windows: WindowCounter, unknownFeatures: 'reject' | 
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Why an event was refused; with `model`, it counts against that model's window at `at` (default: now). */
+interface Refusal {
+  reason: RejectReason;
+  message: string;
+  field?: string;
+  model?: IngestModel;
+  version?: string;
+  at?: number;
+}
+
+/** A parsed envelope: the event, its model and version, and its time. */
+interface Envelope {
+  event: Record<string, unknown>;
+  model: IngestModel;
+  version: string;
+  at: number;
+}
+
 /**
  * Validates events and counts them into their models' windows. Each event is accepted or refused
  * on its own, with a reason; good events in a batch count whatever the bad ones around them.
@@ -86,91 +104,85 @@ export class EventIngestor {
     return this.timing.clock === 'wall' ? this.now() : this.watermarkMs;
   }
 
+  /** Validates and counts a batch; each item is accepted or refused on its own. */
   ingest(items: readonly BodyItem[]): IngestResult {
     const rejections: EventRejection[] = [];
     let accepted = 0;
     const nowMs = this.now();
     for (const item of items) {
-      const refuse = (reason: RejectReason, message: string, field?: string, model?: IngestModel, version = '', at = nowMs): void => {
-        rejections.push({ index: item.index, ...(item.line === undefined ? {} : { line: item.line }), reason, ...(field === undefined ? {} : { field }), message });
-        if (model === undefined) this.unattributed[reason] = (this.unattributed[reason] ?? 0) + 1;
-        else model.windows.reject(reason, version, at);
-      };
-      if ('error' in item) {
-        refuse(item.error.reason, item.error.message);
+      const refusal = this.ingestOne(item, nowMs);
+      if (refusal === undefined) {
+        accepted++;
         continue;
       }
-      const event = item.value;
-      if (!isPlainObject(event)) {
-        refuse('not_an_object', 'an event must be a JSON object');
-        continue;
-      }
-      if (typeof event.model !== 'string' || event.model === '') {
-        refuse('missing_model', "'model' must be a non-empty string", 'model');
-        continue;
-      }
-      const model = this.models.get(event.model);
-      if (model === undefined) {
-        refuse('unknown_model', `no model '${event.model.slice(0, 100)}' is configured`, 'model');
-        continue;
-      }
-      let version = '';
-      if (event.version !== undefined && event.version !== null) {
-        if ((typeof event.version !== 'string' && typeof event.version !== 'number') || String(event.version).length > 255 || String(event.version) === '') {
-          refuse('bad_version', "'version' must be a string or number of at most 255 characters", 'version', model);
-          continue;
-        }
-        version = String(event.version);
-        if (!model.versions.has(version)) {
-          refuse('unknown_version', `version '${version.slice(0, 100)}' is not in models[].versions of '${event.model}'; only configured versions leave the host`, 'version', model);
-          continue;
-        }
-      }
-      let at = nowMs;
-      if (event.timestamp !== undefined && event.timestamp !== null) {
-        const t = typeof event.timestamp === 'number' ? event.timestamp : typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : NaN;
-        if (!Number.isFinite(t)) {
-          refuse('bad_timestamp', "'timestamp' must be epoch milliseconds or an ISO-8601 string", 'timestamp', model, version);
-          continue;
-        }
-        at = t;
-      }
-      const clock = this.timing.clock === 'wall' ? nowMs : Math.max(this.watermarkMs, at);
-      if (this.timing.clock === 'wall' && at > nowMs + this.timing.maxFutureMs) {
-        refuse('future_timestamp', `timestamp is more than ${this.timing.maxFutureMs / 1000} s ahead of the agent's clock`, 'timestamp', model, version, nowMs);
-        continue;
-      }
-      if (!model.windows.isOpenFor(at, clock, this.timing.graceMs)) {
-        refuse('late_event', 'the window for this timestamp has already closed', 'timestamp', model, version, clock);
-        continue;
-      }
-      const features = event.features === undefined ? {} : event.features;
-      if (!isPlainObject(features)) {
-        refuse('bad_features', "'features' must be an object of feature values", 'features', model, version, at);
-        continue;
-      }
-      if (model.unknownFeatures === 'reject') {
-        const unknown = Object.keys(features).find((k) => !model.known.has(k));
-        if (unknown !== undefined) {
-          refuse('unknown_feature', `the baseline has no feature '${unknown.slice(0, 100)}'`, `features.${unknown.slice(0, 100)}`, model, version, at);
-          continue;
-        }
-      }
-      const record = features as InputRecord;
-      const problem = this.applyPrediction(record, event.prediction, model);
-      if (problem !== undefined) {
-        refuse('bad_prediction', problem, 'prediction', model, version, at);
-        continue;
-      }
-      const bad = model.windows.add(record, version, at);
-      if (bad !== undefined) {
-        refuse('bad_value', bad.message, `features.${bad.field}`, model, version, at);
-        continue;
-      }
-      accepted++;
-      if (at > this.watermarkMs) this.watermarkMs = at;
+      const { reason, message, field, model } = refusal;
+      rejections.push({ index: item.index, ...(item.line === undefined ? {} : { line: item.line }), reason, ...(field === undefined ? {} : { field }), message });
+      if (model === undefined) this.unattributed[reason] = (this.unattributed[reason] ?? 0) + 1;
+      else model.windows.reject(reason, refusal.version ?? '', refusal.at ?? nowMs);
     }
     return { accepted, rejections };
+  }
+
+  /** One item: its envelope parsed, admitted to a window, its features read, then counted. */
+  private ingestOne(item: BodyItem, nowMs: number): Refusal | undefined {
+    const envelope = this.parseEnvelope(item, nowMs);
+    if ('reason' in envelope) return envelope;
+    const { event, model, version, at } = envelope;
+    const clock = this.timing.clock === 'wall' ? nowMs : Math.max(this.watermarkMs, at);
+    if (this.timing.clock === 'wall' && at > nowMs + this.timing.maxFutureMs) {
+      return { reason: 'future_timestamp', message: `timestamp is more than ${this.timing.maxFutureMs / 1000} s ahead of the agent's clock`, field: 'timestamp', model, version, at: nowMs };
+    }
+    if (!model.windows.isOpenFor(at, clock, this.timing.graceMs)) {
+      return { reason: 'late_event', message: 'the window for this timestamp has already closed', field: 'timestamp', model, version, at: clock };
+    }
+    const read = this.readRecord(event, model);
+    if ('refused' in read) return { ...read.refused, model, version, at };
+    const { record } = read;
+    const bad = model.windows.add(record, version, at);
+    if (bad !== undefined) return { reason: 'bad_value', message: bad.message, field: `features.${bad.field}`, model, version, at };
+    if (at > this.watermarkMs) this.watermarkMs = at;
+    return undefined;
+  }
+
+  /** The envelope: an object naming a configured model, an allowed version and a readable timestamp. */
+  private parseEnvelope(item: BodyItem, nowMs: number): Envelope | Refusal {
+    if ('error' in item) return { reason: item.error.reason, message: item.error.message };
+    const event = item.value;
+    if (!isPlainObject(event)) return { reason: 'not_an_object', message: 'an event must be a JSON object' };
+    if (typeof event.model !== 'string' || event.model === '') return { reason: 'missing_model', message: "'model' must be a non-empty string", field: 'model' };
+    const model = this.models.get(event.model);
+    if (model === undefined) return { reason: 'unknown_model', message: `no model '${event.model.slice(0, 100)}' is configured`, field: 'model' };
+    let version = '';
+    if (event.version !== undefined && event.version !== null) {
+      if ((typeof event.version !== 'string' && typeof event.version !== 'number') || String(event.version).length > 255 || String(event.version) === '') {
+        return { reason: 'bad_version', message: "'version' must be a string or number of at most 255 characters", field: 'version', model };
+      }
+      version = String(event.version);
+      if (!model.versions.has(version)) {
+        return { reason: 'unknown_version', message: `version '${version.slice(0, 100)}' is not in models[].versions of '${event.model}'; only configured versions leave the host`, field: 'version', model };
+      }
+    }
+    let at = nowMs;
+    if (event.timestamp !== undefined && event.timestamp !== null) {
+      const t = typeof event.timestamp === 'number' ? event.timestamp : typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : NaN;
+      if (!Number.isFinite(t)) return { reason: 'bad_timestamp', message: "'timestamp' must be epoch milliseconds or an ISO-8601 string", field: 'timestamp', model, version };
+      at = t;
+    }
+    return { event, model, version, at };
+  }
+
+  /** The record to count: the event's features, known to the baseline, with its prediction on the signal columns. */
+  private readRecord(event: Record<string, unknown>, model: IngestModel): { record: InputRecord } | { refused: Pick<Refusal, 'reason' | 'message' | 'field'> } {
+    const features = event.features === undefined ? {} : event.features;
+    if (!isPlainObject(features)) return { refused: { reason: 'bad_features', message: "'features' must be an object of feature values", field: 'features' } };
+    if (model.unknownFeatures === 'reject') {
+      const unknown = Object.keys(features).find((k) => !model.known.has(k));
+      if (unknown !== undefined) return { refused: { reason: 'unknown_feature', message: `the baseline has no feature '${unknown.slice(0, 100)}'`, field: `features.${unknown.slice(0, 100)}` } };
+    }
+    const record = features as InputRecord;
+    const problem = this.applyPrediction(record, event.prediction, model);
+    if (problem !== undefined) return { refused: { reason: 'bad_prediction', message: problem, field: 'prediction' } };
+    return { record };
   }
 
   /** Copies `prediction.{confidence,label,probabilities}` onto the baseline's signal columns. */

@@ -1,12 +1,12 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
 import { ERROR_CODES, hasCode, type ErrorCode } from '../../shared/platform/errors.js';
 import { windowSummary } from '../../shared/core/drift/window-report.js';
 import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, refusalReason, requireMethod, send, sendError } from '../../shared/platform/http/http-helpers.js';
 import type { WindowReport } from '../../shared/core/drift/window-report.js';
 import type { LoadShedder } from '../../shared/platform/http/load-shedder.js';
+import type { FailureEvents } from '../../shared/platform/failure-events.js';
 import { BodyError, parseEventBody, type BodyItem } from './event-body.js';
 import type { IngestResult } from './event-ingestor.js';
 
@@ -44,7 +44,8 @@ export interface EventApiHost {
   /** Strict durability: a request is answered only after its counts are committed. */
   readonly strict: boolean;
   readonly stateWritable: boolean;
-  readonly metrics: { apiRefused(reason: string): void; error(errorType: string, stage: string): void };
+  readonly metrics: { apiRefused(reason: string): void };
+  readonly failures: FailureEvents;
   ingest(items: readonly BodyItem[]): IngestResult;
   committed(): Promise<void>;
   status(): object;
@@ -55,7 +56,8 @@ export interface EventApiHost {
  * The agent's local HTTP API (docs/agent-api.md, docs/agent-api.openapi.yaml): `POST /v1/events`,
  * `GET /healthz`, `GET /readyz`, `GET /v1/status`, `POST /v1/flush`.
  */
-export function createApiServer(agent: EventApiHost, options: ApiOptions, log: Logger): Server {
+// eslint-disable-next-line max-lines-per-function -- the route table: each endpoint's checks read in the order a request meets them, as agent-api.md lists them.
+export function createApiServer(agent: EventApiHost, options: ApiOptions): Server {
   const refuse = (code: ErrorCode, reason: string, message: string): never => {
     throw new HttpError(code, message, { reason, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
   };
@@ -125,8 +127,7 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions, log: L
         sendError(res, err);
         return;
       }
-      log.error({ err, path: req.url }, 'Unexpected error while handling a request.');
-      agent.metrics.error('internal', 'api');
+      agent.failures.internal('api', err, 'Unexpected error while handling a request.', { path: req.url });
       if (!res.headersSent) send(res, 500, { error: { code: 'DW_ERR_INTERNAL', message: 'internal error; see the agent log' } });
     });
   });

@@ -29,7 +29,7 @@ export function registerAgent(program: Command): void {
       const log = createLogger(config.log);
       logWarnings(log);
       const agent = new Agent(config, log);
-      const server = createApiServer(agent, config.api, log);
+      const server = createApiServer(agent, config.api);
       // Self-telemetry instruments exist only once the SDK is up: load it before the first event.
       // A failure is logged by agent.start() and the agent runs on without it.
       await agent.metrics.startExport().catch(() => undefined);

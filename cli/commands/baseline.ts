@@ -30,6 +30,7 @@ interface BuildFlags {
 const PASS_NAMES = { 1: 'sketch', 2: 'count', 3: 'covariance', 4: 'projections, sketch', 5: 'projections, count' } as const;
 
 /** `driftwatch baseline build|inspect`. */
+// eslint-disable-next-line max-lines-per-function -- declarative: the flag list of `baseline build` and `baseline inspect`, one line per flag.
 export function registerBaseline(program: Command): void {
   const baseline = program.command('baseline').description('build and inspect baseline profiles');
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { apiConfigSchema } from '../../agent/config/agent-config.js';
 import { isLoopback } from '../../shared/platform/config/config-file.js';
 import { DwError } from '../../shared/platform/errors.js';
 import { intOption } from '../options.js';
@@ -9,10 +10,11 @@ import { intOption } from '../options.js';
  * curl is installed. Loopback only: nothing but shared/pipeline/egress/ talks to other hosts.
  */
 export function registerHealth(program: Command): void {
+  const api = apiConfigSchema.parse({});
   program
     .command('health')
     .description('exit 0 if a running agent or collector answers /healthz (for container health checks)')
-    .option('--url <url>', 'base URL of the agent or collector on this host (loopback)', 'http://127.0.0.1:4390')
+    .option('--url <url>', 'base URL of the agent or collector on this host (loopback)', `http://${api.host}:${api.port}`)
     .option('--timeout-ms <ms>', 'how long to wait for the answer', intOption('--timeout-ms'), 2000)
     .action(async (flags: { url: string; timeoutMs: number }) => {
       const url = new URL('/healthz', flags.url);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
-  commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, resolvePaths, retrainingConfigSchema, sinksConfigShape, stateConfigSchema,
+  commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema,
+  sinksConfigShape, stateConfigSchema, windowSecondsSchema,
 } from '../../shared/platform/config/config-file.js';
 import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
 
@@ -15,9 +16,7 @@ export const receiverConfigSchema = z
     token: z.string().min(16).optional(),
     /** TLS from PEM files; with `clientCa`, agents must present a certificate it signed (mutual TLS). */
     tls: z.object({ cert: z.string(), key: z.string(), clientCa: z.string().optional() }).strict().optional(),
-    bodyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
-    /** A body that sends nothing for this long is abandoned and its connection closed (a stalled client cannot hold a request slot). */
-    bodyTimeoutSeconds: z.number().min(0.1).max(600).default(10),
+    ...requestBodyShape,
   })
   .strict();
 
@@ -36,7 +35,7 @@ export const collectorConfigSchema = z
     windows: z
       .object({
         /** Must equal the agents' `windows.seconds`. */
-        seconds: z.number().int().min(10).max(86_400).default(300),
+        seconds: windowSecondsSchema,
         /**
          * How long a window waits for late agents, counted from its end or from its first
          * contribution, whichever is later (so windows sent after an outage still merge).

@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs';
+import { DwError } from '../../shared/platform/errors.js';
 
 /**
  * Decoding OTLP/HTTP metrics requests (protobuf or JSON) into plain data points. The protobuf
@@ -100,7 +101,13 @@ export interface ResourcePoints {
 }
 
 /** A body that is not an OTLP metrics request at all (answered with 400). */
-export class OtlpDecodeError extends Error {}
+export class OtlpDecodeError extends DwError {
+  override readonly name = 'OtlpDecodeError';
+
+  constructor(message: string) {
+    super('DW_ERR_API_BODY', message);
+  }
+}
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

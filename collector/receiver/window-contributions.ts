@@ -1,3 +1,4 @@
+import { DwError } from '../../shared/platform/errors.js';
 import { OTLP_ATTRIBUTES as A, OTLP_METRICS as M } from '../../shared/pipeline/egress/otlp-names.js';
 import { histogramBounds } from '../../shared/pipeline/otlp/window-metrics.js';
 import type { WindowReport } from '../../shared/core/drift/window-report.js';
@@ -56,9 +57,12 @@ export interface ContributionLimits {
 const NS_PER_MS = 1_000_000n;
 const KNOWN_METRICS = new Set<string>(Object.values(M));
 
-class Refused extends Error {
+/** One window's points refused, with the reason they are counted under (answered as partial success). */
+class Refused extends DwError {
+  override readonly name = 'Refused';
+
   constructor(readonly reason: PointRejectReason, message: string) {
-    super(message);
+    super('DW_ERR_OTLP_POINTS', message);
   }
 }
 
@@ -70,6 +74,7 @@ function count(value: number | undefined, what: string, limits: ContributionLimi
 }
 
 /** Builds one window's counts from its points, or throws `Refused` naming the first problem. */
+// eslint-disable-next-line max-lines-per-function -- one pass over a window's points; each check is a line naming its refusal reason, in collector.md's order.
 function assemble(model: CollectorModel, points: DataPoint[], limits: ContributionLimits): { events: number; rejected: Record<string, number>; counts: Float64Array[]; sums: Float64Array } {
   const { profile } = model;
   const counts = profile.features.map((f) => new Float64Array(expectedBinCount(f)));
@@ -142,6 +147,7 @@ function assemble(model: CollectorModel, points: DataPoint[], limits: Contributi
  * right is refused whole, so half a window never merges; other windows in the same request are
  * unaffected.
  */
+// eslint-disable-next-line max-lines-per-function -- the per-window checks in the order collector.md lists them; splitting them would scatter the refusal reasons.
 export function windowContributions(batches: readonly ResourcePoints[], models: ReadonlyMap<string, CollectorModel>, limits: ContributionLimits): {
   contributions: Contribution[];
   refusals: Refusal[];

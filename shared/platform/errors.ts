@@ -51,6 +51,18 @@ export const ERROR_CODES = {
   DW_ERR_API_STOPPING: { status: 503, summary: 'Shutting down.' },
   /** Strict durability: the state file cannot be written, so the events were not counted. */
   DW_ERR_STATE_UNAVAILABLE: { status: 503, summary: 'The state file cannot be written.' },
+  /** The collector refused some OTLP data points (partial success); the other windows were merged. */
+  DW_ERR_OTLP_POINTS: { status: 200, summary: 'Some data points were refused.' },
+  /** The state file is damaged (fails its integrity check, or is not a database); it is moved aside and a fresh one started. */
+  DW_ERR_STATE_CORRUPT: { status: 500, summary: 'The state file is damaged.' },
+  /** The state file was written by a newer driftwatch: its schema is newer than this build reads. */
+  DW_ERR_STATE_VERSION: { status: 500, summary: 'The state file has a newer schema.' },
+  /** The egress allowlist refused a payload: nothing was sent, and the window is kept as a dead letter. */
+  DW_ERR_EGRESS_REFUSED: { status: 500, summary: 'The egress allowlist refused a payload.' },
+  /** An OTLP destination did not take a window (unreachable, throttling, or an HTTP error status). */
+  DW_ERR_OTLP_SEND: { status: 502, summary: 'An OTLP export failed.' },
+  /** A bug or a broken installation; the log has the details (set DRIFTWATCH_DEBUG=1 for a stack trace). */
+  DW_ERR_INTERNAL: { status: 500, summary: 'Internal error.' },
 } as const;
 
 /** A stable error code from {@link ERROR_CODES}. */
@@ -68,7 +80,8 @@ export interface ErrorLocation {
 
 /** An expected, user-facing error: printed as one line, never as a stack trace. */
 export class DwError extends Error {
-  override readonly name = 'DwError';
+  /** Subclasses name themselves for the log; decisions go by {@link code}. */
+  override readonly name: string = 'DwError';
   readonly code: ErrorCode;
   readonly location: ErrorLocation;
 

@@ -126,22 +126,76 @@ function decideType(c: Candidate, options: BuildOptions): 'numeric' | 'categoric
   return numbers > texts ? 'numeric' : 'categorical';
 }
 
+/** What every pass of one build shares: the options, the input's name, and what was noticed. */
+interface BuildContext {
+  options: BuildOptions;
+  file: string;
+  warnings: string[];
+  /** Throws `error` in `fail` mode; in `skip` mode records it as a warning and goes on. */
+  failOrWarn: (error: DwError) => void;
+}
+
+/** What pass 1 found: the candidate features, the embedding columns, every column seen. */
+interface Sketch {
+  inputs: Candidate[];
+  signals: Candidate[];
+  embeddings: EmbeddingScan[];
+  seenColumns: Set<string>;
+}
+
 /**
  * Builds a baseline profile in two streaming passes: the first sketches quantiles, ranges, moments
  * and category candidates per column with bounded memory; the second counts every row exactly
  * into the final bins. Tied quantiles collapse and empty interior bins merge, so no interior bin
- * is empty.
+ * is empty. Projections, when asked for or on by default, take passes 3 to 5.
  */
 export async function buildBaseline(source: RowSource, rawOptions: unknown, hooks: BuildHooks = {}): Promise<BuildResult> {
   const options = parseBuildOptions(rawOptions);
   const warnings: string[] = [];
-  const failOrWarn = (error: DwError): void => {
-    if (options.onError === 'fail') throw error;
-    warnings.push(error.toLine());
+  const ctx: BuildContext = {
+    options, file: source.file, warnings,
+    failOrWarn: (error) => {
+      if (options.onError === 'fail') throw error;
+      warnings.push(error.toLine());
+    },
   };
 
-  // Pass 1: discover columns and sketch them.
   hooks.onPass?.(1);
+  const sketch = await sketchColumns(source, options);
+  checkNamedColumns(sketch.seenColumns, ctx);
+  const drafts = draftFeatures([...sketch.inputs, ...sketch.signals], ctx);
+  checkEmbeddings(sketch.embeddings, ctx);
+  /** Why a row is left out: a bad embedding, or a value its feature cannot count. */
+  const rowProblem = (record: InputRecord, counter: ProfileCounter): ValueProblem | undefined => {
+    for (const e of sketch.embeddings) {
+      const problem = e.problem(record);
+      if (problem !== undefined) return problem;
+    }
+    return counter.add(record);
+  };
+
+  hooks.onPass?.(2);
+  const { counter, skippedRows } = await countRows(source, drafts, rowProblem, ctx, hooks);
+  const features = finalFeatures(drafts, counter, options);
+
+  const plan = projectionPlan(features, options, sketch.embeddings);
+  const projections = plan === undefined ? [] : await addProjections(source, plan, features, drafts, rowProblem, ctx, hooks);
+
+  const profile = baselineProfileSchema.parse({
+    schema: BASELINE_SCHEMA_ID,
+    schemaVersion: BASELINE_SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    source: { file: source.file.split(/[\\/]/).pop() ?? source.file, format: source.format },
+    rowCount: counter.n,
+    options: { bins: options.bins, topK: options.topK, excluded: options.exclude },
+    features,
+    projections,
+  });
+  return { profile, warnings, skippedRows };
+}
+
+/** Pass 1: discovers the columns and sketches each candidate feature and embedding. */
+async function sketchColumns(source: RowSource, options: BuildOptions): Promise<Sketch> {
   const signals = signalCandidates(options);
   const embeddings = options.embedding.map((column) => new EmbeddingScan(column));
   const reserved = new Set([options.confidenceColumn, options.predictionColumn, options.probabilityColumn, ...options.exclude, ...options.embedding]);
@@ -169,7 +223,11 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
     for (const e of embeddings) e.add(record[e.column], line);
   }
   if (rows === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'the input holds no rows', { file: source.file });
+  return { inputs: [...inputs.values()], signals, embeddings, seenColumns };
+}
 
+/** Every column a flag names must be in the input. */
+function checkNamedColumns(seenColumns: ReadonlySet<string>, { options, file }: BuildContext): void {
   const named: [string | undefined, string][] = [
     ...options.numeric.map((c): [string, string] => [c, '--numeric']),
     ...options.categorical.map((c): [string, string] => [c, '--categorical']),
@@ -181,17 +239,20 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
   ];
   for (const [column, flag] of named) {
     if (column !== undefined && !seenColumns.has(column)) {
-      throw new DwError('DW_ERR_BASELINE_OPTIONS', `${flag} names column '${column}', which the input does not have`, { file: source.file, field: column });
+      throw new DwError('DW_ERR_BASELINE_OPTIONS', `${flag} names column '${column}', which the input does not have`, { file, field: column });
     }
   }
+}
 
-  // Decide each feature's type and draft its bins.
+/** Decides each candidate's type and drafts its bins; a column with nothing usable is left out (an input) or refused (a signal). */
+function draftFeatures(candidates: readonly Candidate[], ctx: BuildContext): FeatureProfile[] {
+  const { options, file, warnings, failOrWarn } = ctx;
   const drafts: FeatureProfile[] = [];
-  for (const c of [...inputs.values(), ...signals]) {
+  for (const c of candidates) {
     if (c.scan.firstInvalid !== undefined) {
       const { line, reason } = c.scan.firstInvalid;
       const hint = c.role === 'input' ? `; leave it out with --exclude ${c.source.column}` : '';
-      const error = new DwError('DW_ERR_INPUT_VALUE', `${reason}${hint}`, { file: source.file, line, field: c.source.column });
+      const error = new DwError('DW_ERR_INPUT_VALUE', `${reason}${hint}`, { file, line, field: c.source.column });
       if (c.role === 'input') {
         failOrWarn(error);
         warnings.push(`column '${c.name}' left out: it holds nested values`);
@@ -202,7 +263,7 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
     const type = decideType(c, options);
     if (c.scan.present - c.scan.invalid === 0 || (type === 'numeric' && !c.scan.hasRange)) {
       if (c.role !== 'input') {
-        throw new DwError('DW_ERR_BASELINE_OPTIONS', `column '${c.source.column}' has no usable values`, { file: source.file, field: c.source.column });
+        throw new DwError('DW_ERR_BASELINE_OPTIONS', `column '${c.source.column}' has no usable values`, { file, field: c.source.column });
       }
       warnings.push(`column '${c.name}' left out: it has no ${type === 'numeric' ? 'finite numeric ' : ''}values`);
       continue;
@@ -215,39 +276,43 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
       drafts.push({ name: c.name, role: c.role, source: c.source, type, categories: c.scan.categoryCandidates(), counts: [0, 0], proportions: [0, 0] });
     }
   }
-  if (drafts.length === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no usable feature columns', { file: source.file });
+  if (drafts.length === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no usable feature columns', { file });
+  return drafts;
+}
+
+/** Each embedding column needs a usable vector; its bad rows are reported (and skipped in pass 2). */
+function checkEmbeddings(embeddings: readonly EmbeddingScan[], { file, failOrWarn }: BuildContext): void {
   for (const e of embeddings) {
     if (e.firstInvalid !== undefined) {
-      failOrWarn(new DwError('DW_ERR_INPUT_VALUE', `${e.firstInvalid.reason}; rows with a bad vector are skipped`, { file: source.file, line: e.firstInvalid.line, field: e.column }));
+      failOrWarn(new DwError('DW_ERR_INPUT_VALUE', `${e.firstInvalid.reason}; rows with a bad vector are skipped`, { file, line: e.firstInvalid.line, field: e.column }));
     }
-    if (e.dimension === undefined) throw new DwError('DW_ERR_BASELINE_FIT', `embedding column '${e.column}' holds no usable vector`, { file: source.file, field: e.column });
+    if (e.dimension === undefined) throw new DwError('DW_ERR_BASELINE_FIT', `embedding column '${e.column}' holds no usable vector`, { file, field: e.column });
   }
-  /** Why a row is left out: a bad embedding, or a value its feature cannot count. */
-  const rowProblem = (record: InputRecord, counter: ProfileCounter): ValueProblem | undefined => {
-    for (const e of embeddings) {
-      const problem = e.problem(record);
-      if (problem !== undefined) return problem;
-    }
-    return counter.add(record);
-  };
+}
 
-  // Pass 2: exact counts into the drafted bins.
-  hooks.onPass?.(2);
+type RowProblem = (record: InputRecord, counter: ProfileCounter) => ValueProblem | undefined;
+
+/** Pass 2: exact counts into the drafted bins; a row with a problem fails the build or is skipped. */
+async function countRows(source: RowSource, drafts: FeatureProfile[], rowProblem: RowProblem, ctx: BuildContext, hooks: BuildHooks): Promise<{ counter: ProfileCounter; skippedRows: number }> {
   const counter = new ProfileCounter(drafts);
   let skippedRows = 0;
   for await (const { line, record } of source.rows()) {
     const problem = rowProblem(record, counter);
     if (problem === undefined) continue;
-    const error = new DwError('DW_ERR_INPUT_VALUE', problem.message, { file: source.file, line, field: problem.field });
-    if (options.onError === 'fail') throw error;
+    const error = new DwError('DW_ERR_INPUT_VALUE', problem.message, { file: ctx.file, line, field: problem.field });
+    if (ctx.options.onError === 'fail') throw error;
     skippedRows++;
     hooks.onProblem?.(error);
   }
-  const rowCount = counter.n;
-  if (rowCount === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no row could be counted', { file: source.file });
-  if (skippedRows > 0) warnings.push(`${skippedRows} row(s) skipped for invalid values`);
+  if (counter.n === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no row could be counted', { file: ctx.file });
+  if (skippedRows > 0) ctx.warnings.push(`${skippedRows} row(s) skipped for invalid values`);
+  return { counter, skippedRows };
+}
 
-  const features = drafts.map((draft, i): FeatureProfile => {
+/** The drafts with their counts: numeric bins merged where empty, categories cut to the top K (the rest is "other"). */
+function finalFeatures(drafts: readonly FeatureProfile[], counter: ProfileCounter, options: BuildOptions): FeatureProfile[] {
+  const rowCount = counter.n;
+  return drafts.map((draft, i): FeatureProfile => {
     const counts = Array.from(counter.counts[i]!);
     if (draft.type === 'numeric') {
       const merged = mergeEmptyBins(draft.edges, counts);
@@ -263,38 +328,28 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
     const finalCounts = [...kept.map((e) => e.count), other, counts[k + 1]!];
     return { ...draft, categories: kept.map((e) => e.category), counts: finalCounts, proportions: finalCounts.map((x) => x / rowCount) };
   });
+}
 
-  // Passes 3 to 5: the multivariate and embedding projections, over the same rows.
-  const plan = projectionPlan(features, options, embeddings);
-  let projections: BaselineProfile['projections'] = [];
-  if (plan !== undefined) {
-    const check = new ProfileCounter(drafts);
-    const fitted = await fitProjections(source, plan, (record) => {
-      check.reset();
-      return rowProblem(record, check) === undefined;
-    }, hooks.onPass);
-    const taken = new Set(features.map((f) => f.name));
-    for (const f of fitted.features) {
-      if (taken.has(f.name)) {
-        throw new DwError('DW_ERR_BASELINE_OPTIONS', `the derived feature '${f.name}' has the name of a column; rename the column or --exclude it`, { file: source.file, field: f.name });
-      }
+/**
+ * Passes 3 to 5: fits the multivariate and embedding projections over the rows pass 2 counted,
+ * appends their derived features to `features`, and returns the projections.
+ */
+async function addProjections(source: RowSource, plan: ProjectionPlan, features: FeatureProfile[], drafts: FeatureProfile[], rowProblem: RowProblem,
+  ctx: BuildContext, hooks: BuildHooks): Promise<BaselineProfile['projections']> {
+  const check = new ProfileCounter(drafts);
+  const fitted = await fitProjections(source, plan, (record) => {
+    check.reset();
+    return rowProblem(record, check) === undefined;
+  }, hooks.onPass);
+  const taken = new Set(features.map((f) => f.name));
+  for (const f of fitted.features) {
+    if (taken.has(f.name)) {
+      throw new DwError('DW_ERR_BASELINE_OPTIONS', `the derived feature '${f.name}' has the name of a column; rename the column or --exclude it`, { file: ctx.file, field: f.name });
     }
-    features.push(...fitted.features);
-    projections = fitted.projections;
-    warnings.push(...fitted.warnings);
   }
-
-  const profile = baselineProfileSchema.parse({
-    schema: BASELINE_SCHEMA_ID,
-    schemaVersion: BASELINE_SCHEMA_VERSION,
-    createdAt: new Date().toISOString(),
-    source: { file: source.file.split(/[\\/]/).pop() ?? source.file, format: source.format },
-    rowCount,
-    options: { bins: options.bins, topK: options.topK, excluded: options.exclude },
-    features,
-    projections,
-  });
-  return { profile, warnings, skippedRows };
+  features.push(...fitted.features);
+  ctx.warnings.push(...fitted.warnings);
+  return fitted.projections;
 }
 
 /** Which projections to fit: the tabular one (asked for, or by default with enough numeric inputs) and each embedding. */

@@ -71,6 +71,27 @@ export async function fitProjections(
   onPass?: (pass: ProjectionPass) => void,
 ): Promise<FittedProjections> {
   const warnings: string[] = [];
+  const fits = plannedFits(plan);
+  onPass?.(3);
+  await accumulateCovariance(source, fits, valid);
+  const projections: ProjectionProfile[] = [];
+  for (const fit of fits) {
+    const projection = fitOne(fit, plan.varianceTarget, warnings);
+    if (projection !== undefined) projections.push(projection);
+  }
+  if (projections.length === 0) return { projections, features: [], warnings };
+
+  const projectors = projections.map((p) => new Projector(p, plan.tabular ?? []));
+  const derived = derivedFeatures(projections, plan.embeddingScores);
+  onPass?.(4);
+  const drafts = await sketchDerived(source, projectors, derived, valid, plan.bins);
+  onPass?.(5);
+  const features = await countDerived(source, projectors, drafts, valid);
+  return { projections, features, warnings };
+}
+
+/** One fit per planned projection: the tabular one first, then each embedding. */
+function plannedFits(plan: ProjectionPlan): Fit[] {
   const fits: Fit[] = [];
   if (plan.tabular !== undefined) {
     fits.push({ name: TABULAR_PROJECTION, kind: 'tabular', vector: tabularVector(plan.tabular), inputs: plan.tabular,
@@ -79,9 +100,11 @@ export async function fitProjections(
   for (const e of plan.embeddings) {
     fits.push({ name: e.column, kind: 'embedding', vector: embeddingVector(e.column, e.dimension), impute: new Float64Array(e.dimension), required: true });
   }
+  return fits;
+}
 
-  // Pass 3: mean and covariance of each projection's vectors.
-  onPass?.(3);
+/** Pass 3: the mean and covariance of each projection's vectors. */
+async function accumulateCovariance(source: RowSource, fits: Fit[], valid: (record: InputRecord) => boolean): Promise<void> {
   const scratch = fits.map((f) => new Float64Array(f.vector.dimension));
   for await (const { record } of source.rows()) {
     if (!valid(record)) continue;
@@ -92,57 +115,66 @@ export async function fitProjections(
       fit.accumulator.add(x);
     });
   }
+}
 
-  const projections: ProjectionProfile[] = [];
-  for (const fit of fits) {
-    const projection = fitOne(fit, plan.varianceTarget, warnings);
-    if (projection !== undefined) projections.push(projection);
-  }
-  if (projections.length === 0) return { projections, features: [], warnings };
+/** A feature derived from a projection, being sketched. */
+interface Derived {
+  name: string;
+  role: FeatureRole;
+  source: ProjectionSource;
+  /** Index of its projector. */
+  projector: number;
+  /** Component score index, or -1 for the reconstruction error. */
+  component: number;
+  scan: ColumnScan;
+}
 
-  // The derived features: each projection's reconstruction error, and an embedding's first scores.
-  const projectors = projections.map((p) => new Projector(p, plan.tabular ?? []));
-  const derived: { name: string; role: FeatureRole; source: ProjectionSource; projector: number; component: number; scan: ColumnScan }[] = [];
+/** The derived features: each projection's reconstruction error, and an embedding's first scores. */
+function derivedFeatures(projections: readonly ProjectionProfile[], embeddingScores: number): Derived[] {
+  const derived: Derived[] = [];
   projections.forEach((p, i) => {
     const outputs: ProjectionSource[] = [{ projection: p.name, output: 'reconstruction_error' }];
     if (p.kind === 'embedding') {
-      for (let c = 0; c < Math.min(plan.embeddingScores, p.components.length); c++) outputs.push({ projection: p.name, output: 'component', component: c });
+      for (let c = 0; c < Math.min(embeddingScores, p.components.length); c++) outputs.push({ projection: p.name, output: 'component', component: c });
     }
     for (const s of outputs) {
       const error = s.output === 'reconstruction_error';
       derived.push({ name: derivedName(p.name, s), role: error ? 'multivariate' : 'embedding', source: s, projector: i, component: error ? -1 : s.component!, scan: new ColumnScan() });
     }
   });
+  return derived;
+}
 
-  // Pass 4: sketch the derived values, as pass 1 does for a column.
-  onPass?.(4);
+/** Pass 4: sketches the derived values, as pass 1 does for a column, and drafts their bins. */
+async function sketchDerived(source: RowSource, projectors: readonly Projector[], derived: readonly Derived[], valid: (record: InputRecord) => boolean,
+  bins: number): Promise<NumericFeatureProfile[]> {
   const results = projectors.map((): undefined | typeof MISSING | string => undefined);
   for await (const { line, record } of source.rows()) {
     if (!valid(record)) continue;
     projectors.forEach((projector, i) => (results[i] = projector.project(record)));
     for (const d of derived) d.scan.add(results[d.projector] === MISSING ? MISSING : projectors[d.projector]!.value(d.component), line);
   }
-  const drafts = derived.map((d): NumericFeatureProfile => {
+  return derived.map((d): NumericFeatureProfile => {
     if (!d.scan.hasRange) {
       throw new DwError('DW_ERR_BASELINE_FIT', `projection '${d.source.projection}' gave no value for '${d.name}'`, { field: d.name });
     }
     const { mean, std } = d.scan.moments();
-    const edges = quantileEdges(d.scan.min, d.scan.max, plan.bins, (q) => d.scan.quantile(q));
+    const edges = quantileEdges(d.scan.min, d.scan.max, bins, (q) => d.scan.quantile(q));
     return { name: d.name, role: d.role, source: d.source, type: 'numeric', edges, mean, std, counts: [0, 0], proportions: [0, 0] };
   });
+}
 
-  // Pass 5: exact counts into the drafted bins.
-  onPass?.(5);
+/** Pass 5: exact counts of the derived values into the drafted bins (empty interior bins merged). */
+async function countDerived(source: RowSource, projectors: Projector[], drafts: NumericFeatureProfile[], valid: (record: InputRecord) => boolean): Promise<FeatureProfile[]> {
   const counter = new ProfileCounter(drafts, { projectors });
   for await (const { record } of source.rows()) {
     if (valid(record)) counter.add(record);
   }
   const rows = counter.n;
-  const features = drafts.map((draft, i): FeatureProfile => {
+  return drafts.map((draft, i): FeatureProfile => {
     const merged = mergeEmptyBins(draft.edges, Array.from(counter.counts[i]!));
     return { ...draft, edges: merged.edges, counts: merged.counts, proportions: merged.counts.map((c) => c / rows) };
   });
-  return { projections, features, warnings };
 }
 
 /** The principal axes of one accumulated projection, or undefined (with a warning) when it cannot be fitted. */

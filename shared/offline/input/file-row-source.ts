@@ -22,14 +22,19 @@ export interface FileRowSourceOptions {
 
 /** The size of a readable regular file, or a DW_ERR_FILE_READ naming why not. */
 function readableSize(path: string): number {
+  let stat;
   try {
-    const stat = statSync(path);
-    if (!stat.isFile()) throw new Error('not a regular file');
-    accessSync(path, constants.R_OK);
-    return stat.size;
+    stat = statSync(path);
   } catch (err) {
     throw readFailure(path, err);
   }
+  if (!stat.isFile()) throw new DwError('DW_ERR_FILE_READ', 'cannot read file (not a regular file)', { file: path });
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    throw readFailure(path, err);
+  }
+  return stat.size;
 }
 
 function openFile(path: string): { stream: Readable; raw: ReturnType<typeof createReadStream>; size: number } {

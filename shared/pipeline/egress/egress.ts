@@ -5,13 +5,33 @@ import type { Attributes } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
+import { DwError } from '../../platform/errors.js';
 import type { AuditAppender, AuditRecord } from '../records/audit-record.js';
 import type { EgressAllowlist } from './egress-allowlist.js';
 import { proxyFor, redactProxy } from './proxy.js';
 
 /** A payload the allowlist refused: it was not sent, and never will be. */
-export class EgressRefusedError extends Error {
+export class EgressRefusedError extends DwError {
   override readonly name = 'EgressRefusedError';
+
+  constructor(message: string) {
+    super('DW_ERR_EGRESS_REFUSED', message);
+  }
+}
+
+/** An OTLP export that failed: the receiver's HTTP status when it answered, the exporter's error as the cause. */
+export class OtlpSendError extends DwError {
+  override readonly name = 'OtlpSendError';
+
+  constructor(message: string, readonly httpStatus: number | undefined, cause: unknown) {
+    super('DW_ERR_OTLP_SEND', message, {}, { cause });
+  }
+
+  /** From the exporter's result: its `OTLPExporterError` carries the HTTP status as a numeric `code`. */
+  static from(error: Error | undefined): OtlpSendError {
+    const status = (error as { code?: unknown } | undefined)?.code;
+    return new OtlpSendError(error?.message ?? 'OTLP export failed', typeof status === 'number' ? status : undefined, error);
+  }
 }
 
 /** Reports refusals (logged and counted by the owner). */
@@ -143,7 +163,7 @@ export class Egress {
         if (problem !== undefined) this.refuse('otlp', problem);
         const { exporter: e, canonical } = await load();
         const result = await new Promise<{ code: number; error?: Error }>((resolve) => e.export(metrics, resolve));
-        if (result.code !== 0) throw result.error ?? new Error('OTLP export failed');
+        if (result.code !== 0) throw OtlpSendError.from(result.error);
         return record(options.endpoint, canonical(metrics));
       },
       close: async () => {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DriftRule } from '../../core/drift/drift-rule.js';
 import type { RetrainingRule } from '../../core/drift/retraining-tracker.js';
 import { loadModelBaseline } from '../../core/profile/load-baseline.js';
+import { FailureEvents, type ErrorStage } from '../../platform/failure-events.js';
 import { Timers } from '../../platform/timers.js';
 import { OutboxShipper, type OutboxLimits } from '../shipping/outbox-shipper.js';
 import { createSinks, type SinksConfig } from '../sinks/create-sinks.js';
@@ -42,7 +43,7 @@ export interface RuntimeOptions {
 /** A background job run on a timer once the component starts. */
 interface Job {
   everyMs: number;
-  stage: string;
+  stage: ErrorStage;
   run: () => unknown;
 }
 
@@ -61,8 +62,10 @@ export class ComponentRuntime {
   readonly metrics: SelfMetrics;
   readonly shipper: OutboxShipper;
   readonly closer: WindowCloser;
+  /** Where the component's failures are logged and counted. */
+  readonly failures: FailureEvents;
   private readonly retention: AuditRetention;
-  private readonly timers: Timers;
+  private readonly timers: Timers<ErrorStage>;
   private readonly jobs: Job[] = [];
   private lifecycle: Lifecycle = 'created';
   private stopped: Promise<void> | undefined;
@@ -74,7 +77,9 @@ export class ComponentRuntime {
       this.windows.set(m.name, new ModelWindows(m.name, loadModelBaseline(m), windowMs, config.drift, config.retraining, config.privacy.epsilon));
     }
     this.store = openState(config.state, log, now());
-    this.retention = new AuditRetention(this.store.database, config.audit, log);
+    // Counted by the self-metrics, made below (before anything can fail at run time).
+    this.failures = new FailureEvents(log, { error: (type, stage) => this.metrics.error(type, stage) });
+    this.retention = new AuditRetention(this.store.database, config.audit, log, this.failures);
     restoreWindows(this.store, this.windows, log);
     const egress = createEgress(config, new Map([...this.windows].map(([k, v]) => [k, v.profile])), (kind) => this.metrics.egressRefused(kind), log);
     this.sinks = createSinks(config, options.env, log, egress, options.describeWindowsToOtlp === true ? (model) => {
@@ -89,10 +94,7 @@ export class ComponentRuntime {
     this.shipper = new OutboxShipper(this.store.outbox, this.sinks, log, this.metrics, now, config.state.outbox);
     this.closer = new WindowCloser(() => this.windows.values(), this.store, () => this.shipper.kick(), this.metrics, log, now, options.strict === true);
     this.shipper.onStoreFault = (err) => this.closer.recoverIfDamaged(err);
-    this.timers = new Timers((stage, err) => {
-      this.metrics.error('internal', stage);
-      log.error({ err, stage }, 'A background job failed; it runs again at its next tick.');
-    });
+    this.timers = new Timers<ErrorStage>((stage, err) => this.failures.internal(stage, err, 'A background job failed; it runs again at its next tick.'));
   }
 
   /** True between a successful start and the beginning of shutdown. */
@@ -101,7 +103,7 @@ export class ComponentRuntime {
   }
 
   /** Runs `run` every `everyMs` from start until shutdown; `stage` names it in logs and counters. */
-  every(everyMs: number, stage: string, run: () => unknown): void {
+  every(everyMs: number, stage: ErrorStage, run: () => unknown): void {
     this.jobs.push({ everyMs, stage, run });
   }
 
@@ -113,7 +115,7 @@ export class ComponentRuntime {
     this.shipper.start();
     this.retention.run(this.options.now());
     this.timers.every(3600_000, 'audit_retention', () => this.retention.run(this.options.now()));
-    this.metrics.startExportOrLog(this.options.log);
+    this.metrics.startExportOrLog(this.failures);
     return true;
   }
 

@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
+import { FailureEvents } from '../../platform/failure-events.js';
 import { backoffMs } from '../sinks/retry-policy.js';
 import type { WindowSink } from '../sinks/window-sink.js';
 import type { DroppedWindow, OutboxStore } from '../state/outbox-store.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 
 const BATCH = 32;
+/** How long a loop sleeps when the outbox is empty or the state file failed (a fallback: `kick` wakes it). */
+const IDLE_MS = 1000;
 
 /** Bounds on the outbox and the pace of a backlog (config `state.outbox`). */
 export interface OutboxLimits {
@@ -53,17 +56,19 @@ export class OutboxShipper {
   /** Earliest time each sink may send its next window (the backlog pace). */
   private readonly nextSendAt = new Map<string, number>();
   private boundsCheckedAtMs = -Infinity;
+  private readonly failures: FailureEvents;
 
   constructor(
     private readonly store: OutboxStore,
     private readonly sinks: readonly WindowSink[],
     private readonly log: Logger,
     private readonly metrics: SelfMetrics,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
     /** `state.outbox` of the config (its schema holds the defaults). */
     private readonly limits: OutboxLimits,
-    private readonly idleMs = 1000,
-  ) {}
+  ) {
+    this.failures = new FailureEvents(log, metrics);
+  }
 
   /** Told of every state-file error the shipper meets (the owner lets the window closer replace a damaged file). */
   onStoreFault: ((err: unknown) => void) | undefined;
@@ -80,8 +85,7 @@ export class OutboxShipper {
     try {
       dropped = this.store.enforceOutboxBounds(this.sinks.map((s) => s.name), now - this.limits.maxAgeHours * 3600_000, this.limits.maxBytes, now);
     } catch (err) {
-      this.metrics.error('store_write', 'outbox_bounds');
-      this.log.error({ err }, 'Could not enforce the outbox bounds.');
+      this.failures.storeWrite('outbox_bounds', err, 'Could not enforce the outbox bounds.');
       this.onStoreFault?.(err);
       return [];
     }
@@ -155,10 +159,9 @@ export class OutboxShipper {
       try {
         await this.step(sink, waiter);
       } catch (err) {
-        this.metrics.error('store_write', 'send');
-        this.log.error({ err, sink: sink.name }, 'The outbox could not be updated; retrying shortly.');
+        this.failures.storeWrite('send', err, 'The outbox could not be updated; retrying shortly.', { sink: sink.name });
         this.onStoreFault?.(err);
-        await waiter.sleep(this.idleMs, false);
+        await waiter.sleep(IDLE_MS, false);
       }
     }
   }
@@ -170,14 +173,13 @@ export class OutboxShipper {
     try {
       entries = this.store.pending(sink.name, BATCH);
     } catch (err) {
-      this.metrics.error('store_read', 'send');
-      this.log.error({ err, sink: sink.name }, 'Could not read the outbox.');
+      this.failures.storeRead('send', err, 'Could not read the outbox.', { sink: sink.name });
       this.onStoreFault?.(err);
-      await waiter.sleep(this.idleMs, false);
+      await waiter.sleep(IDLE_MS, false);
       return;
     }
     if (entries.length === 0) {
-      await waiter.sleep(this.idleMs, true);
+      await waiter.sleep(IDLE_MS, true);
       return;
     }
     for (const entry of entries) {
@@ -200,10 +202,9 @@ export class OutboxShipper {
           this.store.prune(this.sinks.map((s) => s.name));
         } catch (err) {
           // Sent but not recorded: the window goes again once the file takes writes (at least once).
-          this.metrics.error('store_write', 'send');
-          this.log.error({ err, sink: sink.name, outboxId: entry.id }, 'A window was sent but the state file would not record it; it will be sent again.');
+          this.failures.storeWrite('send', err, 'A window was sent but the state file would not record it; it will be sent again.', { sink: sink.name, outboxId: entry.id });
           this.onStoreFault?.(err);
-          await waiter.sleep(this.idleMs, false);
+          await waiter.sleep(IDLE_MS, false);
           break;
         }
         this.attempts.set(sink.name, 0);
@@ -213,18 +214,18 @@ export class OutboxShipper {
       const { failure, error } = outcome;
       // Requests of this window that did leave before the failure are on the record too.
       this.store.appendAudit(outcome.audit ?? [], this.now());
-      this.metrics.error(failure.throttled ? 'throttled' : failure.retriable ? 'unavailable' : 'rejected', 'send');
       if (!failure.retriable) {
-        this.log.error({ err: error, sink: sink.name, outboxId: entry.id, model: entry.report.model }, 'The sink refused a window as invalid; it is kept as a dead letter and skipped.');
+        this.failures.sendFailed('rejected', error, 'The sink refused a window as invalid; it is kept as a dead letter and skipped.',
+          { sink: sink.name, outboxId: entry.id, model: entry.report.model });
         this.store.deadLetter(sink.name, entry, error.message, this.now());
         continue;
       }
       const attempt = (this.attempts.get(sink.name) ?? 0) + 1;
       this.attempts.set(sink.name, attempt);
       const delay = backoffMs(attempt, failure.throttled, Math.random());
-      this.log.warn({ err: error, sink: sink.name, attempt, retryInMs: delay, backlog: b.count }, failure.throttled
+      this.failures.sendFailed(failure.throttled ? 'throttled' : 'unavailable', error, failure.throttled
         ? 'The sink is throttling; backing off.'
-        : 'Could not reach the sink; the window stays in the outbox and will be retried.');
+        : 'Could not reach the sink; the window stays in the outbox and will be retried.', { sink: sink.name, attempt, retryInMs: delay, backlog: b.count });
       await waiter.sleep(delay, false);
       break;
     }

@@ -1,3 +1,4 @@
+import { DwError } from '../../platform/errors.js';
 import type { OtlpDoor } from '../egress/egress.js';
 import { windowToResourceMetrics, type AgentIdentity } from '../otlp/window-metrics.js';
 import type { BaselineProfile } from '../../core/profile/baseline-profile.js';
@@ -26,7 +27,7 @@ export class OtlpSink implements WindowSink {
     const report = entry.report;
     const model = this.options.profileOf(report.model);
     if (model === undefined) {
-      const error = new Error(`model '${report.model}' is no longer configured; its window cannot be described`);
+      const error = new DwError('DW_ERR_CONFIG', `model '${report.model}' is no longer configured; its window cannot be described`, { field: 'models' });
       return { ok: false, error, failure: { retriable: false, throttled: false } };
     }
     const metrics = windowToResourceMetrics(report, model.profile, model.layout, this.options.identity);
@@ -35,7 +36,7 @@ export class OtlpSink implements WindowSink {
       const datums = metrics.scopeMetrics.reduce((n, s) => n + s.metrics.reduce((m, x) => m + x.dataPoints.length, 0), 0);
       return { ok: true, requests: 1, datums, bytes: audit.bytes, audit: [audit] };
     } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
+      const error = err instanceof Error ? err : new DwError('DW_ERR_INTERNAL', `the OTLP export threw a non-error: ${String(err)}`);
       return { ok: false, error, failure: classifyFailure(err) };
     }
   }

@@ -1,3 +1,6 @@
+import { hasCode } from '../../platform/errors.js';
+import type { OtlpSendError } from '../egress/egress.js';
+
 /** How a failed send should be treated. */
 export interface FailureClass {
   /** Worth trying again later (network trouble, 5xx, throttling). */
@@ -17,15 +20,18 @@ const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EN
  * same bytes again cannot succeed.
  */
 export function classifyFailure(err: unknown): FailureClass {
-  const e = err as { name?: string; code?: string | number; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean }; cause?: unknown };
   // The allowlist refused the payload: sending it again would be refused again.
-  if (e.name === 'EgressRefusedError') return { retriable: false, throttled: false };
-  if (e.name === 'OTLPExporterError' && typeof e.code === 'number') {
+  if (hasCode(err, 'DW_ERR_EGRESS_REFUSED')) return { retriable: false, throttled: false };
+  if (hasCode(err, 'DW_ERR_OTLP_SEND')) {
     // An OTLP receiver's HTTP status: a refused token or certificate can be fixed, so keep trying.
-    const s = e.code;
+    const s = (err as OtlpSendError).httpStatus;
     if (s === 429) return { retriable: true, throttled: true };
-    return { retriable: s >= 500 || s === 401 || s === 403 || s === 408, throttled: false };
+    // No status: the receiver was not reached (refused, reset, timed out), which passes.
+    return { retriable: s === undefined || s >= 500 || s === 401 || s === 403 || s === 408, throttled: false };
   }
+  // The AWS SDK names a service error by the service's error code (`ThrottlingException`), and
+  // Node's network errors carry a system code (`ECONNRESET`): both are codes, not class names.
+  const e = err as { name?: string; code?: string | number; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean }; cause?: unknown };
   const status = e.$metadata?.httpStatusCode;
   if (THROTTLING.has(e.name ?? '') || e.$retryable?.throttling === true || status === 429) return { retriable: true, throttled: true };
   if (status !== undefined && status >= 500) return { retriable: true, throttled: false };

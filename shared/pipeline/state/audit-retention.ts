@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DwError } from '../../platform/errors.js';
+import type { FailureEvents } from '../../platform/failure-events.js';
 import type { StateDatabase } from './state-database.js';
 import { readSigningKey } from './audit-log.js';
 
@@ -11,7 +12,8 @@ const DAY_MS = 86_400_000;
 export class AuditRetention {
   private readonly key: KeyObject | undefined;
 
-  constructor(private readonly store: StateDatabase, private readonly config: { retentionDays: number; signingKey?: string }, private readonly log: Logger) {
+  constructor(private readonly store: StateDatabase, private readonly config: { retentionDays: number; signingKey?: string }, private readonly log: Logger,
+    private readonly failures: FailureEvents) {
     if (config.signingKey !== undefined) {
       try {
         this.key = readSigningKey(readFileSync(config.signingKey));
@@ -30,7 +32,7 @@ export class AuditRetention {
       const pruned = this.store.audit.prune(nowMs - this.config.retentionDays * DAY_MS, nowMs, this.key);
       if (pruned > 0) this.log.info({ pruned, signed: this.key !== undefined }, 'Pruned audit entries past retention behind a checkpoint.');
     } catch (err) {
-      this.log.error({ err }, 'Could not prune the audit log.');
+      this.failures.storeWrite('audit_retention', err, 'Could not prune the audit log.');
     }
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { DwError, hasCode } from '../../platform/errors.js';
 import { AuditLog } from './audit-log.js';
 
 const SCHEMA_VERSION = '1';
@@ -16,14 +17,18 @@ function moveAside(path: string, nowMs: number): string {
 }
 
 /** Thrown by {@link StateDatabase.open} for a file that is not a usable database (see `openOrMoveAside`). */
-export class CorruptStateError extends Error {
+export class CorruptStateError extends DwError {
   override readonly name = 'CorruptStateError';
+
+  constructor(message: string) {
+    super('DW_ERR_STATE_CORRUPT', message);
+  }
 }
 
 /** Options for opening the store. */
 export interface StoreOptions {
-  /** `FULL` syncs every commit to disk (survives power loss); `NORMAL` survives process crashes. */
-  synchronous?: 'NORMAL' | 'FULL';
+  /** `state.synchronous`: `FULL` syncs every commit to disk (survives power loss); `NORMAL` survives process crashes. */
+  synchronous: 'NORMAL' | 'FULL';
 }
 
 /**
@@ -53,7 +58,7 @@ export class StateDatabase {
 
   /** Whether an error from the state file means the file is damaged (not full, not locked, not unwritable). */
   static isCorruption(err: unknown): boolean {
-    return err instanceof CorruptStateError || CORRUPT_CODES.has((err as { code?: string }).code ?? '');
+    return hasCode(err, 'DW_ERR_STATE_CORRUPT') || CORRUPT_CODES.has((err as { code?: string }).code ?? '');
   }
 
 
@@ -85,16 +90,15 @@ export class StateDatabase {
     try {
       return StateDatabase.open(path, options);
     } catch (err) {
-      if (!(err instanceof CorruptStateError)) throw err;
+      if (!hasCode(err, 'DW_ERR_STATE_CORRUPT')) throw err;
       const movedTo = moveAside(path, nowMs);
       onMovedAside(movedTo, err.message);
       return StateDatabase.open(path, options);
     }
   }
 
-
   /** Opens (creating if needed) the store at `path`; throws {@link CorruptStateError} for a damaged file. */
-  static open(path: string, options: StoreOptions = {}): StateDatabase {
+  static open(path: string, options: StoreOptions): StateDatabase {
     mkdirSync(dirname(path), { recursive: true });
     let db: Database.Database | undefined;
     try {
@@ -105,7 +109,7 @@ export class StateDatabase {
       StateDatabase.createSchema(db);
     } catch (err) {
       db?.close();
-      if (err instanceof CorruptStateError) throw err;
+      if (hasCode(err, 'DW_ERR_STATE_CORRUPT')) throw err;
       const code = (err as { code?: string }).code;
       if (code !== undefined && CORRUPT_CODES.has(code)) throw new CorruptStateError(`state file ${path} is not a usable database: ${(err as Error).message}`);
       throw err;
@@ -114,9 +118,9 @@ export class StateDatabase {
     if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
     else if (version.value !== SCHEMA_VERSION) {
       db.close();
-      throw new Error(`state file ${path} has schema ${version.value}; this build reads ${SCHEMA_VERSION}`);
+      throw new DwError('DW_ERR_STATE_VERSION', `the state file has schema ${version.value}; this build reads ${SCHEMA_VERSION}`, { file: path, field: 'state.path' });
     }
-    db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    db.pragma(`synchronous = ${options.synchronous}`);
     db.pragma('busy_timeout = 5000');
     return new StateDatabase(db, path, options);
   }

@@ -1,9 +1,5 @@
+import type { ErrorStage, FailureEvents } from '../../platform/failure-events.js';
 import type { Logger } from 'pino';
-
-/** Counts a component error by type and stage (the self-metrics' `error`). */
-export interface ErrorCounter {
-  error(errorType: string, stage: string): void;
-}
 
 /** How often a fault that goes on is logged again. */
 const REPEAT_LOG_MS = 60_000;
@@ -26,22 +22,23 @@ export class StoreHealth {
   private lastError: string | undefined;
   private lastLogMs = 0;
 
-  constructor(private readonly log: Logger, private readonly metrics: ErrorCounter, private readonly now: () => number) {}
+  constructor(private readonly log: Logger, private readonly failures: FailureEvents, private readonly now: () => number) {}
 
   get writable(): boolean {
     return this.failingSinceMs === undefined;
   }
 
   /** A write failed at `stage` (checkpoint, close, send). */
-  failed(stage: string, err: unknown, detail: object = {}): void {
+  failed(stage: ErrorStage, err: unknown, detail: object = {}): void {
     const now = this.now();
     const code = (err as { code?: string }).code;
     this.lastError = `${code ?? 'error'}: ${(err as Error).message}`;
-    this.metrics.error('store_write', stage);
     if (this.failingSinceMs === undefined || now - this.lastLogMs >= REPEAT_LOG_MS) {
-      this.log.error({ err, stage, ...detail, failingSince: new Date(this.failingSinceMs ?? now).toISOString() },
-        'Cannot write the state file; counting goes on in memory and the write is retried. Check the disk and the file permissions.');
+      this.failures.storeWrite(stage, err, 'Cannot write the state file; counting goes on in memory and the write is retried. Check the disk and the file permissions.',
+        { ...detail, failingSince: new Date(this.failingSinceMs ?? now).toISOString() });
       this.lastLogMs = now;
+    } else {
+      this.failures.storeWriteRepeated(stage);
     }
     this.failingSinceMs ??= now;
   }

@@ -1,8 +1,13 @@
 import { diag, DiagLogLevel, metrics as otel, type Attributes, type Counter } from '@opentelemetry/api';
+import { DwError } from '../../platform/errors.js';
 import type { Logger } from 'pino';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { Egress } from '../egress/egress.js';
+import type { ErrorCounter, ErrorStage, ErrorType, FailureEvents } from '../../platform/failure-events.js';
 import type { AuditAppender } from '../records/audit-record.js';
+
+/** How long a stop waits for the last export (docs/agent.md: at most 2 s). */
+const FINAL_EXPORT_TIMEOUT_MS = 2000;
 
 /** Where the agent's own metrics go. */
 export interface TelemetryOptions {
@@ -27,7 +32,7 @@ export interface GaugeSources {
  * Self-telemetry of an agent or collector: OpenTelemetry counters and gauges (exported over OTLP/HTTP when an
  * endpoint is configured) plus plain totals for `/v1/status`.
  */
-export class SelfMetrics {
+export class SelfMetrics implements ErrorCounter {
   readonly totals = {
     eventsAccepted: 0,
     eventsRejected: {} as Record<string, number>,
@@ -61,17 +66,14 @@ export class SelfMetrics {
   }
 
   /** `startExport`, with a failure counted and logged instead of thrown: the process runs on without it. */
-  startExportOrLog(log: Logger): void {
-    this.startExport().catch((err: unknown) => {
-      this.error('telemetry_start', 'telemetry');
-      log.error({ err }, 'Could not start exporting self-telemetry over OTLP.');
-    });
+  startExportOrLog(failures: FailureEvents): void {
+    this.startExport().catch((err: unknown) => failures.telemetryStart(err, 'Could not start exporting self-telemetry over OTLP.'));
   }
 
   private async loadSdk(): Promise<void> {
     const { otlpEndpoint, exportIntervalMs, resource, egress, audit } = this.options;
     if (otlpEndpoint === undefined) return;
-    if (egress === undefined || audit === undefined) throw new Error('self-telemetry needs the egress door and the audit log');
+    if (egress === undefined || audit === undefined) throw new DwError('DW_ERR_INTERNAL', 'self-telemetry needs the egress door and the audit log');
     const log = this.options.log;
     if (log !== undefined) {
       const warn = (message: string, ...args: unknown[]): void => {
@@ -144,8 +146,8 @@ export class SelfMetrics {
     this.instruments?.egressRefused.add(1, { reason: kind });
   }
 
-  /** One failure: `error_type` says what, `stage` where (ingest, checkpoint, close, send). */
-  error(errorType: string, stage: string): void {
+  /** One failure, counted by {@link FailureEvents}: `error_type` says what, `stage` where. */
+  error(errorType: ErrorType, stage: ErrorStage): void {
     const key = `${stage}:${errorType}`;
     this.totals.errors[key] = (this.totals.errors[key] ?? 0) + 1;
     this.instruments?.errors.add(1, { error_type: errorType, stage });
@@ -155,7 +157,7 @@ export class SelfMetrics {
    * Flushes a last export and stops, waiting at most `timeoutMs`: with the endpoint down the
    * exporter retries for its whole timeout, which must not hold up the agent's exit.
    */
-  async shutdown(timeoutMs = 2000): Promise<void> {
+  async shutdown(timeoutMs = FINAL_EXPORT_TIMEOUT_MS): Promise<void> {
     await this.starting?.catch(() => undefined);
     if (this.sdk === undefined) return;
     let timer: NodeJS.Timeout | undefined;

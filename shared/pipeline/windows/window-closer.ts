@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { DwError } from '../../platform/errors.js';
+import { FailureEvents, type ErrorStage } from '../../platform/failure-events.js';
 import type { WindowReport } from '../../core/drift/window-report.js';
 import type { OpenWindowRecord } from '../state/checkpoint-store.js';
 import type { ComponentState } from '../state/open-state.js';
@@ -45,6 +46,7 @@ export class WindowCloser {
   private commitScheduled = false;
   /** Whether the state file takes writes. */
   readonly health: StoreHealth;
+  private readonly failures: FailureEvents;
   /** Called after every closed window (the live demo prints it). */
   onWindowClosed: ((report: WindowReport) => void) | undefined;
 
@@ -59,11 +61,12 @@ export class WindowCloser {
     /** Strict durability: counts whose commit fails are undone (their requests were refused). */
     private readonly strict = false,
   ) {
-    this.health = new StoreHealth(log, metrics, now);
+    this.failures = new FailureEvents(log, metrics);
+    this.health = new StoreHealth(log, this.failures, now);
   }
 
   /** A write (or the shipper's read) failed: counted and logged; a damaged file is replaced at once. */
-  private failed(stage: string, err: unknown, detail: object): void {
+  private failed(stage: ErrorStage, err: unknown, detail: object): void {
     this.health.failed(stage, err, detail);
     this.recoverIfDamaged(err);
   }
@@ -79,13 +82,13 @@ export class WindowCloser {
     try {
       movedTo = this.store.database.replaceDamaged(this.now());
     } catch (replaceErr) {
-      this.log.error({ err: replaceErr }, 'The state file is damaged and could not be replaced; counting goes on in memory.');
+      this.failures.storeWrite('state', replaceErr, 'The state file is damaged and could not be replaced; counting goes on in memory.');
       return;
     }
     for (const m of this.models()) m.markAllDirty();
-    this.metrics.error('store_corrupt', 'state');
-    this.log.error({ movedTo, reason: (err as Error).message },
-      'The state file is damaged; it was moved aside and a fresh one started. Open windows are written again from memory; unsent windows and audit entries in the moved file stay there for inspection and are not sent.');
+    this.failures.storeCorrupt('state',
+      'The state file is damaged; it was moved aside and a fresh one started. Open windows are written again from memory; unsent windows and audit entries in the moved file stay there for inspection and are not sent.',
+      { movedTo, reason: (err as Error).message });
   }
 
   /** Closed windows held in memory because the state file would not take them. */
@@ -147,7 +150,7 @@ export class WindowCloser {
       } catch (err) {
         // Unreadable too: keep the counts (they may be more than was acknowledged, never less).
         m.markDirty([r]);
-        this.log.error({ err, model: r.model }, 'Could not read back the last committed counts of a window; it keeps its counts in memory.');
+        this.failures.storeRead('checkpoint', err, 'Could not read back the last committed counts of a window; it keeps its counts in memory.', { model: r.model });
       }
     }
   }
@@ -214,8 +217,7 @@ export class WindowCloser {
         try {
           reports.push(await this.close(windows, w, end));
         } catch (err) {
-          this.metrics.error('internal', 'close');
-          this.log.error({ err, model: windows.name }, 'Could not close a window.');
+          this.failures.internal('close', err, 'Could not close a window.', { model: windows.name });
         }
         // A close whose thresholds are cached completes in microtasks; without a yield, a backlog of
         // closes (after a slow Monte-Carlo threshold, or a replay) would hold the event loop for all of them.

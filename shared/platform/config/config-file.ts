@@ -36,6 +36,17 @@ export const sinksConfigShape = {
   stdout: z.boolean().optional(),
 };
 
+/** Body limits of an HTTP listener: the agent's `api` and the collector's `receiver` take the same. */
+export const requestBodyShape = {
+  /** Largest request body accepted, in bytes (after gzip decoding). */
+  bodyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+  /** A body that sends nothing for this long is abandoned and its connection closed (a stalled client cannot hold a request slot). */
+  bodyTimeoutSeconds: z.number().min(0.1).max(600).default(10),
+};
+
+/** Window length in seconds, aligned to the wall clock (epoch multiples); the collector's must equal its agents'. */
+export const windowSecondsSchema = z.number().int().min(10).max(86_400).default(300);
+
 /** Bounds on the outbox of closed windows waiting for a sink (a VPN outage). */
 export const outboxConfigSchema = z
   .object({

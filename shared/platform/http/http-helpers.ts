@@ -3,14 +3,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isLoopback } from '../config/config-file.js';
-import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { DwError, ERROR_CODES, type ErrorCode } from '../errors.js';
 
 /** Request plumbing the agent's API and the collector's receiver share. */
 
 /** An error answered with its code's HTTP status, and any headers it needs (`Retry-After`, `Allow`). */
-export class HttpError extends Error {
-  constructor(readonly code: ErrorCode, message: string, readonly extra: { reason?: string; headers?: Record<string, string> } = {}) {
-    super(message);
+export class HttpError extends DwError {
+  override readonly name = 'HttpError';
+
+  constructor(code: ErrorCode, message: string, readonly extra: { reason?: string; headers?: Record<string, string> } = {}) {
+    super(code, message);
   }
 }
 

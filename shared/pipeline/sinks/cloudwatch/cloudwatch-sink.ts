@@ -1,3 +1,4 @@
+import { DwError } from '../../../platform/errors.js';
 import type { CloudWatchDoor } from '../../egress/egress.js';
 import type { AuditRecord } from '../../records/audit-record.js';
 import type { OutboxEntry } from '../../records/outbox-entry.js';
@@ -32,7 +33,8 @@ export class CloudWatchSink implements WindowSink {
       }
       return { ok: true, requests: requests.length, datums, bytes: audit.reduce((n, r) => n + r.bytes, 0), audit };
     } catch (err) {
-      return { ok: false, error: err instanceof Error ? err : new Error(String(err)), failure: classifyFailure(err), audit };
+      const error = err instanceof Error ? err : new DwError('DW_ERR_INTERNAL', `the CloudWatch client threw a non-error: ${String(err)}`);
+      return { ok: false, error, failure: classifyFailure(err), audit };
     }
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EgressRefusedError, OtlpSendError } from '../../../../shared/pipeline/egress/egress.js';
 import { backoffMs, classifyFailure } from '../../../../shared/pipeline/sinks/retry-policy.js';
 
 describe('classifyFailure', () => {
@@ -16,13 +17,21 @@ describe('classifyFailure', () => {
     expect(classifyFailure({ name: 'ExpiredTokenException', $metadata: { httpStatusCode: 403 } }).retriable).toBe(true);
   });
   it('reads an OTLP receiver\'s status: retries 5xx, 429, and a refused token; not a refused payload', () => {
-    const otlp = (code: number): unknown => ({ name: 'OTLPExporterError', code });
+    // What the exporter reports (an OTLPExporterError with the HTTP status as `code`), as the egress door passes it on.
+    const otlp = (code: number): unknown => OtlpSendError.from(Object.assign(new Error(`Bad Request`), { name: 'OTLPExporterError', code }));
     expect(classifyFailure(otlp(503))).toEqual({ retriable: true, throttled: false });
     expect(classifyFailure(otlp(429))).toEqual({ retriable: true, throttled: true });
     expect(classifyFailure(otlp(401)).retriable).toBe(true);
     expect(classifyFailure(otlp(403)).retriable).toBe(true);
     expect(classifyFailure(otlp(400))).toEqual({ retriable: false, throttled: false });
     expect(classifyFailure(otlp(413)).retriable).toBe(false);
+  });
+  it('decides the product\'s own errors by their code: an egress refusal never, an unreached OTLP receiver always', () => {
+    expect(classifyFailure(new EgressRefusedError('egress refused: a raw value'))).toEqual({ retriable: false, throttled: false });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4318'), { code: 'ECONNREFUSED' });
+    expect(classifyFailure(OtlpSendError.from(refused))).toEqual({ retriable: true, throttled: false });
+    // A foreign error that merely calls itself EgressRefusedError is not one (the old name match retried nothing).
+    expect(classifyFailure({ name: 'EgressRefusedError', $metadata: { httpStatusCode: 503 } }).retriable).toBe(true);
   });
 });
 
