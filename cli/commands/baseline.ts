@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { buildBaseline } from '../../shared/offline/baseline/build-baseline.js';
+import { buildOptionsSchema } from '../../shared/offline/baseline/build-options.js';
 import type { OnError } from '../../shared/offline/input/input-format.js';
 import { fileRowSource } from '../../shared/offline/input/file-row-source.js';
 import { loadBaseline } from '../../shared/core/profile/load-baseline.js';
@@ -32,6 +33,7 @@ const PASS_NAMES = { 1: 'sketch', 2: 'count', 3: 'covariance', 4: 'projections, 
 /** `driftwatch baseline build|inspect`. */
 // eslint-disable-next-line max-lines-per-function -- declarative: the flag list of `baseline build` and `baseline inspect`, one line per flag.
 export function registerBaseline(program: Command): void {
+  const defaults = buildOptionsSchema.parse({});
   const baseline = program.command('baseline').description('build and inspect baseline profiles');
 
   baseline
@@ -40,8 +42,8 @@ export function registerBaseline(program: Command): void {
     .requiredOption('--input <file>', 'training data')
     .requiredOption('--out <file>', 'where to write the profile (JSON)')
     .option('--format <format>', 'csv or jsonl (default: from the extension)')
-    .option('--bins <n>', 'quantile bins per numeric feature', intOption('--bins'), 10)
-    .option('--top-k <n>', 'categories kept per categorical feature', intOption('--top-k'), 20)
+    .option('--bins <n>', 'quantile bins per numeric feature', intOption('--bins'), defaults.bins)
+    .option('--top-k <n>', 'categories kept per categorical feature', intOption('--top-k'), defaults.topK)
     .option('--categorical <columns>', 'comma-separated columns to treat as categorical', listOption, [])
     .option('--numeric <columns>', 'comma-separated columns to treat as numeric', listOption, [])
     .option('--exclude <columns>', 'comma-separated columns to leave out', listOption, [])
@@ -50,10 +52,10 @@ export function registerBaseline(program: Command): void {
     .option('--probability-column <column>', 'column with the class-probability vector')
     .option('--multivariate', 'fit the multivariate check (PCA reconstruction error); default: on with 3 or more numeric inputs')
     .option('--no-multivariate', 'leave the multivariate check out')
-    .option('--pca-variance <share>', 'share of the variance the kept principal components explain', numberOption('--pca-variance'), 0.65)
+    .option('--pca-variance <share>', 'share of the variance the kept principal components explain', numberOption('--pca-variance'), defaults.pcaVariance)
     .option('--embedding <columns>', 'comma-separated columns holding embedding vectors (JSON arrays of numbers)', listOption, [])
-    .option('--embedding-scores <n>', 'principal-component scores of each embedding kept as features', intOption('--embedding-scores'), 3)
-    .option('--on-error <mode>', 'malformed rows: fail or skip', onErrorOption, 'fail')
+    .option('--embedding-scores <n>', 'principal-component scores of each embedding kept as features', intOption('--embedding-scores'), defaults.embeddingScores)
+    .option('--on-error <mode>', 'malformed rows: fail or skip', onErrorOption, defaults.onError)
     .action(async (flags: BuildFlags) => {
       const problems = problemPrinter();
       let pass: keyof typeof PASS_NAMES = 1;
