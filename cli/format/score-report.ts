@@ -1,6 +1,5 @@
 import type { FeatureScore, WindowScore } from '../../shared/core/drift/feature-score.js';
 import type { DriftRule } from '../../shared/core/drift/drift-rule.js';
-import { MEAN_SHIFT_Z } from '../../shared/core/drift/score-window.js';
 import { formatTable, num, pct } from './table.js';
 
 /** The `--json` shape of `driftwatch score` (a stable contract: docs/cli.md). */
@@ -54,7 +53,8 @@ export function scoreTable(score: WindowScore, rule: DriftRule): string {
   const projected = score.features.filter((f) => f.role === 'multivariate' || f.role === 'embedding');
   const signals = score.features.filter((f) => f.role !== 'input' && !projected.includes(f));
   const parts = [
-    `${score.n} rows; alpha ${rule.alpha} over ${score.featuresTested} tested feature(s) (${num(score.alphaPerFeature)} each); minimum effect PSI ${rule.minEffectPsi}`,
+    `${score.n} rows; alpha ${rule.alpha} over ${score.featuresTested} tested feature(s)${(score.meanTests ?? 0) > 0 ? ` and ${score.meanTests} mean test(s)` : ''} `
+      + `(${num(score.alphaPerFeature)} each); minimum effect PSI ${rule.minEffectPsi}`,
     '',
     formatTable(header, rows(inputs), numeric),
   ];
@@ -64,8 +64,8 @@ export function scoreTable(score: WindowScore, rule: DriftRule): string {
     for (const f of projected) {
       const m = f.meanShift;
       if (m === undefined) continue;
-      parts.push(`${f.name}: mean ${num(m.mean)} against the baseline's ${num(m.baselineMean)} ± ${num(MEAN_SHIFT_Z * m.standardError)} `
-        + `(${MEAN_SHIFT_Z} standard errors); z = ${num(m.z)}${m.drift ? ', DRIFT' : ''}`);
+      parts.push(`${f.name}: mean ${num(m.mean)} against the baseline's ${num(m.baselineMean)} ± ${num(m.zThreshold * m.standardError)} `
+        + `(${num(m.zThreshold)} standard errors); z = ${num(m.z)}${m.drift ? ', DRIFT' : ''}`);
     }
   }
   const drifted = score.features.filter((f) => f.status === 'drift').map((f) => f.name);

@@ -46,9 +46,11 @@ export interface WindowScore {
   n: number;
   /** True when any feature drifts. */
   drift: boolean;
-  /** Features with enough data to be tested (the Bonferroni divisor). */
+  /** Features with enough data to be tested. */
   featuresTested: number;
-  /** Significance level each tested feature was held to. */
+  /** Window-mean tests of reconstruction errors run besides the features' PSI tests (absent: none, or a report from before 1.2 baselines). */
+  meanTests?: number;
+  /** Significance level each test was held to: alpha over featuresTested + meanTests (Bonferroni). */
   alphaPerFeature: number;
   features: FeatureScore[];
 }
@@ -58,10 +60,14 @@ export interface MeanShift {
   /** Mean over the window's non-missing values. */
   mean: number;
   baselineMean: number;
-  /** Standard error of the difference: sd * sqrt(1/n + 1/N). */
+  /** Standard error of the raw means' difference, sd * sqrt(1/n + 1/N) (for the reader; the test uses the mean rank). */
   standardError: number;
-  /** (mean - baselineMean) / standardError. */
+  /** Mean rank (ridit) of the window's values in the baseline's held-out distribution: 0.5 without drift. */
+  meanRank: number;
+  /** The mean rank's distance from 0.5, in its standard errors (what is tested). */
   z: number;
-  /** True when |z| > 3 and the shift is at least the minimum effect (in baseline standard deviations). */
+  /** The two-sided critical value of z at the window's per-test alpha. */
+  zThreshold: number;
+  /** True when |z| > zThreshold and the shift is at least the minimum effect (in baseline standard deviations). */
   drift: boolean;
 }

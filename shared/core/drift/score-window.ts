@@ -7,28 +7,66 @@ import { klDivergence } from '../divergence/kl-divergence.js';
 import { total, type Counts } from '../divergence/proportions.js';
 import { psi } from '../divergence/psi.js';
 import { wasserstein1 } from '../divergence/wasserstein.js';
+import { chiSquareQuantile } from '../stats/chi-square-distribution.js';
 import type { BaselineProfile, FeatureProfile } from '../profile/baseline-profile.js';
 import type { PsiThresholdCache, ThresholdRequest } from '../threshold/psi-threshold-cache.js';
 import { perFeatureAlpha, type DriftRule } from './drift-rule.js';
 import type { FeatureScore, MeanShift, WindowScore } from './feature-score.js';
 
-/** Standard errors beyond which a window's mean reconstruction error drifts. */
-export const MEAN_SHIFT_Z = 3;
+/** Whether a window's mean of this feature is tested: a reconstruction error with a window sum, enough values and a baseline spread. */
+function meanTestable(feature: FeatureProfile, actual: Counts, sum: number | undefined, rule: DriftRule): boolean {
+  if (feature.role !== 'multivariate' || feature.type !== 'numeric' || sum === undefined || !Number.isFinite(sum) || feature.std === 0) return false;
+  const n = total(actual) - actual[actual.length - 1]!;
+  const nBaseline = total(feature.counts) - feature.counts[feature.counts.length - 1]!;
+  return n >= rule.minCount && nBaseline >= 1;
+}
+
+/** The two-sided normal critical value for a per-test `alpha`: |z| beyond it has probability alpha. */
+export function twoSidedZ(alpha: number): number {
+  return Math.sqrt(chiSquareQuantile(1 - alpha, 1));
+}
 
 /**
- * The window mean of a feature derived from a projection against its baseline mean; undefined
- * without a window sum, with fewer than `minCount` values, or without a baseline spread.
+ * The window's reconstruction errors against the baseline's held-out ones. Significance comes
+ * from the mean rank (ridit) of the window's values in the baseline's binned distribution: each
+ * bin scores the baseline share below it plus half its own, so a score is bounded in [0, 1], its
+ * baseline mean is 1/2 and its variance is known from the bins; the window's mean score is close
+ * to normal from a few dozen rows whatever the error's tail. The raw mean must also move by
+ * `minEffectMeanShift` baseline standard deviations (the practical-size floor).
  */
-function meanShift(feature: FeatureProfile, actual: Counts, sum: number | undefined, N: number, rule: DriftRule): MeanShift | undefined {
-  if (feature.type !== 'numeric' || sum === undefined || !Number.isFinite(sum) || feature.std === 0) return undefined;
-  const n = total(actual) - actual[actual.length - 1]!;
-  const nBaseline = N - feature.counts[feature.counts.length - 1]!;
-  if (n < rule.minCount || nBaseline < 1) return undefined;
+function meanShift(feature: FeatureProfile, actual: Counts, sum: number, zThreshold: number, rule: DriftRule): MeanShift | undefined {
+  const last = actual.length - 1; // the missing bin
+  const n = total(actual) - actual[last]!;
+  const nBaseline = total(feature.counts) - feature.counts[last]!;
+  let below = 0;
+  let meanScore = 0;
+  let baselineSquares = 0;
+  for (let j = 0; j < last; j++) {
+    const b = feature.counts[j]!;
+    const score = (below + b / 2) / nBaseline;
+    below += b;
+    meanScore += (actual[j]! * score) / n;
+    baselineSquares += (b * (score - 0.5) ** 2) / nBaseline;
+  }
+  if (!(baselineSquares > 0)) return undefined;
+  const rankError = Math.sqrt(baselineSquares * (1 / n + 1 / nBaseline));
+  const z = (meanScore - 0.5) / rankError;
+  const std = feature.type === 'numeric' ? feature.std : NaN;
+  const baselineMean = feature.type === 'numeric' ? feature.mean : NaN;
   const mean = sum / n;
-  const standardError = feature.std * Math.sqrt(1 / n + 1 / nBaseline);
-  const z = (mean - feature.mean) / standardError;
-  const drift = Math.abs(z) > MEAN_SHIFT_Z && Math.abs(mean - feature.mean) >= rule.minEffectMeanShift * feature.std;
-  return { mean, baselineMean: feature.mean, standardError, z, drift };
+  const standardError = std * Math.sqrt(1 / n + 1 / nBaseline);
+  const drift = Math.abs(z) > zThreshold && Math.abs(mean - baselineMean) >= rule.minEffectMeanShift * std;
+  return { mean, baselineMean, standardError, meanRank: meanScore, z, zThreshold, drift };
+}
+
+/** Which features are tested: the PSI test per feature with enough rows, and the mean tests; and alpha per test. */
+function testFamily(profile: BaselineProfile, windowCounts: readonly Counts[], rule: DriftRule, sums: ArrayLike<number> | undefined):
+  { ns: number[]; featuresTested: number; meanTests: boolean[]; alpha: number } {
+  const ns = profile.features.map((_, i) => total(windowCounts[i]!));
+  const featuresTested = ns.filter((n) => n >= rule.minCount).length;
+  const meanTests = profile.features.map((f, i) => meanTestable(f, windowCounts[i]!, sums?.[i], rule));
+  const alpha = perFeatureAlpha(rule, featuresTested + meanTests.filter(Boolean).length);
+  return { ns, featuresTested, meanTests, alpha };
 }
 
 /** Bins that hold "out of range" values: the two tails (numeric) or "other" (categorical). */
@@ -55,11 +93,10 @@ function normalisedWasserstein(feature: FeatureProfile, expected: Counts, actual
  * The thresholds `scoreWindow` will ask for, so that a caller can `prepare` them first (off the
  * hot path) and scoring then never blocks.
  */
-export function thresholdRequests(profile: BaselineProfile, windowCounts: readonly Counts[], rule: DriftRule): ThresholdRequest[] {
-  const ns = profile.features.map((_, i) => total(windowCounts[i]!));
-  const alpha = perFeatureAlpha(rule, ns.filter((n) => n >= rule.minCount).length);
+export function thresholdRequests(profile: BaselineProfile, windowCounts: readonly Counts[], rule: DriftRule, sums?: ArrayLike<number>): ThresholdRequest[] {
+  const { ns, alpha } = testFamily(profile, windowCounts, rule, sums);
   return profile.features
-    .map((f, i) => ({ featureName: f.name, baselineCounts: f.counts, baselineN: profile.rowCount, n: ns[i]!, alpha }))
+    .map((f, i) => ({ featureName: f.name, baselineCounts: f.counts, baselineN: total(f.counts), n: ns[i]!, alpha }))
     .filter((r) => r.n >= rule.minCount);
 }
 
@@ -78,15 +115,15 @@ export function scoreWindow(
    */
   sums?: ArrayLike<number>,
 ): WindowScore {
-  const ns = profile.features.map((_, i) => total(windowCounts[i]!));
-  const tested = ns.filter((n) => n >= rule.minCount).length;
-  const alpha = perFeatureAlpha(rule, tested);
-  const N = profile.rowCount;
+  const { ns, featuresTested: tested, meanTests, alpha } = testFamily(profile, windowCounts, rule, sums);
+  const zThreshold = twoSidedZ(alpha);
 
   const features = profile.features.map((feature, i): FeatureScore => {
     const expected = feature.counts;
     const actual = windowCounts[i]!;
     const n = ns[i]!;
+    // A feature derived from a projection was counted on the rows held out of its fit.
+    const N = total(expected);
     const base = {
       name: feature.name,
       type: feature.type,
@@ -104,7 +141,7 @@ export function scoreWindow(
     const value = psi(expected, actual, rule.epsilon);
     const chi = chiSquareTest(expected, actual);
     const threshold = Math.max(rule.minEffectPsi, thresholds.threshold(feature.name, expected, N, n, alpha));
-    const shift = feature.role === 'multivariate' ? meanShift(feature, actual, sums?.[i], N, rule) : undefined;
+    const shift = meanTests[i] === true ? meanShift(feature, actual, sums![i]!, zThreshold, rule) : undefined;
     return {
       ...base,
       ...(shift === undefined ? {} : { meanShift: shift }),
@@ -121,5 +158,5 @@ export function scoreWindow(
     };
   });
   const n = ns.length > 0 ? Math.max(...ns) : 0;
-  return { n, drift: features.some((f) => f.status === 'drift'), featuresTested: tested, alphaPerFeature: alpha, features };
+  return { n, drift: features.some((f) => f.status === 'drift'), featuresTested: tested, meanTests: meanTests.filter(Boolean).length, alphaPerFeature: alpha, features };
 }

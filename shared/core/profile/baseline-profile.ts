@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Identifies a driftwatch baseline file. */
 export const BASELINE_SCHEMA_ID = 'driftwatch.baseline';
 /** The schema version this build writes. Readers accept the same major and any minor up to theirs. */
-export const BASELINE_SCHEMA_VERSION = '1.1';
+export const BASELINE_SCHEMA_VERSION = '1.2';
 
 const finite = z.number().finite();
 const count = z.number().int().nonnegative();
@@ -120,8 +120,24 @@ export const projectionSchema = z
     varianceTarget: z.number().gt(0).lt(1),
     /** Baseline rows the projection was fitted on. */
     rowCount: count.min(1),
+    /**
+     * Schema 1.2: baseline rows its derived features were measured on, held out of the fit, so
+     * their errors are what new data from the baseline's distribution gives (docs/drift-statistics.md).
+     * Absent (1.1): the derived features were measured on the fitted rows, `rowCount` of the profile.
+     */
+    heldOutRows: count.min(1).optional(),
   })
   .strict();
+
+/**
+ * The baseline rows a feature was counted on: the profile's `rowCount`, or for a feature derived
+ * from a projection, the rows held out of its fit (schema 1.2).
+ */
+export function featureRows(profile: { rowCount: number; projections?: readonly { name: string; heldOutRows?: number | undefined }[] }, feature: { source: unknown }): number {
+  const source = feature.source as { projection?: string };
+  if (source.projection === undefined) return profile.rowCount;
+  return profile.projections?.find((p) => p.name === source.projection)?.heldOutRows ?? profile.rowCount;
+}
 
 /** The baseline profile: aggregated statistics of the training data, safe to move between sites. */
 export const baselineProfileSchema = z
@@ -165,8 +181,9 @@ export const baselineProfileSchema = z
         ctx.addIssue({ code: 'custom', path: [...path, 'proportions'], message: 'must have one entry per bin' });
       }
       const total = feature.counts.reduce((a, b) => a + b, 0);
-      if (total !== profile.rowCount) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'counts'], message: `counts sum to ${total}, rowCount is ${profile.rowCount}` });
+      const rows = featureRows(profile, feature);
+      if (total !== rows) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'counts'], message: `counts sum to ${total}, ${rows === profile.rowCount ? 'rowCount' : 'the projection\'s heldOutRows'} is ${rows}` });
       }
       if (feature.type === 'numeric') {
         for (let j = 1; j < feature.edges.length; j++) {

@@ -73,7 +73,7 @@ export async function fitProjections(
   const warnings: string[] = [];
   const fits = plannedFits(plan);
   onPass?.(3);
-  await accumulateCovariance(source, fits, valid);
+  await accumulateCovariance(source, fits, alternate(valid, FIT));
   const projections: ProjectionProfile[] = [];
   for (const fit of fits) {
     const projection = fitOne(fit, plan.varianceTarget, warnings);
@@ -84,10 +84,23 @@ export async function fitProjections(
   const projectors = projections.map((p) => new Projector(p, plan.tabular ?? []));
   const derived = derivedFeatures(projections, plan.embeddingScores);
   onPass?.(4);
-  const drafts = await sketchDerived(source, projectors, derived, valid, plan.bins);
+  const drafts = await sketchDerived(source, projectors, derived, alternate(valid, HELD_OUT), plan.bins);
   onPass?.(5);
-  const features = await countDerived(source, projectors, drafts, valid);
-  return { projections, features, warnings };
+  const { features, rows } = await countDerived(source, projectors, drafts, alternate(valid, HELD_OUT));
+  return { projections: projections.map((p) => ({ ...p, heldOutRows: rows })), features, warnings };
+}
+
+/** Valid rows alternate between the fit (even) and the held-out set (odd) that measures it. */
+const FIT = 0;
+const HELD_OUT = 1;
+
+/**
+ * The rows `valid` accepts whose ordinal among them has parity `keep`: a fresh predicate per pass,
+ * so every pass sees the same split. Interleaving keeps both halves alike when the file is sorted.
+ */
+function alternate(valid: (record: InputRecord) => boolean, keep: typeof FIT | typeof HELD_OUT): (record: InputRecord) => boolean {
+  let ordinal = 0;
+  return (record) => valid(record) && ordinal++ % 2 === keep;
 }
 
 /** One fit per planned projection: the tabular one first, then each embedding. */
@@ -165,16 +178,18 @@ async function sketchDerived(source: RowSource, projectors: readonly Projector[]
 }
 
 /** Pass 5: exact counts of the derived values into the drafted bins (empty interior bins merged). */
-async function countDerived(source: RowSource, projectors: Projector[], drafts: NumericFeatureProfile[], valid: (record: InputRecord) => boolean): Promise<FeatureProfile[]> {
+async function countDerived(source: RowSource, projectors: Projector[], drafts: NumericFeatureProfile[], valid: (record: InputRecord) => boolean):
+  Promise<{ features: FeatureProfile[]; rows: number }> {
   const counter = new ProfileCounter(drafts, { projectors });
   for await (const { record } of source.rows()) {
     if (valid(record)) counter.add(record);
   }
   const rows = counter.n;
-  return drafts.map((draft, i): FeatureProfile => {
+  const features = drafts.map((draft, i): FeatureProfile => {
     const merged = mergeEmptyBins(draft.edges, Array.from(counter.counts[i]!));
     return { ...draft, edges: merged.edges, counts: merged.counts, proportions: merged.counts.map((c) => c / rows) };
   });
+  return { features, rows };
 }
 
 /** The principal axes of one accumulated projection, or undefined (with a warning) when it cannot be fitted. */

@@ -200,7 +200,7 @@ export class ModelWindows {
     if (this.epsilon !== undefined) ({ counts, events, privacy } = noiseWindow(counts, events, this.epsilon));
     // Exact sums would bypass the noise: with privacy, reconstruction errors are judged by PSI alone.
     const sums = privacy === undefined && this.projectors.length > 0 ? Array.from(w.counter.sums) : undefined;
-    await this.thresholds.prepare(thresholdRequests(this.profile, counts, this.rule));
+    await this.thresholds.prepare(thresholdRequests(this.profile, counts, this.rule, sums));
     const score = scoreWindow(this.profile, counts, this.rule, this.thresholds, sums);
     const tested = score.featuresTested > 0 ? score.drift : undefined;
     const state = nextRetrainingState(this.retraining, this.history.get(w.version) ?? [], tested);
