@@ -2,7 +2,9 @@
 """Generates the PCA reference fixtures in test/fixtures/pca/: two small baselines (a tabular one
 with numeric, categorical and missing values; an embedding one) and what NumPy and scikit-learn
 make of them: means, scales, covariance, principal axes, explained variance and per-row
-reconstruction errors. npm test reads the committed files; rerun this script only to change them.
+reconstruction errors. As driftwatch does (schema 1.2), the fit takes the even rows and the odd rows
+are held out to measure it: the error's baseline mean and spread, and the first score's, are the
+held-out rows'. npm test reads the committed files; rerun this script only to change them.
 
     pip install numpy scikit-learn && python3 scripts/make-pca-fixtures.py
 """
@@ -20,25 +22,34 @@ OUT = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "pc
 OUT.mkdir(parents=True, exist_ok=True)
 rng = np.random.default_rng(20261125)
 TARGET = 0.65
+# Rows alternate: the even ones fit the PCA, the odd ones are held out to measure it.
+FIT = slice(0, None, 2)
+HELD_OUT = slice(1, None, 2)
 
 
 def reference(pca, Z, mean, scale):
-    """What driftwatch must agree with: axes (up to sign), ratios, eigenvalues (ddof = 0), errors."""
-    n = Z.shape[0]
+    """What driftwatch must agree with: axes (up to sign), ratios, eigenvalues (ddof = 0), errors.
+    `pca` was fitted on Z[FIT]; errors are given for every row, their statistics for Z[HELD_OUT]."""
+    n = Z[FIT].shape[0]
     residual = Z - pca.inverse_transform(pca.transform(Z))
     errors = np.sum(residual**2, axis=1)
+    held_out = errors[HELD_OUT]
+    first = pca.transform(Z)[HELD_OUT, 0]
     return {
         "rows": n,
+        "heldOutRows": int(held_out.shape[0]),
         "center": mean.tolist(),
         "scale": None if scale is None else scale.tolist(),
-        "covariance": (np.cov(Z, rowvar=False, ddof=0)).tolist(),
+        "covariance": (np.cov(Z[FIT], rowvar=False, ddof=0)).tolist(),
         "k": int(pca.n_components_),
         "components": pca.components_.tolist(),
         "explainedVarianceRatio": pca.explained_variance_ratio_.tolist(),
         "eigenvalues": (pca.explained_variance_ * (n - 1) / n).tolist(),
         "errors": errors.tolist(),
-        "errorMean": float(errors.mean()),
-        "errorStd": float(errors.std()),
+        "errorMean": float(held_out.mean()),
+        "errorStd": float(held_out.std()),
+        "firstScoreMean": float(first.mean()),
+        "firstScoreStd": float(first.std()),
     }
 
 
@@ -68,10 +79,10 @@ def tabular():
     counts = {c: int(np.sum((region == c) & ~region_missing)) for c in np.unique(region)}
     encoded = np.array([np.nan if region_missing[i] else counts[region[i]] / n for i in range(n)])
     X = np.column_stack([np.where(missing, np.nan, x), encoded])
-    X = SimpleImputer(strategy="mean").fit_transform(X)
-    scaler = StandardScaler().fit(X)
+    X = SimpleImputer(strategy="mean").fit_transform(X)  # imputed with every row's mean, as the encoding
+    scaler = StandardScaler().fit(X[FIT])
     Z = scaler.transform(X)
-    pca = PCA(n_components=TARGET, svd_solver="full").fit(Z)
+    pca = PCA(n_components=TARGET, svd_solver="full").fit(Z[FIT])
     ref = reference(pca, Z, scaler.mean_, scaler.scale_)
     ref["inputs"] = names + ["region"]
     return ref
@@ -85,7 +96,7 @@ def embedding():
     with open(OUT / "embedding.jsonl", "w") as fh:
         for i in range(n):
             fh.write(json.dumps({"id": i, "label": "x" if i % 2 else "y", "vec": [float(v) for v in vectors[i]]}) + "\n")
-    pca = PCA(n_components=TARGET, svd_solver="full").fit(vectors)
+    pca = PCA(n_components=TARGET, svd_solver="full").fit(vectors[FIT])
     return reference(pca, vectors, pca.mean_, None)
 
 

@@ -1,6 +1,6 @@
 import type { InputRecord, MISSING } from '../aggregation/read-source.js';
 import type { FeatureProfile, ProjectionProfile } from '../profile/baseline-profile.js';
-import { embeddingVector, tabularVector, type RecordVector } from './record-vector.js';
+import { embeddingVector, imputeValues, tabularVector, type RecordVector } from './record-vector.js';
 
 /**
  * A fitted projection applied to records: z = (x - center) / scale, the k component scores C z,
@@ -15,6 +15,8 @@ export class Projector {
   readonly scores: Float64Array;
   private readonly vector: RecordVector;
   private readonly center: Float64Array;
+  /** Imputed for a missing tabular coordinate: the features' baseline means (schema 1.1: equal to `center`). */
+  private readonly impute: Float64Array;
   private readonly inverseScale: Float64Array;
   /** Components, row-major k x d. */
   private readonly axes: Float64Array;
@@ -23,14 +25,17 @@ export class Projector {
   constructor(projection: ProjectionProfile, features: readonly FeatureProfile[]) {
     this.name = projection.name;
     const d = projection.dimension;
+    this.center = Float64Array.from(projection.center);
     if (projection.kind === 'tabular') {
       const byName = new Map(features.map((f) => [f.name, f]));
-      this.vector = tabularVector(projection.inputs!.map((name) => byName.get(name)!));
+      const inputs = projection.inputs!.map((name) => byName.get(name)!);
+      this.vector = tabularVector(inputs);
+      this.impute = imputeValues(inputs);
     } else {
       this.vector = embeddingVector(projection.column!, d);
+      this.impute = this.center;
     }
     this.column = this.vector.column;
-    this.center = Float64Array.from(projection.center);
     this.inverseScale = Float64Array.from(projection.scale ?? new Array<number>(d).fill(1), (s) => 1 / s);
     this.axes = Float64Array.from(projection.components.flat());
     this.scores = new Float64Array(projection.components.length);
@@ -48,7 +53,7 @@ export class Projector {
    */
   project(record: InputRecord): undefined | typeof MISSING | string {
     const x = this.x;
-    const read = this.vector.read(record, x, this.center);
+    const read = this.vector.read(record, x, this.impute);
     if (read !== undefined) return read;
     const d = x.length;
     let norm = 0;

@@ -99,3 +99,12 @@ export function embeddingVector(column: string, dimension: number): RecordVector
     },
   };
 }
+
+/**
+ * What a tabular vector imputes for a missing coordinate: the feature's baseline mean over every
+ * counted row (its mean encoding, for a categorical one). The fit and live projection impute the
+ * same, whichever rows the fit took.
+ */
+export function imputeValues(inputs: readonly FeatureProfile[]): Float64Array {
+  return Float64Array.from(inputs, (f) => (f.type === 'numeric' ? f.mean : categoricalEncodingMean(f)));
+}

@@ -106,7 +106,7 @@ export const projectionSchema = z
     column: z.string().min(1).optional(),
     /** d: the vector's length. */
     dimension: z.number().int().min(2),
-    /** Per-coordinate baseline mean (also the value imputed for a missing one). */
+    /** Per-coordinate mean over the rows the projection was fitted on (a missing tabular value is imputed with its feature's mean). */
     center: z.array(finite),
     /** Per-coordinate baseline standard deviation (`tabular`); absent: the vector is only centred. */
     scale: z.array(finite.positive()).optional(),

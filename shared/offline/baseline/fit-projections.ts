@@ -6,7 +6,7 @@ import type { RowSource } from '../input/row-source.js';
 import { CoMomentAccumulator } from '../../core/multivariate/comoment-accumulator.js';
 import { fitPca } from '../../core/multivariate/fit-pca.js';
 import { Projector } from '../../core/multivariate/projector.js';
-import { categoricalEncodingMean, embeddingVector, tabularVector, type RecordVector } from '../../core/multivariate/record-vector.js';
+import { embeddingVector, imputeValues, tabularVector, type RecordVector } from '../../core/multivariate/record-vector.js';
 import type { FeatureProfile, FeatureRole, NumericFeatureProfile, ProjectionProfile, ProjectionSource } from '../../core/profile/baseline-profile.js';
 import { ColumnScan } from './column-scan.js';
 import { mergeEmptyBins, quantileEdges } from './numeric-edges.js';
@@ -47,10 +47,6 @@ interface Fit {
   impute: Float64Array;
   accumulator?: CoMomentAccumulator;
   required: boolean;
-}
-
-function imputeValues(inputs: readonly FeatureProfile[]): Float64Array {
-  return Float64Array.from(inputs, (f) => (f.type === 'numeric' ? f.mean : categoricalEncodingMean(f)));
 }
 
 function derivedName(projection: string, source: ProjectionSource): string {
