@@ -79,7 +79,7 @@ describe('driftwatch score', () => {
       else expect(typeof f.wasserstein).toBe('number');
     }
     const error = report.features.find((f) => f.name === 'multivariate.reconstruction_error')!;
-    expect(Object.keys(error.meanShift as object)).toEqual(['mean', 'baselineMean', 'standardError', 'z', 'drift']);
+    expect(Object.keys(error.meanShift as object)).toEqual(['mean', 'baselineMean', 'standardError', 'meanRank', 'z', 'zThreshold', 'drift']);
     const income = report.features.find((f) => f.name === 'income')!;
     expect(income.status).toBe('drift');
     expect(income.psi as number).toBeGreaterThan(income.threshold as number);

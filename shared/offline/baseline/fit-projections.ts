@@ -197,6 +197,8 @@ function fitOne(fit: Fit, varianceTarget: number, warnings: string[]): Projectio
   };
   const acc = fit.accumulator;
   if (acc === undefined) return cannot('no row has a value for it');
+  const fewRows = (rows: number, d: number): string => `it needs at least as many fitted rows (${rows}) as dimensions (${d}); every other baseline row fits it, the rest measure it`;
+  if (acc.n < fit.vector.dimension) return cannot(fewRows(acc.n, fit.vector.dimension));
   const { mean, covariance } = acc.result();
   // Coordinates without variance carry no relationship to watch: a tabular fit leaves them out.
   let keep = Array.from(mean, (_, j) => j);
@@ -207,7 +209,7 @@ function fitOne(fit: Fit, varianceTarget: number, warnings: string[]): Projectio
   }
   const d = keep.length;
   if (d < 2) return cannot(`it needs at least 2 features that vary, found ${d}`);
-  if (acc.n < d) return cannot(`it needs at least as many rows (${acc.n}) as dimensions (${d})`);
+  if (acc.n < d) return cannot(fewRows(acc.n, d));
   const sub = keep.map((i) => keep.map((j) => covariance[i]![j]!));
   const pca = fitPca(sub, varianceTarget, fit.kind === 'tabular');
   if (pca === undefined) return cannot('its values do not vary');

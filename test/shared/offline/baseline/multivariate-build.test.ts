@@ -49,7 +49,8 @@ describe('bad input to the multivariate and embedding fits', () => {
     const few = rows(2);
     const { profile, warnings } = await buildBaseline(arrayRowSource(few), {});
     expect(profile.projections).toHaveLength(0);
-    expect(warnings).toContain('no multivariate check: it needs at least as many rows (2) as dimensions (3)');
+    // Every other row fits the projection (the rest measure it): 1 fitted row for 3 dimensions.
+    expect(warnings).toContain('no multivariate check: it needs at least as many fitted rows (1) as dimensions (3); every other baseline row fits it, the rest measure it');
     expect(await failure(buildBaseline(arrayRowSource(few), { multivariate: true }))).toMatchObject({ code: 'DW_ERR_BASELINE_FIT' });
   });
 
@@ -84,11 +85,17 @@ describe('bad input to the multivariate and embedding fits', () => {
     expect(skippedRows).toBe(6);
     expect(warnings.some((w) => w.includes('embedding has 3 entries'))).toBe(true);
     expect(profile.rowCount).toBe(54);
-    for (const f of profile.features) expect(f.counts.reduce((a, b) => a + b, 0), f.name).toBe(54);
+    // Of the 54 counted rows, every other one fits the projection and the rest measure it.
+    const counted = data.filter((_, i) => i % 10 !== 0) as Record<string, unknown>[];
+    const fitted = counted.filter((_, j) => j % 2 === 0);
+    const heldOut = counted.filter((_, j) => j % 2 === 1);
+    for (const f of profile.features) expect(f.counts.reduce((a, b) => a + b, 0), f.name).toBe('projection' in f.source ? heldOut.length : 54);
+    const projection = profile.projections.find((p) => p.name === 'e')!;
+    expect(projection.heldOutRows).toBe(heldOut.length);
     // Rows without the vector count as missing in its derived features, not as errors.
     const error = profile.features.find((f) => f.name === 'e.reconstruction_error')!;
-    expect(error.counts.at(-1)).toBe(data.filter((r, i) => i % 10 !== 0 && (r as Record<string, unknown>).e === null).length);
-    expect(profile.projections.find((p) => p.name === 'e')!.rowCount).toBe(54 - error.counts.at(-1)!);
+    expect(error.counts.at(-1)).toBe(heldOut.filter((r) => r.e === null).length);
+    expect(projection.rowCount).toBe(fitted.filter((r) => r.e !== null).length);
   });
 
   it('refuses an embedding column without a single vector, and a derived name taken by a column', async () => {
