@@ -23,6 +23,7 @@ export function scoreJson(score: WindowScore): object {
       missingRate: f.missingRate,
       threshold: f.threshold,
       ...(f.meanShift === undefined ? {} : { meanShift: f.meanShift }),
+      ...(f.constantBaseline === true ? { constantBaseline: true } : {}),
       status: f.status,
     })),
   };
@@ -53,8 +54,10 @@ export function scoreTable(score: WindowScore, rule: DriftRule): string {
   const projected = score.features.filter((f) => f.role === 'multivariate' || f.role === 'embedding');
   const signals = score.features.filter((f) => f.role !== 'input' && !projected.includes(f));
   const parts = [
-    `${score.n} rows; alpha ${rule.alpha} over ${score.featuresTested} tested feature(s)${(score.meanTests ?? 0) > 0 ? ` and ${score.meanTests} mean test(s)` : ''} `
-      + `(${num(score.alphaPerFeature)} each); minimum effect PSI ${rule.minEffectPsi}`,
+    `${score.n} rows; alpha ${rule.alpha} over ${score.featuresTested - (score.constantFeatures ?? 0)} tested feature(s)`
+      + `${(score.meanTests ?? 0) > 0 ? ` and ${score.meanTests} mean test(s)` : ''} (${num(score.alphaPerFeature)} each)`
+      + `${(score.constantFeatures ?? 0) > 0 ? `; ${score.constantFeatures} feature(s) constant in the baseline, judged by the effect floor alone` : ''}`
+      + `; minimum effect PSI ${rule.minEffectPsi}`,
     '',
     formatTable(header, rows(inputs), numeric),
   ];

@@ -37,6 +37,8 @@ export interface FeatureScore {
   /** The PSI above which the feature is flagged: max(significance threshold, minimum effect). */
 
   threshold: number | null;
+  /** The baseline holds one value: judged by the effect floor alone, outside the Bonferroni family. */
+  constantBaseline?: true;
   status: FeatureStatus;
 }
 
@@ -50,7 +52,9 @@ export interface WindowScore {
   featuresTested: number;
   /** Window-mean tests of reconstruction errors run besides the features' PSI tests (absent: none, or a report from before 1.2 baselines). */
   meanTests?: number;
-  /** Significance level each test was held to: alpha over featuresTested + meanTests (Bonferroni). */
+  /** Tested features whose baseline holds one value (not in the Bonferroni family; absent: none). */
+  constantFeatures?: number;
+  /** Significance level each test was held to: alpha over featuresTested − constantFeatures + meanTests (Bonferroni). */
   alphaPerFeature: number;
   features: FeatureScore[];
 }

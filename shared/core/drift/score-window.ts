@@ -60,13 +60,25 @@ function meanShift(feature: FeatureProfile, actual: Counts, sum: number, zThresh
 }
 
 /** Which features are tested: the PSI test per feature with enough rows, and the mean tests; and alpha per test. */
+/**
+ * Whether the baseline holds one value only (all its non-missing rows in one bin). Without drift a
+ * window then has PSI exactly 0, so the feature has no sampling noise to spend alpha on: any other
+ * value is a change, judged by the effect floor alone and left out of the Bonferroni family.
+ */
+export function constantBaseline(feature: FeatureProfile): boolean {
+  let occupied = 0;
+  for (let j = 0; j < feature.counts.length - 1; j++) if (feature.counts[j]! > 0) occupied++;
+  return occupied <= 1;
+}
+
 function testFamily(profile: BaselineProfile, windowCounts: readonly Counts[], rule: DriftRule, sums: ArrayLike<number> | undefined):
-  { ns: number[]; featuresTested: number; meanTests: boolean[]; alpha: number } {
+  { ns: number[]; featuresTested: number; constants: boolean[]; meanTests: boolean[]; alpha: number } {
   const ns = profile.features.map((_, i) => total(windowCounts[i]!));
   const featuresTested = ns.filter((n) => n >= rule.minCount).length;
+  const constants = profile.features.map((f, i) => ns[i]! >= rule.minCount && constantBaseline(f));
   const meanTests = profile.features.map((f, i) => meanTestable(f, windowCounts[i]!, sums?.[i], rule));
-  const alpha = perFeatureAlpha(rule, featuresTested + meanTests.filter(Boolean).length);
-  return { ns, featuresTested, meanTests, alpha };
+  const alpha = perFeatureAlpha(rule, featuresTested - constants.filter(Boolean).length + meanTests.filter(Boolean).length);
+  return { ns, featuresTested, constants, meanTests, alpha };
 }
 
 /** Bins that hold "out of range" values: the two tails (numeric) or "other" (categorical). */
@@ -94,10 +106,11 @@ function normalisedWasserstein(feature: FeatureProfile, expected: Counts, actual
  * hot path) and scoring then never blocks.
  */
 export function thresholdRequests(profile: BaselineProfile, windowCounts: readonly Counts[], rule: DriftRule, sums?: ArrayLike<number>): ThresholdRequest[] {
-  const { ns, alpha } = testFamily(profile, windowCounts, rule, sums);
+  const { ns, constants, alpha } = testFamily(profile, windowCounts, rule, sums);
   return profile.features
-    .map((f, i) => ({ featureName: f.name, baselineCounts: f.counts, baselineN: total(f.counts), n: ns[i]!, alpha }))
-    .filter((r) => r.n >= rule.minCount);
+    .map((f, i) => ({ featureName: f.name, baselineCounts: f.counts, baselineN: total(f.counts), n: ns[i]!, alpha, constant: constants[i] }))
+    .filter((r) => r.n >= rule.minCount && r.constant !== true)
+    .map(({ constant: _, ...r }) => r);
 }
 
 /**
@@ -115,7 +128,7 @@ export function scoreWindow(
    */
   sums?: ArrayLike<number>,
 ): WindowScore {
-  const { ns, featuresTested: tested, meanTests, alpha } = testFamily(profile, windowCounts, rule, sums);
+  const { ns, featuresTested: tested, constants, meanTests, alpha } = testFamily(profile, windowCounts, rule, sums);
   const zThreshold = twoSidedZ(alpha);
 
   const features = profile.features.map((feature, i): FeatureScore => {
@@ -140,7 +153,7 @@ export function scoreWindow(
     }
     const value = psi(expected, actual, rule.epsilon);
     const chi = chiSquareTest(expected, actual);
-    const threshold = Math.max(rule.minEffectPsi, thresholds.threshold(feature.name, expected, N, n, alpha));
+    const threshold = constants[i] === true ? rule.minEffectPsi : Math.max(rule.minEffectPsi, thresholds.threshold(feature.name, expected, N, n, alpha));
     const shift = meanTests[i] === true ? meanShift(feature, actual, sums![i]!, zThreshold, rule) : undefined;
     return {
       ...base,
@@ -154,9 +167,12 @@ export function scoreWindow(
       pValue: chi.pValue,
       wasserstein: normalisedWasserstein(feature, expected, actual),
       threshold,
+      ...(constants[i] === true ? { constantBaseline: true } : {}),
       status: value > threshold || shift?.drift === true ? 'drift' : 'ok',
     };
   });
   const n = ns.length > 0 ? Math.max(...ns) : 0;
-  return { n, drift: features.some((f) => f.status === 'drift'), featuresTested: tested, meanTests: meanTests.filter(Boolean).length, alphaPerFeature: alpha, features };
+  const constantFeatures = constants.filter(Boolean).length;
+  return { n, drift: features.some((f) => f.status === 'drift'), featuresTested: tested, meanTests: meanTests.filter(Boolean).length,
+    ...(constantFeatures > 0 ? { constantFeatures } : {}), alphaPerFeature: alpha, features };
 }

@@ -1,5 +1,6 @@
 import { ProfileCounter, type ValueProblem } from '../../core/aggregation/profile-counter.js';
 import { readSource, type InputRecord, type VectorCache } from '../../core/aggregation/read-source.js';
+import { constantBaseline } from '../../core/drift/score-window.js';
 import { DwError } from '../../platform/errors.js';
 import type { RowSource } from '../input/row-source.js';
 import {
@@ -125,6 +126,9 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
   hooks.onPass?.(2);
   const { counter, skippedRows } = await countRows(source, drafts, rowProblem, ctx, hooks);
   const features = finalFeatures(drafts, counter, options);
+  for (const f of features) {
+    if (constantBaseline(f)) warnings.push(`column '${f.name}' holds one value only: it is judged by the effect floor alone (any other value is a change), outside the alpha correction`);
+  }
 
   const plan = projectionPlan(features, options, sketch.embeddings);
   const projections = plan === undefined ? [] : await addProjections(source, plan, features, drafts, rowProblem, ctx, hooks);

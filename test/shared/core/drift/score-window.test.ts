@@ -80,3 +80,29 @@ describe('parseDriftRule', () => {
     expect(() => parseDriftRule({ bogus: 1 })).toThrow(/bogus/);
   });
 });
+
+describe('a feature constant in the baseline', () => {
+  // Two varying features and two constant ones (a numeric value and a categorical flag).
+  const rowsOf = (count: number, seed: number, flag: (i: number) => string): Record<string, unknown>[] =>
+    normalValues(count, seed).map((x, i) => ({ x, c: ['a', 'b', 'c'][i % 3], flat: 7.5, flag: flag(i) }));
+  const constantProfile = buildBaseline(arrayRowSource(rowsOf(5_000, 11, () => 'Y')), { multivariate: false });
+
+  it('is left out of the Bonferroni family, and judged by the effect floor alone', async () => {
+    const { profile } = await constantProfile;
+    const { score } = await scoreRows(profile, arrayRowSource(rowsOf(1_000, 12, () => 'Y')), DEFAULT_DRIFT_RULE);
+    expect(score.featuresTested).toBe(4);
+    expect(score.constantFeatures).toBe(2);
+    // alpha 0.01 over the two features that can vary.
+    expect(score.alphaPerFeature).toBeCloseTo(0.005, 15);
+    const flag = score.features.find((f) => f.name === 'flag')!;
+    expect(flag).toMatchObject({ constantBaseline: true, psi: 0, threshold: DEFAULT_DRIFT_RULE.minEffectPsi, status: 'ok' });
+    expect(score.features.find((f) => f.name === 'x')!.constantBaseline).toBeUndefined();
+  });
+
+  it('drifts when a tenth of the window takes another value', async () => {
+    const { profile } = await constantProfile;
+    const { score } = await scoreRows(profile, arrayRowSource(rowsOf(1_000, 13, (i) => (i % 10 === 0 ? 'N' : 'Y'))), DEFAULT_DRIFT_RULE);
+    expect(score.features.find((f) => f.name === 'flag')!.status).toBe('drift');
+    expect(score.features.find((f) => f.name === 'flat')!.status).toBe('ok');
+  });
+});
