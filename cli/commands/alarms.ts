@@ -18,6 +18,7 @@ interface AlarmFlags {
   psiDatapoints: number;
   psiWindows: number;
   heartbeatWindows: number;
+  missingWindows: number;
   json?: boolean;
 }
 
@@ -49,6 +50,7 @@ export function registerAlarms(program: Command): void {
       .option('--psi-datapoints <m>', 'drifted windows (M) ...', intOption('--psi-datapoints'), ALARM_DEFAULTS.psiDatapointsToAlarm)
       .option('--psi-windows <n>', '... out of the last N windows', intOption('--psi-windows'), ALARM_DEFAULTS.psiEvaluationPeriods)
       .option('--heartbeat-windows <n>', 'windows without EventCount before the heartbeat alarm fires', intOption('--heartbeat-windows'), ALARM_DEFAULTS.heartbeatWindows)
+      .option('--missing-windows <n>', 'windows in a row with an input feature entirely missing before the missing alarm fires', intOption('--missing-windows'), ALARM_DEFAULTS.missingWindows)
       .option('--json', 'print the plan as JSON')
       .action(async (flags: AlarmFlags) => {
         const { document, baseDir } = readConfigFile(flags.config);
@@ -61,7 +63,7 @@ export function registerAlarms(program: Command): void {
           const desired = alarmSet({
             namespace: namespaceOf(config), site: config.site, windowSeconds: config.windows.seconds, models: config.models.map((m) => m.name),
             onCallTopicArn: flags.topicArn, psiThreshold: flags.psiThreshold, psiDatapointsToAlarm: flags.psiDatapoints,
-            psiEvaluationPeriods: flags.psiWindows, heartbeatWindows: flags.heartbeatWindows,
+            psiEvaluationPeriods: flags.psiWindows, heartbeatWindows: flags.heartbeatWindows, missingWindows: flags.missingWindows,
           });
           const plan = planAlarms(desired, await door.describe(ALARM_PREFIX));
           if (flags.json === true) process.stdout.write(`${JSON.stringify(plan.map(({ action, name: alarm, changes }) => ({ action, alarm, changes })))}\n`);

@@ -24,6 +24,7 @@ export function scoreJson(score: WindowScore): object {
       threshold: f.threshold,
       ...(f.meanShift === undefined ? {} : { meanShift: f.meanShift }),
       ...(f.constantBaseline === true ? { constantBaseline: true } : {}),
+      ...(f.reason === undefined ? {} : { reason: f.reason }),
       status: f.status,
     })),
   };
@@ -42,7 +43,7 @@ function rows(features: FeatureScore[]): string[][] {
     num(f.wasserstein),
     `${pct(f.baselineMissingRate)} -> ${pct(f.missingRate)}`,
     `${pct(f.baselineOutOfRangeRate)} -> ${pct(f.outOfRangeRate)}`,
-    f.status === 'drift' ? 'DRIFT' : f.status === 'insufficient_data' ? 'insufficient data' : 'ok',
+    f.status === 'drift' ? 'DRIFT' : f.status === 'insufficient_data' ? 'insufficient data' : f.status === 'missing' ? 'ALL MISSING' : 'ok',
   ]);
 }
 
@@ -71,6 +72,7 @@ export function scoreTable(score: WindowScore, rule: DriftRule): string {
         + `(${num(m.zThreshold)} standard errors); z = ${num(m.z)}${m.drift ? ', DRIFT' : ''}`);
     }
   }
+  for (const f of score.features.filter((g) => g.status === 'missing')) parts.push(`${f.name}: ${f.reason ?? 'all values are missing'}: a broken feed, not drift.`);
   const drifted = score.features.filter((f) => f.status === 'drift').map((f) => f.name);
   const insufficient = score.features.some((f) => f.status === 'insufficient_data');
   parts.push('');

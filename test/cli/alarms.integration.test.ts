@@ -41,15 +41,15 @@ describe('driftwatch alarms', () => {
     const plan = runCli(['alarms', 'plan', '--config', config, '--json']);
     expect(plan.status, plan.stderr).toBe(0);
     const actions = JSON.parse(plan.stdout) as { action: string; alarm: string }[];
-    expect(actions.map((a) => a.action)).toEqual(Array(8).fill('create'));
+    expect(actions.map((a) => a.action)).toEqual(Array(10).fill('create'));
     expect(await alarms()).toEqual([]);
 
     const topic = 'arn:aws:sns:eu-west-1:123456789012:driftwatch-oncall';
     const apply = runCli(['alarms', 'apply', '--config', config, '--topic-arn', topic]);
     expect(apply.status, apply.stderr).toBe(0);
-    expect(apply.stdout).toMatch(/8 to create, 0 to update, 0 unchanged/);
+    expect(apply.stdout).toMatch(/10 to create, 0 to update, 0 unchanged/);
     const created = await alarms();
-    expect(created.map((a) => a.AlarmName).sort()).toEqual(['churn-drift', 'churn-heartbeat', 'churn-multivariate', 'churn-retraining', 'loans-drift', 'loans-heartbeat', 'loans-multivariate', 'loans-retraining'].map((n) => `driftwatch-${n}`));
+    expect(created.map((a) => a.AlarmName).sort()).toEqual(['churn-drift', 'churn-heartbeat', 'churn-missing', 'churn-multivariate', 'churn-retraining', 'loans-drift', 'loans-heartbeat', 'loans-missing', 'loans-multivariate', 'loans-retraining'].map((n) => `driftwatch-${n}`));
     const drift = created.find((a) => a.AlarmName === 'driftwatch-loans-drift')!;
     expect(drift).toMatchObject({ MetricName: 'MaxFeaturePSI', Statistic: 'Maximum', Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 3, Threshold: 0.25,
       ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topic] });
@@ -58,7 +58,7 @@ describe('driftwatch alarms', () => {
 
     // Idempotent: applying again changes nothing.
     const again = runCli(['alarms', 'plan', '--config', config, '--topic-arn', topic]);
-    expect(again.stdout).toMatch(/0 to create, 0 to update, 8 unchanged/);
+    expect(again.stdout).toMatch(/0 to create, 0 to update, 10 unchanged/);
   });
 
   it('shows a changed setting as a diff and applies it as an update', async () => {

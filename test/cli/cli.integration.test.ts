@@ -183,12 +183,12 @@ describe('driftwatch cost', () => {
     const result = runCli(['cost', '--config', config, '--json']);
     expect(result.status).toBe(0);
     const estimate = JSON.parse(result.stdout) as { totalMetrics: number; requestsPerMonth: number; totalUsd: number };
-    // 7 input features + 11 per-model metrics + MultivariatePSI and ReconstructionError + 2 health;
+    // 7 input features + 12 per-model metrics + MultivariatePSI and ReconstructionError + 2 health;
     // one request per one-minute window.
-    expect(estimate.totalMetrics).toBe(22);
+    expect(estimate.totalMetrics).toBe(23);
     expect(estimate.requestsPerMonth).toBe(43_200);
-    expect(estimate.totalUsd).toBeCloseTo(22 * 0.3 + 43.2 * 0.01, 10);
-    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$7\.03 \/ month/);
+    expect(estimate.totalUsd).toBeCloseTo(23 * 0.3 + 43.2 * 0.01, 10);
+    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$7\.33 \/ month/);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { FeatureRole } from '../profile/baseline-profile.js';
 
 /** A feature's verdict for one window. */
-export type FeatureStatus = 'ok' | 'drift' | 'insufficient_data';
+export type FeatureStatus = 'ok' | 'drift' | 'insufficient_data' | 'missing';
 
 /** Every score of one feature in one window. Scores are null when the window is too small. */
 export interface FeatureScore {
@@ -37,6 +37,8 @@ export interface FeatureScore {
   /** The PSI above which the feature is flagged: max(significance threshold, minimum effect). */
 
   threshold: number | null;
+  /** Why the feature has no scores: `missing` says how many values were missing, against the baseline's rate. */
+  reason?: string;
   /** The baseline holds one value: judged by the effect floor alone, outside the Bonferroni family. */
   constantBaseline?: true;
   status: FeatureStatus;

@@ -60,6 +60,11 @@ function meanShift(feature: FeatureProfile, actual: Counts, sum: number, zThresh
 }
 
 /** Which features are tested: the PSI test per feature with enough rows, and the mean tests; and alpha per test. */
+/** Whether every value of a window's feature is missing (only its last bin holds counts). */
+function allMissing(counts: Counts): boolean {
+  return counts[counts.length - 1]! === total(counts);
+}
+
 /**
  * Whether the baseline holds one value only (all its non-missing rows in one bin). Without drift a
  * window then has PSI exactly 0, so the feature has no sampling noise to spend alpha on: any other
@@ -74,8 +79,9 @@ export function constantBaseline(feature: FeatureProfile): boolean {
 function testFamily(profile: BaselineProfile, windowCounts: readonly Counts[], rule: DriftRule, sums: ArrayLike<number> | undefined):
   { ns: number[]; featuresTested: number; constants: boolean[]; meanTests: boolean[]; alpha: number } {
   const ns = profile.features.map((_, i) => total(windowCounts[i]!));
-  const featuresTested = ns.filter((n) => n >= rule.minCount).length;
-  const constants = profile.features.map((f, i) => ns[i]! >= rule.minCount && constantBaseline(f));
+  const tested = ns.map((n, i) => n >= rule.minCount && !allMissing(windowCounts[i]!));
+  const featuresTested = tested.filter(Boolean).length;
+  const constants = profile.features.map((f, i) => tested[i]! && constantBaseline(f));
   const meanTests = profile.features.map((f, i) => meanTestable(f, windowCounts[i]!, sums?.[i], rule));
   const alpha = perFeatureAlpha(rule, featuresTested - constants.filter(Boolean).length + meanTests.filter(Boolean).length);
   return { ns, featuresTested, constants, meanTests, alpha };
@@ -109,7 +115,7 @@ export function thresholdRequests(profile: BaselineProfile, windowCounts: readon
   const { ns, constants, alpha } = testFamily(profile, windowCounts, rule, sums);
   return profile.features
     .map((f, i) => ({ featureName: f.name, baselineCounts: f.counts, baselineN: total(f.counts), n: ns[i]!, alpha, constant: constants[i] }))
-    .filter((r) => r.n >= rule.minCount && r.constant !== true)
+    .filter((r, i) => r.n >= rule.minCount && r.constant !== true && !allMissing(windowCounts[i]!))
     .map(({ constant: _, ...r }) => r);
 }
 
@@ -147,9 +153,13 @@ export function scoreWindow(
       outOfRangeRate: n > 0 ? outOfRangeCount(feature, actual) / n : null,
       baselineOutOfRangeRate: outOfRangeCount(feature, expected) / N,
     };
-    if (n < rule.minCount) {
-      return { ...base, psi: null, kl: null, js: null, hellinger: null, ks: null, chi2: null, pValue: null,
-        wasserstein: null, threshold: null, status: 'insufficient_data' };
+    const unscored = { psi: null, kl: null, js: null, hellinger: null, ks: null, chi2: null, pValue: null, wasserstein: null, threshold: null };
+    if (n < rule.minCount) return { ...base, ...unscored, status: 'insufficient_data' };
+    if (allMissing(actual)) {
+      // A broken feed, not a changed distribution: no PSI of a 100 % missing bin, and no drift verdict.
+      const was = base.baselineMissingRate;
+      return { ...base, ...unscored, status: 'missing',
+        reason: `all ${n} values are missing (baseline: ${was === 0 ? 'none' : `${(100 * was).toFixed(was < 0.01 ? 2 : 1)} %`} missing)` };
     }
     const value = psi(expected, actual, rule.epsilon);
     const chi = chiSquareTest(expected, actual);

@@ -19,10 +19,12 @@ export interface AlarmSettings {
   psiEvaluationPeriods: number;
   /** Windows without EventCount before the heartbeat alarm fires. */
   heartbeatWindows: number;
+  /** Windows in a row with an input feature entirely missing before the missing-feature alarm fires. */
+  missingWindows: number;
 }
 
 /** The defaults of deploy/cloudformation/driftwatch-alarms.yaml. */
-export const ALARM_DEFAULTS = { psiThreshold: 0.25, psiDatapointsToAlarm: 3, psiEvaluationPeriods: 5, heartbeatWindows: 3 } as const;
+export const ALARM_DEFAULTS = { psiThreshold: 0.25, psiDatapointsToAlarm: 3, psiEvaluationPeriods: 5, heartbeatWindows: 3, missingWindows: 2 } as const;
 
 /** Every alarm driftwatch manages is named `driftwatch-…`. */
 export const ALARM_PREFIX = 'driftwatch-';
@@ -30,8 +32,8 @@ export const ALARM_PREFIX = 'driftwatch-';
 /**
  * The alarms of each model, the same as the CloudFormation template's: drift (MaxFeaturePSI over
  * the threshold in M of N windows), multivariate drift (MultivariatePSI, the same rule; quiet for
- * a model whose baseline has no PCA check), retraining (RetrainingRecommended) and heartbeat (no
- * EventCount). The template adds a composite alarm that pages once; PutMetricAlarm cannot create
+ * a model whose baseline has no PCA check), retraining (RetrainingRecommended), heartbeat (no
+ * EventCount) and missing (an input feature entirely missing, MissingFeatureCount, in a few windows in a row). The template adds a composite alarm that pages once; PutMetricAlarm cannot create
  * one, so here each alarm notifies the topic itself when one is given. Pure: no AWS call.
  */
 export function alarmSet(s: AlarmSettings): PutMetricAlarmInput[] {
@@ -62,6 +64,11 @@ export function alarmSet(s: AlarmSettings): PutMetricAlarmInput[] {
         ...base, AlarmName: name('heartbeat'), MetricName: 'EventCount', Statistic: 'SampleCount',
         AlarmDescription: `Model ${model}: no EventCount for ${s.heartbeatWindows} windows: the agent, its link to AWS, or the traffic stopped.`,
         EvaluationPeriods: s.heartbeatWindows, DatapointsToAlarm: s.heartbeatWindows, Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching',
+      },
+      {
+        ...base, AlarmName: name('missing'), MetricName: 'MissingFeatureCount', Statistic: 'Maximum',
+        AlarmDescription: `Model ${model}: an input feature had every value missing in ${s.missingWindows} windows in a row: a broken feed upstream of the model.`,
+        EvaluationPeriods: s.missingWindows, DatapointsToAlarm: s.missingWindows, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
       },
     ];
   });

@@ -6,6 +6,7 @@ export const METRIC_NAMES = [
   'FeaturePSI',
   'MaxFeaturePSI',
   'DriftedFeatureCount',
+  'MissingFeatureCount',
   'PredictionPSI',
   'ConfidencePSI',
   'MultivariatePSI',

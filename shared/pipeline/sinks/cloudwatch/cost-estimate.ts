@@ -72,10 +72,10 @@ export function estimateCost(inputs: CostInputs): CostEstimate {
     const inputFeatures = profile.features.filter((f) => f.role === 'input').length;
     const shipped = inputs.topFeatures > 0 ? Math.min(inputs.topFeatures, inputFeatures) : inputFeatures;
     // EventCount, EventsRejected, EventsDropped, RetrainingRecommended, MaxFeaturePSI,
-    // DriftedFeatureCount, MissingRate, OutOfRangeRate; PredictionPSI; ConfidencePSI and Confidence;
-    // MultivariatePSI and one ReconstructionError per projection.
+    // DriftedFeatureCount, MissingFeatureCount, MissingRate, OutOfRangeRate; PredictionPSI;
+    // ConfidencePSI and Confidence; MultivariatePSI and one ReconstructionError per projection.
     const projections = profile.features.filter((f) => f.role === 'multivariate').length;
-    const perModel = 8 + (roles.has('prediction') ? 1 : 0) + (roles.has('confidence') ? 2 : 0) + (projections > 0 ? 1 + projections : 0);
+    const perModel = 9 + (roles.has('prediction') ? 1 : 0) + (roles.has('confidence') ? 2 : 0) + (projections > 0 ? 1 + projections : 0);
     // With topFeatures, any feature can be in the top N some month: all may become metrics.
     const metrics = (perModel + inputFeatures) * inputs.versions;
     const datumsPerWindow = perModel + shipped + 2;

@@ -63,7 +63,9 @@ export function windowDatums(report: WindowReport, options: DatumOptions): Metri
   if (report.events < options.minCount) return out;
   const features = report.score.features;
   const inputs = features.filter((f) => f.role === 'input');
-  const tested = inputs.filter((f) => f.status !== 'insufficient_data');
+  const tested = inputs.filter((f) => f.psi !== null);
+  // A feed that broke: every value of the feature missing in the window (its own status, not drift).
+  out.push(datum('MissingFeatureCount', inputs.filter((f) => f.status === 'missing').length, dims, at, 'Count'));
   if (tested.length > 0) {
     out.push(datum('MaxFeaturePSI', maxPsi(tested)!, dims, at));
     out.push(datum('DriftedFeatureCount', tested.filter((f) => f.status === 'drift').length, dims, at, 'Count'));
@@ -75,11 +77,11 @@ export function windowDatums(report: WindowReport, options: DatumOptions): Metri
   if (missing !== undefined) out.push(datum('MissingRate', missing, dims, at));
   const outOfRange = mean(inputs.map((f) => f.outOfRangeRate));
   if (outOfRange !== undefined) out.push(datum('OutOfRangeRate', outOfRange, dims, at));
-  const prediction = maxPsi(features.filter((f) => f.role === 'prediction' && f.status !== 'insufficient_data'));
+  const prediction = maxPsi(features.filter((f) => f.role === 'prediction' && f.psi !== null));
   if (prediction !== undefined) out.push(datum('PredictionPSI', prediction, dims, at));
-  const confidence = maxPsi(features.filter((f) => f.role === 'confidence' && f.status !== 'insufficient_data'));
+  const confidence = maxPsi(features.filter((f) => f.role === 'confidence' && f.psi !== null));
   if (confidence !== undefined) out.push(datum('ConfidencePSI', confidence, dims, at));
-  const multivariate = features.filter((f) => f.role === 'multivariate' && f.status !== 'insufficient_data');
+  const multivariate = features.filter((f) => f.role === 'multivariate' && f.psi !== null);
   const multivariatePsi = maxPsi(multivariate);
   if (multivariatePsi !== undefined) out.push(datum('MultivariatePSI', multivariatePsi, dims, at));
   for (const f of multivariate) {

@@ -56,14 +56,18 @@ describe('scoreRows', () => {
     }
   });
 
-  it('scores a feature the input lacks as all missing, and reports extra columns', async () => {
+  it('reports a feature the input lacks as missing (its own status, not drift), and extra columns', async () => {
     const current = normalValues(500, 6).map((x) => ({ x, extra: 1 }));
     const result = await scoreRows(profile, arrayRowSource(current), DEFAULT_DRIFT_RULE);
     expect(result.missingColumns).toEqual(['c']);
     expect(result.extraColumns).toEqual(['extra']);
     const c = result.score.features[1]!;
     expect(c.missingRate).toBe(1);
-    expect(c.status).toBe('drift');
+    expect(c).toMatchObject({ status: 'missing', psi: null, threshold: null, reason: 'all 500 values are missing (baseline: none missing)' });
+    // Out of the Bonferroni family: alpha 0.01 goes to x alone.
+    expect(result.score.featuresTested).toBe(1);
+    expect(result.score.alphaPerFeature).toBeCloseTo(0.01, 15);
+    expect(result.score.drift).toBe(false);
   });
 
   it('counts values outside the baseline range and unseen categories', async () => {

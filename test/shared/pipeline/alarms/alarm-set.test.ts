@@ -33,8 +33,8 @@ describe('alarmSet', () => {
 
   it('adds the Site dimension when the shipping side sets one, and notifies the topic when given', () => {
     const set = alarmSet({ namespace: 'Dw', site: 'dc1', windowSeconds: 60, models: ['m', 'n'], onCallTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall', ...ALARM_DEFAULTS });
-    expect(set.map((a) => a.AlarmName)).toEqual(['driftwatch-m-drift', 'driftwatch-m-multivariate', 'driftwatch-m-retraining', 'driftwatch-m-heartbeat',
-      'driftwatch-n-drift', 'driftwatch-n-multivariate', 'driftwatch-n-retraining', 'driftwatch-n-heartbeat']);
+    expect(set.map((a) => a.AlarmName)).toEqual(['driftwatch-m-drift', 'driftwatch-m-multivariate', 'driftwatch-m-retraining', 'driftwatch-m-heartbeat', 'driftwatch-m-missing',
+      'driftwatch-n-drift', 'driftwatch-n-multivariate', 'driftwatch-n-retraining', 'driftwatch-n-heartbeat', 'driftwatch-n-missing']);
     for (const a of set) {
       expect(a.Dimensions).toEqual([{ Name: 'Model', Value: a.AlarmName!.split('-')[1] }, { Name: 'Site', Value: 'dc1' }]);
       expect(a.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:oncall']);

@@ -29,12 +29,12 @@ describe('estimateCost', () => {
 
   it('prices metrics per dimension set and requests per window per agent', () => {
     const one = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 1, agents: 1 });
-    // 3 input features + 11 per-model metrics, + 2 health metrics.
-    expect(one.totalMetrics).toBe(16);
+    // 3 input features + 12 per-model metrics (MissingFeatureCount among them), + 2 health metrics.
+    expect(one.totalMetrics).toBe(17);
     expect(one.requestsPerMonth).toBe(8640);
-    expect(one.totalUsd).toBeCloseTo(16 * 0.3 + 8.64 * 0.01, 10);
+    expect(one.totalUsd).toBeCloseTo(17 * 0.3 + 8.64 * 0.01, 10);
     const fleet = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 2, agents: 10 });
-    expect(fleet.totalMetrics).toBe(2 * 14 + 2);
+    expect(fleet.totalMetrics).toBe(2 * 15 + 2);
     expect(fleet.requestsPerMonth).toBe(8640 * 2 * 10);
   });
 });

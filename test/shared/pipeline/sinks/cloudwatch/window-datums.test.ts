@@ -67,7 +67,7 @@ describe('windowDatums', () => {
 
   it('ships counts but no PSI for a window with too few events', () => {
     const small = windowDatums(report([feature('a', null)]), { topFeatures: 0, minCount: 20 });
-    expect(small.map((d) => d.MetricName).sort()).toEqual(['EventCount', 'EventsDropped', 'EventsRejected', 'MissingRate', 'OutOfRangeRate', 'RetrainingRecommended']);
+    expect(small.map((d) => d.MetricName).sort()).toEqual(['EventCount', 'EventsDropped', 'EventsRejected', 'MissingFeatureCount', 'MissingRate', 'OutOfRangeRate', 'RetrainingRecommended']);
   });
 });
 
