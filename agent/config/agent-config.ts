@@ -22,6 +22,8 @@ export const modelConfigSchema = z
     versions: z.array(dimensionValue).default([]),
     /** Events naming a feature the baseline does not know: refuse them (default) or ignore the extra keys. */
     unknownFeatures: z.enum(['reject', 'ignore']).default('reject'),
+    /** This model's effect criterion, over `drift.effect` (docs/drift-statistics.md#effect-size). */
+    effect: z.enum(['psi', 'wasserstein']).optional(),
   })
   .strict();
 

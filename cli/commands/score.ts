@@ -16,6 +16,8 @@ interface ScoreFlags {
   onError: OnError;
   alpha?: number;
   minEffect?: number;
+  effect?: string;
+  minEffectW1?: number;
   minCount?: number;
   epsilon?: number;
   minMeanShift?: number;
@@ -56,6 +58,8 @@ export function registerScore(program: Command): void {
     .option('--on-error <mode>', 'rows with invalid values: fail or skip', onErrorOption, 'fail')
     .option('--alpha <p>', 'false-alarm rate per window, before the multiple-testing correction', numberOption('--alpha'))
     .option('--min-effect <psi>', 'smallest PSI that counts as drift', numberOption('--min-effect'))
+    .option('--effect <criterion>', 'effect criterion of numeric features: psi (PSI >= --min-effect) or wasserstein (W1/sd >= --min-effect-w1)')
+    .option('--min-effect-w1 <sd>', 'with --effect wasserstein: smallest binned W1 distance, in baseline standard deviations', numberOption('--min-effect-w1'))
     .option('--min-mean-shift <sd>', 'smallest shift of the mean reconstruction error, in baseline standard deviations, that counts as drift',
       numberOption('--min-mean-shift'))
     .option('--min-count <n>', 'fewest rows to judge drift', intOption('--min-count'))
@@ -69,6 +73,8 @@ export function registerScore(program: Command): void {
       const rule = parseDriftRule({
         alpha: flags.alpha,
         minEffectPsi: flags.minEffect,
+        effect: flags.effect,
+        minEffectWasserstein: flags.minEffectW1,
         minEffectMeanShift: flags.minMeanShift,
         minCount: flags.minCount,
         epsilon: flags.epsilon,

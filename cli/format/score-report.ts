@@ -24,6 +24,7 @@ export function scoreJson(score: WindowScore): object {
       threshold: f.threshold,
       ...(f.meanShift === undefined ? {} : { meanShift: f.meanShift }),
       ...(f.constantBaseline === true ? { constantBaseline: true } : {}),
+      ...(f.effect === undefined ? {} : { effect: f.effect }),
       ...(f.reason === undefined ? {} : { reason: f.reason }),
       status: f.status,
     })),
@@ -58,7 +59,9 @@ export function scoreTable(score: WindowScore, rule: DriftRule): string {
     `${score.n} rows; alpha ${rule.alpha} over ${score.featuresTested - (score.constantFeatures ?? 0)} tested feature(s)`
       + `${(score.meanTests ?? 0) > 0 ? ` and ${score.meanTests} mean test(s)` : ''} (${num(score.alphaPerFeature)} each)`
       + `${(score.constantFeatures ?? 0) > 0 ? `; ${score.constantFeatures} feature(s) constant in the baseline, judged by the effect floor alone` : ''}`
-      + `; minimum effect PSI ${rule.minEffectPsi}`,
+      + (rule.effect === 'wasserstein'
+        ? `; minimum effect W1/sd ${rule.minEffectWasserstein} (numeric features), PSI ${rule.minEffectPsi} (categorical)`
+        : `; minimum effect PSI ${rule.minEffectPsi}`),
     '',
     formatTable(header, rows(inputs), numeric),
   ];

@@ -30,6 +30,8 @@ export const collectorConfigSchema = z
       baseline: z.string().min(1),
       /** Model versions agents may send (the `ModelVersion` dimension); others are refused. */
       versions: z.array(dimensionValue).default([]),
+      /** This model's effect criterion, over `drift.effect`; must equal its agents' if they judge too. */
+      effect: z.enum(['psi', 'wasserstein']).optional(),
     }).strict()).min(1),
     receiver: receiverConfigSchema.prefault({}),
     windows: z

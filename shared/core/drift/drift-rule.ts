@@ -14,8 +14,16 @@ export const driftRuleSchema = z
     /** Smallest PSI that counts as practically large, whatever the significance. */
     minEffectPsi: z.number().min(0).default(0.1),
     /**
-     * A reconstruction error also drifts when its window mean is more than 3 standard errors from
-     * the baseline mean and at least this many baseline standard deviations away.
+     * The practical-size criterion of a numeric feature: `psi` (PSI ≥ minEffectPsi) or
+     * `wasserstein` (binned W1 ≥ minEffectWasserstein baseline standard deviations, which sees
+     * small mean shifts at large n that a PSI floor misses). Categorical features always use PSI.
+     */
+    effect: z.enum(['psi', 'wasserstein']).default('psi'),
+    /** With `effect: wasserstein`: the smallest binned W1 distance, in baseline standard deviations, that counts. */
+    minEffectWasserstein: z.number().min(0).default(0.1),
+    /**
+     * A reconstruction error also drifts when its window's mean rank in the baseline's held-out
+     * errors is significant and its mean moved at least this many baseline standard deviations.
      */
     minEffectMeanShift: z.number().min(0).default(0.1),
     /** Windows with fewer rows report "insufficient_data" instead of scores. */

@@ -39,6 +39,8 @@ export interface FeatureScore {
   threshold: number | null;
   /** Why the feature has no scores: `missing` says how many values were missing, against the baseline's rate. */
   reason?: string;
+  /** Judged by `effect: wasserstein`: `threshold` is the significance part alone, and W1/sd must reach `minEffectWasserstein`. */
+  effect?: 'wasserstein';
   /** The baseline holds one value: judged by the effect floor alone, outside the Bonferroni family. */
   constantBaseline?: true;
   status: FeatureStatus;

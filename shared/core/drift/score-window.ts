@@ -107,6 +107,22 @@ function normalisedWasserstein(feature: FeatureProfile, expected: Counts, actual
   return wasserstein1(numericSupportPoints(feature.edges), e, a) / feature.std;
 }
 
+/** What every feature score reports, scored or not: its identity, size, and missing and out-of-range rates against the baseline's. */
+function rates(feature: FeatureProfile, actual: Counts, n: number, N: number): Pick<FeatureScore, 'name' | 'type' | 'role' | 'n' | 'missingRate'
+  | 'baselineMissingRate' | 'outOfRangeRate' | 'baselineOutOfRangeRate'> & { baselineMissingRate: number } {
+  const expected = feature.counts;
+  return {
+    name: feature.name,
+    type: feature.type,
+    role: feature.role,
+    n,
+    missingRate: n > 0 ? actual[actual.length - 1]! / n : null,
+    baselineMissingRate: expected[expected.length - 1]! / N,
+    outOfRangeRate: n > 0 ? outOfRangeCount(feature, actual) / n : null,
+    baselineOutOfRangeRate: outOfRangeCount(feature, expected) / N,
+  };
+}
+
 /**
  * The thresholds `scoreWindow` will ask for, so that a caller can `prepare` them first (off the
  * hot path) and scoring then never blocks.
@@ -143,16 +159,7 @@ export function scoreWindow(
     const n = ns[i]!;
     // A feature derived from a projection was counted on the rows held out of its fit.
     const N = total(expected);
-    const base = {
-      name: feature.name,
-      type: feature.type,
-      role: feature.role,
-      n,
-      missingRate: n > 0 ? actual[actual.length - 1]! / n : null,
-      baselineMissingRate: expected[expected.length - 1]! / N,
-      outOfRangeRate: n > 0 ? outOfRangeCount(feature, actual) / n : null,
-      baselineOutOfRangeRate: outOfRangeCount(feature, expected) / N,
-    };
+    const base = rates(feature, actual, n, N);
     const unscored = { psi: null, kl: null, js: null, hellinger: null, ks: null, chi2: null, pValue: null, wasserstein: null, threshold: null };
     if (n < rule.minCount) return { ...base, ...unscored, status: 'insufficient_data' };
     if (allMissing(actual)) {
@@ -163,7 +170,12 @@ export function scoreWindow(
     }
     const value = psi(expected, actual, rule.epsilon);
     const chi = chiSquareTest(expected, actual);
-    const threshold = constants[i] === true ? rule.minEffectPsi : Math.max(rule.minEffectPsi, thresholds.threshold(feature.name, expected, N, n, alpha));
+    const wasserstein = normalisedWasserstein(feature, expected, actual);
+    // The effect criterion: PSI over its floor, or (numeric, `effect: wasserstein`) W1/sd over its own.
+    const byW1 = rule.effect === 'wasserstein' && wasserstein !== null && constants[i] !== true;
+    const significance = constants[i] === true ? 0 : thresholds.threshold(feature.name, expected, N, n, alpha);
+    const threshold = byW1 ? significance : Math.max(rule.minEffectPsi, significance);
+    const drifted = byW1 ? value > threshold && wasserstein >= rule.minEffectWasserstein : value > threshold;
     const shift = meanTests[i] === true ? meanShift(feature, actual, sums![i]!, zThreshold, rule) : undefined;
     return {
       ...base,
@@ -175,10 +187,11 @@ export function scoreWindow(
       ks: binnedKs(expected, actual),
       chi2: chi.statistic,
       pValue: chi.pValue,
-      wasserstein: normalisedWasserstein(feature, expected, actual),
+      wasserstein,
       threshold,
       ...(constants[i] === true ? { constantBaseline: true } : {}),
-      status: value > threshold || shift?.drift === true ? 'drift' : 'ok',
+      ...(byW1 ? { effect: 'wasserstein' as const } : {}),
+      status: drifted || shift?.drift === true ? 'drift' : 'ok',
     };
   });
   const n = ns.length > 0 ? Math.max(...ns) : 0;

@@ -17,7 +17,7 @@ import { createEgress } from './create-egress.js';
 
 /** The parts of an agent or collector config the runtime reads (both schemas satisfy it). */
 export interface RuntimeConfig extends SinksConfig {
-  models: readonly { name: string; baseline: string; versions: readonly string[] }[];
+  models: readonly { name: string; baseline: string; versions: readonly string[]; effect?: DriftRule['effect'] | undefined }[];
   windows: { seconds: number };
   drift: DriftRule;
   retraining: RetrainingRule;
@@ -74,7 +74,8 @@ export class ComponentRuntime {
     const { log, now } = options;
     const windowMs = config.windows.seconds * 1000;
     for (const m of config.models) {
-      this.windows.set(m.name, new ModelWindows(m.name, loadModelBaseline(m), windowMs, config.drift, config.retraining, config.privacy.epsilon));
+      const rule = m.effect === undefined ? config.drift : Object.freeze({ ...config.drift, effect: m.effect });
+      this.windows.set(m.name, new ModelWindows(m.name, loadModelBaseline(m), windowMs, rule, config.retraining, config.privacy.epsilon));
     }
     this.store = openState(config.state, log, now());
     // Counted by the self-metrics, made below (before anything can fail at run time).

@@ -30,6 +30,14 @@ describe('parseAgentConfig', () => {
     expect(error({ models, sinks: { otlp: { endpoint: 'not a url' } } })).toMatch(/^sinks\.otlp\.endpoint: /);
   });
 
+  it('takes an effect criterion for the drift rule and per model, and names a wrong one', () => {
+    const config = parseAgentConfig({ drift: { effect: 'wasserstein' }, models: [{ name: 'loans', baseline: 'b.json', effect: 'psi' }, { name: 'churn', baseline: 'c.json' }] }, '/x');
+    expect(config.drift).toMatchObject({ effect: 'wasserstein', minEffectWasserstein: 0.1 });
+    expect(config.models.map((m) => m.effect)).toEqual(['psi', undefined]);
+    expect(error({ models: [{ name: 'loans', baseline: 'b.json', effect: 'ks' }] })).toMatch(/^models\.0\.effect: /);
+    expect(error({ models: [{ name: 'loans', baseline: 'b.json' }], drift: { effect: 'ks' } })).toMatch(/^drift\.effect: /);
+  });
+
   it('names the path of every problem', () => {
     const models = [{ name: 'loans', baseline: 'b.json' }];
     expect(error({})).toMatch(/^models: /);

@@ -110,3 +110,28 @@ describe('a feature constant in the baseline', () => {
     expect(score.features.find((f) => f.name === 'flat')!.status).toBe('ok');
   });
 });
+
+describe('the wasserstein effect criterion', () => {
+  const w1Rule = parseDriftRule({ effect: 'wasserstein' });
+
+  it('flags a 0.25 sd shift at n = 5 000 that the PSI floor lets pass, on numeric features only', async () => {
+    const current = normalValues(5_000, 21, 0.25).map((x, i) => ({ x, c: ['a', 'b', 'c'][i % 3] }));
+    const byPsi = (await scoreRows(profile, arrayRowSource(current), DEFAULT_DRIFT_RULE)).score.features[0]!;
+    expect(byPsi.psi).toBeLessThan(0.1);
+    expect(byPsi.status).toBe('ok');
+    const { score } = await scoreRows(profile, arrayRowSource(current), w1Rule);
+    const [x, c] = score.features;
+    expect(x).toMatchObject({ effect: 'wasserstein', status: 'drift' });
+    // The threshold is the significance part alone, under the PSI floor.
+    expect(x!.threshold).toBeLessThan(0.1);
+    expect(x!.wasserstein).toBeGreaterThanOrEqual(0.1);
+    expect(c!.effect).toBeUndefined();
+    expect(c!.status).toBe('ok');
+  });
+
+  it('does not flag a sample of the training distribution', async () => {
+    const current = normalValues(5_000, 22).map((x, i) => ({ x, c: ['a', 'b', 'c'][i % 3] }));
+    const { score } = await scoreRows(profile, arrayRowSource(current), w1Rule);
+    expect(score.features.map((f) => f.status)).toEqual(['ok', 'ok']);
+  });
+});
