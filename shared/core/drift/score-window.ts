@@ -8,17 +8,23 @@ import { total, type Counts } from '../divergence/proportions.js';
 import { psi } from '../divergence/psi.js';
 import { wasserstein1 } from '../divergence/wasserstein.js';
 import { chiSquareQuantile } from '../stats/chi-square-distribution.js';
-import type { BaselineProfile, FeatureProfile } from '../profile/baseline-profile.js';
+import type { BaselineProfile, FeatureProfile, NumericFeatureProfile } from '../profile/baseline-profile.js';
 import type { PsiThresholdCache, ThresholdRequest } from '../threshold/psi-threshold-cache.js';
 import { perFeatureAlpha, type DriftRule } from './drift-rule.js';
 import type { FeatureScore, MeanShift, WindowScore } from './feature-score.js';
 
-/** Whether a window's mean of this feature is tested: a reconstruction error with a window sum, enough values and a baseline spread. */
+/** Values of a window's feature, and of its baseline, that are not missing (the last bin). */
+function present(counts: Counts): number {
+  return total(counts) - counts[counts.length - 1]!;
+}
+
+/**
+ * Whether a window's mean rank of this feature is tested: a reconstruction error with a window
+ * sum, enough values, and a baseline spread over at least two bins (else its ranks have no variance).
+ */
 function meanTestable(feature: FeatureProfile, actual: Counts, sum: number | undefined, rule: DriftRule): boolean {
   if (feature.role !== 'multivariate' || feature.type !== 'numeric' || sum === undefined || !Number.isFinite(sum) || feature.std === 0) return false;
-  const n = total(actual) - actual[actual.length - 1]!;
-  const nBaseline = total(feature.counts) - feature.counts[feature.counts.length - 1]!;
-  return n >= rule.minCount && nBaseline >= 1;
+  return present(actual) >= rule.minCount && !constantBaseline(feature);
 }
 
 /** The two-sided normal critical value for a per-test `alpha`: |z| beyond it has probability alpha. */
@@ -34,10 +40,10 @@ export function twoSidedZ(alpha: number): number {
  * to normal from a few dozen rows whatever the error's tail. The raw mean must also move by
  * `minEffectMeanShift` baseline standard deviations (the practical-size floor).
  */
-function meanShift(feature: FeatureProfile, actual: Counts, sum: number, zThreshold: number, rule: DriftRule): MeanShift | undefined {
+function meanShift(feature: NumericFeatureProfile, actual: Counts, sum: number, zThreshold: number, rule: DriftRule): MeanShift {
   const last = actual.length - 1; // the missing bin
-  const n = total(actual) - actual[last]!;
-  const nBaseline = total(feature.counts) - feature.counts[last]!;
+  const n = present(actual);
+  const nBaseline = present(feature.counts);
   let below = 0;
   let meanScore = 0;
   let baselineSquares = 0;
@@ -48,18 +54,15 @@ function meanShift(feature: FeatureProfile, actual: Counts, sum: number, zThresh
     meanScore += (actual[j]! * score) / n;
     baselineSquares += (b * (score - 0.5) ** 2) / nBaseline;
   }
-  if (!(baselineSquares > 0)) return undefined;
   const rankError = Math.sqrt(baselineSquares * (1 / n + 1 / nBaseline));
   const z = (meanScore - 0.5) / rankError;
-  const std = feature.type === 'numeric' ? feature.std : NaN;
-  const baselineMean = feature.type === 'numeric' ? feature.mean : NaN;
+  const { std, mean: baselineMean } = feature;
   const mean = sum / n;
   const standardError = std * Math.sqrt(1 / n + 1 / nBaseline);
   const drift = Math.abs(z) > zThreshold && Math.abs(mean - baselineMean) >= rule.minEffectMeanShift * std;
   return { mean, baselineMean, standardError, meanRank: meanScore, z, zThreshold, drift };
 }
 
-/** Which features are tested: the PSI test per feature with enough rows, and the mean tests; and alpha per test. */
 /** Whether every value of a window's feature is missing (only its last bin holds counts). */
 function allMissing(counts: Counts): boolean {
   return counts[counts.length - 1]! === total(counts);
@@ -76,15 +79,20 @@ export function constantBaseline(feature: FeatureProfile): boolean {
   return occupied <= 1;
 }
 
+/**
+ * Which tests the window runs: a PSI test per feature with enough rows that are not all missing
+ * (constant baselines judged by the effect floor, outside the family), and the mean-rank tests;
+ * and the alpha each is held to.
+ */
 function testFamily(profile: BaselineProfile, windowCounts: readonly Counts[], rule: DriftRule, sums: ArrayLike<number> | undefined):
-  { ns: number[]; featuresTested: number; constants: boolean[]; meanTests: boolean[]; alpha: number } {
+  { ns: number[]; tested: boolean[]; featuresTested: number; constants: boolean[]; meanTests: boolean[]; alpha: number } {
   const ns = profile.features.map((_, i) => total(windowCounts[i]!));
   const tested = ns.map((n, i) => n >= rule.minCount && !allMissing(windowCounts[i]!));
   const featuresTested = tested.filter(Boolean).length;
   const constants = profile.features.map((f, i) => tested[i]! && constantBaseline(f));
   const meanTests = profile.features.map((f, i) => meanTestable(f, windowCounts[i]!, sums?.[i], rule));
   const alpha = perFeatureAlpha(rule, featuresTested - constants.filter(Boolean).length + meanTests.filter(Boolean).length);
-  return { ns, featuresTested, constants, meanTests, alpha };
+  return { ns, tested, featuresTested, constants, meanTests, alpha };
 }
 
 /** Bins that hold "out of range" values: the two tails (numeric) or "other" (categorical). */
@@ -108,8 +116,8 @@ function normalisedWasserstein(feature: FeatureProfile, expected: Counts, actual
 }
 
 /** What every feature score reports, scored or not: its identity, size, and missing and out-of-range rates against the baseline's. */
-function rates(feature: FeatureProfile, actual: Counts, n: number, N: number): Pick<FeatureScore, 'name' | 'type' | 'role' | 'n' | 'missingRate'
-  | 'baselineMissingRate' | 'outOfRangeRate' | 'baselineOutOfRangeRate'> & { baselineMissingRate: number } {
+function rates(feature: FeatureProfile, actual: Counts, n: number, N: number):
+  Pick<FeatureScore, 'name' | 'type' | 'role' | 'n' | 'missingRate' | 'baselineMissingRate' | 'outOfRangeRate' | 'baselineOutOfRangeRate'> {
   const expected = feature.counts;
   return {
     name: feature.name,
@@ -128,11 +136,10 @@ function rates(feature: FeatureProfile, actual: Counts, n: number, N: number): P
  * hot path) and scoring then never blocks.
  */
 export function thresholdRequests(profile: BaselineProfile, windowCounts: readonly Counts[], rule: DriftRule, sums?: ArrayLike<number>): ThresholdRequest[] {
-  const { ns, constants, alpha } = testFamily(profile, windowCounts, rule, sums);
+  const { ns, tested, constants, alpha } = testFamily(profile, windowCounts, rule, sums);
   return profile.features
-    .map((f, i) => ({ featureName: f.name, baselineCounts: f.counts, baselineN: total(f.counts), n: ns[i]!, alpha, constant: constants[i] }))
-    .filter((r, i) => r.n >= rule.minCount && r.constant !== true && !allMissing(windowCounts[i]!))
-    .map(({ constant: _, ...r }) => r);
+    .map((f, i) => ({ featureName: f.name, baselineCounts: f.counts, baselineN: total(f.counts), n: ns[i]!, alpha }))
+    .filter((_, i) => tested[i]! && !constants[i]!);
 }
 
 /**
@@ -176,7 +183,8 @@ export function scoreWindow(
     const significance = constants[i] === true ? 0 : thresholds.threshold(feature.name, expected, N, n, alpha);
     const threshold = byW1 ? significance : Math.max(rule.minEffectPsi, significance);
     const drifted = byW1 ? value > threshold && wasserstein >= rule.minEffectWasserstein : value > threshold;
-    const shift = meanTests[i] === true ? meanShift(feature, actual, sums![i]!, zThreshold, rule) : undefined;
+    // meanTestable holds only for numeric features with a window sum.
+    const shift = meanTests[i] === true ? meanShift(feature as NumericFeatureProfile, actual, sums![i]!, zThreshold, rule) : undefined;
     return {
       ...base,
       ...(shift === undefined ? {} : { meanShift: shift }),
