@@ -13,7 +13,7 @@
  *   npm run bench:peers [-- --sizes 5000,500] [-- --json out.json] [-- --peers-from DIR]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -228,7 +228,9 @@ for (const name of DATASETS) {
 }
 await peerRuns;
 const peers = ['nannyml', 'evidently'].map((peer): PeerOutput => {
-  const parts = DATASETS.map((name) => JSON.parse(readFileSync(join(data, `${peer}-${name}.json`), 'utf8')) as PeerOutput);
+  const parts = DATASETS.filter((name) => existsSync(join(data, `${peer}-${name}.json`)))
+    .map((name) => JSON.parse(readFileSync(join(data, `${peer}-${name}.json`), 'utf8')) as PeerOutput);
+  if (parts.length === 0) throw new Error(`no ${peer} verdicts in ${data}`);
   return { ...parts[0]!, results: Object.assign({}, ...parts.map((p) => p.results)) as PeerOutput['results'] };
 });
 const label = (p: PeerOutput): string => (p.peer === 'nannyml' ? `NannyML ${p.version}` : `Evidently ${p.version}`);
@@ -240,7 +242,11 @@ for (const name of DATASETS) {
   const rows: Row[] = [];
   for (const size of SIZES) {
     for (const [tool, bySize] of Object.entries(ours[name]!)) rows.push(summarize(tool, size, meta, bySize[size]!));
-    for (const p of peers) rows.push(summarize(label(p), size, meta, p.results[`${name}/${size}`]!));
+    for (const p of peers) {
+      const verdicts = p.results[`${name}/${size}`];
+      if (verdicts === undefined) process.stderr.write(`[bench] ${label(p)}: no verdicts for ${name} at ${size} rows (a stopped run?)\n`);
+      else rows.push(summarize(label(p), size, meta, verdicts));
+    }
   }
   report[name] = rows;
   console.log(table(name, meta, rows, details[name]!));

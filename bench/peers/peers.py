@@ -84,7 +84,7 @@ def load(data_dir, name):
     return meta, reference, analysis
 
 
-def run_nannyml(data_dir, sizes, datasets):
+def run_nannyml(data_dir, sizes, datasets, save):
     import nannyml as nml
 
     results = {}
@@ -105,11 +105,11 @@ def run_nannyml(data_dir, sizes, datasets):
             errors = reconstruction.calculate(analysis).filter(period="analysis").to_df()
             alerts = [bool(a) for a in errors[("reconstruction_error", "alert")]]
             results[f"{name}/{size}"] = {"univariate": flagged, "multivariate": alerts, "seconds": time.time() - started}
+            save({"peer": "nannyml", "version": nml.__version__, "results": results})
             print(f"nannyml {name} {size}: {len(flagged)} chunks, {time.time() - started:.0f} s", file=sys.stderr)
-    return {"peer": "nannyml", "version": nml.__version__, "results": results}
 
 
-def run_evidently(data_dir, sizes, datasets):
+def run_evidently(data_dir, sizes, datasets, save):
     import evidently
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
@@ -133,8 +133,8 @@ def run_evidently(data_dir, sizes, datasets):
                 flagged.append(drifted)
                 dataset_drift.append(len(drifted) >= 0.5 * len(meta["features"]))
             results[f"{name}/{size}"] = {"univariate": flagged, "multivariate": dataset_drift, "seconds": time.time() - started}
+            save({"peer": "evidently", "version": evidently.__version__, "results": results})
             print(f"evidently {name} {size}: {len(flagged)} chunks, {time.time() - started:.0f} s", file=sys.stderr)
-    return {"peer": "evidently", "version": evidently.__version__, "results": results}
 
 
 def main():
@@ -151,9 +151,14 @@ def main():
     sizes = [int(s) for s in args.sizes.split(",")]
     datasets = args.datasets.split(",")
     run = run_nannyml if args.mode == "nannyml" else run_evidently
-    result = run(args.data, sizes, datasets)
-    with open(args.out, "w") as f:
-        json.dump(result, f)
+
+    def save(result):
+        # Written after every chunk size, so a long run that is stopped keeps what it measured.
+        with open(args.out + ".part", "w") as f:
+            json.dump(result, f)
+        os.replace(args.out + ".part", args.out)
+
+    run(args.data, sizes, datasets, save)
 
 
 if __name__ == "__main__":
