@@ -40,7 +40,6 @@ interface Meta {
   categorical: string[];
   numeric: string[];
   driftStartRow: number;
-  analysisRows: number;
   truth: string[];
   truthDistance: number;
   distances: Record<string, { clean: number; drifted: number }>;
