@@ -49,7 +49,7 @@ for (const n of [1000, 10_000]) {
       for (let w = 0; w < WINDOWS; w++) {
         const counts = profile.features.map((p) => new Float64Array(p.counts.length));
         for (let i = 0; i < n; i++) for (let j = 0; j < FEATURES; j++) counts[j]![numericBinIndex(edges[j]!, rng.normal() + shift)]!++;
-        const noisy = noiseWindow(counts, n, epsilon).counts;
+        const noisy = noiseWindow(counts, n, {}, epsilon).counts;
         await thresholds.prepare(thresholdRequests(profile, counts, rule));
         await noisyThresholds.prepare(thresholdRequests(profile, noisy, rule));
         const exact = scoreWindow(profile, counts, rule, thresholds);

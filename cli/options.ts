@@ -19,8 +19,8 @@ export function numberOption(flag: string): (value: string) => number {
 }
 
 /** Appends comma-separated names to the list so far (the flag may repeat). */
-export function listOption(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+export function listOption(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 }
 
 /** Parses --on-error. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
 import {
-  commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema,
+  commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema, safeDimensionName, versionDimension,
   sinksConfigShape, stateConfigSchema, windowSecondsSchema,
 } from '../../shared/platform/config/config-file.js';
 import { otlpSinkConfigSchema } from '../../shared/pipeline/sinks/otlp-sink-config.js';
@@ -12,14 +12,14 @@ export { applyEnvOverrides, cloudWatchConfigSchema, isLoopback } from '../../sha
 export const modelConfigSchema = z
   .object({
     /** Model name: the `Model` dimension, and what events carry in `model`. */
-    name: dimensionValue,
+    name: safeDimensionName,
     /** Baseline profile file (relative paths are relative to the config file). */
     baseline: z.string().min(1),
     /**
      * Model versions events may carry (the `ModelVersion` dimension). Only these leave the host:
      * an event with another version is refused (`unknown_version`). Empty: events carry none.
      */
-    versions: z.array(dimensionValue).default([]),
+    versions: z.array(versionDimension).default([]),
     /** Events naming a feature the baseline does not know: refuse them (default) or ignore the extra keys. */
     unknownFeatures: z.enum(['reject', 'ignore']).default('reject'),
     /** This model's effect criterion, over `drift.effect` (docs/drift-statistics.md#effect-size). */
@@ -74,7 +74,7 @@ export const windowConfigSchema = z
 export const agentConfigSchema = z
   .object({
     /** `Site` dimension on every metric (a data centre, a cluster). */
-    site: dimensionValue.optional(),
+    site: safeDimensionName.optional(),
     /**
      * This agent's identity in fleet mode (`service.instance.id`): stable across restarts, unique in
      * the fleet. Defaults to the host name (the pod name in Kubernetes).

@@ -13,6 +13,8 @@ interface BuildFlags {
   input: string;
   out: string;
   format?: string;
+  columnNames?: string[];
+  headerRow: boolean;
   bins: number;
   topK: number;
   categorical: string[];
@@ -42,6 +44,8 @@ export function registerBaseline(program: Command): void {
     .requiredOption('--input <file>', 'training data')
     .requiredOption('--out <file>', 'where to write the profile (JSON)')
     .option('--format <format>', 'csv or jsonl (default: from the extension)')
+    .option('--column-names <names>', 'comma-separated names of the CSV\'s columns, in order; they replace its header row', listOption)
+    .option('--no-header-row', 'the CSV has no header row: its first row is data (needs --column-names)')
     .option('--bins <n>', 'quantile bins per numeric feature', intOption('--bins'), defaults.bins)
     .option('--top-k <n>', 'categories kept per categorical feature', intOption('--top-k'), defaults.topK)
     .option('--categorical <columns>', 'comma-separated columns to treat as categorical', listOption, [])
@@ -62,6 +66,8 @@ export function registerBaseline(program: Command): void {
       let bar = progressBar(`pass 1 (${PASS_NAMES[1]})`);
       const source = fileRowSource(flags.input, {
         format: flags.format,
+        columnNames: flags.columnNames,
+        headerRow: flags.headerRow,
         onError: flags.onError,
         onProblem: (p) => {
           if (pass === 1) problems.print(p); // the same rows fail again in pass 2: report once

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema,
+  commonSectionsShape, deepFreeze, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema, safeDimensionName, versionDimension,
   sinksConfigShape, stateConfigSchema, windowSecondsSchema,
 } from '../../shared/platform/config/config-file.js';
 import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
@@ -23,13 +23,13 @@ export const receiverConfigSchema = z
 export const collectorConfigSchema = z
   .object({
     /** `Site` dimension on what the collector ships. */
-    site: dimensionValue.optional(),
+    site: safeDimensionName.optional(),
     /** The models the fleet monitors, each with the baseline the agents use. */
     models: z.array(z.object({
-      name: dimensionValue,
+      name: safeDimensionName,
       baseline: z.string().min(1),
       /** Model versions agents may send (the `ModelVersion` dimension); others are refused. */
-      versions: z.array(dimensionValue).default([]),
+      versions: z.array(versionDimension).default([]),
       /** This model's effect criterion, over `drift.effect`; must equal its agents' if they judge too. */
       effect: z.enum(['psi', 'wasserstein']).optional(),
     }).strict()).min(1),

@@ -1,3 +1,4 @@
+import { REJECT_REASONS } from '../../shared/core/aggregation/reject-reasons.js';
 import { DwError } from '../../shared/platform/errors.js';
 import { OTLP_ATTRIBUTES as A, OTLP_METRICS as M } from '../../shared/pipeline/egress/otlp-names.js';
 import { histogramBounds } from '../../shared/pipeline/otlp/window-metrics.js';
@@ -8,7 +9,7 @@ import type { DataPoint, ResourcePoints } from './otlp-request.js';
 /** Why the collector refused data points. Also the `reason` of its refusal counter. */
 export const POINT_REJECT_REASONS = [
   'unknown_metric', 'missing_identity', 'unknown_model', 'unknown_version', 'bad_temporality', 'bad_timestamp', 'window_mismatch',
-  'layout_mismatch', 'unknown_feature', 'bad_count', 'incomplete_window', 'late_window',
+  'layout_mismatch', 'unknown_feature', 'bad_count', 'unknown_reason', 'incomplete_window', 'late_window',
 ] as const;
 export type PointRejectReason = (typeof POINT_REJECT_REASONS)[number];
 
@@ -56,6 +57,7 @@ export interface ContributionLimits {
 
 const NS_PER_MS = 1_000_000n;
 const KNOWN_METRICS = new Set<string>(Object.values(M));
+const REFUSAL_REASONS = new Set<string>(REJECT_REASONS);
 
 /** One window's points refused, with the reason they are counted under (answered as partial success). */
 class Refused extends DwError {
@@ -82,7 +84,7 @@ function assemble(model: CollectorModel, points: DataPoint[], limits: Contributi
   const sums = Float64Array.from(profile.features, (f) => (f.role === 'multivariate' ? NaN : 0));
   const seen = new Set<string>();
   let events: number | undefined;
-  const rejected: Record<string, number> = {};
+  const rejected = new Map<string, number>();
   for (const p of points) {
     if ((p.kind === 'sum' || p.kind === 'histogram') && p.temporality !== 1) {
       throw new Refused('bad_temporality', `${p.metric} must have delta temporality (1), not ${p.temporality}`);
@@ -95,8 +97,12 @@ function assemble(model: CollectorModel, points: DataPoint[], limits: Contributi
       continue;
     }
     if (p.metric === M.rejected) {
-      const reason = String(p.attributes[A.reason] ?? 'unknown');
-      rejected[reason] = (rejected[reason] ?? 0) + count(p.value, `${M.rejected}{${reason}}`, limits);
+      // Only the closed list: an attribute like 'constructor' must not reach an object's prototype.
+      const reason = p.attributes[A.reason];
+      if (typeof reason !== 'string' || !REFUSAL_REASONS.has(reason)) {
+        throw new Refused('unknown_reason', `${M.rejected}: reason '${String(reason).slice(0, 100)}' is not one of driftwatch's refusal reasons`);
+      }
+      rejected.set(reason, (rejected.get(reason) ?? 0) + count(p.value, `${M.rejected}{${reason}}`, limits));
       continue;
     }
     const name = String(p.attributes[A.feature] ?? '');
@@ -139,7 +145,7 @@ function assemble(model: CollectorModel, points: DataPoint[], limits: Contributi
     const total = counts[i]!.reduce((a, b) => a + b, 0);
     if (total !== events) throw new Refused('incomplete_window', `${f.name}: bins add up to ${total}, the window counted ${events}`);
   });
-  return { events, rejected, counts, sums };
+  return { events, rejected: Object.fromEntries(rejected), counts, sums };
 }
 
 /**

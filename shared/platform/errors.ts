@@ -24,6 +24,10 @@ export const ERROR_CODES = {
   DW_ERR_BASELINE_VERSION: { status: 400, summary: 'Unsupported baseline schema version.' },
   /** Baseline build options conflict or name columns the input does not have. */
   DW_ERR_BASELINE_OPTIONS: { status: 400, summary: 'Conflicting or unknown baseline build options.' },
+  /** A column name cannot become a feature name: it looks like a value or personal data, or is outside the safe name pattern (a CSV without a header row, a header holding PII). */
+  DW_ERR_BASELINE_NAME: { status: 400, summary: 'A column name is not a safe feature name.' },
+  /** A text column of nearly all distinct values (an id, a timestamp, free text) would become a categorical feature. */
+  DW_ERR_BASELINE_IDENTIFIER: { status: 400, summary: 'An identifier-like column cannot be a categorical feature.' },
   DW_ERR_BASELINE_FIT: { status: 400, summary: 'A multivariate or embedding projection cannot be fitted on the baseline data.' },
   /** A drift-decision setting or an agent config value is invalid. */
   DW_ERR_CONFIG: { status: 400, summary: 'An invalid configuration value.' },

@@ -39,7 +39,7 @@ describe('driftwatch baseline', () => {
   });
 
   it('prints no progress bar when stderr is not a terminal', () => {
-    const result = runCli(['baseline', 'build', '--input', join(examples, 'loans-stable.csv'), '--out', join(dir, 'b2.json')]);
+    const result = runCli(['baseline', 'build', '--input', join(examples, 'loans-stable.csv'), '--out', join(dir, 'b2.json'), '--exclude', 'application_id']);
     expect(result.status).toBe(0);
     expect(result.stderr).not.toContain('\r');
   });
@@ -51,6 +51,77 @@ describe('driftwatch baseline', () => {
     expect(result.stdout).toMatch(/projection multivariate \(tabular, 7 input features\): \d principal components explain/);
     expect(result.stdout).toMatch(/region\s+input\s+categorical/);
     expect(result.stdout).toContain('(missing)');
+  });
+});
+
+describe('driftwatch baseline build: names are data (issue 16, findings 1 and 2)', () => {
+  /** 200 rows of an SSN-like code, an amount, a person, an id and a region; `first` is the first line. */
+  const csv = (first: string): string => {
+    const lines = [first];
+    for (let i = 0; i < 200; i++) {
+      lines.push(`${100 + (i * 7) % 900}-${10 + i % 90}-${1000 + i * 37},${(i * 13.7) % 500},Person ${i},C-${4000 + i},${['north', 'south', 'east'][i % 3]}`);
+    }
+    return `${lines.join('\n')}\n`;
+  };
+  const build = (input: string, ...flags: string[]): CliResult => runCli(['baseline', 'build', '--input', input, '--out', join(dir, 'names.json'), ...flags]);
+  const featureNames = (): string[] => (JSON.parse(readFileSync(join(dir, 'names.json'), 'utf8')) as { features: { name: string }[] }).features.map((f) => f.name);
+
+  it('refuses a CSV without a header row, whose first row would become the feature names', () => {
+    const headerless = file('headerless.csv', csv('078-05-1120,123456.789012,Jane Roe,C-7781-0042,north'));
+    expectCleanError(build(headerless), "column '078-05-1120' cannot be a feature name: it looks like a social security number", /--no-header-row --column-names/,
+      /\[DW_ERR_BASELINE_NAME\]/);
+  });
+
+  it('refuses a header whose cells are a number, a person with a space, an e-mail, a date or a phone number', () => {
+    for (const [header, words] of [
+      ['123456.789012', 'looks like a number'],
+      ['Jane Roe', 'outside the safe name pattern'],
+      ['patient_john.doe@example.com', 'looks like an e-mail address'],
+      ['2026-01-05', 'looks like a date'],
+      ['+1 555 123 4567', 'looks like a phone number'],
+    ] as const) {
+      expectCleanError(build(file('header.csv', csv(`ssn,amount,holder,customer_id,${header}`)), '--exclude', 'ssn,holder,customer_id'), words, /\[DW_ERR_BASELINE_NAME\]/);
+    }
+  });
+
+  it('refuses a header of safe-looking names when each cell parses like the values below it', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => `${['red', 'blue', 'green'][i % 3]},${['small', 'large'][i % 2]},${i % 4 === 0 ? 'yes' : 'no'}`);
+    const input = file('text.csv', `red,small,yes\n${rows.join('\n')}\n`);
+    expectCleanError(build(input), 'the first row looks like data, not a header', "'red', 'small', 'yes'");
+    expect(build(file('text-header.csv', `colour,size,approved\n${rows.join('\n')}\n`)).status).toBe(0);
+  });
+
+  it('refuses a column of nearly all distinct values (an id) as a categorical feature, naming it and --exclude', () => {
+    const input = file('ids.csv', csv('ssn,amount,holder,customer_id,region'));
+    expectCleanError(build(input), "column 'ssn' looks like an identifier", '--exclude ssn', /\[DW_ERR_BASELINE_IDENTIFIER\]/);
+    expectCleanError(build(input, '--exclude', 'ssn,holder'), "column 'customer_id' looks like an identifier", /about 200 of its 200 text values are distinct/);
+    expect(build(input, '--exclude', 'ssn,holder,customer_id').status).toBe(0);
+    expect(featureNames()).toEqual(['amount', 'region']);
+    // The user may say otherwise.
+    expect(build(input, '--exclude', 'ssn,holder', '--categorical', 'customer_id').status).toBe(0);
+  });
+
+  it('takes the names from the user: for a file without a header row, or in place of an unsafe header', () => {
+    const headerless = file('headerless.csv', csv('078-05-1120,123456.789012,Jane Roe,C-7781-0042,north'));
+    const named = build(headerless, '--no-header-row', '--column-names', 'ssn,amount,holder,customer_id,region', '--exclude', 'ssn,holder,customer_id');
+    expect(named.stderr).toContain('201 rows, 2 features');
+    expect(featureNames()).toEqual(['amount', 'region']);
+    const pii = file('pii.csv', csv('ssn,amount,patient_john.doe@example.com,customer_id,region'));
+    const renamed = build(pii, '--column-names', 'ssn,amount,holder,customer_id,region', '--exclude', 'ssn,holder,customer_id');
+    expect(renamed.stderr).toContain('200 rows, 2 features');
+    const profile = readFileSync(join(dir, 'names.json'), 'utf8');
+    for (const raw of ['078-05-1120', 'Jane Roe', 'john.doe', 'C-7781-0042']) expect(profile).not.toContain(raw);
+    // Names given by the user are held to the same pattern.
+    expectCleanError(build(headerless, '--no-header-row', '--column-names', 'ssn,amount,Jane Roe,customer_id,region', '--exclude', 'ssn,customer_id'),
+      "column 'Jane Roe' cannot be a feature name");
+    expectCleanError(build(headerless, '--no-header-row'), 'needs its column names');
+  });
+
+  it('refuses a hand-edited baseline with a value as a feature name when it is loaded', () => {
+    const profile = JSON.parse(readFileSync(baseline, 'utf8')) as { features: { name: string }[] };
+    profile.features[0]!.name = '078-05-1120';
+    const edited = file('edited.json', JSON.stringify(profile));
+    expectCleanError(runCli(['baseline', 'inspect', edited]), "name '078-05-1120' cannot be a feature name", /\[DW_ERR_BASELINE_SCHEMA\]/);
   });
 });
 
@@ -139,7 +210,7 @@ describe('bad input', () => {
 
   it('names an output file that cannot be written', () => {
     const blocker = file('not-a-dir', 'x');
-    expectCleanError(runCli(['baseline', 'build', '--input', join(examples, 'loans-stable.csv'), '--out', join(blocker, 'b.json')]),
+    expectCleanError(runCli(['baseline', 'build', '--input', join(examples, 'loans-stable.csv'), '--out', join(blocker, 'b.json'), '--exclude', 'application_id']),
       /not-a-dir\/b\.json: cannot write file \((ENOTDIR|EEXIST)\)/, /DW_ERR_FILE_WRITE/);
   });
 

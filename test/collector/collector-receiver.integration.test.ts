@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -113,5 +113,34 @@ describe('windows refused one by one', () => {
     expect((JSON.parse(late.text) as { partialSuccess: { errorMessage: string } }).partialSuccess.errorMessage).toMatch(/late_window/);
     expect((await status()).totals.points.late_window).toBe(pointCount(asJson(report, 'good')));
     expect((await collector.get('/healthz')).status).toBe(200);
+  });
+});
+
+describe('one hostile agent and the fleet\'s window (issue 16, finding 6)', () => {
+  it('refuses an agent\'s window whose refusal reason is not one of driftwatch\'s, and ships the fleet\'s window without it', async () => {
+    const at = t0 + 5 * WINDOW_MS;
+    const honest = { ...report, startMs: at, endMs: at + WINDOW_MS, rejected: { bad_value: 2 } };
+    const before = (await status()).totals.points.unknown_reason ?? 0;
+    for (const reason of ['constructor', '__proto__', 'toString']) {
+      const hostile = await post(windowPayload({ ...honest, rejected: { [reason]: 5 } }, profile, `hostile-${reason}`, 'json'), 'application/json');
+      expect(hostile.status).toBe(200);
+      expect((JSON.parse(hostile.text) as { partialSuccess: { errorMessage: string } }).partialSuccess.errorMessage).toMatch(/unknown_reason: .*is not one of driftwatch's refusal reasons/);
+    }
+    expect((await post(windowPayload(honest, profile, 'honest', 'json'), 'application/json')).status).toBe(200);
+    expect((await status()).totals.points.unknown_reason).toBe(before + 3 * pointCount(asJson(honest, 'x')));
+    const flushed = (await collector.post('/v1/flush', '')).body as { closed: { events: number }[] };
+    expect(flushed.closed.map((c) => c.events)).toEqual([30]);
+    const deadline = Date.now() + 60_000;
+    let shipped: { MetricName: string; Value?: number; Timestamp: string }[] = [];
+    while (Date.now() < deadline) {
+      const lines = existsSync(join(dir, 'payloads.ndjson')) ? readFileSync(join(dir, 'payloads.ndjson'), 'utf8').trim().split('\n') : [];
+      shipped = lines.flatMap((l) => (JSON.parse(l) as { MetricData: typeof shipped }).MetricData).filter((d) => Date.parse(d.Timestamp) === at + WINDOW_MS - 1);
+      if (shipped.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(shipped.find((d) => d.MetricName === 'EventsRejected')?.Value).toBe(2);
+    expect(shipped.find((d) => d.MetricName === 'EventCount')?.Value).toBe(30);
+    const dead = ((await status()) as unknown as { outbox: { sink: string; deadLetters?: number }[] }).outbox;
+    expect(JSON.stringify(dead)).not.toMatch(/"deadLetters":[1-9]/);
   });
 });

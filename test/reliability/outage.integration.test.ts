@@ -63,7 +63,7 @@ const status = async (agent: AgentProcess) => (await agent.get('/v1/status')).bo
 describe('VPN outage: store-and-forward', () => {
   it('keeps counting while CloudWatch is unreachable, then backfills every window in order at the configured pace', async () => {
     const namespace = `DwOutage${Date.now()}`;
-    const model = `outage${Date.now()}`;
+    const model = `outage-${Date.now().toString(36)}`;
     const agent = await startAgent({
       models: [{ name: model, baseline: join(dir, 'loans.json') }],
       api: { port: 0 },
@@ -119,7 +119,7 @@ describe('VPN outage: store-and-forward', () => {
 
   it('drops what CloudWatch would refuse as too old, and records, counts and logs it instead of losing it silently', async () => {
     const namespace = `DwTooOld${Date.now()}`;
-    const model = `tooold${Date.now()}`;
+    const model = `tooold-${Date.now().toString(36)}`;
     const agent = await startAgent({
       models: [{ name: model, baseline: join(dir, 'loans.json') }],
       api: { port: 0 },

@@ -27,8 +27,9 @@ export interface WindowReport {
   sums?: (number | null)[];
   retraining: { recommended: boolean; flagged: number; of: number };
   /**
-   * The model's confidence histogram as value/count pairs (bin midpoints, tails at the edges), for
-   * CloudWatch statistic sets; absent when the baseline has no confidence signal.
+   * The model's confidence histogram as value/count pairs for CloudWatch statistic sets: each bin's
+   * representative rounded to a grid, never an observed value (core/privacy/released-points.ts);
+   * absent when the baseline has no confidence signal.
    */
   confidence?: { values: number[]; counts: number[] };
   /** Present when the counts were released with differential privacy (then everything here is noisy). */

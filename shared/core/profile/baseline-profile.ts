@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { quoteName, safeNameProblem } from '../../platform/safe-name.js';
 
 /** Identifies a driftwatch baseline file. */
 export const BASELINE_SCHEMA_ID = 'driftwatch.baseline';
@@ -6,6 +7,11 @@ export const BASELINE_SCHEMA_ID = 'driftwatch.baseline';
 export const BASELINE_SCHEMA_VERSION = '1.2';
 
 const finite = z.number().finite();
+/** A feature or projection name: it becomes the `Feature` dimension, so it must be a safe name (platform/safe-name.ts). */
+const safeName = z.string().min(1).max(255).superRefine((name, ctx) => {
+  const problem = safeNameProblem(name);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `name ${quoteName(name)} cannot be a feature name: ${problem}` });
+});
 const count = z.number().int().nonnegative();
 
 /**
@@ -44,8 +50,8 @@ export const featureSourceSchema = z.union([columnSourceSchema, projectionSource
 export const featureRoleSchema = z.enum(['input', 'confidence', 'prediction', 'entropy', 'multivariate', 'embedding']);
 
 const featureCommon = {
-  /** Unique name; used as the `Feature` dimension in telemetry. */
-  name: z.string().min(1).max(255),
+  /** Unique name; used as the `Feature` dimension in telemetry, so a safe name (docs/security.md). */
+  name: safeName,
   role: featureRoleSchema,
   source: featureSourceSchema,
   /** Baseline counts per bin; the layout depends on `type` (see bin-layout.ts). */
@@ -93,7 +99,7 @@ export const featureProfileSchema = z.discriminatedUnion('type', [
  */
 export const projectionSchema = z
   .object({
-    name: z.string().min(1).max(255),
+    name: safeName,
     /**
      * `tabular`: x is the record's `inputs` features, numeric ones as they are and categorical ones
      * frequency-encoded (the category's baseline proportion, 0 outside the top-K), missing or

@@ -1,6 +1,7 @@
 import { ProfileCounter, type ValueProblem } from '../../core/aggregation/profile-counter.js';
 import { readSource, type InputRecord, type VectorCache } from '../../core/aggregation/read-source.js';
 import { constantBaseline } from '../../core/drift/score-window.js';
+import { safeNameProblem } from '../../platform/safe-name.js';
 import { DwError } from '../../platform/errors.js';
 import type { RowSource } from '../input/row-source.js';
 import {
@@ -13,6 +14,7 @@ import {
   type FeatureRole,
 } from '../../core/profile/baseline-profile.js';
 import { parseBuildOptions, type BuildOptions } from './build-options.js';
+import { checkFeatureNames, checkHeaderIsNotData, checkIdentifierColumns } from './column-checks.js';
 import { ColumnScan } from './column-scan.js';
 import { EmbeddingScan } from './embedding-scan.js';
 import { fitProjections, type ProjectionPlan, type ProjectionPass } from './fit-projections.js';
@@ -112,6 +114,7 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
   hooks.onPass?.(1);
   const sketch = await sketchColumns(source, options);
   checkNamedColumns(sketch.seenColumns, ctx);
+  checkColumns(sketch, ctx, source.format === 'csv' && source.namesGiven !== true);
   const drafts = draftFeatures([...sketch.inputs, ...sketch.signals], ctx);
   checkEmbeddings(sketch.embeddings, ctx);
   /** Why a row is left out: a bad embedding, or a value its feature cannot count. */
@@ -139,7 +142,8 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
     createdAt: new Date().toISOString(),
     source: { file: source.file.split(/[\\/]/).pop() ?? source.file, format: source.format },
     rowCount: counter.n,
-    options: { bins: options.bins, topK: options.topK, excluded: options.exclude },
+    // An excluded column's name stays out of the profile when it is not a safe name (it may be data).
+    options: { bins: options.bins, topK: options.topK, excluded: options.exclude.filter((c) => safeNameProblem(c) === undefined) },
     features,
     projections,
   });
@@ -194,6 +198,18 @@ function checkNamedColumns(seenColumns: ReadonlySet<string>, { options, file }: 
       throw new DwError('DW_ERR_BASELINE_OPTIONS', `${flag} names column '${column}', which the input does not have`, { file, field: column });
     }
   }
+}
+
+/**
+ * Names and identifier columns (column-checks.ts), before any feature is drafted: every feature
+ * name (and embedding column, the prefix of its derived features) safe, a CSV header that is not a
+ * data row, no text column of nearly all distinct values.
+ */
+function checkColumns(sketch: Sketch, ctx: BuildContext, headerFromFile: boolean): void {
+  checkFeatureNames([...sketch.inputs, ...sketch.signals].map((c) => c.name).concat(sketch.embeddings.map((e) => e.column)), ctx.file);
+  const inputs = sketch.inputs.map((c) => ({ name: c.name, column: c.source.column, forced: c.forced, type: decideType(c, ctx.options), scan: c.scan }));
+  if (headerFromFile) checkHeaderIsNotData(inputs, ctx.file);
+  checkIdentifierColumns(inputs, ctx.file);
 }
 
 /** Decides each candidate's type and drafts its bins; a column with nothing usable is left out (an input) or refused (a signal). */

@@ -1,6 +1,7 @@
 import tdigest from 'tdigest';
 import { InvalidValue, MISSING } from '../../core/aggregation/read-source.js';
 import { preview, toCategory, toNumber } from '../../core/aggregation/value-coercion.js';
+import { DistinctCount } from './distinct-count.js';
 import { FrequentItems } from './frequent-items.js';
 
 const { TDigest } = tdigest;
@@ -29,6 +30,9 @@ export class ColumnScan {
   private distinct: Map<number, number> | undefined = new Map();
   private readonly digest = new TDigest();
   private readonly items = new FrequentItems(CANDIDATE_CAPACITY);
+  private readonly distinctTexts = new DistinctCount();
+  /** Shortest and longest text value, in UTF-16 code units. */
+  textLength = { min: Infinity, max: -Infinity };
 
   /** @param categorical the column is declared categorical, so numbers are category candidates too */
   constructor(private readonly categorical = false) {}
@@ -55,6 +59,9 @@ export class ColumnScan {
     this.texts++;
     this.firstText ??= { line, value: preview(value) };
     this.items.add(category);
+    this.distinctTexts.add(category);
+    if (category.length < this.textLength.min) this.textLength.min = category.length;
+    if (category.length > this.textLength.max) this.textLength.max = category.length;
   }
 
   private addNumber(x: number): void {
@@ -90,6 +97,11 @@ export class ColumnScan {
   categoryCandidates(): string[] {
     const numbers = this.distinct === undefined ? [] : [...this.distinct.keys()].map((x) => String(x));
     return [...new Set([...this.items.candidates(), ...numbers])];
+  }
+
+  /** Estimated number of distinct text values (an identifier column has about one per row). */
+  distinctTextCount(): number {
+    return this.distinctTexts.estimate();
   }
 
   /** Mean and population standard deviation of the finite numbers. */

@@ -16,6 +16,13 @@ export interface FileRowSourceOptions {
   onError?: OnError;
   /** Receives each skipped row's error in `skip` mode. */
   onProblem?: (problem: DwError) => void;
+  /**
+   * CSV only: the names of the columns, in order, given by the user. They replace the header row,
+   * or, with `headerRow: false`, name the columns of a file that has none.
+   */
+  columnNames?: readonly string[];
+  /** CSV only: whether the first row is a header (default true). Without one, `columnNames` is required. */
+  headerRow?: boolean;
   /** Receives bytes read so far and the file size, now and then. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
@@ -51,20 +58,28 @@ function readFailure(path: string, err: unknown): DwError {
   return new DwError('DW_ERR_FILE_READ', `cannot read file (${reason})`, { file: path }, { cause: err });
 }
 
+/** Column names must be present and distinct. */
+function checkedHeader(names: string[], path: string, from: 'header' | '--column-names'): string[] {
+  const seen = new Set<string>();
+  names.forEach((name, i) => {
+    if (name === '') throw new DwError('DW_ERR_INPUT_ROW', `${from} column ${i + 1} has no name`, { file: path, line: 1 });
+    if (seen.has(name)) throw new DwError('DW_ERR_INPUT_ROW', `${from} names column '${name}' twice`, { file: path, line: 1, field: name });
+    seen.add(name);
+  });
+  return names;
+}
+
 async function* csvRows(path: string, options: FileRowSourceOptions): AsyncGenerator<InputRow> {
   const { stream, raw, size } = openFile(path);
   const skip = options.onError === 'skip';
+  const given = options.columnNames;
+  // Names as an array: every row is data. As a function: the first row is the header, and given names replace it.
+  const columns = options.headerRow === false
+    ? checkedHeader([...given ?? []], path, '--column-names')
+    : (header: string[]): string[] => (given === undefined ? checkedHeader(header, path, 'header') : checkedHeader([...given], path, '--column-names'));
   const parser = parse({
     bom: true,
-    columns: (header: string[]) => {
-      const seen = new Set<string>();
-      header.forEach((name, i) => {
-        if (name === '') throw new DwError('DW_ERR_INPUT_ROW', `header column ${i + 1} has no name`, { file: path, line: 1 });
-        if (seen.has(name)) throw new DwError('DW_ERR_INPUT_ROW', `header names column '${name}' twice`, { file: path, line: 1, field: name });
-        seen.add(name);
-      });
-      return header;
-    },
+    columns,
     info: true,
     skip_empty_lines: true,
     skip_records_with_error: skip,
@@ -132,9 +147,16 @@ export function fileRowSource(path: string, options: FileRowSourceOptions = {}):
   // Fail early, before any pass, on a file that is not there.
   readableSize(path);
   const format: InputFormat = inferFormat(path, options.format);
+  if (options.headerRow === false && options.columnNames === undefined) {
+    throw new DwError('DW_ERR_USAGE', 'a file without a header row needs its column names (--column-names a,b,...)', { file: path });
+  }
+  if (format !== 'csv' && (options.columnNames !== undefined || options.headerRow === false)) {
+    throw new DwError('DW_ERR_USAGE', 'column names and --no-header-row apply to CSV files only', { file: path });
+  }
   return {
     file: path,
     format,
+    namesGiven: options.columnNames !== undefined,
     rows: () => (format === 'csv' ? csvRows(path, options) : jsonlRows(path, options)),
   };
 }

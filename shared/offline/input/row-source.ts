@@ -12,6 +12,8 @@ export interface RowSource {
   /** File name for messages and the profile's provenance. */
   readonly file: string;
   readonly format: InputFormat;
+  /** The column names were given by the user (`--column-names`), not read from the data. */
+  readonly namesGiven?: boolean;
   /** A fresh pass over every good row, in order. */
   rows(): AsyncIterable<InputRow>;
 }

@@ -1,5 +1,6 @@
 import type { PutMetricAlarmInput, PutMetricDataInput } from '@aws-sdk/client-cloudwatch';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { quoteName, safeNameProblem, VERSION_PATTERN } from '../../platform/safe-name.js';
 import { REJECT_REASONS } from '../../core/aggregation/reject-reasons.js';
 import { OTLP_ATTRIBUTES, OTLP_METRICS } from './otlp-names.js';
 import { DIMENSION_NAMES, METRIC_NAMES } from './cloudwatch-names.js';
@@ -89,8 +90,17 @@ export class EgressAllowlist {
     return this.checkIdentity(dims.get('Model'), dims.get('ModelVersion'), dims.get('Feature'), dims.get('Site'), `${name}.Dimensions`);
   }
 
-  /** Model, version, feature and site values: each only as configured (a missing one passes). */
+  /**
+   * Model, version, feature and site values: each only as configured (a missing one passes), and
+   * each a safe name (a version: a version), so a hand-edited baseline or config cannot ship a value
+   * as a name.
+   */
   private checkIdentity(model: string | undefined, version: string | undefined, feature: string | undefined, site: string | undefined, at: string): string | undefined {
+    for (const [kind, name] of [['model', model], ['feature', feature], ['site', site]] as const) {
+      const problem = name === undefined ? undefined : safeNameProblem(name);
+      if (problem !== undefined) return `${at}: ${kind} ${quoteName(name!)} is not a safe name: ${problem}`;
+    }
+    if (version !== undefined && version !== '' && !VERSION_PATTERN.test(version)) return `${at}: version ${quoteName(version)} is not a version`;
     const m = model === undefined ? undefined : this.models.get(model);
     if (model !== undefined && m === undefined) return `${at}: model '${model.slice(0, 80)}' is not configured`;
     if (version !== undefined && version !== '' && m?.versions.has(version) !== true) return `${at}: version '${version.slice(0, 80)}' is not configured for the model`;

@@ -89,6 +89,7 @@ export class ComponentRuntime {
     } : undefined);
     this.metrics = new SelfMetrics(
       { otlpEndpoint: config.telemetry.otlpEndpoint, exportIntervalMs: config.telemetry.exportIntervalMs, log, egress, audit: this.store.outbox,
+        withholdEventCounts: config.privacy.epsilon !== undefined,
         resource: { 'service.name': options.serviceName, ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) } },
       { backlog: () => this.shipper.backlog() },
     );

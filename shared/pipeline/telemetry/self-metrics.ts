@@ -16,6 +16,12 @@ export interface TelemetryOptions {
   exportIntervalMs: number;
   /** Resource attributes: service and site identity. */
   resource: Attributes;
+  /**
+   * Keep the event counters (accepted, refused by reason) out of the export: set when
+   * `privacy.epsilon` is, because exact cumulative counts every export interval would undo the
+   * noise on the windows' counts. They still count for `/v1/status`, which stays on the host.
+   */
+  withholdEventCounts?: boolean;
   /** Where failed exports are reported (one warning per failed export). */
   log?: Logger;
   /** The door the export goes through (checked, and recorded in `audit`). Required with an endpoint. */
@@ -84,21 +90,27 @@ export class SelfMetrics implements ErrorCounter {
     }
     this.sdk = await egress.startTelemetry({ endpoint: otlpEndpoint, intervalMs: exportIntervalMs, resource, audit, now: Date.now });
     this.instruments = createInstruments(this.gauges);
+    if (this.options.withholdEventCounts === true) return;
     // Counters are cumulative: carry over what was counted before the SDK was up.
     const t = this.totals;
     this.instruments.accepted.add(t.eventsAccepted);
     for (const [reason, n] of Object.entries(t.eventsRejected)) this.instruments.rejected.add(n, { reason });
   }
 
+  /** The event counters' instruments, unless they are withheld from the export. */
+  private get eventInstruments(): Instruments | undefined {
+    return this.options.withholdEventCounts === true ? undefined : this.instruments;
+  }
+
   eventsAccepted(n: number): void {
     if (n === 0) return;
     this.totals.eventsAccepted += n;
-    this.instruments?.accepted.add(n);
+    this.eventInstruments?.accepted.add(n);
   }
 
   eventsRejected(reason: string, n = 1): void {
     this.totals.eventsRejected[reason] = (this.totals.eventsRejected[reason] ?? 0) + n;
-    this.instruments?.rejected.add(n, { reason });
+    this.eventInstruments?.rejected.add(n, { reason });
   }
 
   windowClosed(model: string): void {

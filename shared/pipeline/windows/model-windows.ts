@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ProfileCounter } from '../../core/aggregation/profile-counter.js';
+import { REJECT_REASONS } from '../../core/aggregation/reject-reasons.js';
 import type { InputRecord } from '../../core/aggregation/read-source.js';
-import { numericSupportPoints } from '../../core/binning/numeric-bins.js';
+import { releasedCounts, releasedPoints, type ReleasedPoints } from '../../core/privacy/released-points.js';
 import type { DriftRule } from '../../core/drift/drift-rule.js';
 import { nextRetrainingState, type RetrainingRule } from '../../core/drift/retraining-tracker.js';
 import { scoreWindow, thresholdRequests } from '../../core/drift/score-window.js';
@@ -32,6 +33,17 @@ export function layoutFingerprint(profile: BaselineProfile): string {
   return createHash('sha256').update(JSON.stringify(layout)).digest('hex').slice(0, 16);
 }
 
+const REFUSAL_REASONS = new Set<string>(REJECT_REASONS);
+
+/**
+ * Adds to a window's refused count of one reason from the closed list; anything else (a merged
+ * agent's 'constructor', say) would reach the object's prototype, so it is a broken invariant.
+ */
+function addRejected(rejected: Record<string, number>, reason: string, n: number): void {
+  if (!REFUSAL_REASONS.has(reason)) throw new RangeError(`'${reason.slice(0, 100)}' is not a refusal reason`);
+  rejected[reason] = (Object.hasOwn(rejected, reason) ? rejected[reason]! : 0) + n;
+}
+
 /**
  * The open windows of one model, per version, and their closing into reports. Pure aggregation
  * plus scoring: the caller owns the clock, the store and the sinks.
@@ -43,7 +55,7 @@ export class ModelWindows {
   private readonly history = new Map<string, boolean[]>();
   private readonly thresholds: PsiThresholdCache;
   private readonly confidenceIndex: number;
-  private readonly confidencePoints: number[] | undefined;
+  private readonly confidencePoints: ReleasedPoints | undefined;
   private readonly projectors: Projector[];
   /** The last closed window's report, for status. */
   lastReport: WindowReport | undefined;
@@ -64,7 +76,7 @@ export class ModelWindows {
     this.thresholds = new PsiThresholdCache(epsilon === undefined ? rule : { ...rule, noise: laplaceScale(profile.features.length + 1, epsilon) });
     this.confidenceIndex = profile.features.findIndex((f) => f.role === 'confidence' && f.type === 'numeric');
     const confidence = profile.features[this.confidenceIndex];
-    this.confidencePoints = confidence?.type === 'numeric' ? Array.from(numericSupportPoints(confidence.edges)) : undefined;
+    this.confidencePoints = confidence?.type === 'numeric' ? releasedPoints(confidence.edges) : undefined;
   }
 
   private key(version: string, startMs: number): string {
@@ -95,7 +107,7 @@ export class ModelWindows {
   merge(version: string, startMs: number, counts: readonly ArrayLike<number>[], rows: number, rejected: Record<string, number>, sums?: ArrayLike<number>): OpenWindow {
     const w = this.windowFor(version, startMs);
     w.counter.merge(counts, rows, sums);
-    for (const [reason, n] of Object.entries(rejected)) w.rejected[reason] = (w.rejected[reason] ?? 0) + n;
+    for (const [reason, n] of Object.entries(rejected)) addRejected(w.rejected, reason, n);
     w.dirty = true;
     return w;
   }
@@ -103,7 +115,7 @@ export class ModelWindows {
   /** Counts a refused event against the window of `timestampMs`. */
   reject(reason: string, version: string, timestampMs: number): void {
     const w = this.windowFor(version, timestampMs);
-    w.rejected[reason] = (w.rejected[reason] ?? 0) + 1;
+    addRejected(w.rejected, reason, 1);
     w.dirty = true;
   }
 
@@ -196,8 +208,9 @@ export class ModelWindows {
     this.detach(w);
     let counts: Float64Array[] = w.counter.counts;
     let events = w.counter.n;
+    let rejected: Record<string, number> = { ...w.rejected };
     let privacy: WindowPrivacy | undefined;
-    if (this.epsilon !== undefined) ({ counts, events, privacy } = noiseWindow(counts, events, this.epsilon));
+    if (this.epsilon !== undefined) ({ counts, events, rejected, privacy } = noiseWindow(counts, events, rejected, this.epsilon));
     // Exact sums would bypass the noise: with privacy, reconstruction errors are judged by PSI alone.
     const sums = privacy === undefined && this.projectors.length > 0 ? Array.from(w.counter.sums) : undefined;
     await this.thresholds.prepare(thresholdRequests(this.profile, counts, this.rule, sums));
@@ -211,14 +224,14 @@ export class ModelWindows {
       startMs: w.startMs,
       endMs,
       events,
-      rejected: { ...w.rejected },
+      rejected,
       score,
       counts: counts.map((c) => Array.from(c)),
       ...(sums === undefined ? {} : { sums }),
       retraining: { recommended: state.recommended, flagged: state.flaggedInWindow, of: this.retraining.n },
     };
     if (this.confidencePoints !== undefined) {
-      report.confidence = { values: this.confidencePoints, counts: Array.from(counts[this.confidenceIndex]!).slice(0, this.confidencePoints.length) };
+      report.confidence = { values: this.confidencePoints.values, counts: releasedCounts(this.confidencePoints, counts[this.confidenceIndex]!) };
     }
     if (privacy !== undefined) report.privacy = privacy;
     this.lastReport = report;

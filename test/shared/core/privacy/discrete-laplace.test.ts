@@ -55,10 +55,26 @@ describe('sampleDiscreteLaplace', () => {
 describe('noiseWindow', () => {
   it('calibrates to Δ = features + 1, keeps counts whole and non-negative', () => {
     const counts = [new Float64Array([10, 0, 5, 0]), new Float64Array([3, 12, 0])];
-    const noisy = noiseWindow(counts, 15, 1, seeded(7));
+    const noisy = noiseWindow(counts, 15, {}, 1, seeded(7));
     expect(noisy.privacy).toEqual({ epsilon: 1, sensitivity: 3 });
     for (const c of noisy.counts) for (const x of c) expect(Number.isInteger(x) && x >= 0).toBe(true);
     expect(noisy.counts.map((c) => c.length)).toEqual([4, 3]);
     expect(counts[0]![0]).toBe(10);
+  });
+
+  it('noises the refused-event counts of every reason with the same scale (issue 16, finding 4)', () => {
+    const counts = [new Float64Array([10, 0, 5, 0]), new Float64Array([3, 12, 0])];
+    const uniform = seeded(11);
+    const draws = Array.from({ length: 4000 }, () => noiseWindow(counts, 15, { bad_value: 50 }, 1, uniform).rejected);
+    const badValue = draws.map((r) => r.bad_value ?? 0);
+    const mean = badValue.reduce((a, b) => a + b, 0) / badValue.length;
+    const sd = Math.sqrt(badValue.reduce((a, b) => a + (b - mean) ** 2, 0) / badValue.length);
+    // Discrete Laplace with scale b = Δ/ε = 3: variance 2e^(-1/b) / (1 - e^(-1/b))^2.
+    const q = Math.exp(-1 / 3);
+    expect(mean).toBeCloseTo(50, 0);
+    expect(sd / Math.sqrt((2 * q) / (1 - q) ** 2)).toBeGreaterThan(0.9);
+    expect(sd / Math.sqrt((2 * q) / (1 - q) ** 2)).toBeLessThan(1.1);
+    // A reason no event had shows up now and then, so its presence tells nothing.
+    expect(draws.filter((r) => (r.unknown_feature ?? 0) > 0).length).toBeGreaterThan(400);
   });
 });

@@ -40,6 +40,38 @@ describe('EgressAllowlist: PutMetricData', () => {
   });
 });
 
+describe('EgressAllowlist: names are data (issue 16, finding 1)', () => {
+  // A spec as a hand-edited baseline and config would give it, past the builder's and loader's checks.
+  const edited = new EgressAllowlist({ namespace: 'Driftwatch', site: 'Jane Roe', models: [
+    { name: 'loans', versions: ['7'], features: ['x', '078-05-1120', 'patient_john.doe@example.com', '123456.789012'] },
+    { name: 'patient 4711', versions: [], features: ['x'] },
+  ] });
+  const datum = (dims: Record<string, string>): PutMetricDataInput => ({ Namespace: 'Driftwatch', MetricData: [{ MetricName: 'FeaturePSI', Timestamp: new Date(0), Value: 0.1,
+    Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })) }] });
+
+  it('refuses a configured feature, model or site whose name is a value, naming which', () => {
+    expect(edited.checkPutMetricData(datum({ Model: 'loans', Feature: 'x' }))).toBeUndefined();
+    expect(edited.checkPutMetricData(datum({ Model: 'loans', Feature: '078-05-1120' }))).toMatch(/feature '078-05-1120' is not a safe name: it looks like a social security number/);
+    expect(edited.checkPutMetricData(datum({ Model: 'loans', Feature: 'patient_john.doe@example.com' }))).toMatch(/is not a safe name: it looks like an e-mail address/);
+    expect(edited.checkPutMetricData(datum({ Model: 'loans', Feature: '123456.789012' }))).toMatch(/is not a safe name: it looks like a number/);
+    expect(edited.checkPutMetricData(datum({ Model: 'patient 4711', Feature: 'x' }))).toMatch(/model 'patient 4711' is not a safe name/);
+    expect(edited.checkPutMetricData(datum({ Model: 'loans', Site: 'Jane Roe' }))).toMatch(/site 'Jane Roe' is not a safe name/);
+  });
+
+  it('refuses the same names as OTLP feature attributes', () => {
+    const rm = windowToResourceMetrics(report, profile, layoutFingerprint(profile), { instanceId: 'pod-1', site: 'dc1', version: '0.1.0' });
+    let renamed = 0;
+    for (const point of rm.scopeMetrics.flatMap((s) => s.metrics.flatMap((m): { attributes: Record<string, unknown> }[] => m.dataPoints))) {
+      if (point.attributes['ml.feature.name'] !== 'x') continue;
+      point.attributes['ml.feature.name'] = '078-05-1120';
+      renamed++;
+    }
+    const spec = new EgressAllowlist({ namespace: 'Driftwatch', site: 'dc1', instanceId: 'pod-1', models: [{ name: 'loans', versions: ['7'], features: ['078-05-1120', 'c'] }] });
+    expect(renamed).toBeGreaterThan(0);
+    expect(spec.checkOtlpWindow(rm)).toMatch(/feature '078-05-1120' is not a safe name/);
+  });
+});
+
 describe('EgressAllowlist: fleet windows over OTLP', () => {
   const metrics = () => windowToResourceMetrics(report, profile, layoutFingerprint(profile), { instanceId: 'pod-1', site: 'dc1', version: '0.1.0' });
 

@@ -9,6 +9,9 @@ import { openStores } from '../../../helpers/state-stores.js';
 import type { AuditEntry } from '../../../../shared/pipeline/state/audit-log.js';
 import { startAgent, waitForDrain, type AgentProcess } from '../../../helpers/agent-process.js';
 import { exampleBaseline, exampleRows, toEvent } from '../../../helpers/example-events.js';
+import type { BaselineProfile } from '../../../../shared/core/profile/baseline-profile.js';
+import { buildBaseline } from '../../../../shared/offline/baseline/build-baseline.js';
+import { fileRowSource } from '../../../../shared/offline/input/file-row-source.js';
 import { startRecordingProxy, type RecordingProxy, type SeenRequest } from '../../../helpers/recording-proxy.js';
 
 /**
@@ -23,12 +26,36 @@ const WINDOW_MS = 60_000;
 const t0 = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS - 20 * WINDOW_MS;
 const MODEL = 'leak-loans';
 
+/** A second model whose baseline comes from a training CSV without a header row (issue 16, finding 1). */
+const NAMES_MODEL = 'leak-names';
+
 const SENTINELS = {
   ssn: '078-05-1120',
   float: '123456.789012',
   freeText: 'ZEBRA-QUOKKA-7781 patient asked about refinancing',
   eventId: 'evt-5c1f0e9a-41d7-b3e2',
+  person: 'Jane Roe',
+  email: 'patient_john.doe@example.com',
+  customerId: 'C-7781-0042',
 };
+
+/**
+ * The training file of NAMES_MODEL: no header row, so its first row holds the sentinels where the
+ * names would be (an SSN, a float, a person, an id); an e-mail address in a column of its own. The
+ * builder refuses it as it is; built the way its error says (names given, identifiers excluded).
+ */
+async function namesBaseline(): Promise<BaselineProfile> {
+  const lines = [`${SENTINELS.ssn},${SENTINELS.float},${SENTINELS.person},${SENTINELS.customerId},${SENTINELS.email},north`];
+  for (let i = 0; i < 400; i++) lines.push(`${100 + i % 800}-${10 + i % 89}-${1000 + i},${(i * 37.3) % 900},Person ${i},C-${5000 + i},p${i}@example.com,${['north', 'south'][i % 2]}`);
+  const csv = join(dir, 'headerless.csv');
+  writeFileSync(csv, `${lines.join('\n')}\n`);
+  await expect(buildBaseline(fileRowSource(csv), {})).rejects.toMatchObject({ code: 'DW_ERR_BASELINE_NAME' });
+  const columnNames = ['account', 'amount', 'holder', 'customer_id', 'contact', 'region'];
+  await expect(buildBaseline(fileRowSource(csv, { columnNames, headerRow: false }), {})).rejects.toMatchObject({ code: 'DW_ERR_BASELINE_IDENTIFIER' });
+  const { profile } = await buildBaseline(fileRowSource(csv, { columnNames, headerRow: false }), { exclude: ['account', 'holder', 'customer_id', 'contact'] });
+  expect(profile.features.map((f) => f.name)).toEqual(['amount', 'region']);
+  return profile;
+}
 
 /** Every form a string takes on the wire: plain, JSON-escaped, URL-encoded (both ways), base64 at each alignment. */
 function forms(s: string): string[] {
@@ -64,6 +91,7 @@ function normalisePut(json: string): unknown {
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
+  writeFileSync(join(dir, 'names.json'), JSON.stringify(await namesBaseline()));
   telemetryReceiver = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.end('{}'));
@@ -76,7 +104,7 @@ beforeAll(async () => {
 
   const collectorDir = mkdtempSync(join(dir, 'collector-'));
   collector = await startAgent({
-    models: [{ name: MODEL, baseline: join(dir, 'loans.json') }],
+    models: [{ name: MODEL, baseline: join(dir, 'loans.json') }, { name: NAMES_MODEL, baseline: join(dir, 'names.json') }],
     receiver: { port: 0 },
     windows: { seconds: 60, graceSeconds: 600 },
     state: { path: join(collectorDir, '.driftwatch', 'agent.db') },
@@ -87,7 +115,8 @@ beforeAll(async () => {
 
   const agentConfig = (sinks: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     instanceId: 'leak-agent',
-    models: [{ name: MODEL, baseline: join(dir, 'loans.json'), unknownFeatures: 'ignore' }],
+    models: [{ name: MODEL, baseline: join(dir, 'loans.json'), unknownFeatures: 'ignore' },
+      { name: NAMES_MODEL, baseline: join(dir, 'names.json'), unknownFeatures: 'ignore' }],
     api: { port: 0 },
     windows: { seconds: 60, graceSeconds: 0, clock: 'event' },
     sinks,
@@ -107,14 +136,24 @@ beforeAll(async () => {
     e.features.note = SENTINELS.freeText;
     return { ...e, event_id: `${SENTINELS.eventId}` };
   });
+  // The names model's events carry the other sentinels as values: the excluded columns as unknown
+  // features, the SSN as a region, the float as an amount.
+  for (let i = 0; i < 120; i++) {
+    events.push({ model: NAMES_MODEL, timestamp: t0 + i * 100, features: {
+      account: SENTINELS.ssn, amount: i % 5 === 0 ? Number(SENTINELS.float) : (i * 37.3) % 900, holder: SENTINELS.person,
+      customer_id: SENTINELS.customerId, contact: SENTINELS.email, region: i % 4 === 0 ? SENTINELS.ssn : 'south',
+    } } as never);
+  }
+  // One event of the next window per model closes the window (event clock).
   events.push(toEvent(exampleRows('loans-stable.csv')[0]!, MODEL, t0 + WINDOW_MS) as never);
+  events.push({ model: NAMES_MODEL, timestamp: t0 + WINDOW_MS, features: { amount: 1, region: 'north' } } as never);
   for (const agent of [direct, fleet]) {
     const res = await agent.postEvents(events);
     expect(res.status).toBe(200);
-    await waitForDrain(agent, 60_000, 1);
+    await waitForDrain(agent, 60_000, 2);
   }
   const flushed = (await collector.post('/v1/flush', '')).body as { closed: { events: number }[] };
-  expect(flushed.closed.map((c) => c.events)).toEqual([120]);
+  expect(flushed.closed.map((c) => c.events)).toEqual([120, 120]);
   await waitForDrain(collector);
   const deadline = Date.now() + 60_000;
   while (proxies.agentTelemetry.requests().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
