@@ -41,7 +41,7 @@ export class Agent {
     const modelConfigs = new Map(config.models.map((m) => [m.name, m]));
     this.ingestor = new EventIngestor(new Map([...this.runtime.windows].map(([name, windows]) => {
       const m = modelConfigs.get(name)!;
-      return [name, ingestModel(windows, m.unknownFeatures, m.versions)];
+      return [name, ingestModel(windows, m.unknownFeatures, m.versions, m.unknownFields)];
     })), {
       clock: config.windows.clock, graceMs: config.windows.graceSeconds * 1000, maxFutureMs: config.windows.maxFutureSeconds * 1000,
     }, now);

@@ -22,6 +22,13 @@ export const modelConfigSchema = z
     versions: z.array(versionDimension).default([]),
     /** Events naming a feature the baseline does not know: refuse them (default) or ignore the extra keys. */
     unknownFeatures: z.enum(['reject', 'ignore']).default('reject'),
+    /**
+     * Events with a key the envelope (`model`, `version`, `timestamp`, `features`, `prediction`) or
+     * `prediction` (`label`, `confidence`, `probabilities`) does not define: refuse them (default,
+     * `unknown_field`; a typo like `feature` would otherwise count as an all-missing event) or
+     * ignore the extras (servers that send more).
+     */
+    unknownFields: z.enum(['reject', 'ignore']).default('reject'),
     /** This model's effect criterion, over `drift.effect` (docs/drift-statistics.md#effect-size). */
     effect: z.enum(['psi', 'wasserstein']).optional(),
   })

@@ -15,6 +15,28 @@ export class BodyError extends DwError {
   }
 }
 
+/** Deepest nesting an event may have: `{features: {x: [[...]]}}` needs 4; JSON.stringify and friends recurse. */
+export const MAX_EVENT_DEPTH = 32;
+
+/** Whether `value` nests deeper than `limit` (arrays and objects), found without recursion. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** The item, or a `too_deep` refusal in its place: nothing downstream may recurse into a hostile depth. */
+function bounded(item: BodyItem): BodyItem {
+  if (!('value' in item) || !nestsDeeperThan(item.value, MAX_EVENT_DEPTH)) return item;
+  return { index: item.index, ...(item.line === undefined ? {} : { line: item.line }),
+    error: { reason: 'too_deep', message: `the event nests deeper than ${MAX_EVENT_DEPTH} levels` } };
+}
+
 /**
  * Splits a request body into events. `json`: one JSON array of events (or a single event object);
  * a syntax error fails the whole body. `ndjson`: one event per line; a bad line fails that event
@@ -28,8 +50,8 @@ export function parseEventBody(body: string, kind: 'json' | 'ndjson'): BodyItem[
     } catch (err) {
       throw new BodyError(`malformed JSON body: ${(err as Error).message}`);
     }
-    if (Array.isArray(value)) return value.map((v, index) => ({ index, value: v as unknown }));
-    if (value !== null && typeof value === 'object') return [{ index: 0, value }];
+    if (Array.isArray(value)) return value.map((v, index) => bounded({ index, value: v as unknown }));
+    if (value !== null && typeof value === 'object') return [bounded({ index: 0, value })];
     throw new BodyError('the body must be a JSON array of events or one event object');
   }
   const items: BodyItem[] = [];
@@ -39,7 +61,7 @@ export function parseEventBody(body: string, kind: 'json' | 'ndjson'): BodyItem[
     if (text === '') continue;
     const index = items.length;
     try {
-      items.push({ index, line: i + 1, value: JSON.parse(text) as unknown });
+      items.push(bounded({ index, line: i + 1, value: JSON.parse(text) as unknown }));
     } catch (err) {
       items.push({ index, line: i + 1, error: { reason: 'malformed_json', message: (err as Error).message } });
     }

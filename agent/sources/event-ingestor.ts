@@ -31,6 +31,8 @@ export interface IngestModel {
   known: Set<string>;
   signals: SignalColumns;
   unknownFeatures: 'reject' | 'ignore';
+  /** Events with a key the envelope or `prediction` does not define: refuse them, or ignore the extras. */
+  unknownFields: 'reject' | 'ignore';
   /** Versions events may carry (the egress allowlist); '' is always allowed. */
   versions: ReadonlySet<string>;
 }
@@ -49,7 +51,8 @@ export interface IngestResult {
 }
 
 /** Builds the ingestion view of a model from its windows (and so its baseline). */
-export function ingestModel(windows: WindowCounter, unknownFeatures: 'reject' | 'ignore', versions: readonly string[] = []): IngestModel {
+export function ingestModel(windows: WindowCounter, unknownFeatures: 'reject' | 'ignore', versions: readonly string[] = [],
+  unknownFields: 'reject' | 'ignore' = 'reject'): IngestModel {
   const signals: SignalColumns = { confidence: [], label: [], probabilities: [] };
   for (const f of windows.profile.features) {
     if (!('column' in f.source)) continue;
@@ -60,10 +63,24 @@ export function ingestModel(windows: WindowCounter, unknownFeatures: 'reject' | 
     else if (f.role === 'prediction') signals.label.push(column);
   }
   const known = profileColumns(windows.profile);
-  return { windows, known, signals, unknownFeatures, versions: new Set(versions) };
+  return { windows, known, signals, unknownFeatures, unknownFields, versions: new Set(versions) };
 }
 
+/** The keys an event may have, and those of its `prediction`. */
+const ENVELOPE_KEYS = new Set(['model', 'version', 'timestamp', 'features', 'prediction']);
+const PREDICTION_KEYS = new Set(['label', 'confidence', 'probabilities']);
+/** Event times outside [1970-01-01, 2100-01-01) are refused: a window at 1e300 ms cannot be closed or shown. */
+const MIN_TIMESTAMP_MS = 0;
+const MAX_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The first key of `value` (an object) outside `allowed`, prefixed, or undefined. */
+function unknownKey(value: unknown, allowed: ReadonlySet<string>, prefix: string): string | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const key = Object.keys(value).find((k) => !allowed.has(k));
+  return key === undefined ? undefined : `${prefix}${key.slice(0, 100)}`;
+}
 
 /** Why an event was refused; with `model`, it counts against that model's window at `at` (default: now). */
 interface Refusal {
@@ -152,6 +169,10 @@ export class EventIngestor {
     if (typeof event.model !== 'string' || event.model === '') return { reason: 'missing_model', message: "'model' must be a non-empty string", field: 'model' };
     const model = this.models.get(event.model);
     if (model === undefined) return { reason: 'unknown_model', message: `no model '${event.model.slice(0, 100)}' is configured`, field: 'model' };
+    const extra = model.unknownFields === 'reject' ? unknownKey(event, ENVELOPE_KEYS, '') ?? unknownKey(event.prediction, PREDICTION_KEYS, 'prediction.') : undefined;
+    if (extra !== undefined) {
+      return { reason: 'unknown_field', message: `an event has no field '${extra}' (a typo? models[].unknownFields: ignore lets extras through)`, field: extra, model };
+    }
     let version = '';
     if (event.version !== undefined && event.version !== null) {
       if ((typeof event.version !== 'string' && typeof event.version !== 'number') || String(event.version).length > 255 || String(event.version) === '') {
@@ -166,6 +187,9 @@ export class EventIngestor {
     if (event.timestamp !== undefined && event.timestamp !== null) {
       const t = typeof event.timestamp === 'number' ? event.timestamp : typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : NaN;
       if (!Number.isFinite(t)) return { reason: 'bad_timestamp', message: "'timestamp' must be epoch milliseconds or an ISO-8601 string", field: 'timestamp', model, version };
+      if (t < MIN_TIMESTAMP_MS || t >= MAX_TIMESTAMP_MS) {
+        return { reason: 'bad_timestamp', message: "'timestamp' must fall between 1970-01-01 and 2100-01-01", field: 'timestamp', model, version };
+      }
       at = t;
     }
     return { event, model, version, at };
@@ -191,7 +215,7 @@ export class EventIngestor {
     if (!isPlainObject(prediction)) return "'prediction' must be an object with label, confidence or probabilities";
     const { confidence, label, probabilities } = prediction;
     if (confidence !== undefined && confidence !== null) {
-      if (typeof confidence !== 'number' || !Number.isFinite(confidence)) return "'prediction.confidence' must be a finite number";
+      if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 1)) return "'prediction.confidence' must be a number between 0 and 1";
       for (const c of model.signals.confidence) record[c] = confidence;
     }
     if (label !== undefined && label !== null) {

@@ -62,8 +62,15 @@ describe('POST /v1/events', () => {
       { model: 'loans', features: [1, 2] },
       { model: 'loans', features, prediction: { confidence: 'high' } },
       { model: 'loans', version: { v: 1 }, features },
+      // Issue 16, findings 10, 12 and 13: a 5 000-deep value, a timestamp of 1e300, a typo in the envelope and in the prediction, a confidence of 1.7.
+      { model: 'loans', features: { ...features, region: '__DEEP__' } },
+      { model: 'loans', timestamp: 1e300, features },
+      { model: 'loans', feature: features },
+      { model: 'loans', features, prediction: { lable: 'approve' } },
+      { model: 'loans', features, prediction: { confidence: 1.7 } },
     ];
-    const res = await agent.post('/v1/events', JSON.stringify(batch).replace('"__OVERFLOW__"', '1e400'));
+    const deep = `${'['.repeat(5000)}1${']'.repeat(5000)}`;
+    const res = await agent.post('/v1/events', JSON.stringify(batch).replace('"__OVERFLOW__"', '1e400').replace('"__DEEP__"', deep));
     expect(res.status).toBe(422);
     expect(res.body.accepted).toBe(1);
     expect((res.body.errors as { index: number; reason: string; field?: string }[]).map((e) => [e.index, e.reason, e.field])).toEqual([
@@ -79,6 +86,11 @@ describe('POST /v1/events', () => {
       [10, 'bad_features', 'features'],
       [11, 'bad_prediction', 'prediction'],
       [12, 'bad_version', 'version'],
+      [13, 'too_deep', undefined],
+      [14, 'bad_timestamp', 'timestamp'],
+      [15, 'unknown_field', 'feature'],
+      [16, 'unknown_field', 'prediction.lable'],
+      [17, 'bad_prediction', 'prediction'],
     ]);
     const status = await agent.get('/v1/status');
     const totals = status.body.totals as { eventsRejected: Record<string, number> };

@@ -121,9 +121,45 @@ describe('hostile event bodies', () => {
       }), { numRuns: RUNS.events / 2 });
       // The generator reaches both outcomes and nearly every refusal (malformed_json needs NDJSON).
       expect(acceptedTotal).toBeGreaterThan(0);
-      expect(REJECT_REASONS.filter((r) => !reasons.has(r))).toEqual(unknownFeatures === 'reject' ? ['malformed_json'] : ['malformed_json', 'unknown_feature']);
+      // too_deep needs more than 32 levels: the test below.
+      expect(REJECT_REASONS.filter((r) => !reasons.has(r))).toEqual(unknownFeatures === 'reject' ? ['malformed_json', 'too_deep'] : ['malformed_json', 'unknown_feature', 'too_deep']);
     });
   }
+
+  it('refuses a value nested 5 000 deep with too_deep and counts the events around it once (issue 16, finding 10)', () => {
+    const { windows, ingestor } = model('reject');
+    const good = { model: 'm', timestamp: NOW, features: { x: 1, c: 'a' } };
+    const deep = `${'['.repeat(5000)}1${']'.repeat(5000)}`;
+    for (const [body, kind] of [[`[${JSON.stringify(good)},{"model":"m","features":{"c":${deep}}},${JSON.stringify(good)}]`, 'json'],
+      [`${JSON.stringify(good)}\n{"model":"m","prediction":${deep}}\n${JSON.stringify(good)}`, 'ndjson']] as const) {
+      const result = ingestor.ingest(parseEventBody(body, kind));
+      expect(result.accepted).toBe(2);
+      expect(result.rejections).toEqual([expect.objectContaining({ index: 1, reason: 'too_deep', message: 'the event nests deeper than 32 levels' })]);
+    }
+    expect(tally(windows, ingestor)).toEqual({ counted: 4, refused: 2 });
+  });
+
+  it('refuses timestamps outside 1970 … 2100, unknown envelope and prediction keys, and confidences outside 0 … 1 (findings 12, 13)', () => {
+    for (const unknownFields of ['reject', 'ignore'] as const) {
+      const windows = new ModelWindows('m', profile, MINUTE, DEFAULT_DRIFT_RULE, { m: 3, n: 5 });
+      const ingestor = new EventIngestor(new Map([['m', ingestModel(windows, 'reject', [], unknownFields)]]), { clock: 'event', graceMs: 5000, maxFutureMs: 30_000 }, () => NOW);
+      const features = { x: 1, c: 'a' };
+      const result = ingestor.ingest(parseEventBody(JSON.stringify([
+        { model: 'm', timestamp: 1e300, features }, { model: 'm', timestamp: -1, features }, { model: 'm', timestamp: '2100-01-01T00:00:00Z', features },
+        { model: 'm', timestamp: NOW, feature: features }, { model: 'm', timestamp: NOW, features, prediction: { lable: 'yes' } },
+        { model: 'm', timestamp: NOW, features, prediction: { confidence: 1.7 } }, { model: 'm', timestamp: NOW, features, prediction: { confidence: -0.1 } },
+        { model: 'm', timestamp: NOW, features, prediction: { confidence: 1, label: 'yes' } },
+      ]), 'json'));
+      const strict = unknownFields === 'reject';
+      expect(result.rejections.map((r) => [r.index, r.reason, r.field])).toEqual([
+        [0, 'bad_timestamp', 'timestamp'], [1, 'bad_timestamp', 'timestamp'], [2, 'bad_timestamp', 'timestamp'],
+        ...(strict ? [[3, 'unknown_field', 'feature'], [4, 'unknown_field', 'prediction.lable']] : []),
+        [5, 'bad_prediction', 'prediction'], [6, 'bad_prediction', 'prediction'],
+      ]);
+      expect(result.accepted).toBe(strict ? 1 : 3);
+      expect(ingestor.watermarkMs).toBe(NOW);
+    }
+  });
 
   it('well-formed events of the baseline are all counted (the property above is not vacuous)', () => {
     const good = fc.record({

@@ -16,6 +16,8 @@ export const REJECT_REASONS = [
   'unknown_feature',
   'bad_value',
   'bad_prediction',
+  'too_deep',
+  'unknown_field',
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

@@ -40,6 +40,11 @@ export function toCategory(value: unknown): string | undefined {
 
 /** A short, safe preview of an offending value for error messages (never logged in telemetry). */
 export function preview(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = '(a value nested too deep to show)'; // JSON.stringify recurses: a hostile depth overflows the stack
+  }
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

@@ -116,7 +116,7 @@ beforeAll(async () => {
   const agentConfig = (sinks: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     instanceId: 'leak-agent',
     models: [{ name: MODEL, baseline: join(dir, 'loans.json'), unknownFeatures: 'ignore' },
-      { name: NAMES_MODEL, baseline: join(dir, 'names.json'), unknownFeatures: 'ignore' }],
+      { name: NAMES_MODEL, baseline: join(dir, 'names.json'), unknownFeatures: 'ignore' }].map((m) => ({ ...m, unknownFields: 'ignore' })),
     api: { port: 0 },
     windows: { seconds: 60, graceSeconds: 0, clock: 'event' },
     sinks,
