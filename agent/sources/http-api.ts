@@ -18,6 +18,7 @@ export interface ApiOptions {
   token?: string;
   bodyLimitBytes: number;
   bodyTimeoutSeconds: number;
+  bodyDeadlineSeconds: number;
   maxConcurrentRequests: number;
   maxEventLoopDelayMs: number;
 }
@@ -83,7 +84,7 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
         const done = agent.load.admit();
         let result, items;
         try {
-          const body = await readBody(req, { limitBytes: options.bodyLimitBytes, idleTimeoutMs: options.bodyTimeoutSeconds * 1000 });
+          const body = await readBody(req, { limitBytes: options.bodyLimitBytes, idleTimeoutMs: options.bodyTimeoutSeconds * 1000, deadlineMs: options.bodyDeadlineSeconds * 1000 });
           try {
             items = parseEventBody(body, kind);
           } catch (err) {
@@ -123,7 +124,7 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
     route(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) {
         agent.metrics.apiRefused(refusalReason(err));
-        discardBody(req, options.bodyTimeoutSeconds * 1000);
+        discardBody(req, { idleTimeoutMs: options.bodyTimeoutSeconds * 1000, deadlineMs: options.bodyDeadlineSeconds * 1000 });
         sendError(res, err);
         return;
       }

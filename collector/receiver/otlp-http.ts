@@ -55,7 +55,7 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
       case '/v1/metrics': {
         only('POST');
         const kind = kindOf(req);
-        const body = await readBodyBytes(req, { limitBytes: options.bodyLimitBytes, idleTimeoutMs: options.bodyTimeoutSeconds * 1000 });
+        const body = await readBodyBytes(req, { limitBytes: options.bodyLimitBytes, idleTimeoutMs: options.bodyTimeoutSeconds * 1000, deadlineMs: options.bodyDeadlineSeconds * 1000 });
         let batches;
         try {
           batches = kind === 'protobuf' ? decodeProtobuf(body) : decodeJson(body.toString('utf8'));
@@ -85,7 +85,7 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
       const kind: Kind = (req.headers['content-type'] ?? '').startsWith('application/x-protobuf') ? 'protobuf' : 'json';
       if (err instanceof HttpError) {
         collector.metrics.requestRefused(refusalReason(err));
-        discardBody(req, options.bodyTimeoutSeconds * 1000);
+        discardBody(req, { idleTimeoutMs: options.bodyTimeoutSeconds * 1000, deadlineMs: options.bodyDeadlineSeconds * 1000 });
         log.warn({ code: err.code, path: req.url, remote: req.socket.remoteAddress }, `Refused a request: ${err.message}`);
         const status = ERROR_CODES[err.code].status;
         if (req.url?.startsWith('/v1/metrics') === true) return reply(res, status, kind, encodeStatus(kind, GRPC_OF[err.code] ?? GRPC.INVALID_ARGUMENT, err.message), err.extra.headers);

@@ -43,7 +43,7 @@ export const ERROR_CODES = {
   DW_ERR_API_METHOD: { status: 405, summary: 'Method not allowed.' },
   /** The body is larger than api.bodyLimitBytes (after decompression). */
   DW_ERR_API_BODY_TOO_LARGE: { status: 413, summary: 'The request body is too large.' },
-  /** The request body stalled: nothing arrived for api.bodyTimeoutSeconds (receiver.bodyTimeoutSeconds); the connection was closed. */
+  /** The request body stalled: nothing arrived for api.bodyTimeoutSeconds (receiver.bodyTimeoutSeconds), or it was not complete after bodyDeadlineSeconds; the connection was closed. */
   DW_ERR_API_BODY_TIMEOUT: { status: 408, summary: 'The request body stalled.' },
   /** The content type or encoding is not one the endpoint reads. */
   DW_ERR_API_CONTENT_TYPE: { status: 415, summary: 'Unsupported content type or encoding.' },

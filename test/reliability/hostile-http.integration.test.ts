@@ -31,8 +31,8 @@ beforeAll(async () => {
   valid = windowPayload(await exampleWindowReport(profile, t0, WINDOW_MS), profile, 'pod-1', 'protobuf');
   const models = [{ name: 'loans', baseline: join(dir, 'loans.json') }];
   [collector, agent] = await Promise.all([
-    startAgent({ models, receiver: { port: 0, bodyTimeoutSeconds: 1 }, windows: { seconds: 60, graceSeconds: 600 }, sinks: { file: { path: join(dir, 'c.ndjson') } } }, { dir: mkdtempSync(join(dir, 'c-')), command: 'collector' }),
-    startAgent({ models, api: { port: 0, bodyTimeoutSeconds: 1 }, sinks: { file: { path: join(dir, 'a.ndjson') } } }, { dir: mkdtempSync(join(dir, 'a-')) }),
+    startAgent({ models, receiver: { port: 0, bodyTimeoutSeconds: 1, bodyDeadlineSeconds: 3 }, windows: { seconds: 60, graceSeconds: 600 }, sinks: { file: { path: join(dir, 'c.ndjson') } } }, { dir: mkdtempSync(join(dir, 'c-')), command: 'collector' }),
+    startAgent({ models, api: { port: 0, bodyTimeoutSeconds: 1, bodyDeadlineSeconds: 3 }, sinks: { file: { path: join(dir, 'a.ndjson') } } }, { dir: mkdtempSync(join(dir, 'a-')) }),
   ]);
 });
 
@@ -85,6 +85,30 @@ describe('hostile bodies at a running collector', () => {
   }, 120_000);
 });
 
+/** Opens a raw connection, promises 10 000 bytes and sends one every 400 ms. Resolves when the server closes it, with the ms it took. */
+function trickledUpload(url: string, path: string, contentType: string): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    let drip: NodeJS.Timeout | undefined;
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${contentType}\r\nContent-Length: 10000\r\n\r\n`);
+      drip = setInterval(() => socket.write('0'), 400);
+    });
+    socket.on('error', () => undefined);
+    socket.resume();
+    socket.on('close', () => {
+      clearInterval(drip);
+      resolve(performance.now() - started);
+    });
+    setTimeout(() => {
+      clearInterval(drip);
+      socket.destroy();
+      reject(new Error('the server kept a trickled upload open for 20 s'));
+    }, 20_000).unref();
+  });
+}
+
 /** Opens a raw connection, sends headers promising 10 000 bytes and then 10, and stalls. Resolves when the server closes it, with the ms it took. */
 function stalledUpload(url: string, path: string, contentType: string): Promise<number> {
   const { hostname, port } = new URL(url);
@@ -121,6 +145,20 @@ describe('stalled bodies', () => {
       const refused = status.totals[totals]!;
       expect((refused.body_timeout ?? 0) + (refused.overloaded ?? 0)).toBe(20);
       expect(refused.body_timeout).toBeGreaterThanOrEqual(16);
+    }, 120_000);
+  }
+
+  for (const [name, target, path, type] of [
+    ['collector', () => collector, '/v1/metrics', 'application/x-protobuf'],
+    ['agent', () => agent, '/v1/events', 'application/json'],
+  ] as const) {
+    it(`${name}: a body trickled a byte every 400 ms (under the idle timeout) loses its connection at bodyDeadlineSeconds (issue 16, finding 11)`, async () => {
+      const closedAfterMs = await Promise.all(Array.from({ length: 4 }, () => trickledUpload(target().address, path, type)));
+      for (const ms of closedAfterMs) {
+        expect(ms).toBeGreaterThan(2900);
+        expect(ms).toBeLessThan(8000);
+      }
+      expect((await target().get('/healthz')).status).toBe(200);
     }, 120_000);
   }
 

@@ -52,6 +52,8 @@ export const requestBodyShape = {
   bodyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
   /** A body that sends nothing for this long is abandoned and its connection closed (a stalled client cannot hold a request slot). */
   bodyTimeoutSeconds: z.number().min(0.1).max(600).default(10),
+  /** A body not complete this long after the request began is abandoned and its connection closed, however it trickles. */
+  bodyDeadlineSeconds: z.number().min(0.1).max(3600).default(60),
 };
 
 /** Window length in seconds, aligned to the wall clock (epoch multiples); the collector's must equal its agents'. */

@@ -49,6 +49,8 @@ export interface BodyLimits {
   limitBytes: number;
   /** A body that sends nothing for this long is abandoned and its connection closed (a stalled or slowloris client). */
   idleTimeoutMs: number;
+  /** A body not complete this long after its request began is abandoned too: a byte every few seconds keeps the idle timer from firing. */
+  deadlineMs: number;
 }
 
 /** Reads a UTF-8 body (gzip or identity) within `limits`. */
@@ -65,14 +67,18 @@ export async function readBodyBytes(req: IncomingMessage, limits: BodyLimits): P
   if (encoding === 'identity' && declared > limit) throw new HttpError('DW_ERR_API_BODY_TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${limit}`);
   const stream: Readable = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
   if (stream !== req) req.on('error', (err) => stream.destroy(err));
-  let stalled = false;
-  const stalledError = (): HttpError => new HttpError('DW_ERR_API_BODY_TIMEOUT', `the body sent nothing for ${limits.idleTimeoutMs} ms; the connection was closed`);
+  let stalled: 'idle' | 'deadline' | undefined;
+  const stalledError = (): HttpError => new HttpError('DW_ERR_API_BODY_TIMEOUT', stalled === 'idle'
+    ? `the body sent nothing for ${limits.idleTimeoutMs} ms; the connection was closed`
+    : `the body was not complete within ${limits.deadlineMs} ms; the connection was closed`);
   // The socket goes: a stalled client cannot hold an admission slot, and no reply could reach it.
-  const idle = setTimeout(() => {
-    stalled = true;
+  const abandon = (why: 'idle' | 'deadline') => (): void => {
+    stalled = why;
     req.socket.destroy();
     stream.destroy();
-  }, limits.idleTimeoutMs);
+  };
+  const idle = setTimeout(abandon('idle'), limits.idleTimeoutMs);
+  const deadline = setTimeout(abandon('deadline'), limits.deadlineMs);
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -87,25 +93,29 @@ export async function readBodyBytes(req: IncomingMessage, limits: BodyLimits): P
     }
   } catch (err) {
     if (err instanceof HttpError) throw err;
-    if (stalled) throw stalledError();
+    if (stalled !== undefined) throw stalledError();
     throw new HttpError('DW_ERR_API_BODY', `cannot read the body: ${(err as Error).message}`);
   } finally {
     clearTimeout(idle);
+    clearTimeout(deadline);
   }
-  if (stalled) throw stalledError();
+  if (stalled !== undefined) throw stalledError();
   return Buffer.concat(chunks);
 }
 
 /**
  * Reads and discards the rest of a refused request's body, so the connection stays usable for the
- * client's next request; a body that stalls for `idleTimeoutMs` loses its connection instead.
+ * client's next request; a body that stalls for `idleTimeoutMs`, or is not done by `deadlineMs`,
+ * loses its connection instead.
  */
-export function discardBody(req: IncomingMessage, idleTimeoutMs: number): void {
+export function discardBody(req: IncomingMessage, limits: Pick<BodyLimits, 'idleTimeoutMs' | 'deadlineMs'>): void {
   if (req.complete || req.destroyed) return;
   const socket = req.socket;
-  const idle = setTimeout(() => socket.destroy(), idleTimeoutMs);
+  const idle = setTimeout(() => socket.destroy(), limits.idleTimeoutMs);
+  const deadline = setTimeout(() => socket.destroy(), limits.deadlineMs);
   const done = (): void => {
     clearTimeout(idle);
+    clearTimeout(deadline);
     socket.off('close', done);
   };
   req.on('data', () => idle.refresh());
