@@ -61,6 +61,8 @@ export const ERROR_CODES = {
   DW_ERR_STATE_CORRUPT: { status: 500, summary: 'The state file is damaged.' },
   /** The state file was written by a newer driftwatch: its schema is newer than this build reads. */
   DW_ERR_STATE_VERSION: { status: 500, summary: 'The state file has a newer schema.' },
+  /** Another process holds the state file (its `.lock` beside it): two agents on one state.path would overwrite each other's windows. */
+  DW_ERR_STATE_LOCKED: { status: 500, summary: 'The state file is in use by another process.' },
   /** The egress allowlist refused a payload: nothing was sent, and the window is kept as a dead letter. */
   DW_ERR_EGRESS_REFUSED: { status: 500, summary: 'The egress allowlist refused a payload.' },
   /** An OTLP destination did not take a window (unreachable, throttling, or an HTTP error status). */

@@ -136,6 +136,22 @@ describe('health, status and flush', () => {
 });
 
 describe('durable state', () => {
+  it('refuses a second process on the same state file, naming the holder, and starts once the holder is gone (issue 16, finding 14)', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'dw-lock-'));
+    const cfg = config({ state: { path: join(stateDir, 'agent.db') } });
+    const first = await startAgent(cfg, { dir: stateDir });
+    const pid = first.child.pid!;
+    await expect(startAgent(cfg, { dir: mkdtempSync(join(stateDir, 'b-')) })).rejects.toThrow(
+      new RegExp(`exited with 2 before listening; stderr: driftwatch: error: .*agent\\.db: field 'state\\.path': the state file is in use by process ${pid} on .*\\[DW_ERR_STATE_LOCKED\\]`));
+    // A collector on the same file is refused too.
+    await expect(startAgent({ models: [{ name: 'loans', baseline }], receiver: { port: 0 }, state: { path: join(stateDir, 'agent.db') } },
+      { dir: mkdtempSync(join(stateDir, 'c-')), command: 'collector' })).rejects.toThrow(/DW_ERR_STATE_LOCKED/);
+    await first.kill();
+    const second = await startAgent(cfg, { dir: stateDir });
+    expect((await second.get('/healthz')).status).toBe(200);
+    expect(await second.stop()).toBe(0);
+  });
+
   it('resumes checkpointed open windows after kill -9', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'dw-resume-'));
     const cfg = config({ windows: { checkpointMs: 100 }, state: { path: join(stateDir, 'agent.db') } });

@@ -9,6 +9,7 @@ import { createSinks, type SinksConfig } from '../sinks/create-sinks.js';
 import type { WindowSink } from '../sinks/window-sink.js';
 import { AuditRetention } from '../state/audit-retention.js';
 import { openState, type ComponentState } from '../state/open-state.js';
+import { StateLock } from '../state/state-lock.js';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
 import { ModelWindows } from '../windows/model-windows.js';
 import { restoreWindows } from '../windows/restore-windows.js';
@@ -58,6 +59,8 @@ type Lifecycle = 'created' | 'running' | 'stopping' | 'stopped';
 export class ComponentRuntime {
   readonly windows = new Map<string, ModelWindows>();
   readonly store: ComponentState;
+  /** This process's hold on the state file, from construction until the store is closed. */
+  private readonly lock: StateLock;
   readonly sinks: WindowSink[];
   readonly metrics: SelfMetrics;
   readonly shipper: OutboxShipper;
@@ -77,7 +80,14 @@ export class ComponentRuntime {
       const rule = m.effect === undefined ? config.drift : Object.freeze({ ...config.drift, effect: m.effect });
       this.windows.set(m.name, new ModelWindows(m.name, loadModelBaseline(m), windowMs, rule, config.retraining, config.privacy.epsilon));
     }
-    this.store = openState(config.state, log, now());
+    // Before the state file is opened (or moved aside): it may be another process's.
+    this.lock = StateLock.acquire(config.state.path);
+    try {
+      this.store = openState(config.state, log, now());
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
     // Counted by the self-metrics, made below (before anything can fail at run time).
     this.failures = new FailureEvents(log, { error: (type, stage) => this.metrics.error(type, stage) });
     this.retention = new AuditRetention(this.store.database, config.audit, log, this.failures);
@@ -144,6 +154,7 @@ export class ComponentRuntime {
     await this.shipper.stop(drainMs);
     await this.metrics.shutdown();
     this.store.database.close();
+    this.lock.release();
     this.lifecycle = 'stopped';
   }
 }

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createPrivateFile } from './private-files.js';
 import Database from 'better-sqlite3';
 import { DwError, hasCode } from '../../platform/errors.js';
 import { AuditLog } from './audit-log.js';
@@ -99,7 +100,7 @@ export class StateDatabase {
 
   /** Opens (creating if needed) the store at `path`; throws {@link CorruptStateError} for a damaged file. */
   static open(path: string, options: StoreOptions): StateDatabase {
-    mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') createPrivateFile(path);
     let db: Database.Database | undefined;
     try {
       db = new Database(path);
