@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ERROR_CODES, hasCode, type ErrorCode } from '../../shared/platform/errors.js';
 import { windowSummary } from '../../shared/core/drift/window-report.js';
-import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, refusalReason, requireMethod, send, sendError } from '../../shared/platform/http/http-helpers.js';
+import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, RETRY_AFTER_SECONDS, refusalReason, requireMethod, send, sendError } from '../../shared/platform/http/http-helpers.js';
 import type { WindowReport } from '../../shared/core/drift/window-report.js';
 import type { LoadShedder } from '../../shared/platform/http/load-shedder.js';
 import type { FailureEvents } from '../../shared/platform/failure-events.js';
@@ -23,8 +23,6 @@ export interface ApiOptions {
   maxEventLoopDelayMs: number;
 }
 
-/** Seconds a client is told to wait after a 503. */
-const RETRY_AFTER_SECONDS = 1;
 
 /** At most this many per-event errors are listed in a response (the counts are always exact). */
 const MAX_LISTED_ERRORS = 1000;
@@ -81,7 +79,7 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
         only('POST');
         const kind = bodyKind(req);
         refuseIfUnable();
-        const done = agent.load.admit();
+        const admission = agent.load.admit();
         let result, items;
         try {
           const body = await readBody(req, { limitBytes: options.bodyLimitBytes, idleTimeoutMs: options.bodyTimeoutSeconds * 1000, deadlineMs: options.bodyDeadlineSeconds * 1000 });
@@ -94,7 +92,7 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
           if (!agent.ready) refuse('DW_ERR_API_STOPPING', 'shutting_down', 'the agent is shutting down; nothing was counted');
           result = agent.ingest(items);
         } finally {
-          done();
+          admission.release();
         }
         if (agent.strict) {
           try {

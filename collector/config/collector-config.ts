@@ -17,6 +17,10 @@ export const receiverConfigSchema = z
     /** TLS from PEM files; with `clientCa`, agents must present a certificate it signed (mutual TLS). */
     tls: z.object({ cert: z.string(), key: z.string(), clientCa: z.string().optional() }).strict().optional(),
     ...requestBodyShape,
+    /** Overload: uploads beyond this many at once are answered 503 with Retry-After before their bodies are read (bounds memory). */
+    maxConcurrentRequests: z.number().int().min(1).max(10_000).default(8),
+    /** Overload: body bytes (after gzip decoding) all uploads in progress may hold together; beyond it, 503 with Retry-After. */
+    maxBytesInFlight: z.number().int().min(1024).max(4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   })
   .strict();
 

@@ -6,7 +6,8 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../../shared/platform/errors.js';
 import { windowSummary } from '../../shared/core/drift/window-report.js';
-import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, refusalReason, requireMethod, send, sendError } from '../../shared/platform/http/http-helpers.js';
+import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, refusalReason, requireMethod, RETRY_AFTER_SECONDS, send, sendError } from '../../shared/platform/http/http-helpers.js';
+import { LoadShedder } from '../../shared/platform/http/load-shedder.js';
 import type { Collector } from '../collector.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import { decodeJson, decodeProtobuf, encodeResponse, encodeStatus, OtlpDecodeError } from './otlp-request.js';
@@ -14,9 +15,9 @@ import { decodeJson, decodeProtobuf, encodeResponse, encodeStatus, OtlpDecodeErr
 type Kind = 'protobuf' | 'json';
 const CONTENT_TYPE: Record<Kind, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 /** gRPC status codes used in OTLP/HTTP error bodies. */
-const GRPC = { INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, UNAUTHENTICATED: 16, INTERNAL: 13 } as const;
+const GRPC = { INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, UNAUTHENTICATED: 16, INTERNAL: 13 } as const;
 const GRPC_OF: Partial<Record<ErrorCode, number>> = {
-  DW_ERR_API_UNAUTHORIZED: GRPC.UNAUTHENTICATED, DW_ERR_API_FORBIDDEN: GRPC.PERMISSION_DENIED, DW_ERR_API_BODY_TOO_LARGE: GRPC.RESOURCE_EXHAUSTED,
+  DW_ERR_API_UNAUTHORIZED: GRPC.UNAUTHENTICATED, DW_ERR_API_FORBIDDEN: GRPC.PERMISSION_DENIED, DW_ERR_API_BODY_TOO_LARGE: GRPC.RESOURCE_EXHAUSTED, DW_ERR_API_OVERLOADED: GRPC.UNAVAILABLE,
 };
 
 function kindOf(req: IncomingMessage): Kind {
@@ -41,6 +42,11 @@ function reply(res: ServerResponse, status: number, kind: Kind, body: Uint8Array
  */
 // eslint-disable-next-line max-lines-per-function -- the route table, with the OTLP error mapping beside the routes it answers for.
 export function createReceiver(collector: Collector, options: CollectorConfig['receiver'], log: Logger): Server {
+  // Bounds memory: at most maxConcurrentRequests uploads, holding at most maxBytesInFlight together.
+  // The collector's event loop is not sampled: its uploads are bounded by bytes, not by latency.
+  const load = new LoadShedder({ maxConcurrentRequests: options.maxConcurrentRequests, maxEventLoopDelayMs: Infinity, maxBytesInFlight: options.maxBytesInFlight });
+  const overloaded = (message: string): HttpError => new HttpError('DW_ERR_API_OVERLOADED', `${message}; nothing was taken, retry later`,
+    { reason: 'overloaded', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';
@@ -55,16 +61,31 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
       case '/v1/metrics': {
         only('POST');
         const kind = kindOf(req);
-        const body = await readBodyBytes(req, { limitBytes: options.bodyLimitBytes, idleTimeoutMs: options.bodyTimeoutSeconds * 1000, deadlineMs: options.bodyDeadlineSeconds * 1000 });
-        let batches;
+        const declared = Number(req.headers['content-length'] ?? 0) || 0;
+        const shed = load.shouldShed(declared);
+        if (shed === 'concurrency') throw overloaded(`${options.maxConcurrentRequests} uploads are in progress (receiver.maxConcurrentRequests)`);
+        if (shed !== undefined) throw overloaded(`the uploads in progress hold ${options.maxBytesInFlight} bytes (receiver.maxBytesInFlight)`);
+        const admission = load.admit();
+        let result;
         try {
-          batches = kind === 'protobuf' ? decodeProtobuf(body) : decodeJson(body.toString('utf8'));
-        } catch (err) {
-          if (!(err instanceof OtlpDecodeError)) throw err;
-          collector.metrics.requestRefused('bad_body');
-          return reply(res, 400, kind, encodeStatus(kind, GRPC.INVALID_ARGUMENT, err.message));
+          // A plain body with a length claims all of it now, so admitted uploads finish rather than
+          // all stalling halfway at the budget; a gzip or chunked body claims its bytes as they decode.
+          const upfront = (req.headers['content-encoding'] ?? 'identity') === 'identity' && declared > 0;
+          if (upfront && !admission.take(declared)) throw overloaded(`the uploads in progress hold ${options.maxBytesInFlight} bytes (receiver.maxBytesInFlight)`);
+          const body = await readBodyBytes(req, { limitBytes: options.bodyLimitBytes, idleTimeoutMs: options.bodyTimeoutSeconds * 1000,
+            deadlineMs: options.bodyDeadlineSeconds * 1000, ...(upfront ? {} : { take: admission.take }) });
+          let batches;
+          try {
+            batches = kind === 'protobuf' ? decodeProtobuf(body) : decodeJson(body.toString('utf8'));
+          } catch (err) {
+            if (!(err instanceof OtlpDecodeError)) throw err;
+            collector.metrics.requestRefused('bad_body');
+            return reply(res, 400, kind, encodeStatus(kind, GRPC.INVALID_ARGUMENT, err.message));
+          }
+          result = collector.receive(batches);
+        } finally {
+          admission.release();
         }
-        const result = collector.receive(batches);
         const rejected = result.refusals.reduce((n, r) => n + r.points, 0);
         const message = result.refusals.slice(0, 5).map((r) => `${r.reason}: ${r.message}`).join('; ');
         return reply(res, 200, kind, encodeResponse(kind, rejected, message));

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -56,4 +56,47 @@ describe('overload', () => {
       expect(await agent.stop()).toBe(0);
     }
   }, 120_000);
+});
+
+/** The collector's peak resident memory (the kernel's high-water mark), MiB. */
+function peakRssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'))!;
+  return Number(line.replace(/\D+/g, '')) / 1024;
+}
+
+describe('collector overload (issue 16, finding 8)', () => {
+  it('caps concurrent uploads and bytes in flight: 40 uploads of 15 MiB at once get 503 + Retry-After beyond the caps, and memory stays under its 512 Mi limit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dw-collector-overload-'));
+    writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
+    const collector = await startAgent({
+      models: [{ name: 'loans', baseline: join(dir, 'loans.json') }], receiver: { port: 0 },
+      windows: { seconds: 60, graceSeconds: 600 }, sinks: { file: { path: join(dir, 'metrics.ndjson') } },
+    }, { dir, command: 'collector' });
+    try {
+      const body = Buffer.from(`{"resourceMetrics":[],"padding":"${'x'.repeat(15 * 1024 * 1024)}"}`);
+      const answers = await Promise.all(Array.from({ length: 40 }, async () => {
+        try {
+          const res = await fetch(`${collector.address}/v1/metrics`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+          await res.arrayBuffer();
+          return { status: res.status, retryAfter: res.headers.get('retry-after') };
+        } catch {
+          return { status: 0, retryAfter: null }; // the connection closed under a refused upload
+        }
+      }));
+      const shed = answers.filter((a) => a.status === 503);
+      expect(shed.length, JSON.stringify(answers.map((a) => a.status))).toBeGreaterThanOrEqual(20);
+      expect(shed.every((a) => a.retryAfter === '1')).toBe(true);
+      expect(answers.filter((a) => a.status !== 503).length, 'uploads admitted within the caps finish').toBeGreaterThan(0);
+      // Each admitted upload was read and answered (200: a valid, empty request with an unknown field ignored, or 400).
+      expect(answers.every((a) => [200, 400, 503, 0].includes(a.status))).toBe(true);
+      const peak = peakRssMiB(collector.child.pid!);
+      process.stdout.write(`collector overload: 40 × 15 MiB uploads, ${shed.length} shed with 503, peak RSS ${peak.toFixed(0)} MiB\n`);
+      expect(peak).toBeLessThan(400);
+      const refused = ((await collector.get('/v1/status')).body as { totals: { requestsRefused: Record<string, number> } }).totals.requestsRefused;
+      expect(refused.overloaded).toBe(shed.length);
+      expect((await collector.get('/healthz')).status).toBe(200);
+    } finally {
+      await collector.stop();
+    }
+  }, 180_000);
 });

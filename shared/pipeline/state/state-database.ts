@@ -1,5 +1,4 @@
 import { existsSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { createPrivateFile } from './private-files.js';
 import Database from 'better-sqlite3';
 import { DwError, hasCode } from '../../platform/errors.js';

@@ -51,7 +51,15 @@ export interface BodyLimits {
   idleTimeoutMs: number;
   /** A body not complete this long after its request began is abandoned too: a byte every few seconds keeps the idle timer from firing. */
   deadlineMs: number;
+  /**
+   * Claims each decoded chunk from a byte budget shared by all requests (LoadShedder); when it
+   * says no, the body is abandoned with a 503 and Retry-After. Unset: no budget.
+   */
+  take?: (bytes: number) => boolean;
 }
+
+/** Seconds a client is told to wait after a 503. */
+export const RETRY_AFTER_SECONDS = 1;
 
 /** Reads a UTF-8 body (gzip or identity) within `limits`. */
 export async function readBody(req: IncomingMessage, limits: BodyLimits): Promise<string> {
@@ -81,10 +89,17 @@ export async function readBodyBytes(req: IncomingMessage, limits: BodyLimits): P
   const deadline = setTimeout(abandon('deadline'), limits.deadlineMs);
   const chunks: Buffer[] = [];
   let size = 0;
+  let overBudget = false;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       idle.refresh();
       size += chunk.length;
+      // Over the byte budget: keep reading but hold nothing, so the client still gets its 503.
+      if (overBudget || limits.take?.(chunk.length) === false) {
+        overBudget = true;
+        chunks.length = 0;
+        continue;
+      }
       if (size > limit) {
         stream.destroy();
         throw new HttpError('DW_ERR_API_BODY_TOO_LARGE', `body exceeds the limit of ${limit} bytes`);
@@ -100,6 +115,10 @@ export async function readBodyBytes(req: IncomingMessage, limits: BodyLimits): P
     clearTimeout(deadline);
   }
   if (stalled !== undefined) throw stalledError();
+  if (overBudget) {
+    throw new HttpError('DW_ERR_API_OVERLOADED', 'the request bodies in progress hold the whole byte budget; nothing was taken, retry later',
+      { reason: 'overloaded', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+  }
   return Buffer.concat(chunks);
 }
 

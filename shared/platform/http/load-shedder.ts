@@ -1,11 +1,21 @@
-/** Limits on work admitted at once (config `api.maxConcurrentRequests`, `api.maxEventLoopDelayMs`). */
+/** Limits on work admitted at once (config `api.maxConcurrentRequests`, `api.maxEventLoopDelayMs`; the collector's `receiver.*`). */
 export interface LoadLimits {
   maxConcurrentRequests: number;
   maxEventLoopDelayMs: number;
+  /** Body bytes all admitted requests may hold together (after decoding); unset: no byte budget. */
+  maxBytesInFlight?: number;
+}
+
+/** One admitted request: the body bytes it holds, released with it. */
+export interface Admission {
+  /** Claims `bytes` more of the byte budget; false (and nothing claimed) when that would exceed it. */
+  take: (bytes: number) => boolean;
+  /** Ends the request and returns its bytes; call exactly once (later calls do nothing). */
+  release: () => void;
 }
 
 /** Why a request was not admitted. */
-export type ShedReason = 'concurrency' | 'event_loop_delay';
+export type ShedReason = 'concurrency' | 'event_loop_delay' | 'bytes_in_flight';
 
 /** How often the event loop's delay is sampled. */
 const SAMPLE_MS = 20;
@@ -19,6 +29,7 @@ const SAMPLE_MS = 20;
  */
 export class LoadShedder {
   private inFlight = 0;
+  private bytesInFlight = 0;
   /** The event loop's recent delay, ms: the last sample, decaying slowly after a spike. */
   private delayMs = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -44,26 +55,39 @@ export class LoadShedder {
     this.timer = undefined;
   }
 
-  /** The reason to refuse a new request now, if any. */
-  shouldShed(): ShedReason | undefined {
+  /** The reason to refuse a new request now, if any; `declaredBytes` is its Content-Length when it has one. */
+  shouldShed(declaredBytes = 0): ShedReason | undefined {
     if (this.inFlight >= this.limits.maxConcurrentRequests) return 'concurrency';
     if (this.delayMs > this.limits.maxEventLoopDelayMs) return 'event_loop_delay';
+    const budget = this.limits.maxBytesInFlight;
+    if (budget !== undefined && this.bytesInFlight + declaredBytes > budget) return 'bytes_in_flight';
     return undefined;
   }
 
-  /** Counts a request in; call the returned function exactly once when it is done. */
-  admit(): () => void {
+  /** Counts a request in; release the admission exactly once when it is done. */
+  admit(): Admission {
     this.inFlight++;
+    let held = 0;
     let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.inFlight--;
+    return {
+      take: (bytes) => {
+        const budget = this.limits.maxBytesInFlight;
+        if (done || (budget !== undefined && this.bytesInFlight + bytes > budget)) return false;
+        held += bytes;
+        this.bytesInFlight += bytes;
+        return true;
+      },
+      release: () => {
+        if (done) return;
+        done = true;
+        this.inFlight--;
+        this.bytesInFlight -= held;
+      },
     };
   }
 
-  /** Requests in progress and the event loop's recent delay, for status. */
-  status(): { inFlight: number; eventLoopDelayMs: number } {
-    return { inFlight: this.inFlight, eventLoopDelayMs: Math.round(this.delayMs * 10) / 10 };
+  /** Requests in progress, the body bytes they hold, and the event loop's recent delay, for status. */
+  status(): { inFlight: number; bytesInFlight: number; eventLoopDelayMs: number } {
+    return { inFlight: this.inFlight, bytesInFlight: this.bytesInFlight, eventLoopDelayMs: Math.round(this.delayMs * 10) / 10 };
   }
 }
