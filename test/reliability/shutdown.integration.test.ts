@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startAgent, waitForDrain } from '../helpers/agent-process.js';
+import { startAgent, waitForDrain, type AgentProcess } from '../helpers/agent-process.js';
+import { openStores } from '../helpers/state-stores.js';
 import { cuttableLink, type CuttableLink } from '../helpers/cuttable-link.js';
 import { exampleBaseline, exampleRows, toEvent } from '../helpers/example-events.js';
 
@@ -85,4 +86,68 @@ describe('graceful shutdown', () => {
     expect(after.totals.sends.cloudwatch!.succeeded).toBeGreaterThanOrEqual(1);
     expect(await again.stop()).toBe(0);
   }, 120_000);
+
+  /** Waits until the agent's one sink has failed `attempts` times in a row (it is backing off). */
+  async function backingOff(agent: AgentProcess, attempts: number): Promise<void> {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const outbox = (await agent.get('/v1/status')).body.outbox as { count: number; failingAttempts: number }[];
+      if (outbox[0]!.failingAttempts >= attempts && outbox[0]!.count >= 3) return;
+      if (Date.now() > deadline) throw new Error(`the sink never backed off: ${JSON.stringify(outbox)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Unsent windows left in a stopped agent's state file. */
+  function unsent(runDir: string, sink: string): number {
+    const store = openStores(join(runDir, '.driftwatch', 'agent.db'));
+    try {
+      return store.outbox.backlog(sink).count;
+    } finally {
+      store.database.close();
+    }
+  }
+
+  // Issue 16, finding 15: a SIGTERM while the sink waits between retries, the peer back again.
+  for (const sink of ['cloudwatch', 'otlp'] as const) {
+    it(`${sink}: a SIGTERM during a backoff cuts it short and sends every pending window once the peer is back`, async () => {
+      const runDir = mkdtempSync(join(dir, `backoff-${sink}-`));
+      let collector: AgentProcess | undefined;
+      let target = endpoint;
+      if (sink === 'otlp') {
+        collector = await startAgent({ models: [{ name: 'stop', baseline: join(dir, 'loans.json') }], receiver: { port: 0 },
+          windows: { seconds: 60, graceSeconds: 3600 }, sinks: { file: { path: join(runDir, 'collector.ndjson') } } },
+        { dir: mkdtempSync(join(runDir, 'collector-')), command: 'collector' });
+        target = collector.address;
+      }
+      const hop = await cuttableLink(target);
+      const sinks = sink === 'cloudwatch'
+        ? { cloudwatch: { namespace: `DwStop${Date.now()}`, endpoint: hop.url, region: 'eu-west-1', requestTimeoutMs: 1000 } }
+        : { otlp: { endpoint: `${hop.url}/v1/metrics`, timeoutMs: 1000 } };
+      const agent = await startAgent({
+        models: [{ name: 'stop', baseline: join(dir, 'loans.json') }], api: { port: 0 },
+        windows: { seconds: 60, graceSeconds: 0, clock: 'event' }, sinks, shutdown: { deadlineSeconds: 20 },
+      }, { dir: runDir, env });
+      try {
+        hop.set('blackhole');
+        expect((await agent.postEvents([...events(0, 30), ...events(1, 30), ...events(2, 30), ...events(3, 5)])).status).toBe(200);
+        // Four failures in a row: the next try is 2-4 s away.
+        await backingOff(agent, 4);
+        hop.set('up');
+        const started = Date.now();
+        expect(await agent.stop()).toBe(0);
+        const took = Date.now() - started;
+        console.log(`shutdown during a ${sink} backoff: exit 0 after ${(took / 1000).toFixed(1)} s, ${unsent(runDir, sink)} windows unsent`);
+        expect(unsent(runDir, sink)).toBe(0);
+        expect(took).toBeLessThan(15_000);
+        if (collector !== undefined) {
+          const open = ((await collector.get('/v1/status')).body.models as { openWindows: { events: number }[] }[])[0]!.openWindows;
+          expect(open.map((w) => w.events)).toEqual([30, 30, 30]);
+        }
+      } finally {
+        await hop.close();
+        await collector?.stop();
+      }
+    }, 180_000);
+  }
 });

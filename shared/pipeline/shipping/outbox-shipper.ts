@@ -16,6 +16,9 @@ export interface OutboxLimits {
   sendPerSecond: number;
 }
 
+/** During the final drain, a failed send is retried after this long instead of its backoff. */
+const DRAIN_RETRY_MS = 250;
+
 /** How often the outbox bounds are enforced while it holds unsent windows. */
 const BOUNDS_EVERY_MS = 10_000;
 
@@ -50,6 +53,8 @@ class Waiter {
  */
 export class OutboxShipper {
   private stopping = false;
+  /** Set by `stop`: until then every pending window is tried, without pacing or long backoff. */
+  private drainUntilMs: number | undefined;
   private readonly waiters = new Map<string, Waiter>();
   private readonly loops: Promise<void>[] = [];
   private readonly attempts = new Map<string, number>();
@@ -138,12 +143,16 @@ export class OutboxShipper {
   }
 
   /**
-   * Stops the loops: waits up to `drainMs` for them to send what is pending (a final drain on
-   * shutdown), then returns whatever is left in the outbox for next time.
+   * Stops the loops after a final drain of up to `drainMs`: a loop backing off is woken at once, and
+   * until the outbox is empty or the time is up every pending window is tried, without the backlog
+   * pace, a failed send retried every 250 ms (a peer that came back during a backoff still gets
+   * everything). What is left stays in the outbox for the next start.
    */
   async stop(drainMs: number): Promise<void> {
     const deadline = this.now() + drainMs;
-    while (this.now() < deadline && this.backlog().some((b) => b.count > 0 && this.failingAttempts(b.sink) === 0)) {
+    this.drainUntilMs = deadline;
+    for (const w of this.waiters.values()) w.wake();
+    while (this.now() < deadline && this.backlog().some((b) => b.count > 0)) {
       this.kick();
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -186,7 +195,7 @@ export class OutboxShipper {
       if (this.stopping) return;
       // A backlog drains at a steady pace, not as one burst against the service's quota.
       const wait = (this.nextSendAt.get(sink.name) ?? 0) - this.now();
-      if (wait > 0) await waiter.sleep(wait, false);
+      if (wait > 0 && this.drainUntilMs === undefined) await waiter.sleep(wait, false);
       if (this.stopping) return;
       this.nextSendAt.set(sink.name, Math.max(this.now(), this.nextSendAt.get(sink.name) ?? 0) + 1000 / this.limits.sendPerSecond);
       const b = this.store.backlog(sink.name);
@@ -222,7 +231,8 @@ export class OutboxShipper {
       }
       const attempt = (this.attempts.get(sink.name) ?? 0) + 1;
       this.attempts.set(sink.name, attempt);
-      const delay = backoffMs(attempt, failure.throttled, Math.random());
+      const delay = this.drainUntilMs === undefined ? backoffMs(attempt, failure.throttled, Math.random())
+        : Math.max(0, Math.min(DRAIN_RETRY_MS, this.drainUntilMs - this.now()));
       this.failures.sendFailed(failure.throttled ? 'throttled' : 'unavailable', error, failure.throttled
         ? 'The sink is throttling; backing off.'
         : 'Could not reach the sink; the window stays in the outbox and will be retried.', { sink: sink.name, attempt, retryInMs: delay, backlog: b.count });
