@@ -229,15 +229,20 @@ export class OutboxShipper {
         this.store.deadLetter(sink.name, entry, error.message, this.now());
         continue;
       }
-      const attempt = (this.attempts.get(sink.name) ?? 0) + 1;
-      this.attempts.set(sink.name, attempt);
-      const delay = this.drainUntilMs === undefined ? backoffMs(attempt, failure.throttled, Math.random())
-        : Math.max(0, Math.min(DRAIN_RETRY_MS, this.drainUntilMs - this.now()));
-      this.failures.sendFailed(failure.throttled ? 'throttled' : 'unavailable', error, failure.throttled
-        ? 'The sink is throttling; backing off.'
-        : 'Could not reach the sink; the window stays in the outbox and will be retried.', { sink: sink.name, attempt, retryInMs: delay, backlog: b.count });
-      await waiter.sleep(delay, false);
+      await this.backOff(sink.name, failure.throttled, error, b.count, waiter);
       break;
     }
+  }
+
+  /** After a retriable failure: logs and counts it, then waits its backoff (during the final drain, a short fixed retry). */
+  private async backOff(sink: string, throttled: boolean, error: Error, backlog: number, waiter: Waiter): Promise<void> {
+    const attempt = (this.attempts.get(sink) ?? 0) + 1;
+    this.attempts.set(sink, attempt);
+    const delay = this.drainUntilMs === undefined ? backoffMs(attempt, throttled, Math.random())
+      : Math.max(0, Math.min(DRAIN_RETRY_MS, this.drainUntilMs - this.now()));
+    this.failures.sendFailed(throttled ? 'throttled' : 'unavailable', error, throttled
+      ? 'The sink is throttling; backing off.'
+      : 'Could not reach the sink; the window stays in the outbox and will be retried.', { sink, attempt, retryInMs: delay, backlog });
+    await waiter.sleep(delay, false);
   }
 }
