@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
 import {
-  commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema, safeDimensionName, versionDimension,
+  clearTextToken, commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema, safeDimensionName, versionDimension,
   sinksConfigShape, stateConfigSchema, windowSecondsSchema,
 } from '../../shared/platform/config/config-file.js';
 import { otlpSinkConfigSchema } from '../../shared/pipeline/sinks/otlp-sink-config.js';
@@ -46,6 +46,10 @@ export const apiConfigSchema = z
     allowNonLoopback: z.boolean().default(false),
     /** Bearer token every request must carry (required off loopback). */
     token: z.string().min(16).optional(),
+    /** Serve HTTPS from these PEM files: required for a token off loopback, unless `insecure`. */
+    tls: z.object({ cert: z.string(), key: z.string() }).strict().optional(),
+    /** Accept a token in clear text off loopback (anyone on the path can read it); logged as a warning at start. */
+    insecure: z.boolean().default(false),
     ...requestBodyShape,
     /**
      * Overload: at most this many event requests are read and counted at once; more are answered
@@ -107,9 +111,29 @@ export const agentConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['api', 'host'], message: `'${config.api.host}' is not loopback; set api.allowNonLoopback and api.token to listen there` });
       } else if (config.api.token === undefined) {
         ctx.addIssue({ code: 'custom', path: ['api', 'token'], message: 'is required when listening off loopback' });
+      } else if (config.api.tls === undefined && !config.api.insecure) {
+        ctx.addIssue({ code: 'custom', path: ['api', 'tls'], message: 'is required off loopback: the token would cross the network in clear text (set api.insecure: true to accept that)' });
       }
     }
+    const otlp = config.sinks.otlp;
+    if (otlp !== undefined) {
+      const problem = clearTextToken(otlp);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['sinks', 'otlp', 'endpoint'], message: problem });
+    }
   });
+
+/** The settings in use that let a token cross the network in clear text, each with why: logged as warnings at start. */
+export function insecureSettings(config: AgentConfig): { field: string; message: string }[] {
+  const out: { field: string; message: string }[] = [];
+  if (config.api.insecure && config.api.socket === undefined && !isLoopback(config.api.host) && config.api.tls === undefined && config.api.token !== undefined) {
+    out.push({ field: 'api.insecure', message: `The API listens on ${config.api.host} without TLS: its token crosses the network in clear text (api.insecure).` });
+  }
+  const otlp = config.sinks.otlp;
+  if (otlp?.insecure === true && clearTextToken({ ...otlp, insecure: false }) !== undefined) {
+    out.push({ field: 'sinks.otlp.insecure', message: `The OTLP sink sends its token to ${otlp.endpoint} in clear text (sinks.otlp.insecure).` });
+  }
+  return out;
+}
 
 /** A validated, frozen agent configuration with absolute paths. */
 export type AgentConfig = Readonly<z.infer<typeof agentConfigSchema>>;
@@ -119,6 +143,7 @@ export function parseAgentConfig(document: unknown, baseDir: string, source = 'c
   const config = parseConfig(agentConfigSchema, document, source);
   const abs = resolvePaths(config, baseDir);
   if (config.api.socket !== undefined) config.api.socket = abs(config.api.socket);
+  if (config.api.tls !== undefined) config.api.tls = { cert: abs(config.api.tls.cert), key: abs(config.api.tls.key) };
   const tls = config.sinks.otlp?.tls;
   if (tls !== undefined) {
     for (const k of ['ca', 'cert', 'key'] as const) if (tls[k] !== undefined) tls[k] = abs(tls[k]);

@@ -1,7 +1,8 @@
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ERROR_CODES, hasCode, type ErrorCode } from '../../shared/platform/errors.js';
+import { DwError, ERROR_CODES, hasCode, type ErrorCode } from '../../shared/platform/errors.js';
 import { windowSummary } from '../../shared/core/drift/window-report.js';
 import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, RETRY_AFTER_SECONDS, refusalReason, requireMethod, send, sendError } from '../../shared/platform/http/http-helpers.js';
 import type { WindowReport } from '../../shared/core/drift/window-report.js';
@@ -16,6 +17,8 @@ export interface ApiOptions {
   port: number;
   socket?: string;
   token?: string;
+  /** Serve HTTPS from these PEM files. */
+  tls?: { cert: string; key: string } | undefined;
   bodyLimitBytes: number;
   bodyTimeoutSeconds: number;
   bodyDeadlineSeconds: number;
@@ -118,7 +121,7 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
     }
   };
 
-  return createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) {
         agent.metrics.apiRefused(refusalReason(err));
@@ -129,7 +132,16 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
       agent.failures.internal('api', err, 'Unexpected error while handling a request.', { path: req.url });
       if (!res.headersSent) send(res, 500, { error: { code: 'DW_ERR_INTERNAL', message: 'internal error; see the agent log' } });
     });
-  });
+  };
+  if (options.tls === undefined) return createServer(listener);
+  const pem = (file: string, field: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new DwError('DW_ERR_CONFIG', `cannot read ${field} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file, field });
+    }
+  };
+  return createHttpsServer({ cert: pem(options.tls.cert, 'api.tls.cert'), key: pem(options.tls.key, 'api.tls.key') }, listener);
 }
 
 /** Starts listening; resolves to a printable address (`http://127.0.0.1:4390` or `unix:/path`). */
@@ -146,5 +158,5 @@ export async function listen(server: Server, options: ApiOptions): Promise<strin
   if (options.socket !== undefined) return `unix:${options.socket}`;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${options.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
 import { loadModelBaseline } from '../../shared/core/profile/load-baseline.js';
-import { loadAgentConfig } from '../../agent/config/agent-config.js';
+import { insecureSettings, loadAgentConfig } from '../../agent/config/agent-config.js';
 import { createLogger } from '../../shared/platform/logger.js';
 import { componentOptions, logWarnings, printConfig, requireConfig, stopSignal, stopWithin } from '../process-lifecycle.js';
 import { createApiServer, listen } from '../../agent/sources/http-api.js';
@@ -28,6 +28,7 @@ export function registerAgent(program: Command): void {
       const stopping = stopSignal();
       const log = createLogger(config.log);
       logWarnings(log);
+      for (const { field, message } of insecureSettings(config)) log.warn({ setting: field }, message);
       const agent = new Agent(config, log);
       const server = createApiServer(agent, config.api);
       // Self-telemetry instruments exist only once the SDK is up: load it before the first event.

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Collector } from '../../collector/collector.js';
-import { loadCollectorConfig } from '../../collector/config/collector-config.js';
+import { insecureSettings, loadCollectorConfig } from '../../collector/config/collector-config.js';
 import { createReceiver, listenReceiver } from '../../collector/receiver/otlp-http.js';
 import { DwError } from '../../shared/platform/errors.js';
 import { createLogger } from '../../shared/platform/logger.js';
@@ -28,6 +28,7 @@ export function registerCollector(program: Command): void {
       const stopping = stopSignal();
       const log = createLogger(config.log, process.stdout, 'driftwatch-collector');
       logWarnings(log);
+      for (const { field, message } of insecureSettings(config)) log.warn({ setting: field }, message);
       const collector = new Collector(config, log);
       const server = createReceiver(collector, config.receiver, log);
       await collector.metrics.startExport().catch(() => undefined);

@@ -16,6 +16,8 @@ export const receiverConfigSchema = z
     token: z.string().min(16).optional(),
     /** TLS from PEM files; with `clientCa`, agents must present a certificate it signed (mutual TLS). */
     tls: z.object({ cert: z.string(), key: z.string(), clientCa: z.string().optional() }).strict().optional(),
+    /** Accept the agents' token in clear text off loopback (anyone on the path can read it); logged as a warning at start. */
+    insecure: z.boolean().default(false),
     ...requestBodyShape,
     /** Overload: uploads beyond this many at once are answered 503 with Retry-After before their bodies are read (bounds memory). */
     maxConcurrentRequests: z.number().int().min(1).max(10_000).default(8),
@@ -69,9 +71,18 @@ export const collectorConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['receiver', 'host'], message: `'${r.host}' is not loopback; set receiver.allowNonLoopback, and receiver.token or receiver.tls.clientCa, to listen there` });
       } else if (r.token === undefined && r.tls?.clientCa === undefined) {
         ctx.addIssue({ code: 'custom', path: ['receiver', 'token'], message: 'is required off loopback, unless receiver.tls.clientCa authenticates agents' });
+      } else if (r.tls === undefined && !r.insecure) {
+        ctx.addIssue({ code: 'custom', path: ['receiver', 'tls'], message: 'is required off loopback: the agents\' token would cross the network in clear text (set receiver.insecure: true to accept that)' });
       }
     }
   });
+
+/** The settings in use that let a token cross the network in clear text, each with why: logged as warnings at start. */
+export function insecureSettings(config: CollectorConfig): { field: string; message: string }[] {
+  const r = config.receiver;
+  if (!r.insecure || isLoopback(r.host) || r.tls !== undefined || r.token === undefined) return [];
+  return [{ field: 'receiver.insecure', message: `The receiver listens on ${r.host} without TLS: the agents' token crosses the network in clear text (receiver.insecure).` }];
+}
 
 /** A validated, frozen collector configuration with absolute paths. */
 export type CollectorConfig = Readonly<z.infer<typeof collectorConfigSchema>>;

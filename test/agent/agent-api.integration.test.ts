@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, waitForCheckpoint, type AgentProcess } from '../helpers/agent-process.js';
 import { exampleBaseline, exampleRows, toEvent } from '../helpers/example-events.js';
 import { CLI, runCli } from '../helpers/run-cli.js';
+import { makeTestCertificates } from '../helpers/test-certificates.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dw-api-'));
 const baseline = join(dir, 'loans.json');
@@ -217,6 +219,35 @@ describe('a unix socket and several models', () => {
       expect((flushed.body.closed as { model: string }[]).map((c) => c.model).sort()).toEqual(['loans', 'loans-eu']);
     } finally {
       expect(await two.stop()).toBe(0);
+    }
+  });
+});
+
+describe('HTTPS (issue 16, finding 9)', () => {
+  it('serves the API over TLS from api.tls, and logs a warning for api.insecure off loopback', async () => {
+    const certs = makeTestCertificates();
+    const tlsDir = mkdtempSync(join(tmpdir(), 'dw-tls-'));
+    const secure = await startAgent(config({ api: { port: 0, token: TOKEN, tls: { cert: certs.serverCert, key: certs.serverKey } } }), { dir: tlsDir });
+    try {
+      expect(secure.address).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpsRequest(`${secure.address}/v1/status`, { ca: readFileSync(certs.ca), headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(status).toBe(200);
+    } finally {
+      await secure.stop();
+    }
+    // Off loopback without TLS only with api.insecure, and then with a warning naming it (all interfaces: 0.0.0.0).
+    const insecure = await startAgent(config({ api: { host: '0.0.0.0', port: 0, allowNonLoopback: true, token: TOKEN, insecure: true } }), { dir: mkdtempSync(join(tlsDir, 'i-')) });
+    try {
+      expect(insecure.logs.some((l) => l.level === 40 && l.setting === 'api.insecure' && /clear text/.test(String(l.msg)))).toBe(true);
+    } finally {
+      await insecure.stop();
     }
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseCollectorConfig } from '../../collector/config/collector-config.js';
+import { insecureSettings, parseCollectorConfig } from '../../collector/config/collector-config.js';
 import { exampleBaseline } from '../helpers/example-events.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -30,7 +30,10 @@ describe('collector config', () => {
     const open = (receiver: Record<string, unknown>): unknown => parseCollectorConfig({ models: [{ name: 'l', baseline: 'b' }], receiver }, '/');
     expect(() => open({ host: '0.0.0.0' })).toThrow(/receiver\.host: '0\.0\.0\.0' is not loopback/);
     expect(() => open({ host: '0.0.0.0', allowNonLoopback: true })).toThrow(/receiver\.token: is required off loopback/);
-    expect(open({ host: '0.0.0.0', allowNonLoopback: true, token: 'x'.repeat(16) })).toBeDefined();
+    expect(() => open({ host: '0.0.0.0', allowNonLoopback: true, token: 'x'.repeat(16) })).toThrow(/receiver\.tls: is required off loopback: the agents' token would cross the network in clear text/);
+    expect(open({ host: '0.0.0.0', allowNonLoopback: true, token: 'x'.repeat(16), tls: { cert: 'c.pem', key: 'k.pem' } })).toBeDefined();
+    const insecure = open({ host: '0.0.0.0', allowNonLoopback: true, token: 'x'.repeat(16), insecure: true }) as Parameters<typeof insecureSettings>[0];
+    expect(insecureSettings(insecure).map((s) => s.field)).toEqual(['receiver.insecure']);
     expect(open({ host: '0.0.0.0', allowNonLoopback: true, tls: { cert: 'c.pem', key: 'k.pem', clientCa: 'ca.pem' } })).toBeDefined();
   });
 

@@ -129,7 +129,34 @@ describe('Kubernetes manifests', () => {
     }
     const service = resources.find((r) => r.kind === 'Service' && r.metadata.name === 'driftwatch-collector')!;
     const port = (service.spec as { ports: { port: number }[] }).ports[0]!.port;
-    expect(config.sinks.otlp?.endpoint).toBe(`http://${service.metadata.name}:${port}/v1/metrics`);
+    expect(config.sinks.otlp?.endpoint).toBe(`https://${service.metadata.name}:${port}/v1/metrics`);
+    // Issue 16, finding 9: the token goes over TLS, checked against the collector's CA, mounted from cert-manager's Secret (its ca.crt only).
+    expect(config.sinks.otlp?.insecure).toBe(false);
+    const caMount = agent.volumeMounts!.find((m) => m.mountPath === dirname(config.sinks.otlp!.tls!.ca!))!;
+    expect(pod.volumes!.find((v) => v.name === caMount.name)).toEqual({ name: caMount.name,
+      secret: { secretName: 'driftwatch-collector-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+  });
+
+  it('serves the collector over TLS from a cert-manager certificate for the Service\'s names, and lets only agent pods reach it (issue 16, finding 9)', () => {
+    const pod = podOf(deployment('driftwatch-collector'));
+    const c = pod.containers[0]!;
+    const doc = parseAllDocuments(readFileSync(configFile('driftwatch-collector-config', 'collector.yaml'), 'utf8'))[0]!.toJS() as Obj;
+    const config = parseCollectorConfig(applyEnvOverrides(doc, { DRIFTWATCH_RECEIVER__TOKEN: 'secret-from-kubernetes-0123456789' }), '/etc/driftwatch', 'collector.yaml');
+    expect(config.receiver.insecure).toBe(false);
+    const tlsMount = c.volumeMounts!.find((m) => m.mountPath === dirname(config.receiver.tls!.cert))!;
+    const secret = (pod.volumes!.find((v) => v.name === tlsMount.name) as unknown as { secret: { secretName: string } }).secret.secretName;
+    const certificate = resources.find((r) => r.kind === 'Certificate' && (r.spec as { secretName: string }).secretName === secret)!;
+    expect((certificate.spec as { dnsNames: string[] }).dnsNames).toContain('driftwatch-collector');
+    expect((certificate.spec as { usages: string[] }).usages).toEqual(['server auth']);
+    for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) expect(probe?.httpGet).toMatchObject({ scheme: 'HTTPS' });
+    const policy = resources.find((r) => r.kind === 'NetworkPolicy')!;
+    const spec = policy.spec as { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: { from: { podSelector: { matchLabels: Record<string, string> } }[]; ports: { port: number }[] }[] };
+    expect(spec.podSelector.matchLabels).toEqual({ app: 'driftwatch-collector' });
+    expect(spec.policyTypes).toEqual(['Ingress']);
+    expect(spec.ingress).toHaveLength(1);
+    expect(spec.ingress[0]!.ports).toEqual([{ protocol: 'TCP', port: 4318 }]);
+    const agentLabels = (deployment('loans-model').spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+    for (const [k, v] of Object.entries(spec.ingress[0]!.from[0]!.podSelector.matchLabels)) expect(agentLabels[k]).toBe(v);
   });
 
   it('runs the collector behind a Service, with its state on a persistent volume and a config that passes the collector schema', () => {
@@ -140,7 +167,7 @@ describe('Kubernetes manifests', () => {
     expect(spec.selector).toEqual((deployment('driftwatch-collector').spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels);
     const target = c.ports!.find((p) => p.name === spec.ports[0]!.targetPort || p.containerPort === spec.ports[0]!.targetPort)!;
     expect(target.containerPort).toBe(4318);
-    expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 4318 });
+    expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 4318, scheme: 'HTTPS' });
     const e = env(c);
     const stateMount = c.volumeMounts!.find((m) => m.mountPath === dirname(e.get('DRIFTWATCH_STATE__PATH') as string))!;
     const claim = (pod.volumes!.find((v) => v.name === stateMount.name) as { persistentVolumeClaim?: { claimName: string } }).persistentVolumeClaim!.claimName;

@@ -12,6 +12,8 @@ export const otlpSinkConfigSchema = z
     token: z.string().min(16).optional(),
     /** PEM files: the CA that signed the collector's certificate, and a client certificate and key for mutual TLS. */
     tls: z.object({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional() }).strict().optional(),
+    /** Send `token` over plain `http://` to a host off loopback (anyone on the path can read it); logged as a warning at start. */
+    insecure: z.boolean().default(false),
   })
   .strict()
   .superRefine((otlp, ctx) => {

@@ -157,6 +157,17 @@ export function isLoopback(host: string): boolean {
   return host === '::1' || host === '::ffff:127.0.0.1';
 }
 
+/**
+ * Why an OTLP sink would send its bearer token in clear text: a token to an `http://` endpoint that
+ * is not loopback, without `insecure`. Undefined when it would not.
+ */
+export function clearTextToken(otlp: { endpoint: string; token?: string | undefined; insecure: boolean }): string | undefined {
+  if (otlp.token === undefined || otlp.insecure) return undefined;
+  const url = new URL(otlp.endpoint);
+  if (url.protocol !== 'http:' || isLoopback(url.hostname.replace(/^\[|\]$/g, ''))) return undefined;
+  return `sends the token in clear text to ${url.host}: use https:// (with tls.ca for a private CA), or set insecure: true to accept that`;
+}
+
 /** Freezes a parsed config, deeply. */
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { applyEnvOverrides, isLoopback, parseAgentConfig } from '../../../agent/config/agent-config.js';
+import { applyEnvOverrides, insecureSettings, isLoopback, parseAgentConfig } from '../../../agent/config/agent-config.js';
 
 describe('parseAgentConfig', () => {
   it('fills sensible defaults around a three-line config and resolves paths against the config folder', () => {
     const config = parseAgentConfig({ models: [{ name: 'loans', baseline: 'loans.json' }] }, '/etc/driftwatch');
-    expect(config.models[0]).toEqual({ name: 'loans', baseline: '/etc/driftwatch/loans.json', unknownFeatures: 'reject', versions: [] });
+    expect(config.models[0]).toEqual({ name: 'loans', baseline: '/etc/driftwatch/loans.json', unknownFeatures: 'reject', unknownFields: 'reject', versions: [] });
     expect(config.api).toMatchObject({ host: '127.0.0.1', port: 4390 });
     expect(config.windows).toMatchObject({ seconds: 300, checkpointMs: 1000, clock: 'wall' });
     expect(config.drift).toMatchObject({ alpha: 0.01, minEffectPsi: 0.1, minCount: 50 });
@@ -53,8 +53,26 @@ describe('parseAgentConfig', () => {
     const models = [{ name: 'loans', baseline: 'b.json' }];
     expect(error({ models, api: { host: '0.0.0.0' } })).toMatch(/api\.host: '0\.0\.0\.0' is not loopback/);
     expect(error({ models, api: { host: '0.0.0.0', allowNonLoopback: true } })).toMatch(/api\.token: is required/);
-    expect(error({ models, api: { host: '0.0.0.0', allowNonLoopback: true, token: 'x'.repeat(32) } })).toBe('no error');
     expect(error({ models, api: { host: '127.0.0.2' } })).toBe('no error');
+  });
+
+  it('keeps a token off the network in clear text: TLS off loopback, https to a collector off loopback, unless insecure is named (issue 16, finding 9)', () => {
+    const models = [{ name: 'loans', baseline: 'b.json' }];
+    const token = 'x'.repeat(32);
+    const open = { host: '0.0.0.0', allowNonLoopback: true, token };
+    expect(error({ models, api: open })).toMatch(/^api\.tls: is required off loopback: the token would cross the network in clear text \(set api\.insecure: true/);
+    expect(error({ models, api: { ...open, tls: { cert: 'c.pem', key: 'k.pem' } } })).toBe('no error');
+    expect(error({ models, api: { ...open, insecure: true } })).toBe('no error');
+    const otlp = (endpoint: string, extra: Record<string, unknown> = {}): string => error({ models, sinks: { otlp: { endpoint, token, ...extra } } });
+    expect(otlp('http://collector.inference:4318/v1/metrics')).toMatch(/^sinks\.otlp\.endpoint: sends the token in clear text to collector\.inference:4318: use https:\/\//);
+    expect(otlp('http://10.0.0.7:4318/v1/metrics')).toMatch(/clear text/);
+    expect(otlp('https://collector.inference:4318/v1/metrics')).toBe('no error');
+    expect(otlp('http://127.0.0.1:4318/v1/metrics')).toBe('no error');
+    expect(otlp('http://[::1]:4318/v1/metrics')).toBe('no error');
+    expect(otlp('http://collector.inference:4318/v1/metrics', { insecure: true })).toBe('no error');
+    expect(error({ models, sinks: { otlp: { endpoint: 'http://collector.inference:4318/v1/metrics' } } })).toBe('no error'); // no token to leak
+    const insecure = parseAgentConfig({ models, api: { ...open, insecure: true }, sinks: { otlp: { endpoint: 'http://c.example:4318/v1/metrics', token, insecure: true } } }, '/');
+    expect(insecureSettings(insecure).map((s) => s.field)).toEqual(['api.insecure', 'sinks.otlp.insecure']);
   });
 });
 
