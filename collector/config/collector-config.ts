@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  commonSectionsShape, deepFreeze, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema, safeDimensionName, versionDimension,
+  commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema, safeDimensionName, versionDimension,
   sinksConfigShape, stateConfigSchema, windowSecondsSchema,
 } from '../../shared/platform/config/config-file.js';
 import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
@@ -12,8 +12,10 @@ export const receiverConfigSchema = z
     port: z.number().int().min(0).max(65535).default(4318),
     /** Required to listen off loopback, together with `token` or `tls.clientCa`. */
     allowNonLoopback: z.boolean().default(false),
-    /** Bearer token every agent must send. */
+    /** Bearer token every agent must send: shared, so it proves membership of the fleet, not which agent (docs/security.md). */
     token: z.string().min(16).optional(),
+    /** A bearer token per agent, bound to its `instanceId`: windows under any other instance id are refused with 403. */
+    agentTokens: z.array(z.object({ instance: dimensionValue, token: z.string().min(16) }).strict()).default([]),
     /** TLS from PEM files; with `clientCa`, agents must present a certificate it signed (mutual TLS). */
     tls: z.object({ cert: z.string(), key: z.string(), clientCa: z.string().optional() }).strict().optional(),
     /** Accept the agents' token in clear text off loopback (anyone on the path can read it); logged as a warning at start. */
@@ -69,8 +71,8 @@ export const collectorConfigSchema = z
     if (!isLoopback(r.host)) {
       if (!r.allowNonLoopback) {
         ctx.addIssue({ code: 'custom', path: ['receiver', 'host'], message: `'${r.host}' is not loopback; set receiver.allowNonLoopback, and receiver.token or receiver.tls.clientCa, to listen there` });
-      } else if (r.token === undefined && r.tls?.clientCa === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['receiver', 'token'], message: 'is required off loopback, unless receiver.tls.clientCa authenticates agents' });
+      } else if (r.token === undefined && r.agentTokens.length === 0 && r.tls?.clientCa === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['receiver', 'token'], message: 'is required off loopback, unless receiver.agentTokens or receiver.tls.clientCa authenticates agents' });
       } else if (r.tls === undefined && !r.insecure) {
         ctx.addIssue({ code: 'custom', path: ['receiver', 'tls'], message: 'is required off loopback: the agents\' token would cross the network in clear text (set receiver.insecure: true to accept that)' });
       }
@@ -80,8 +82,15 @@ export const collectorConfigSchema = z
 /** The settings in use that let a token cross the network in clear text, each with why: logged as warnings at start. */
 export function insecureSettings(config: CollectorConfig): { field: string; message: string }[] {
   const r = config.receiver;
-  if (!r.insecure || isLoopback(r.host) || r.tls !== undefined || r.token === undefined) return [];
-  return [{ field: 'receiver.insecure', message: `The receiver listens on ${r.host} without TLS: the agents' token crosses the network in clear text (receiver.insecure).` }];
+  const out: { field: string; message: string }[] = [];
+  if (r.insecure && !isLoopback(r.host) && r.tls === undefined && (r.token !== undefined || r.agentTokens.length > 0)) {
+    out.push({ field: 'receiver.insecure', message: `The receiver listens on ${r.host} without TLS: the agents' token crosses the network in clear text (receiver.insecure).` });
+  }
+  if (r.token !== undefined && r.tls?.clientCa === undefined) {
+    out.push({ field: 'receiver.token', message: 'receiver.token is shared by the fleet: any agent holding it can send windows under any service.instance.id; '
+      + 'bind identities with receiver.agentTokens or mutual TLS (receiver.tls.clientCa).' });
+  }
+  return out;
 }
 
 /** A validated, frozen collector configuration with absolute paths. */

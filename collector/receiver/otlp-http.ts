@@ -6,9 +6,11 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../../shared/platform/errors.js';
 import { windowSummary } from '../../shared/core/drift/window-report.js';
-import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, refusalReason, requireMethod, RETRY_AFTER_SECONDS, send, sendError } from '../../shared/platform/http/http-helpers.js';
+import { discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, refusalReason, requireMethod, RETRY_AFTER_SECONDS, send, sendError } from '../../shared/platform/http/http-helpers.js';
 import { LoadShedder } from '../../shared/platform/http/load-shedder.js';
+import { OTLP_ATTRIBUTES } from '../../shared/pipeline/egress/otlp-names.js';
 import type { Collector } from '../collector.js';
+import { checkInstances, identify } from './agent-identity.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import { decodeJson, decodeProtobuf, encodeResponse, encodeStatus, OtlpDecodeError } from './otlp-request.js';
 
@@ -56,7 +58,7 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
       const why = (req.socket as TLSSocket).authorizationError;
       throw new HttpError('DW_ERR_API_FORBIDDEN', `a client certificate signed by the collector's client CA is required (${String(why ?? 'none presented')})`);
     }
-    if (!authorised(req, options.token)) throw new HttpError('DW_ERR_API_UNAUTHORIZED', 'a valid "Authorization: Bearer <token>" header is required');
+    const identity = identify(req, options);
     switch (path) {
       case '/v1/metrics': {
         only('POST');
@@ -82,6 +84,8 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
             collector.metrics.requestRefused('bad_body');
             return reply(res, 400, kind, encodeStatus(kind, GRPC.INVALID_ARGUMENT, err.message));
           }
+          // Windows only under the identity the credential proves: one agent cannot send as, or pre-empt, another.
+          checkInstances(identity, batches.map((b) => b.resource[OTLP_ATTRIBUTES.instance]));
           result = collector.receive(batches);
         } finally {
           admission.release();

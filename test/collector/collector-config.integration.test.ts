@@ -33,7 +33,7 @@ describe('collector config', () => {
     expect(() => open({ host: '0.0.0.0', allowNonLoopback: true, token: 'x'.repeat(16) })).toThrow(/receiver\.tls: is required off loopback: the agents' token would cross the network in clear text/);
     expect(open({ host: '0.0.0.0', allowNonLoopback: true, token: 'x'.repeat(16), tls: { cert: 'c.pem', key: 'k.pem' } })).toBeDefined();
     const insecure = open({ host: '0.0.0.0', allowNonLoopback: true, token: 'x'.repeat(16), insecure: true }) as Parameters<typeof insecureSettings>[0];
-    expect(insecureSettings(insecure).map((s) => s.field)).toEqual(['receiver.insecure']);
+    expect(insecureSettings(insecure).map((s) => s.field)).toEqual(['receiver.insecure', 'receiver.token']);
     expect(open({ host: '0.0.0.0', allowNonLoopback: true, tls: { cert: 'c.pem', key: 'k.pem', clientCa: 'ca.pem' } })).toBeDefined();
   });
 

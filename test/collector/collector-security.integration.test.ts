@@ -1,10 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentProcess } from '../helpers/agent-process.js';
 import { exampleBaseline, exampleRows, toEvent } from '../helpers/example-events.js';
 import { makeTestCertificates, type TestCertificates } from '../helpers/test-certificates.js';
+import { exampleWindowReport, windowPayload } from '../helpers/window-payloads.js';
 
 /**
  * The link from agents to the collector: an agent without the token gets 401, one whose client
@@ -22,9 +24,9 @@ const running: AgentProcess[] = [];
 type Status = { outbox: { count: number; failingAttempts: number }[]; totals: { points: Record<string, number>; requestsRefused: Record<string, number> } };
 
 /** Starts an agent exporting to `endpoint`, closes one window and returns it once the export was tried. */
-async function agentSending(endpoint: string, otlp: Record<string, unknown>): Promise<AgentProcess> {
+async function agentSending(endpoint: string, otlp: Record<string, unknown>, instanceId = `agent-${running.length}`): Promise<AgentProcess> {
   const agent = await startAgent({
-    instanceId: `agent-${running.length}`,
+    instanceId,
     models: [{ name: 'loans', baseline: join(dir, 'loans.json') }],
     api: { port: 0 },
     windows: { seconds: 60, graceSeconds: 0, clock: 'event' },
@@ -95,10 +97,63 @@ describe('mutual TLS', () => {
     expect(((await rogue.get('/v1/status')).body as Status).outbox[0]).toMatchObject({ count: 1 });
     const none = await agentSending(url, { tls: { ca: certs.ca } });
     expect(((await none.get('/v1/status')).body as Status).outbox[0]).toMatchObject({ count: 1 });
-    const good = await agentSending(url, { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey } });
+    // Under the name its certificate proves (finding 7: any other instance id is refused).
+    const good = await agentSending(url, { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey } }, 'client');
     expect(((await good.get('/v1/status')).body as Status).outbox[0]).toMatchObject({ count: 0 });
     // The status endpoint needs a client certificate too, so the refusals are read from the log.
     const forbidden = collector.logs.filter((l) => l.code === 'DW_ERR_API_FORBIDDEN');
     expect(forbidden.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('agent identity bound to the credential (issue 16, finding 7)', () => {
+  type Auth = { token?: string; cert?: string; key?: string };
+  /** One HTTPS request trusting the test CA, with a token and/or a client certificate. */
+  function call(url: string, method: 'GET' | 'POST', body: string, auth: Auth): Promise<{ status: number; text: string }> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(auth.token === undefined ? {} : { authorization: `Bearer ${auth.token}` }) };
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(url, { method, headers, ca: readFileSync(certs.ca), ...(auth.cert === undefined ? {} : { cert: readFileSync(auth.cert), key: readFileSync(auth.key!) }) }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+  /** Posts one window under `instance` as OTLP JSON. */
+  async function postWindow(url: string, instance: string, startMs: number, auth: Auth): Promise<{ status: number; text: string }> {
+    const profile = await exampleBaseline();
+    return call(url, 'POST', windowPayload(await exampleWindowReport(profile, startMs, WINDOW_MS), profile, instance, 'json'), auth);
+  }
+  const statusOf = async (collector: AgentProcess, auth: Auth): Promise<Status & { models: { openWindows: { events: number }[] }[] }> =>
+    JSON.parse((await call(`${collector.address}/v1/status`, 'GET', '', auth)).text) as Status & { models: { openWindows: { events: number }[] }[] };
+  const openWindows = async (collector: AgentProcess, auth: Auth): Promise<number[]> => (await statusOf(collector, auth)).models[0]!.openWindows.map((w) => w.events);
+
+  it('a per-agent token sends only under its own instance id: another is 403, and cannot pre-empt the real agent\'s window', async () => {
+    const T7 = 'token-of-gpu-7-is-32-characters!';
+    const T8 = 'token-of-gpu-8-is-32-characters!';
+    const collector = await startCollector({ tls: { cert: certs.serverCert, key: certs.serverKey }, agentTokens: [{ instance: 'gpu-7', token: T7 }, { instance: 'gpu-8', token: T8 }] });
+    const url = `${collector.address}/v1/metrics`;
+    const spoof = await postWindow(url, 'gpu-8', t0, { token: T7 });
+    expect(spoof.status).toBe(403);
+    expect(spoof.text).toMatch(/service\.instance\.id 'gpu-8' is not the identity its token \(instance 'gpu-7'\) proves/);
+    expect(await openWindows(collector, { token: T7 })).toEqual([]);
+    // The real gpu-8's window is taken, not dropped as a duplicate of the spoof.
+    expect((await postWindow(url, 'gpu-8', t0, { token: T8 })).status).toBe(200);
+    expect((await postWindow(url, 'gpu-7', t0, { token: T7 })).status).toBe(200);
+    expect(await openWindows(collector, { token: T7 })).toEqual([60]);
+    const refused = (await statusOf(collector, { token: T7 })).totals.requestsRefused;
+    expect(refused.forbidden).toBe(1);
+  });
+
+  it('a client certificate sends only under its subject\'s name', async () => {
+    const collector = await startCollector({ tls: { cert: certs.serverCert, key: certs.serverKey, clientCa: certs.ca } });
+    const url = `${collector.address}/v1/metrics`;
+    const other = await postWindow(url, 'agent-9', t0, { cert: certs.clientCert, key: certs.clientKey });
+    expect(other.status).toBe(403);
+    expect(other.text).toMatch(/'agent-9' is not the identity its certificate \(client\) proves/);
+    expect((await postWindow(url, 'client', t0, { cert: certs.clientCert, key: certs.clientKey })).status).toBe(200);
+    expect(await openWindows(collector, { cert: certs.clientCert, key: certs.clientKey })).toEqual([30]);
   });
 });

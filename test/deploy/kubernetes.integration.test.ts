@@ -130,11 +130,20 @@ describe('Kubernetes manifests', () => {
     const service = resources.find((r) => r.kind === 'Service' && r.metadata.name === 'driftwatch-collector')!;
     const port = (service.spec as { ports: { port: number }[] }).ports[0]!.port;
     expect(config.sinks.otlp?.endpoint).toBe(`https://${service.metadata.name}:${port}/v1/metrics`);
-    // Issue 16, finding 9: the token goes over TLS, checked against the collector's CA, mounted from cert-manager's Secret (its ca.crt only).
+    // Issue 16, findings 9 and 7: the token goes over TLS, and the pod proves its instance id (its name) with its own client
+    // certificate from cert-manager's csi-driver, signed by the CA that signed the collector.
     expect(config.sinks.otlp?.insecure).toBe(false);
-    const caMount = agent.volumeMounts!.find((m) => m.mountPath === dirname(config.sinks.otlp!.tls!.ca!))!;
-    expect(pod.volumes!.find((v) => v.name === caMount.name)).toEqual({ name: caMount.name,
-      secret: { secretName: 'driftwatch-collector-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+    const tls = config.sinks.otlp!.tls!;
+    expect(new Set([tls.ca, tls.cert, tls.key].map((f) => dirname(f!))).size).toBe(1);
+    const mount = agent.volumeMounts!.find((m) => m.mountPath === dirname(tls.ca!))!;
+    const csi = (pod.volumes!.find((v) => v.name === mount.name) as unknown as { csi: { driver: string; volumeAttributes: Record<string, string> } }).csi;
+    expect(csi.driver).toBe('csi.cert-manager.io');
+    expect(csi.volumeAttributes['csi.cert-manager.io/common-name']).toBe('${POD_NAME}');
+    expect(env(agent).get('DRIFTWATCH_INSTANCE_ID')).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(csi.volumeAttributes['csi.cert-manager.io/key-usages']).toMatch(/client auth/);
+    const issuer = resources.find((r) => r.kind === 'Issuer' && r.metadata.name === csi.volumeAttributes['csi.cert-manager.io/issuer-name'])!;
+    const collectorCert = resources.find((r) => r.kind === 'Certificate' && r.metadata.name === 'driftwatch-collector-tls')!;
+    expect((collectorCert.spec as { issuerRef: { name: string } }).issuerRef.name).toBe(issuer.metadata.name);
   });
 
   it('serves the collector over TLS from a cert-manager certificate for the Service\'s names, and lets only agent pods reach it (issue 16, finding 9)', () => {
@@ -143,6 +152,7 @@ describe('Kubernetes manifests', () => {
     const doc = parseAllDocuments(readFileSync(configFile('driftwatch-collector-config', 'collector.yaml'), 'utf8'))[0]!.toJS() as Obj;
     const config = parseCollectorConfig(applyEnvOverrides(doc, { DRIFTWATCH_RECEIVER__TOKEN: 'secret-from-kubernetes-0123456789' }), '/etc/driftwatch', 'collector.yaml');
     expect(config.receiver.insecure).toBe(false);
+    expect(config.receiver.tls!.clientCa).toBe(join(dirname(config.receiver.tls!.cert), 'ca.crt'));
     const tlsMount = c.volumeMounts!.find((m) => m.mountPath === dirname(config.receiver.tls!.cert))!;
     const secret = (pod.volumes!.find((v) => v.name === tlsMount.name) as unknown as { secret: { secretName: string } }).secret.secretName;
     const certificate = resources.find((r) => r.kind === 'Certificate' && (r.spec as { secretName: string }).secretName === secret)!;
