@@ -93,6 +93,14 @@ export function registerAudit(program: Command): void {
         if (verdict.ok) {
           const from = verdict.checkpoint === undefined ? 'the first entry' : `the checkpoint after entry ${verdict.checkpoint.throughSeq}${key === undefined ? '' : ' (signature good)'}`;
           process.stdout.write(`audit log OK: ${verdict.entries} entries chained from ${from}; head ${verdict.headHash}\n`);
+          const signed = verdict.signedHead;
+          if (signed !== undefined) {
+            process.stdout.write(`signed head: entry ${signed.seq}, ${new Date(signed.atMs).toISOString()} (${signed.reason === 'stop' ? 'a clean stop' : 'an appended batch'}); signatures of every head and checkpoint good\n`);
+          }
+          if (key === undefined) {
+            process.stdout.write('without --public-key this checks the chain only: it shows an entry changed, deleted or reordered in place, but not a chain rewritten '
+              + 'from the start, a tail cut off, or a forged pruning checkpoint (docs/security.md#the-audit-log)\n');
+          }
           return;
         }
         process.stdout.write(`audit log BROKEN at entry ${verdict.seq}: ${verdict.problem}\n`);

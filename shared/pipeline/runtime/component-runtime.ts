@@ -10,6 +10,8 @@ import type { WindowSink } from '../sinks/window-sink.js';
 import { AuditRetention } from '../state/audit-retention.js';
 import { openState, type ComponentState } from '../state/open-state.js';
 import { StateLock } from '../state/state-lock.js';
+import { loadAuditSigningKey } from '../state/audit-log.js';
+import type { KeyObject } from 'node:crypto';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
 import { ModelWindows } from '../windows/model-windows.js';
 import { restoreWindows } from '../windows/restore-windows.js';
@@ -61,6 +63,8 @@ export class ComponentRuntime {
   readonly store: ComponentState;
   /** This process's hold on the state file, from construction until the store is closed. */
   private readonly lock: StateLock;
+  /** `audit.signingKey`, read once: it signs the audit log's heads and checkpoints. */
+  private readonly auditKey: KeyObject | undefined;
   readonly sinks: WindowSink[];
   readonly metrics: SelfMetrics;
   readonly shipper: OutboxShipper;
@@ -83,14 +87,15 @@ export class ComponentRuntime {
     // Before the state file is opened (or moved aside): it may be another process's.
     this.lock = StateLock.acquire(config.state.path);
     try {
-      this.store = openState(config.state, log, now());
+      this.auditKey = loadAuditSigningKey(config.audit.signingKey);
+      this.store = openState({ ...config.state, auditSigningKey: this.auditKey }, log, now());
     } catch (err) {
       this.lock.release();
       throw err;
     }
     // Counted by the self-metrics, made below (before anything can fail at run time).
     this.failures = new FailureEvents(log, { error: (type, stage) => this.metrics.error(type, stage) });
-    this.retention = new AuditRetention(this.store.database, config.audit, log, this.failures);
+    this.retention = new AuditRetention(this.store.database, config.audit.retentionDays, this.auditKey, log, this.failures);
     restoreWindows(this.store, this.windows, log);
     const egress = createEgress(config, new Map([...this.windows].map(([k, v]) => [k, v.profile])), (kind) => this.metrics.egressRefused(kind), log);
     this.sinks = createSinks(config, options.env, log, egress, options.describeWindowsToOtlp === true ? (model) => {
@@ -153,6 +158,12 @@ export class ComponentRuntime {
     if (finalCheckpoint) this.closer.checkpoint();
     await this.shipper.stop(drainMs);
     await this.metrics.shutdown();
+    try {
+      // A clean stop ends on a signed head (docs/security.md#the-audit-log).
+      if (this.auditKey !== undefined) this.store.database.audit.signHead(this.options.now());
+    } catch (err) {
+      this.failures.storeWrite('audit_retention', err, 'Could not sign the audit log head at shutdown.');
+    }
     this.store.database.close();
     this.lock.release();
     this.lifecycle = 'stopped';

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CheckpointStore } from './checkpoint-store.js';
 import { OutboxStore } from './outbox-store.js';
@@ -24,8 +25,8 @@ export function componentState(database: StateDatabase): ComponentState {
  * Opens a component's state file; a damaged one is moved aside with an error log line naming both
  * paths, and the component starts on a fresh file instead of crashing in a restart loop.
  */
-export function openState(state: { path: string; synchronous: 'NORMAL' | 'FULL' }, log: Logger, nowMs: number): ComponentState {
-  return componentState(StateDatabase.openOrMoveAside(state.path, { synchronous: state.synchronous }, (movedTo, reason) => {
+export function openState(state: { path: string; synchronous: 'NORMAL' | 'FULL'; auditSigningKey?: KeyObject | undefined }, log: Logger, nowMs: number): ComponentState {
+  return componentState(StateDatabase.openOrMoveAside(state.path, { synchronous: state.synchronous, auditSigningKey: state.auditSigningKey }, (movedTo, reason) => {
     log.error({ state: state.path, movedTo, reason },
       'The state file is damaged and was moved aside; starting with a fresh one (its open windows, unsent outbox and audit log stay in the moved file for inspection).');
   }, nowMs));

@@ -2,6 +2,7 @@ import { existsSync, renameSync } from 'node:fs';
 import { createPrivateFile } from './private-files.js';
 import Database from 'better-sqlite3';
 import { DwError, hasCode } from '../../platform/errors.js';
+import type { KeyObject } from 'node:crypto';
 import { AuditLog } from './audit-log.js';
 
 const SCHEMA_VERSION = '1';
@@ -29,6 +30,8 @@ export class CorruptStateError extends DwError {
 export interface StoreOptions {
   /** `state.synchronous`: `FULL` syncs every commit to disk (survives power loss); `NORMAL` survives process crashes. */
   synchronous: 'NORMAL' | 'FULL';
+  /** `audit.signingKey`, read: every batch appended to the audit log is closed by a head signed with it. */
+  auditSigningKey?: KeyObject | undefined;
 }
 
 /**
@@ -43,7 +46,7 @@ export class StateDatabase {
 
   private constructor(db: Database.Database, private readonly path: string, private readonly options: StoreOptions) {
     this.handle = db;
-    this.auditLog = new AuditLog(db);
+    this.auditLog = new AuditLog(db, options.auditSigningKey);
   }
 
   /** The open database handle (a new one after {@link replaceDamaged}). */

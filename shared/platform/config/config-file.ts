@@ -162,7 +162,7 @@ export function isLoopback(host: string): boolean {
  * is not loopback, without `insecure`. Undefined when it would not.
  */
 export function clearTextToken(otlp: { endpoint: string; token?: string | undefined; insecure: boolean }): string | undefined {
-  if (otlp.token === undefined || otlp.insecure) return undefined;
+  if (otlp.token === undefined || otlp.insecure || !URL.canParse(otlp.endpoint)) return undefined; // a bad URL is the endpoint's own error
   const url = new URL(otlp.endpoint);
   if (url.protocol !== 'http:' || isLoopback(url.hostname.replace(/^\[|\]$/g, ''))) return undefined;
   return `sends the token in clear text to ${url.host}: use https:// (with tls.ca for a private CA), or set insecure: true to accept that`;

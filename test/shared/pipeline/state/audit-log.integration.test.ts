@@ -60,8 +60,9 @@ describe('audit log', () => {
   });
 
   it('prunes behind a signed checkpoint and stays verifiable, with the right key only', () => {
-    const { store } = fiveEntries();
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const store = openStores(join(mkdtempSync(join(tmpdir(), 'dw-audit-')), 'agent.db'), { auditSigningKey: privateKey });
+    for (let i = 1; i <= 5; i++) store.outbox.appendAudit([rec(i)], i * 60_000);
     expect(store.database.audit.prune(180_000, 600_000, privateKey)).toBe(2);
     expect(store.database.audit.entries().map((e) => e.seq)).toEqual([3, 4, 5]);
     expect(store.database.audit.lastCheckpoint()).toMatchObject({ throughSeq: 2, entries: 2 });

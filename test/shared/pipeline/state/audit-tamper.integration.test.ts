@@ -1,0 +1,153 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { entryHash } from '../../../../shared/pipeline/state/audit-log.js';
+import { startAgent, waitForDrain } from '../../../helpers/agent-process.js';
+import { exampleBaseline, exampleRows, toEvent } from '../../../helpers/example-events.js';
+import { runCli } from '../../../helpers/run-cli.js';
+
+/**
+ * Issue 16, finding 5: an audit log that proves what left. A real agent with `audit.signingKey`
+ * ships windows to CloudWatch (moto) and stops cleanly; then copies of its state file are tampered
+ * with by someone who can write the file but not read the key (triggers dropped first, as they
+ * could be), and `driftwatch audit verify --public-key` must fail on each, naming the first broken
+ * entry. Without the key, the documented limits hold: what the chain alone cannot show passes.
+ */
+const moto = inject('motoEndpoint');
+const dir = mkdtempSync(join(tmpdir(), 'dw-audit-tamper-'));
+const WINDOW_MS = 60_000;
+const t0 = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS - 30 * WINDOW_MS;
+let state: string;
+let entries: number;
+const publicPem = join(dir, 'audit-pub.pem');
+
+type Row = { seq: number; at_ms: number; destination: string; bytes: number; payload: string; prev_hash: string; hash: string };
+
+/** A copy of the real log with `tamper` applied (triggers dropped), and what verify says of it, with and without the key. */
+function verifyTampered(name: string, tamper: (db: Database.Database) => void): { withKey: { status: number | null; out: string }; withoutKey: { status: number | null; out: string } } {
+  const copy = join(dir, `${name}.db`);
+  copyFileSync(state, copy);
+  const db = new Database(copy);
+  db.exec('DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; DROP TRIGGER IF EXISTS audit_heads_no_delete; DROP TRIGGER IF EXISTS audit_heads_no_update;');
+  tamper(db);
+  db.close();
+  const run = (args: string[]): { status: number | null; out: string } => {
+    const r = runCli(['audit', 'verify', '--state', copy, ...args]);
+    return { status: r.status, out: r.stdout + r.stderr };
+  };
+  return { withKey: run(['--public-key', publicPem]), withoutKey: run([]) };
+}
+
+/** Rewrites the chain from entry `from` on with consistent hashes, as a writer without the key can. */
+function rechain(db: Database.Database, from: number, change: (r: Row) => Row): void {
+  const rows = db.prepare<[], Row>('SELECT * FROM audit_log ORDER BY seq').all();
+  let prev = rows.find((r) => r.seq === from - 1)?.hash ?? '0'.repeat(64);
+  for (const r of rows.filter((x) => x.seq >= from)) {
+    const c = change(r);
+    const hash = entryHash(prev, c.seq, c.at_ms, { destination: c.destination, bytes: Buffer.byteLength(c.payload), payload: c.payload });
+    db.prepare('UPDATE audit_log SET payload = ?, bytes = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(c.payload, Buffer.byteLength(c.payload), prev, hash, c.seq);
+    prev = hash;
+  }
+}
+
+beforeAll(async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  writeFileSync(join(dir, 'audit-signing.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(publicPem, publicKey.export({ type: 'spki', format: 'pem' }));
+  writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
+  const agent = await startAgent({
+    models: [{ name: 'loans', baseline: join(dir, 'loans.json') }], api: { port: 0 },
+    windows: { seconds: 60, graceSeconds: 0, clock: 'event' },
+    sinks: { cloudwatch: { namespace: `DwAudit${Date.now().toString(36)}`, endpoint: moto, region: 'eu-west-1' } },
+    audit: { signingKey: join(dir, 'audit-signing.pem') },
+  }, { dir, env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } });
+  const rows = exampleRows('loans-stable.csv');
+  // Six windows of 40 events, closed by an event of the seventh.
+  const events = Array.from({ length: 6 }, (_, w) => rows.slice(w * 40, (w + 1) * 40).map((r, i) => toEvent(r, 'loans', t0 + w * WINDOW_MS + i * 100))).flat();
+  events.push(toEvent(rows[0]!, 'loans', t0 + 6 * WINDOW_MS));
+  expect((await agent.postEvents(events)).status).toBe(200);
+  await waitForDrain(agent, 60_000, 6);
+  expect(await agent.stop()).toBe(0);
+  state = join(dir, '.driftwatch', 'agent.db');
+  const db = new Database(state, { readonly: true });
+  entries = (db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
+  const heads = db.prepare<[], { reason: string }>('SELECT reason FROM audit_heads ORDER BY id').all();
+  db.close();
+  expect(entries).toBeGreaterThanOrEqual(6);
+  // A head per appended batch, and one at the clean stop.
+  expect(heads.at(-1)!.reason).toBe('stop');
+  expect(heads.filter((h) => h.reason === 'append').length).toBeGreaterThanOrEqual(6);
+}, 180_000);
+
+describe('audit verify --public-key on a real, signed log', () => {
+  it('passes the untouched log and says what it checked', () => {
+    const r = runCli(['audit', 'verify', '--state', state, '--public-key', publicPem]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`audit log OK: ${entries} entries chained from the first entry`));
+    expect(r.stdout).toMatch(new RegExp(`signed head: entry ${entries}, .* \\(a clean stop\\)`));
+  });
+
+  it('fails on a chain rewritten with consistent hashes, naming the first entry that disagrees with a signed head', () => {
+    const v = verifyTampered('rewrite', (db) => rechain(db, 3, (r) => (r.seq === 3 ? { ...r, payload: r.payload.replace('"EventCount"', '"EventCounT"') } : r)));
+    expect(v.withKey.status).toBe(1);
+    expect(v.withKey.out).toMatch(/audit log BROKEN at entry 3: entry 3 does not match its signed head/);
+    // The documented limit: the chain alone cannot tell a consistent rewrite.
+    expect(v.withoutKey.status).toBe(0);
+    expect(v.withoutKey.out).toMatch(/not a chain rewritten from the start, a tail cut off, or a forged pruning checkpoint/);
+  });
+
+  it('fails on a truncated tail', () => {
+    const v = verifyTampered('truncate', (db) => db.prepare('DELETE FROM audit_log WHERE seq > ?').run(entries - 2));
+    expect(v.withKey.status).toBe(1);
+    expect(v.withKey.out).toContain(`audit log BROKEN at entry ${entries - 1}: the log ends at entry ${entries - 2}, but a signed head records entry ${entries}`);
+    expect(v.withoutKey.status).toBe(0);
+  });
+
+  it('fails on reordered entries, with or without the key', () => {
+    const v = verifyTampered('reorder', (db) => {
+      db.exec('UPDATE audit_log SET seq = -2 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = -2;');
+    });
+    expect(v.withKey.out).toMatch(/audit log BROKEN at entry 2:/);
+    expect(v.withKey.status).toBe(1);
+    expect(v.withoutKey.status).toBe(1);
+  });
+
+  it('fails on a forged pruning checkpoint that hides every entry, which the triggers allow', () => {
+    const v = verifyTampered('forged-checkpoint', (db) => {
+      db.exec('CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log WHEN old.seq > COALESCE((SELECT max(through_seq) FROM audit_checkpoints), 0) BEGIN SELECT RAISE(ABORT, \'x\'); END;');
+      const last = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get()!;
+      db.prepare('INSERT INTO audit_checkpoints (through_seq, head_hash, entries, at_ms, signature) VALUES (?, ?, ?, ?, NULL)').run(last.seq, last.hash, last.seq, Date.now());
+      db.prepare('DELETE FROM audit_log').run();
+    });
+    expect(v.withKey.status).toBe(1);
+    expect(v.withKey.out).toContain(`audit log BROKEN at entry ${entries}: the checkpoint through entry ${entries} is not signed by the given key`);
+    // The finding as reported: without the key, verify passes with the same head hash.
+    expect(v.withoutKey.status).toBe(0);
+  });
+
+  it('fails on a forged signed head and on entries appended without the key', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const forged = verifyTampered('forged-head', (db) => {
+      rechain(db, 2, (r) => (r.seq === 2 ? { ...r, payload: r.payload.replace('"EventCount"', '"EventCounT"') } : r));
+      const rows = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq').all();
+      const last = rows.at(-1)!;
+      const text = `driftwatch audit head\nseq ${last.seq}\nhead ${last.hash}\nat 1\nreason stop`;
+      db.prepare('DELETE FROM audit_heads').run();
+      db.prepare('INSERT INTO audit_heads (seq, head_hash, at_ms, reason, signature) VALUES (?, ?, 1, ?, ?)').run(last.seq, last.hash, 'stop', sign(null, Buffer.from(text), privateKey).toString('base64'));
+    });
+    expect(forged.withKey.status).toBe(1);
+    expect(forged.withKey.out).toContain(`audit log BROKEN at entry ${entries}: the signed head of entry ${entries} does not verify with the given key`);
+    const appended = verifyTampered('appended', (db) => {
+      const last = db.prepare<[], Row>('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1').get()!;
+      const payload = '{"Namespace":"Elsewhere"}';
+      const hash = entryHash(last.hash, last.seq + 1, last.at_ms + 1, { destination: last.destination, bytes: Buffer.byteLength(payload), payload });
+      db.prepare('INSERT INTO audit_log (seq, at_ms, destination, bytes, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(last.seq + 1, last.at_ms + 1, last.destination, Buffer.byteLength(payload), payload, last.hash, hash);
+    });
+    expect(appended.withKey.out).toContain(`audit log BROKEN at entry ${entries + 1}: entries ${entries + 1}-${entries + 1} are not covered by a signed head`);
+    expect(appended.withoutKey.status).toBe(0);
+  });
+});
