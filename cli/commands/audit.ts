@@ -2,7 +2,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DwError } from '../../shared/platform/errors.js';
-import { AuditLog, readVerifyKey, type AuditEntry } from '../../shared/pipeline/state/audit-log.js';
+import type { KeyObject } from 'node:crypto';
+import { parseAgentConfig } from '../../agent/config/agent-config.js';
+import { parseCollectorConfig } from '../../collector/config/collector-config.js';
+import { loadModelBaseline } from '../../shared/core/profile/load-baseline.js';
+import type { CloudWatchAnchor } from '../../shared/pipeline/egress/egress.js';
+import { createEgress } from '../../shared/pipeline/runtime/create-egress.js';
+import { namespaceOf } from '../../shared/pipeline/sinks/create-sinks.js';
+import { AuditLog, readVerifyKey, type AuditEntry, type AuditVerdict } from '../../shared/pipeline/state/audit-log.js';
+import { readConfigFile } from '../../shared/platform/config/config-file.js';
+import { createLogger } from '../../shared/platform/logger.js';
 
 const DEFAULT_STATE = '.driftwatch/agent.db';
 
@@ -77,36 +86,77 @@ export function registerAudit(program: Command): void {
     .command('verify')
     .description('recompute the hash chain; exit 1 naming the first bad entry if any was changed, deleted or reordered')
     .option('--state <file>', 'the agent or collector state file (state.path)', DEFAULT_STATE)
-    .option('--public-key <file>', 'PEM key to check the signature of the pruning checkpoint')
-    .action((flags: { state: string; publicKey?: string }) => {
-      let key;
-      if (flags.publicKey !== undefined) {
-        try {
-          key = readVerifyKey(readFileSync(flags.publicKey));
-        } catch (err) {
-          throw new DwError('DW_ERR_FILE_READ', `cannot read the public key (${(err as Error).message})`, { file: flags.publicKey });
-        }
-      }
+    .option('--public-key <file>', 'PEM public key of audit.signingKey: checks every signed head and checkpoint, and that nothing was cut off or added')
+    .option('--cloudwatch <config>', 'also compare with the anchor CloudWatch kept (AuditEntries, AuditHeadDigest), reading namespace, region, endpoint and site from this agent or collector config')
+    .action(async (flags: { state: string; publicKey?: string; cloudwatch?: string }) => {
+      const key = flags.publicKey === undefined ? undefined : verifyKey(flags.publicKey);
+      // Read the anchor first: the state file stays open only while it is checked.
+      const anchor = flags.cloudwatch === undefined ? undefined : { found: await cloudWatchAnchor(flags.cloudwatch) };
       const { log, close } = openLog(flags.state);
       try {
         const verdict = log.verify(key);
-        if (verdict.ok) {
-          const from = verdict.checkpoint === undefined ? 'the first entry' : `the checkpoint after entry ${verdict.checkpoint.throughSeq}${key === undefined ? '' : ' (signature good)'}`;
-          process.stdout.write(`audit log OK: ${verdict.entries} entries chained from ${from}; head ${verdict.headHash}\n`);
-          const signed = verdict.signedHead;
-          if (signed !== undefined) {
-            process.stdout.write(`signed head: entry ${signed.seq}, ${new Date(signed.atMs).toISOString()} (${signed.reason === 'stop' ? 'a clean stop' : 'an appended batch'}); signatures of every head and checkpoint good\n`);
-          }
-          if (key === undefined) {
-            process.stdout.write('without --public-key this checks the chain only: it shows an entry changed, deleted or reordered in place, but not a chain rewritten '
-              + 'from the start, a tail cut off, or a forged pruning checkpoint (docs/security.md#the-audit-log)\n');
-          }
+        if (!verdict.ok) {
+          process.stdout.write(`audit log BROKEN at entry ${verdict.seq}: ${verdict.problem}\n`);
+          process.exitCode = 1;
           return;
         }
-        process.stdout.write(`audit log BROKEN at entry ${verdict.seq}: ${verdict.problem}\n`);
-        process.exitCode = 1;
+        printVerdict(verdict, key !== undefined);
+        if (anchor === undefined) return;
+        if (anchor.found === undefined) {
+          process.stdout.write('CloudWatch holds no audit anchor (AuditEntries, AuditHeadDigest) for this namespace and site in the last 15 days: nothing to compare\n');
+          process.exitCode = 1;
+          return;
+        }
+        printAnchor(log, anchor.found);
       } finally {
         close();
       }
     });
+}
+
+function verifyKey(file: string): KeyObject {
+  try {
+    return readVerifyKey(readFileSync(file));
+  } catch (err) {
+    throw new DwError('DW_ERR_FILE_READ', `cannot read the public key (${(err as Error).message})`, { file });
+  }
+}
+
+/** Whether the log agrees with the anchor CloudWatch kept; exit 1 when not. */
+function printAnchor(log: AuditLog, found: CloudWatchAnchor): void {
+  const problem = log.checkAnchor(found);
+  if (problem !== undefined) {
+    process.stdout.write(`audit log BROKEN at entry ${problem.seq}: ${problem.problem}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`CloudWatch anchor agrees: at ${new Date(found.atMs).toISOString()} the cloud saw ${found.maxEntries} entries and a request after them, head digest ${found.digest.toString(16)}\n`);
+}
+
+/** What a good verdict covered, and, without a key, what it cannot. */
+function printVerdict(verdict: Extract<AuditVerdict, { ok: true }>, keyed: boolean): void {
+  const from = verdict.checkpoint === undefined ? 'the first entry' : `the checkpoint after entry ${verdict.checkpoint.throughSeq}${keyed ? ' (signature good)' : ''}`;
+  process.stdout.write(`audit log OK: ${verdict.entries} entries chained from ${from}; head ${verdict.headHash}\n`);
+  const signed = verdict.signedHead;
+  if (signed !== undefined) {
+    process.stdout.write(`signed head: entry ${signed.seq}, ${new Date(signed.atMs).toISOString()} (${signed.reason === 'stop' ? 'a clean stop' : 'an appended batch'}); signatures of every head and checkpoint good\n`);
+  }
+  if (!keyed) {
+    process.stdout.write('without --public-key this checks the chain only: it shows an entry changed, deleted or reordered in place, but not a chain rewritten '
+      + 'from the start, a tail cut off, or a forged pruning checkpoint (docs/security.md#the-audit-log)\n');
+  }
+}
+
+/** Reads the anchor CloudWatch kept for the config's namespace and site, through the egress door. */
+async function cloudWatchAnchor(configFile: string): Promise<CloudWatchAnchor | undefined> {
+  const { document, baseDir } = readConfigFile(configFile);
+  const config = 'receiver' in document ? parseCollectorConfig(document, baseDir, configFile) : parseAgentConfig(document, baseDir, configFile);
+  const log = createLogger({ ...config.log, level: 'warn' }, process.stderr, 'driftwatch-audit');
+  const egress = createEgress(config, new Map(config.models.map((m) => [m.name, loadModelBaseline(m)])), () => undefined, log);
+  const door = egress.cloudWatchAnchor({ region: config.sinks.cloudwatch?.region, endpoint: config.sinks.cloudwatch?.endpoint });
+  try {
+    return await door.latest({ namespace: namespaceOf(config), site: config.site, nowMs: Date.now() });
+  } finally {
+    await door.close();
+  }
 }

@@ -4,6 +4,8 @@ export const METRIC_NAMES = [
   'EventsRejected',
   'EventsDropped',
   'FeaturePSI',
+  'AuditEntries',
+  'AuditHeadDigest',
   'MaxFeaturePSI',
   'DriftedFeatureCount',
   'MissingFeatureCount',

@@ -131,6 +131,46 @@ export class Egress {
     };
   }
 
+  /**
+   * Reads back the audit anchor CloudWatch keeps (`AuditEntries`, `AuditHeadDigest`) for
+   * `driftwatch audit verify --cloudwatch`: a query naming driftwatch's own metrics, nothing from
+   * the host. Used by an operator's command, never by the agents.
+   */
+  cloudWatchAnchor(options: { region?: string; endpoint?: string }): AnchorDoor {
+    let sdk: Promise<CloudWatchModule & { client: CloudWatchClient }> | undefined;
+    const load = (): NonNullable<typeof sdk> => (sdk ??= Promise.all([import('@aws-sdk/client-cloudwatch'), this.cloudWatchClientOptions(options)])
+      .then(([m, clientOptions]) => ({ ...m, client: new m.CloudWatchClient(clientOptions) })));
+    return {
+      latest: async ({ namespace, site, nowMs }) => {
+        const { client, GetMetricDataCommand } = await load();
+        const dims = site === undefined ? [] : [{ Name: 'Site', Value: site }];
+        const query = (id: string, metric: string, stat: string): CloudWatchSdk.MetricDataQuery =>
+          ({ Id: id, MetricStat: { Metric: { Namespace: namespace, MetricName: metric, Dimensions: dims }, Period: 60, Stat: stat }, ReturnData: true });
+        const series = new Map<string, Map<number, number>>();
+        let token: string | undefined;
+        do {
+          const out = await client.send(new GetMetricDataCommand({
+            MetricDataQueries: [query('emin', 'AuditEntries', 'Minimum'), query('emax', 'AuditEntries', 'Maximum'), query('dmax', 'AuditHeadDigest', 'Maximum')],
+            StartTime: new Date(nowMs - 15 * 86_400_000), EndTime: new Date(nowMs + 600_000), ScanBy: 'TimestampDescending', NextToken: token,
+          }));
+          for (const r of out.MetricDataResults ?? []) {
+            const m = series.get(r.Id!) ?? new Map<number, number>();
+            series.set(r.Id!, m);
+            (r.Timestamps ?? []).forEach((t, i) => m.set(t.getTime(), r.Values![i]!));
+          }
+          token = out.NextToken;
+        } while (token !== undefined);
+        const at = [...(series.get('emax') ?? new Map<number, number>()).keys()].filter((t) => series.get('emin')?.has(t) === true && series.get('dmax')?.has(t) === true)
+          .sort((a, b) => b - a)[0];
+        if (at === undefined) return undefined;
+        return { atMs: at, minEntries: series.get('emin')!.get(at)!, maxEntries: series.get('emax')!.get(at)!, digest: series.get('dmax')!.get(at)! };
+      },
+      close: async () => {
+        if (sdk !== undefined) (await sdk).client.destroy();
+      },
+    };
+  }
+
   /** An OTLP door for fleet windows, through the official OTLP/HTTP exporter. */
   otlpWindows(options: { endpoint: string; protocol: 'http/protobuf' | 'http/json'; compression: 'gzip' | 'none'; timeoutMs: number; token?: string; tls?: TlsFiles }): OtlpDoor {
     let exporter: Promise<{ exporter: PushMetricExporter; canonical: (rm: ResourceMetrics) => string }> | undefined;
@@ -240,6 +280,21 @@ export interface AlarmDoor {
   describe(prefix: string): Promise<MetricAlarm[]>;
   /** Checks and sends; throws `EgressRefusedError` when the allowlist refuses. */
   putMetricAlarm(input: PutMetricAlarmInput): Promise<AuditRecord>;
+  close(): Promise<void>;
+}
+
+/** The audit anchor CloudWatch saw last: within one minute, entries from `minEntries` to `maxEntries`, and the largest head digest sent then. */
+export interface CloudWatchAnchor {
+  atMs: number;
+  minEntries: number;
+  maxEntries: number;
+  digest: number;
+}
+
+/** Reading the audit anchor back from CloudWatch. */
+export interface AnchorDoor {
+  /** The newest minute that has the anchor, or undefined when CloudWatch holds none (15 days back). */
+  latest(query: { namespace: string; site?: string | undefined; nowMs: number }): Promise<CloudWatchAnchor | undefined>;
   close(): Promise<void>;
 }
 

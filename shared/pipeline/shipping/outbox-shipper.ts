@@ -203,6 +203,7 @@ export class OutboxShipper {
         outboxBacklog: b.count,
         oldestUnsentAgeSeconds: b.oldestClosedAtMs === undefined ? 0 : Math.max(0, (this.now() - b.oldestClosedAtMs) / 1000),
         atMs: this.now(),
+        auditHead: this.store.auditAnchor(),
       });
       this.metrics.send(sink.name, outcome.ok);
       if (outcome.ok) {

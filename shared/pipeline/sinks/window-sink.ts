@@ -10,6 +10,12 @@ export interface HealthSnapshot {
   oldestUnsentAgeSeconds: number;
   /** When the snapshot was taken (epoch ms): the health datums' timestamp. */
   atMs: number;
+  /**
+   * The audit log's head before this send (entries so far, and the first 48 bits of the head
+   * hash as an integer): shipped as `AuditEntries` and `AuditHeadDigest`, the anchor outside the
+   * host that a truncated or rolled-back log disagrees with (docs/security.md#the-audit-log).
+   */
+  auditHead?: { entries: number; digest: number };
 }
 
 /**

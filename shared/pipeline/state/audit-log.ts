@@ -4,6 +4,11 @@ import type Database from 'better-sqlite3';
 import { DwError } from '../../platform/errors.js';
 import type { AuditRecord } from '../records/audit-record.js';
 
+/** The first 48 bits of a head hash as an integer: exact in a CloudWatch value (a double). */
+export function headDigest(hash: string): number {
+  return Number.parseInt(hash.slice(0, 12), 16);
+}
+
 /** The previous hash of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -109,6 +114,38 @@ export class AuditLog {
       hash = next;
     }
     this.writeHead({ seq, headHash: hash, atMs, reason: 'append' });
+  }
+
+  /**
+   * Compares the log with the anchor CloudWatch kept: the cloud saw a request sent when the log
+   * held between `minEntries` and `maxEntries` entries, one of them with head digest `digest`. The
+   * log must hold that entry (or a signed head of it, if pruned) and at least one entry after it
+   * (the request that carried it). Undefined when it agrees; else the problem.
+   */
+  checkAnchor(anchor: { minEntries: number; maxEntries: number; digest: number }): { seq: number; problem: string } | undefined {
+    const { seq: last } = this.head();
+    if (last <= anchor.maxEntries) {
+      return { seq: last + 1, problem: `CloudWatch saw ${anchor.maxEntries} entries and a request after them, but the log ends at entry ${last}: it was cut back (rolled back) after the fact` };
+    }
+    const known = new Map<number, string>();
+    for (const h of this.heads()) known.set(h.seq, h.headHash);
+    for (const r of this.db.prepare<[number, number], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log WHERE seq BETWEEN ? AND ?')
+      .all(anchor.minEntries, anchor.maxEntries)) known.set(r.seq, r.hash);
+    for (let s = anchor.minEntries; s <= anchor.maxEntries; s++) {
+      const hash = known.get(s);
+      if (hash !== undefined && headDigest(hash) === anchor.digest) return undefined;
+    }
+    const pruned = this.lastCheckpoint();
+    if (pruned !== undefined && anchor.maxEntries <= pruned.throughSeq && ![...known.keys()].some((s) => s >= anchor.minEntries && s <= anchor.maxEntries)) {
+      return { seq: anchor.minEntries, problem: `the entries CloudWatch anchored (${anchor.minEntries}-${anchor.maxEntries}) were pruned with no signed head left to compare` };
+    }
+    return { seq: anchor.minEntries, problem: `no entry ${anchor.minEntries}-${anchor.maxEntries} has the head digest CloudWatch kept (${anchor.digest.toString(16)}): the chain was rewritten` };
+  }
+
+  /** The anchor of the current head: entries so far (its sequence number) and the first 48 bits of its hash as an integer. */
+  anchor(): { entries: number; digest: number } {
+    const { seq, hash } = this.head();
+    return { entries: seq, digest: headDigest(hash) };
   }
 
   /** Signs the current head (a clean stop); does nothing without a key or an entry. */

@@ -109,6 +109,11 @@ export class OutboxStore {
   }
 
 
+  /** The audit log's head as shipped beside each window (the anchor outside the host). */
+  auditAnchor(): { entries: number; digest: number } {
+    return this.state.audit.anchor();
+  }
+
   /** Entries the sink has not sent, and when the oldest of them closed. */
   backlog(sink: string): { count: number; oldestClosedAtMs: number | undefined } {
     const row = this.state.db.prepare<[number], { count: number; oldest: number | null }>(

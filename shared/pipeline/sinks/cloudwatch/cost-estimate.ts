@@ -37,7 +37,7 @@ export interface ModelCost {
 
 export interface CostEstimate {
   models: ModelCost[];
-  /** OutboxBacklog and OldestUnsentAgeSeconds. */
+  /** OutboxBacklog, OldestUnsentAgeSeconds, AuditEntries and AuditHeadDigest. */
   healthMetrics: number;
   totalMetrics: number;
   requestsPerMonth: number;
@@ -82,7 +82,7 @@ export function estimateCost(inputs: CostInputs): CostEstimate {
     const requestsPerMonth = windowsPerMonth * Math.ceil(datumsPerWindow / 1000) * inputs.versions * inputs.agents;
     return { name, inputFeatures, metrics, datumsPerWindow, requestsPerMonth };
   });
-  const healthMetrics = 2;
+  const healthMetrics = 4;
   const totalMetrics = models.reduce((n, m) => n + m.metrics, healthMetrics);
   const requestsPerMonth = models.reduce((n, m) => n + m.requestsPerMonth, 0);
   const metricsUsd = metricsPrice(totalMetrics);

@@ -17,5 +17,9 @@ export function windowRequests(entry: OutboxEntry, health: HealthSnapshot, optio
     { MetricName: 'OutboxBacklog', Value: health.outboxBacklog, Unit: 'Count', Timestamp: at, Dimensions: dims },
     { MetricName: 'OldestUnsentAgeSeconds', Value: health.oldestUnsentAgeSeconds, Unit: 'Seconds', Timestamp: at, Dimensions: dims },
   ];
+  if (health.auditHead !== undefined) {
+    healthDatums.push({ MetricName: 'AuditEntries', Value: health.auditHead.entries, Unit: 'Count', Timestamp: at, Dimensions: dims },
+      { MetricName: 'AuditHeadDigest', Value: health.auditHead.digest, Unit: 'None', Timestamp: at, Dimensions: dims });
+  }
   return batchRequests(options.namespace, [...windowDatums(entry.report, options), ...healthDatums]);
 }

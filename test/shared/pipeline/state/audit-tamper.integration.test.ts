@@ -23,11 +23,14 @@ const t0 = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS - 30 * WINDOW_MS;
 let state: string;
 let entries: number;
 const publicPem = join(dir, 'audit-pub.pem');
+// `audit verify --cloudwatch` reads the anchor back from moto with these.
+process.env.AWS_ACCESS_KEY_ID = 'testing';
+process.env.AWS_SECRET_ACCESS_KEY = 'testing';
 
 type Row = { seq: number; at_ms: number; destination: string; bytes: number; payload: string; prev_hash: string; hash: string };
 
 /** A copy of the real log with `tamper` applied (triggers dropped), and what verify says of it, with and without the key. */
-function verifyTampered(name: string, tamper: (db: Database.Database) => void): { withKey: { status: number | null; out: string }; withoutKey: { status: number | null; out: string } } {
+function verifyTampered(name: string, tamper: (db: Database.Database) => void): Record<'withKey' | 'withoutKey' | 'withAnchor', { status: number | null; out: string }> {
   const copy = join(dir, `${name}.db`);
   copyFileSync(state, copy);
   const db = new Database(copy);
@@ -38,7 +41,7 @@ function verifyTampered(name: string, tamper: (db: Database.Database) => void): 
     const r = runCli(['audit', 'verify', '--state', copy, ...args]);
     return { status: r.status, out: r.stdout + r.stderr };
   };
-  return { withKey: run(['--public-key', publicPem]), withoutKey: run([]) };
+  return { withKey: run(['--public-key', publicPem]), withoutKey: run([]), withAnchor: run(['--public-key', publicPem, '--cloudwatch', join(dir, 'driftwatch.yaml')]) };
 }
 
 /** Rewrites the chain from entry `from` on with consistent hashes, as a writer without the key can. */
@@ -149,5 +152,24 @@ describe('audit verify --public-key on a real, signed log', () => {
     });
     expect(appended.withKey.out).toContain(`audit log BROKEN at entry ${entries + 1}: entries ${entries + 1}-${entries + 1} are not covered by a signed head`);
     expect(appended.withoutKey.status).toBe(0);
+  });
+
+  it('agrees with the anchor CloudWatch kept on the untouched log', () => {
+    const r = runCli(['audit', 'verify', '--state', state, '--public-key', publicPem, '--cloudwatch', join(dir, 'driftwatch.yaml')]);
+    expect(r.stdout + r.stderr).toMatch(/CloudWatch anchor agrees: at .* the cloud saw \d+ entries and a request after them, head digest [0-9a-f]+/);
+    expect(r.status).toBe(0);
+  });
+
+  it('passes a rollback to an older signed head with the key alone, and fails it against the CloudWatch anchor', () => {
+    const v = verifyTampered('rollback', (db) => {
+      const heads = db.prepare<[], { id: number; seq: number }>('SELECT id, seq FROM audit_heads ORDER BY id').all();
+      const older = heads.filter((h) => h.seq <= entries - 3).at(-1)!;
+      db.prepare('DELETE FROM audit_log WHERE seq > ?').run(older.seq);
+      db.prepare('DELETE FROM audit_heads WHERE id > ?').run(older.id);
+    });
+    // The documented limit of a key alone: a consistent rollback is a valid, signed, shorter log.
+    expect(v.withKey.status).toBe(0);
+    expect(v.withAnchor.out).toMatch(/audit log BROKEN at entry \d+: CloudWatch saw \d+ entries and a request after them, but the log ends at entry \d+: it was cut back/);
+    expect(v.withAnchor.status).toBe(1);
   });
 });
