@@ -62,12 +62,12 @@ describe('agent → CloudWatch (moto)', () => {
     const names = new Set(unique.map((m) => m.MetricName));
     for (const name of ['EventCount', 'EventsRejected', 'EventsDropped', 'FeaturePSI', 'MaxFeaturePSI', 'DriftedFeatureCount', 'PredictionPSI',
       'ConfidencePSI', 'Confidence', 'MissingRate', 'OutOfRangeRate', 'RetrainingRecommended', 'OutboxBacklog', 'OldestUnsentAgeSeconds',
-      'MultivariatePSI', 'ReconstructionError']) {
+      'MultivariatePSI', 'ReconstructionError', 'AuditEntries', 'AuditHeadDigest']) {
       expect(names, name).toContain(name);
     }
     for (const m of unique) {
       const dims = Object.fromEntries((m.Dimensions ?? []).map((d): [string, string] => [d.Name ?? '', d.Value ?? '']));
-      if (m.MetricName === 'OutboxBacklog' || m.MetricName === 'OldestUnsentAgeSeconds') {
+      if (['OutboxBacklog', 'OldestUnsentAgeSeconds', 'AuditEntries', 'AuditHeadDigest'].includes(m.MetricName ?? '')) {
         expect(dims).toEqual({});
       } else if (m.MetricName === 'ReconstructionError') {
         expect(dims).toEqual({ Model: 'loans', Feature: 'multivariate.reconstruction_error' });

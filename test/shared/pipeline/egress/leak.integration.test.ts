@@ -28,6 +28,8 @@ const MODEL = 'leak-loans';
 
 /** A second model whose baseline comes from a training CSV without a header row (issue 16, finding 1). */
 const NAMES_MODEL = 'leak-names';
+/** A third, whose training CSV has personal data in its header. */
+const PII_MODEL = 'leak-pii';
 
 const SENTINELS = {
   ssn: '078-05-1120',
@@ -40,19 +42,22 @@ const SENTINELS = {
 };
 
 /**
- * The training file of NAMES_MODEL: no header row, so its first row holds the sentinels where the
- * names would be (an SSN, a float, a person, an id); an e-mail address in a column of its own. The
- * builder refuses it as it is; built the way its error says (names given, identifiers excluded).
+ * The training files of NAMES_MODEL and PII_MODEL. `headerless`: no header row, so its first row
+ * holds the sentinels where the names would be (an SSN, a float, a person, an id, an e-mail).
+ * `pii-header`: a header with an e-mail address as a column name. The builder refuses each as it
+ * is; built the way its error says (names given, identifier columns excluded).
  */
-async function namesBaseline(): Promise<BaselineProfile> {
-  const lines = [`${SENTINELS.ssn},${SENTINELS.float},${SENTINELS.person},${SENTINELS.customerId},${SENTINELS.email},north`];
+async function namesBaseline(kind: 'headerless' | 'pii-header'): Promise<BaselineProfile> {
+  const lines = [kind === 'headerless'
+    ? `${SENTINELS.ssn},${SENTINELS.float},${SENTINELS.person},${SENTINELS.customerId},${SENTINELS.email},north`
+    : `account,amount,holder,customer_id,${SENTINELS.email},region`];
   for (let i = 0; i < 400; i++) lines.push(`${100 + i % 800}-${10 + i % 89}-${1000 + i},${(i * 37.3) % 900},Person ${i},C-${5000 + i},p${i}@example.com,${['north', 'south'][i % 2]}`);
-  const csv = join(dir, 'headerless.csv');
+  const csv = join(dir, `${kind}.csv`);
   writeFileSync(csv, `${lines.join('\n')}\n`);
   await expect(buildBaseline(fileRowSource(csv), {})).rejects.toMatchObject({ code: 'DW_ERR_BASELINE_NAME' });
-  const columnNames = ['account', 'amount', 'holder', 'customer_id', 'contact', 'region'];
-  await expect(buildBaseline(fileRowSource(csv, { columnNames, headerRow: false }), {})).rejects.toMatchObject({ code: 'DW_ERR_BASELINE_IDENTIFIER' });
-  const { profile } = await buildBaseline(fileRowSource(csv, { columnNames, headerRow: false }), { exclude: ['account', 'holder', 'customer_id', 'contact'] });
+  const named = { columnNames: ['account', 'amount', 'holder', 'customer_id', 'contact', 'region'], headerRow: kind === 'pii-header' };
+  await expect(buildBaseline(fileRowSource(csv, named), {})).rejects.toMatchObject({ code: 'DW_ERR_BASELINE_IDENTIFIER' });
+  const { profile } = await buildBaseline(fileRowSource(csv, named), { exclude: ['account', 'holder', 'customer_id', 'contact'] });
   expect(profile.features.map((f) => f.name)).toEqual(['amount', 'region']);
   return profile;
 }
@@ -91,7 +96,8 @@ function normalisePut(json: string): unknown {
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
-  writeFileSync(join(dir, 'names.json'), JSON.stringify(await namesBaseline()));
+  writeFileSync(join(dir, 'names.json'), JSON.stringify(await namesBaseline('headerless')));
+  writeFileSync(join(dir, 'pii.json'), JSON.stringify(await namesBaseline('pii-header')));
   telemetryReceiver = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.end('{}'));
@@ -104,7 +110,8 @@ beforeAll(async () => {
 
   const collectorDir = mkdtempSync(join(dir, 'collector-'));
   collector = await startAgent({
-    models: [{ name: MODEL, baseline: join(dir, 'loans.json') }, { name: NAMES_MODEL, baseline: join(dir, 'names.json') }],
+    models: [{ name: MODEL, baseline: join(dir, 'loans.json') }, { name: NAMES_MODEL, baseline: join(dir, 'names.json') },
+      { name: PII_MODEL, baseline: join(dir, 'pii.json') }],
     receiver: { port: 0 },
     windows: { seconds: 60, graceSeconds: 600 },
     state: { path: join(collectorDir, '.driftwatch', 'agent.db') },
@@ -116,7 +123,8 @@ beforeAll(async () => {
   const agentConfig = (sinks: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     instanceId: 'leak-agent',
     models: [{ name: MODEL, baseline: join(dir, 'loans.json'), unknownFeatures: 'ignore' },
-      { name: NAMES_MODEL, baseline: join(dir, 'names.json'), unknownFeatures: 'ignore' }].map((m) => ({ ...m, unknownFields: 'ignore' })),
+      { name: NAMES_MODEL, baseline: join(dir, 'names.json'), unknownFeatures: 'ignore' }, { name: PII_MODEL, baseline: join(dir, 'pii.json'), unknownFeatures: 'ignore' }]
+      .map((m) => ({ ...m, unknownFields: 'ignore' })),
     api: { port: 0 },
     windows: { seconds: 60, graceSeconds: 0, clock: 'event' },
     sinks,
@@ -138,22 +146,25 @@ beforeAll(async () => {
   });
   // The names model's events carry the other sentinels as values: the excluded columns as unknown
   // features, the SSN as a region, the float as an amount.
-  for (let i = 0; i < 120; i++) {
-    events.push({ model: NAMES_MODEL, timestamp: t0 + i * 100, features: {
-      account: SENTINELS.ssn, amount: i % 5 === 0 ? Number(SENTINELS.float) : (i * 37.3) % 900, holder: SENTINELS.person,
-      customer_id: SENTINELS.customerId, contact: SENTINELS.email, region: i % 4 === 0 ? SENTINELS.ssn : 'south',
-    } } as never);
+  for (const model of [NAMES_MODEL, PII_MODEL]) {
+    for (let i = 0; i < 120; i++) {
+      events.push({ model, timestamp: t0 + i * 100, features: {
+        account: SENTINELS.ssn, amount: i % 5 === 0 ? Number(SENTINELS.float) : (i * 37.3) % 900, holder: SENTINELS.person,
+        customer_id: SENTINELS.customerId, contact: SENTINELS.email, region: i % 4 === 0 ? SENTINELS.ssn : 'south',
+      } } as never);
+    }
   }
   // One event of the next window per model closes the window (event clock).
   events.push(toEvent(exampleRows('loans-stable.csv')[0]!, MODEL, t0 + WINDOW_MS) as never);
   events.push({ model: NAMES_MODEL, timestamp: t0 + WINDOW_MS, features: { amount: 1, region: 'north' } } as never);
+  events.push({ model: PII_MODEL, timestamp: t0 + WINDOW_MS, features: { amount: 1, region: 'north' } } as never);
   for (const agent of [direct, fleet]) {
     const res = await agent.postEvents(events);
     expect(res.status).toBe(200);
-    await waitForDrain(agent, 60_000, 2);
+    await waitForDrain(agent, 60_000, 3);
   }
   const flushed = (await collector.post('/v1/flush', '')).body as { closed: { events: number }[] };
-  expect(flushed.closed.map((c) => c.events)).toEqual([120, 120]);
+  expect(flushed.closed.map((c) => c.events)).toEqual([120, 120, 120]);
   await waitForDrain(collector);
   const deadline = Date.now() + 60_000;
   while (proxies.agentTelemetry.requests().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
