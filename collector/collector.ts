@@ -5,6 +5,7 @@ import type { OutboxShipper } from '../shared/pipeline/shipping/outbox-shipper.j
 import type { WindowSink } from '../shared/pipeline/sinks/window-sink.js';
 import type { ComponentState } from '../shared/pipeline/state/open-state.js';
 import { ReceivedStore } from '../shared/pipeline/state/received-store.js';
+import { OTLP_ATTRIBUTES } from '../shared/pipeline/egress/otlp-names.js';
 import type { FailureEvents } from '../shared/platform/failure-events.js';
 import type { SelfMetrics } from '../shared/pipeline/telemetry/self-metrics.js';
 import type { ModelWindows, OpenWindow } from '../shared/pipeline/windows/model-windows.js';
@@ -70,6 +71,17 @@ export class Collector {
     void this.closeDue();
   }
 
+  /** Keeps each agent's audit anchor (resource attributes of its windows): the record outside its host its audit log must agree with. */
+  private recordAnchors(batches: readonly ResourcePoints[], nowMs: number): void {
+    for (const { resource } of batches) {
+      const instance = resource[OTLP_ATTRIBUTES.instance];
+      const entries = resource[OTLP_ATTRIBUTES.auditEntries];
+      const digest = resource[OTLP_ATTRIBUTES.auditDigest];
+      if (typeof instance !== 'string' || !Number.isSafeInteger(entries) || !Number.isSafeInteger(digest) || (entries as number) < 0 || (digest as number) < 0) continue;
+      this.received.recordAnchor(instance, { entries: entries as number, digest: digest as number }, nowMs);
+    }
+  }
+
   /**
    * Merges the windows in one decoded OTLP request. Windows with any bad point are refused whole,
    * with a reason; a window received before (same agent, model, version, start, end) is skipped.
@@ -104,6 +116,7 @@ export class Collector {
       const dirty = [...this.models.values()].flatMap((m) => m.windows.takeDirty());
       this.received.checkpointReceived(dirty, keys, nowMs);
     }
+    this.recordAnchors(batches, nowMs);
     this.metrics.points('accepted', accepted);
     this.metrics.points('duplicate', duplicates);
     for (const r of refusals) {

@@ -15,16 +15,27 @@ import { createLogger } from '../../shared/platform/logger.js';
 
 const DEFAULT_STATE = '.driftwatch/agent.db';
 
-function openLog(state: string): { log: AuditLog; close: () => void } {
+/** A state file, read-only. */
+function openState(state: string): { db: Database.Database; close: () => void } {
   if (!existsSync(state)) throw new DwError('DW_ERR_FILE_READ', 'no state file here; pass --state with the agent or collector state.path', { file: state });
   let db: Database.Database;
   try {
     db = new Database(state, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new DwError('DW_ERR_FILE_READ', `not a driftwatch state file (${(err as Error).message})`, { file: state });
+  }
+  return { db, close: () => db.close() };
+}
+
+function openLog(state: string): { log: AuditLog; close: () => void } {
+  const { db, close } = openState(state);
+  try {
     db.prepare('SELECT 1 FROM audit_log LIMIT 1').get();
   } catch (err) {
+    close();
     throw new DwError('DW_ERR_FILE_READ', `not a driftwatch state file with an audit log (${(err as Error).message})`, { file: state });
   }
-  return { log: new AuditLog(db), close: () => db.close() };
+  return { log: new AuditLog(db), close };
 }
 
 function sinceOption(value: string): number {
@@ -83,35 +94,19 @@ export function registerAudit(program: Command): void {
     });
 
   audit
+    .command('anchors')
+    .description('on a collector: the newest audit anchor each agent sent (for `audit verify --anchor` on that agent)')
+    .option('--state <file>', 'the collector state file (state.path)', DEFAULT_STATE)
+    .action((flags: { state: string }) => printAnchors(flags.state));
+
+  audit
     .command('verify')
     .description('recompute the hash chain; exit 1 naming the first bad entry if any was changed, deleted or reordered')
     .option('--state <file>', 'the agent or collector state file (state.path)', DEFAULT_STATE)
     .option('--public-key <file>', 'PEM public key of audit.signingKey: checks every signed head and checkpoint, and that nothing was cut off or added')
+    .option('--anchor <entries:digest>', 'also compare with an anchor kept elsewhere: in fleet mode the line `audit anchors` prints on the collector for this agent', anchorOption)
     .option('--cloudwatch <config>', 'also compare with the anchor CloudWatch kept (AuditEntries, AuditHeadDigest), reading namespace, region, endpoint and site from this agent or collector config')
-    .action(async (flags: { state: string; publicKey?: string; cloudwatch?: string }) => {
-      const key = flags.publicKey === undefined ? undefined : verifyKey(flags.publicKey);
-      // Read the anchor first: the state file stays open only while it is checked.
-      const anchor = flags.cloudwatch === undefined ? undefined : { found: await cloudWatchAnchor(flags.cloudwatch) };
-      const { log, close } = openLog(flags.state);
-      try {
-        const verdict = log.verify(key);
-        if (!verdict.ok) {
-          process.stdout.write(`audit log BROKEN at entry ${verdict.seq}: ${verdict.problem}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        printVerdict(verdict, key !== undefined);
-        if (anchor === undefined) return;
-        if (anchor.found === undefined) {
-          process.stdout.write('CloudWatch holds no audit anchor (AuditEntries, AuditHeadDigest) for this namespace and site in the last 15 days: nothing to compare\n');
-          process.exitCode = 1;
-          return;
-        }
-        printAnchor(log, anchor.found);
-      } finally {
-        close();
-      }
-    });
+    .action(verify);
 }
 
 function verifyKey(file: string): KeyObject {
@@ -130,7 +125,8 @@ function printAnchor(log: AuditLog, found: CloudWatchAnchor): void {
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(`CloudWatch anchor agrees: at ${new Date(found.atMs).toISOString()} the cloud saw ${found.maxEntries} entries and a request after them, head digest ${found.digest.toString(16)}\n`);
+  const when = found.atMs === 0 ? '' : `at ${new Date(found.atMs).toISOString()} `;
+  process.stdout.write(`the anchor agrees: ${when}the other side saw ${found.maxEntries} entries and a request after them, head digest ${found.digest.toString(16)}\n`);
 }
 
 /** What a good verdict covered, and, without a key, what it cannot. */
@@ -147,6 +143,14 @@ function printVerdict(verdict: Extract<AuditVerdict, { ok: true }>, keyed: boole
   }
 }
 
+/** Parses --anchor ENTRIES:DIGEST (the digest in hex, as `audit anchors` prints it). */
+function anchorOption(value: string): CloudWatchAnchor {
+  const m = /^(\d+):([0-9a-f]{1,12})$/i.exec(value.trim());
+  if (m === null) throw new InvalidArgumentError(`--anchor takes ENTRIES:DIGEST (a count and up to 12 hex digits), not '${value}'.`);
+  const entries = Number(m[1]);
+  return { atMs: 0, minEntries: entries, maxEntries: entries, digest: Number.parseInt(m[2]!, 16) };
+}
+
 /** Reads the anchor CloudWatch kept for the config's namespace and site, through the egress door. */
 async function cloudWatchAnchor(configFile: string): Promise<CloudWatchAnchor | undefined> {
   const { document, baseDir } = readConfigFile(configFile);
@@ -158,5 +162,45 @@ async function cloudWatchAnchor(configFile: string): Promise<CloudWatchAnchor | 
     return await door.latest({ namespace: namespaceOf(config), site: config.site, nowMs: Date.now() });
   } finally {
     await door.close();
+  }
+}
+
+/** `audit anchors`: the newest anchor each agent sent to this collector. */
+function printAnchors(state: string): void {
+  const { db, close } = openState(state);
+  try {
+    const rows = db.prepare<[], { instance: string; entries: number; digest: number; at_ms: number }>('SELECT * FROM agent_anchors ORDER BY instance').all();
+    for (const r of rows) process.stdout.write(`${r.instance}  ${r.entries}:${r.digest.toString(16)}  ${new Date(r.at_ms).toISOString()}\n`);
+    if (rows.length === 0) process.stdout.write('no agent has sent an audit anchor to this collector\n');
+  } catch (err) {
+    throw new DwError('DW_ERR_FILE_READ', `not a collector state file with agent anchors (${(err as Error).message})`, { file: state });
+  } finally {
+    close();
+  }
+}
+
+/** `audit verify`: the chain, with a key its signatures, with an anchor what the other side saw. */
+async function verify(flags: { state: string; publicKey?: string; cloudwatch?: string; anchor?: CloudWatchAnchor }): Promise<void> {
+  const key = flags.publicKey === undefined ? undefined : verifyKey(flags.publicKey);
+  // Read the anchor first: the state file stays open only while it is checked.
+  const anchor = flags.anchor !== undefined ? { found: flags.anchor } : flags.cloudwatch === undefined ? undefined : { found: await cloudWatchAnchor(flags.cloudwatch) };
+  const { log, close } = openLog(flags.state);
+  try {
+    const verdict = log.verify(key);
+    if (!verdict.ok) {
+      process.stdout.write(`audit log BROKEN at entry ${verdict.seq}: ${verdict.problem}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    printVerdict(verdict, key !== undefined);
+    if (anchor === undefined) return;
+    if (anchor.found === undefined) {
+      process.stdout.write('CloudWatch holds no audit anchor (AuditEntries, AuditHeadDigest) for this namespace and site in the last 15 days: nothing to compare\n');
+      process.exitCode = 1;
+      return;
+    }
+    printAnchor(log, anchor.found);
+  } finally {
+    close();
   }
 }

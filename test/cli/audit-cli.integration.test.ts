@@ -46,8 +46,10 @@ describe('driftwatch audit', () => {
   it('checks the signature of a pruning checkpoint with the public key', () => {
     const state = stateWithEntries();
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const store = openStores(state);
+    // The key configured after the first entries: the head it signs (at the next clean stop) covers them.
+    const store = openStores(state, { auditSigningKey: privateKey });
     store.database.audit.prune(Date.UTC(2026, 10, 24, 10, 2), Date.now(), privateKey);
+    store.database.audit.signHead(Date.now());
     store.database.close();
     const dir = mkdtempSync(join(tmpdir(), 'dw-audit-key-'));
     writeFileSync(join(dir, 'good.pem'), publicKey.export({ type: 'spki', format: 'pem' }));

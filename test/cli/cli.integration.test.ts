@@ -256,10 +256,10 @@ describe('driftwatch cost', () => {
     const estimate = JSON.parse(result.stdout) as { totalMetrics: number; requestsPerMonth: number; totalUsd: number };
     // 7 input features + 12 per-model metrics + MultivariatePSI and ReconstructionError + 2 health;
     // one request per one-minute window.
-    expect(estimate.totalMetrics).toBe(23);
+    expect(estimate.totalMetrics).toBe(25);
     expect(estimate.requestsPerMonth).toBe(43_200);
-    expect(estimate.totalUsd).toBeCloseTo(23 * 0.3 + 43.2 * 0.01, 10);
-    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$7\.33 \/ month/);
+    expect(estimate.totalUsd).toBeCloseTo(25 * 0.3 + 43.2 * 0.01, 10);
+    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$7\.93 \/ month/);
   });
 });
 

@@ -19,7 +19,8 @@ export interface AllowlistSpec {
 
 const DATUM_KEYS = new Set(['MetricName', 'Dimensions', 'Timestamp', 'Value', 'Values', 'Counts', 'Unit', 'StatisticValues']);
 const UNITS = new Set(['None', 'Count', 'Seconds']);
-const WINDOW_RESOURCE_KEYS = new Set(['service.name', 'service.version', OTLP_ATTRIBUTES.instance, OTLP_ATTRIBUTES.site, OTLP_ATTRIBUTES.model]);
+const WINDOW_RESOURCE_KEYS = new Set(['service.name', 'service.version', OTLP_ATTRIBUTES.instance, OTLP_ATTRIBUTES.site, OTLP_ATTRIBUTES.model,
+  OTLP_ATTRIBUTES.auditEntries, OTLP_ATTRIBUTES.auditDigest]);
 const WINDOW_POINT_KEYS = new Set<string>([OTLP_ATTRIBUTES.model, OTLP_ATTRIBUTES.version, OTLP_ATTRIBUTES.feature, OTLP_ATTRIBUTES.categoryIndex,
   OTLP_ATTRIBUTES.layout, OTLP_ATTRIBUTES.reason]);
 const TELEMETRY_POINT_KEYS = new Set(['reason', 'model', 'sink', 'outcome', 'error_type', 'stage']);
@@ -117,6 +118,9 @@ export class EgressAllowlist {
       if (key === 'service.name' && value !== 'driftwatch-agent') return 'resource service.name must be driftwatch-agent';
       if (key === 'service.version' && !VERSION.test(String(value))) return 'resource service.version is not a version';
       if (key === OTLP_ATTRIBUTES.instance && value !== this.spec.instanceId) return 'resource service.instance.id is not this agent\'s';
+      if ((key === OTLP_ATTRIBUTES.auditEntries || key === OTLP_ATTRIBUTES.auditDigest) && !(Number.isSafeInteger(value) && (value as number) >= 0)) {
+        return `resource ${key} is not a non-negative integer`;
+      }
     }
     const identity = this.checkIdentity(resource[OTLP_ATTRIBUTES.model] as string | undefined, undefined, undefined, resource[OTLP_ATTRIBUTES.site] as string | undefined, 'resource');
     if (identity !== undefined) return identity;

@@ -31,4 +31,7 @@ export const OTLP_ATTRIBUTES = {
   /** Resource: the agent's identity, stable across restarts (deduplicates re-sent windows). */
   instance: 'service.instance.id',
   site: 'driftwatch.site',
+  /** Resource: the agent's audit anchor before this export (entries, and the head hash's first 48 bits as an integer). */
+  auditEntries: 'driftwatch.audit.entries',
+  auditDigest: 'driftwatch.audit.head_digest',
 } as const;

@@ -17,6 +17,12 @@ export interface AgentIdentity {
   version: string;
 }
 
+/** The agent's audit anchor at export time (HealthSnapshot.auditHead). */
+export interface AuditAnchor {
+  entries: number;
+  digest: number;
+}
+
 /** Smallest double above x (for a one-edge feature, whose interior bin is a single point). */
 function nextUp(x: number): number {
   if (Number.isNaN(x) || x === Infinity) return x;
@@ -53,7 +59,7 @@ function sum(name: string, description: string, unit: string, points: { attribut
  * side), the event count and refusals. Nothing else: no scores (the collector scores the merged
  * counts), no category strings, no raw values.
  */
-export function windowToResourceMetrics(report: WindowReport, profile: BaselineProfile, layout: string, agent: AgentIdentity): ResourceMetrics {
+export function windowToResourceMetrics(report: WindowReport, profile: BaselineProfile, layout: string, agent: AgentIdentity, anchor?: AuditAnchor): ResourceMetrics {
   const base: Attributes = { [OTLP_ATTRIBUTES.model]: report.model, [OTLP_ATTRIBUTES.version]: report.version };
   const { startMs, endMs } = report;
   const histograms: HistogramMetricData = {
@@ -102,6 +108,7 @@ export function windowToResourceMetrics(report: WindowReport, profile: BaselineP
       // model on one collector by this resource attribute.
       [OTLP_ATTRIBUTES.model]: report.model,
       ...(agent.site === undefined ? {} : { [OTLP_ATTRIBUTES.site]: agent.site }),
+      ...(anchor === undefined ? {} : { [OTLP_ATTRIBUTES.auditEntries]: anchor.entries, [OTLP_ATTRIBUTES.auditDigest]: anchor.digest }),
     }),
     scopeMetrics: [{ scope: { name: OTLP_SCOPE, version: agent.version }, metrics }],
   };

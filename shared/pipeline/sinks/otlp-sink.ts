@@ -4,7 +4,7 @@ import { windowToResourceMetrics, type AgentIdentity } from '../otlp/window-metr
 import type { BaselineProfile } from '../../core/profile/baseline-profile.js';
 import type { OutboxEntry } from '../records/outbox-entry.js';
 import { classifyFailure } from './retry-policy.js';
-import type { SendOutcome, WindowSink } from './window-sink.js';
+import type { HealthSnapshot, SendOutcome, WindowSink } from './window-sink.js';
 
 /** What the OTLP sink needs besides its door. */
 export interface OtlpSinkOptions {
@@ -23,14 +23,14 @@ export class OtlpSink implements WindowSink {
 
   constructor(private readonly options: OtlpSinkOptions, private readonly door: OtlpDoor) {}
 
-  async send(entry: OutboxEntry): Promise<SendOutcome> {
+  async send(entry: OutboxEntry, health: HealthSnapshot): Promise<SendOutcome> {
     const report = entry.report;
     const model = this.options.profileOf(report.model);
     if (model === undefined) {
       const error = new DwError('DW_ERR_CONFIG', `model '${report.model}' is no longer configured; its window cannot be described`, { field: 'models' });
       return { ok: false, error, failure: { retriable: false, throttled: false } };
     }
-    const metrics = windowToResourceMetrics(report, model.profile, model.layout, this.options.identity);
+    const metrics = windowToResourceMetrics(report, model.profile, model.layout, this.options.identity, health.auditHead);
     try {
       const audit = await this.door.send(metrics);
       const datums = metrics.scopeMetrics.reduce((n, s) => n + s.metrics.reduce((m, x) => m + x.dataPoints.length, 0), 0);

@@ -117,7 +117,8 @@ export class AuditLog {
   }
 
   /**
-   * Compares the log with the anchor CloudWatch kept: the cloud saw a request sent when the log
+   * Compares the log with an anchor kept outside the host (CloudWatch, or the collector for an
+   * agent in fleet mode): the other side saw a request sent when the log
    * held between `minEntries` and `maxEntries` entries, one of them with head digest `digest`. The
    * log must hold that entry (or a signed head of it, if pruned) and at least one entry after it
    * (the request that carried it). Undefined when it agrees; else the problem.
@@ -125,7 +126,7 @@ export class AuditLog {
   checkAnchor(anchor: { minEntries: number; maxEntries: number; digest: number }): { seq: number; problem: string } | undefined {
     const { seq: last } = this.head();
     if (last <= anchor.maxEntries) {
-      return { seq: last + 1, problem: `CloudWatch saw ${anchor.maxEntries} entries and a request after them, but the log ends at entry ${last}: it was cut back (rolled back) after the fact` };
+      return { seq: last + 1, problem: `the anchor records ${anchor.maxEntries} entries and a request after them, but the log ends at entry ${last}: it was cut back (rolled back) after the fact` };
     }
     const known = new Map<number, string>();
     for (const h of this.heads()) known.set(h.seq, h.headHash);
@@ -139,7 +140,7 @@ export class AuditLog {
     if (pruned !== undefined && anchor.maxEntries <= pruned.throughSeq && ![...known.keys()].some((s) => s >= anchor.minEntries && s <= anchor.maxEntries)) {
       return { seq: anchor.minEntries, problem: `the entries CloudWatch anchored (${anchor.minEntries}-${anchor.maxEntries}) were pruned with no signed head left to compare` };
     }
-    return { seq: anchor.minEntries, problem: `no entry ${anchor.minEntries}-${anchor.maxEntries} has the head digest CloudWatch kept (${anchor.digest.toString(16)}): the chain was rewritten` };
+    return { seq: anchor.minEntries, problem: `no entry ${anchor.minEntries}-${anchor.maxEntries} has the head digest the anchor kept (${anchor.digest.toString(16)}): the chain was rewritten` };
   }
 
   /** The anchor of the current head: entries so far (its sequence number) and the first 48 bits of its hash as an integer. */

@@ -29,6 +29,16 @@ export class ReceivedStore {
   }
 
 
+  /**
+   * Keeps the newest audit anchor each agent sent with its windows (the most entries seen): the
+   * anchor outside the agent's host that its audit log must agree with (docs/security.md).
+   */
+  recordAnchor(instance: string, anchor: { entries: number; digest: number }, atMs: number): void {
+    this.state.db.prepare(`INSERT INTO agent_anchors (instance, entries, digest, at_ms) VALUES (?, ?, ?, ?)
+      ON CONFLICT (instance) DO UPDATE SET entries = excluded.entries, digest = excluded.digest, at_ms = excluded.at_ms WHERE excluded.entries > agent_anchors.entries`)
+      .run(instance, anchor.entries, anchor.digest, atMs);
+  }
+
   /** Whether a contribution with this key was merged before. */
   wasReceived(key: string): boolean {
     return this.state.db.prepare('SELECT 1 FROM received WHERE key = ?').get(key) !== undefined;

@@ -147,6 +147,7 @@ export class StateDatabase {
       CREATE TABLE IF NOT EXISTS closed_windows (model TEXT NOT NULL, version TEXT NOT NULL, start_ms INTEGER NOT NULL,
         closed_at_ms INTEGER NOT NULL, PRIMARY KEY (model, version, start_ms));
       CREATE TABLE IF NOT EXISTS received (key TEXT PRIMARY KEY, at_ms INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS agent_anchors (instance TEXT PRIMARY KEY, entries INTEGER NOT NULL, digest INTEGER NOT NULL, at_ms INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS privacy_budget (model TEXT PRIMARY KEY, windows INTEGER NOT NULL, epsilon REAL NOT NULL);
       CREATE TABLE IF NOT EXISTS dropped_windows (model TEXT NOT NULL, version TEXT NOT NULL, start_ms INTEGER NOT NULL,
         end_ms INTEGER NOT NULL, events INTEGER NOT NULL, reason TEXT NOT NULL, sinks TEXT NOT NULL, dropped_at_ms INTEGER NOT NULL);

@@ -47,6 +47,8 @@ export interface CostEstimate {
 }
 
 const SECONDS_PER_MONTH = 30 * 24 * 3600;
+/** The sender's own datums beside each window: OutboxBacklog, OldestUnsentAgeSeconds, AuditEntries, AuditHeadDigest. */
+const HEALTH_METRICS = 4;
 
 /** Monthly price of `count` custom metrics through the tiers. */
 export function metricsPrice(count: number): number {
@@ -78,11 +80,11 @@ export function estimateCost(inputs: CostInputs): CostEstimate {
     const perModel = 9 + (roles.has('prediction') ? 1 : 0) + (roles.has('confidence') ? 2 : 0) + (projections > 0 ? 1 + projections : 0);
     // With topFeatures, any feature can be in the top N some month: all may become metrics.
     const metrics = (perModel + inputFeatures) * inputs.versions;
-    const datumsPerWindow = perModel + shipped + 2;
+    const datumsPerWindow = perModel + shipped + HEALTH_METRICS;
     const requestsPerMonth = windowsPerMonth * Math.ceil(datumsPerWindow / 1000) * inputs.versions * inputs.agents;
     return { name, inputFeatures, metrics, datumsPerWindow, requestsPerMonth };
   });
-  const healthMetrics = 4;
+  const healthMetrics = HEALTH_METRICS;
   const totalMetrics = models.reduce((n, m) => n + m.metrics, healthMetrics);
   const requestsPerMonth = models.reduce((n, m) => n + m.requestsPerMonth, 0);
   const metricsUsd = metricsPrice(totalMetrics);

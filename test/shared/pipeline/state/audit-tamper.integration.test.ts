@@ -156,7 +156,7 @@ describe('audit verify --public-key on a real, signed log', () => {
 
   it('agrees with the anchor CloudWatch kept on the untouched log', () => {
     const r = runCli(['audit', 'verify', '--state', state, '--public-key', publicPem, '--cloudwatch', join(dir, 'driftwatch.yaml')]);
-    expect(r.stdout + r.stderr).toMatch(/CloudWatch anchor agrees: at .* the cloud saw \d+ entries and a request after them, head digest [0-9a-f]+/);
+    expect(r.stdout + r.stderr).toMatch(/the anchor agrees: at .* the other side saw \d+ entries and a request after them, head digest [0-9a-f]+/);
     expect(r.status).toBe(0);
   });
 
@@ -169,7 +169,53 @@ describe('audit verify --public-key on a real, signed log', () => {
     });
     // The documented limit of a key alone: a consistent rollback is a valid, signed, shorter log.
     expect(v.withKey.status).toBe(0);
-    expect(v.withAnchor.out).toMatch(/audit log BROKEN at entry \d+: CloudWatch saw \d+ entries and a request after them, but the log ends at entry \d+: it was cut back/);
+    expect(v.withAnchor.out).toMatch(/audit log BROKEN at entry \d+: the anchor records \d+ entries and a request after them, but the log ends at entry \d+: it was cut back/);
     expect(v.withAnchor.status).toBe(1);
   });
+});
+
+describe('the anchor of an agent in fleet mode, kept by the collector', () => {
+  it('agrees on the agent\'s untouched log, and fails a rollback of it', async () => {
+    const fleetDir = mkdtempSync(join(dir, 'fleet-'));
+    const collector = await startAgent({
+      models: [{ name: 'loans', baseline: join(dir, 'loans.json') }], receiver: { port: 0 },
+      windows: { seconds: 60, graceSeconds: 3600 }, sinks: { file: { path: join(fleetDir, 'collector.ndjson') } },
+    }, { dir: mkdtempSync(join(fleetDir, 'collector-')), command: 'collector' });
+    const agentDir = mkdtempSync(join(fleetDir, 'agent-'));
+    const agent = await startAgent({
+      instanceId: 'fleet-agent-1', models: [{ name: 'loans', baseline: join(dir, 'loans.json') }], api: { port: 0 },
+      windows: { seconds: 60, graceSeconds: 0, clock: 'event' }, sinks: { otlp: { endpoint: `${collector.address}/v1/metrics` } },
+      audit: { signingKey: join(dir, 'audit-signing.pem') },
+    }, { dir: agentDir });
+    const rows = exampleRows('loans-stable.csv');
+    const events = Array.from({ length: 5 }, (_, w) => rows.slice(w * 30, (w + 1) * 30).map((r, i) => toEvent(r, 'loans', t0 + w * WINDOW_MS + i * 100))).flat();
+    events.push(toEvent(rows[0]!, 'loans', t0 + 5 * WINDOW_MS));
+    expect((await agent.postEvents(events)).status).toBe(200);
+    await waitForDrain(agent, 60_000, 5);
+    expect(await agent.stop()).toBe(0);
+    expect(await collector.stop()).toBe(0);
+    const listed = runCli(['audit', 'anchors', '--state', join(collector.dir, '.driftwatch', 'collector.db')]);
+    const line = /^fleet-agent-1 {2}(\d+):([0-9a-f]+) {2}\S+$/m.exec(listed.stdout);
+    expect(line, listed.stdout + listed.stderr).not.toBeNull();
+    const anchor = `${line![1]}:${line![2]}`;
+    // The anchor came with the last window: four entries before it, in the agent's log.
+    expect(Number(line![1])).toBe(4);
+    const agentState = join(agentDir, '.driftwatch', 'agent.db');
+    const good = runCli(['audit', 'verify', '--state', agentState, '--public-key', publicPem, '--anchor', anchor]);
+    expect(good.stdout).toMatch(/the anchor agrees: the other side saw 4 entries and a request after them/);
+    expect(good.status).toBe(0);
+    // Roll the agent's log back to its second signed head, later heads removed: valid with the key alone.
+    const copy = join(fleetDir, 'rolled-back.db');
+    copyFileSync(agentState, copy);
+    const db = new Database(copy);
+    db.exec('DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_heads_no_delete;');
+    const second = db.prepare<[], { id: number; seq: number }>('SELECT id, seq FROM audit_heads ORDER BY id LIMIT 1 OFFSET 1').get()!;
+    db.prepare('DELETE FROM audit_log WHERE seq > ?').run(second.seq);
+    db.prepare('DELETE FROM audit_heads WHERE id > ?').run(second.id);
+    db.close();
+    expect(runCli(['audit', 'verify', '--state', copy, '--public-key', publicPem]).status).toBe(0);
+    const rolled = runCli(['audit', 'verify', '--state', copy, '--public-key', publicPem, '--anchor', anchor]);
+    expect(rolled.stdout).toContain(`audit log BROKEN at entry ${second.seq + 1}: the anchor records 4 entries and a request after them, but the log ends at entry ${second.seq}`);
+    expect(rolled.status).toBe(1);
+  }, 180_000);
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildBaseline } from '../../../../../shared/offline/baseline/build-baseline.js';
 import { arrayRowSource } from '../../../../../shared/offline/input/row-source.js';
 import { estimateCost, metricsPrice } from '../../../../../shared/pipeline/sinks/cloudwatch/cost-estimate.js';
-import { windowDatums } from '../../../../../shared/pipeline/sinks/cloudwatch/window-datums.js';
+import { windowRequests } from '../../../../../shared/pipeline/sinks/cloudwatch/window-requests.js';
 import { ModelWindows } from '../../../../../shared/pipeline/windows/model-windows.js';
 import { DEFAULT_DRIFT_RULE } from '../../../../../shared/core/drift/drift-rule.js';
 
@@ -22,19 +22,22 @@ describe('estimateCost', () => {
     const windows = new ModelWindows('m', profile, 300_000, DEFAULT_DRIFT_RULE, { m: 3, n: 5 });
     for (const r of rows.slice(0, 100)) windows.add(r, '', 0);
     const { report } = await windows.close(windows.windows()[0]!, 300_000);
-    const shipped = windowDatums(report, { topFeatures: 0, minCount: 0 }).length + 2; // + the two health datums
+    // Everything the requests of one window carry, the sender's health and audit anchor included.
+    const requests = windowRequests({ id: 1, closedAtMs: 300_000, report }, { outboxBacklog: 1, oldestUnsentAgeSeconds: 0, atMs: 300_000, auditHead: { entries: 7, digest: 123 } },
+      { namespace: 'Driftwatch', topFeatures: 0, minCount: 0 });
+    const shipped = requests.reduce((n, r) => n + r.MetricData!.length, 0);
     const estimate = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 1, agents: 1 });
     expect(estimate.models[0]!.datumsPerWindow).toBe(shipped);
   });
 
   it('prices metrics per dimension set and requests per window per agent', () => {
     const one = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 1, agents: 1 });
-    // 3 input features + 12 per-model metrics (MissingFeatureCount among them), + 2 health metrics.
-    expect(one.totalMetrics).toBe(17);
+    // 3 input features + 12 per-model metrics (MissingFeatureCount among them), + 4 health and audit-anchor metrics.
+    expect(one.totalMetrics).toBe(19);
     expect(one.requestsPerMonth).toBe(8640);
-    expect(one.totalUsd).toBeCloseTo(17 * 0.3 + 8.64 * 0.01, 10);
+    expect(one.totalUsd).toBeCloseTo(19 * 0.3 + 8.64 * 0.01, 10);
     const fleet = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 2, agents: 10 });
-    expect(fleet.totalMetrics).toBe(2 * 15 + 2);
+    expect(fleet.totalMetrics).toBe(2 * 15 + 4);
     expect(fleet.requestsPerMonth).toBe(8640 * 2 * 10);
   });
 });
