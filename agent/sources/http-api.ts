@@ -8,6 +8,7 @@ import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody,
 import type { WindowReport } from '../../shared/core/drift/window-report.js';
 import type { LoadShedder } from '../../shared/platform/http/load-shedder.js';
 import type { FailureEvents } from '../../shared/platform/failure-events.js';
+import { reloadOnRenewal } from '../../shared/platform/http/tls-files.js';
 import { BodyError, parseEventBody, type BodyItem } from './event-body.js';
 import type { IngestResult } from './event-ingestor.js';
 
@@ -141,7 +142,11 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
       throw new DwError('DW_ERR_CONFIG', `cannot read ${field} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { file, field });
     }
   };
-  return createHttpsServer({ cert: pem(options.tls.cert, 'api.tls.cert'), key: pem(options.tls.key, 'api.tls.key') }, listener);
+  const tls = options.tls;
+  const secure = (): { cert: Buffer; key: Buffer } => ({ cert: pem(tls.cert, 'api.tls.cert'), key: pem(tls.key, 'api.tls.key') });
+  const server = createHttpsServer(secure(), listener);
+  reloadOnRenewal(server, [tls.cert, tls.key], secure, (err) => agent.failures.internal('api', err, 'Could not load the renewed TLS certificate; serving the previous one.'));
+  return server;
 }
 
 /** Starts listening; resolves to a printable address (`http://127.0.0.1:4390` or `unix:/path`). */

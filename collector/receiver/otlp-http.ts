@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
@@ -8,6 +8,7 @@ import { ERROR_CODES, type ErrorCode } from '../../shared/platform/errors.js';
 import { windowSummary } from '../../shared/core/drift/window-report.js';
 import { discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, refusalReason, requireMethod, RETRY_AFTER_SECONDS, send, sendError } from '../../shared/platform/http/http-helpers.js';
 import { LoadShedder } from '../../shared/platform/http/load-shedder.js';
+import { reloadOnRenewal } from '../../shared/platform/http/tls-files.js';
 import { OTLP_ATTRIBUTES } from '../../shared/pipeline/egress/otlp-names.js';
 import type { Collector } from '../collector.js';
 import { checkInstances, identify } from './agent-identity.js';
@@ -122,11 +123,16 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
   };
 
   if (options.tls === undefined) return createHttpServer(listener);
-  return createHttpsServer({
-    cert: readFileSync(options.tls.cert),
-    key: readFileSync(options.tls.key),
-    ...(options.tls.clientCa === undefined ? {} : { ca: readFileSync(options.tls.clientCa), requestCert: true, rejectUnauthorized: false }),
-  }, listener);
+  const tls = options.tls;
+  const secure = (): ServerOptions => ({
+    cert: readFileSync(tls.cert),
+    key: readFileSync(tls.key),
+    ...(tls.clientCa === undefined ? {} : { ca: readFileSync(tls.clientCa), requestCert: true, rejectUnauthorized: false }),
+  });
+  const server = createHttpsServer(secure(), listener);
+  // cert-manager renews the certificate in place: serve the new one without a restart.
+  reloadOnRenewal(server, [tls.cert, tls.key, tls.clientCa], secure, (err) => collector.failures.internal('receiver', err, 'Could not load the renewed TLS certificate; serving the previous one.'));
+  return server;
 }
 
 /** Starts listening; resolves to a printable base URL. */

@@ -1,5 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,4 +158,57 @@ describe('agent identity bound to the credential (issue 16, finding 7)', () => {
     expect((await postWindow(url, 'client', t0, { cert: certs.clientCert, key: certs.clientKey })).status).toBe(200);
     expect(await openWindows(collector, { cert: certs.clientCert, key: certs.clientKey })).toEqual([30]);
   });
+});
+
+describe('certificates renewed in place (cert-manager)', () => {
+  /** The certificate the server presents now. */
+  function servedCertificate(address: string): Promise<string> {
+    const { hostname, port } = new URL(address);
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ host: hostname, port: Number(port), rejectUnauthorized: false }, () => {
+        resolve(socket.getPeerCertificate().fingerprint256);
+        socket.end();
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  it('the collector serves a renewed certificate, and an agent sends with its renewed client certificate, without a restart', async () => {
+    const renewed = makeTestCertificates();
+    const live = mkdtempSync(join(dir, 'live-tls-'));
+    const files = { cert: join(live, 'tls.crt'), key: join(live, 'tls.key'), ca: join(live, 'ca.crt') };
+    copyFileSync(certs.serverCert, files.cert);
+    copyFileSync(certs.serverKey, files.key);
+    copyFileSync(certs.ca, files.ca);
+    const collector = await startCollector({ tls: { cert: files.cert, key: files.key, clientCa: files.ca } });
+    const before = await servedCertificate(collector.address);
+    copyFileSync(renewed.serverCert, files.cert);
+    copyFileSync(renewed.serverKey, files.key);
+    // The collector looks for renewed files once a minute.
+    const deadline = Date.now() + 150_000;
+    let after = before;
+    while (after === before && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      after = await servedCertificate(collector.address);
+    }
+    expect(after).not.toBe(before);
+    expect(createHash('sha256').update(new X509Certificate(readFileSync(renewed.serverCert)).raw).digest('hex').toUpperCase().match(/../g)!.join(':')).toBe(after);
+
+    // The agent's client certificate, renewed in place from another CA: the very next send presents it (and is refused).
+    const clientFiles = { ca: join(live, 'agent-ca.crt'), cert: join(live, 'agent.crt'), key: join(live, 'agent.key') };
+    copyFileSync(renewed.ca, clientFiles.ca);
+    copyFileSync(certs.clientCert, clientFiles.cert);
+    copyFileSync(certs.clientKey, clientFiles.key);
+    const agent = await agentSending(`${collector.address}/v1/metrics`, { tls: clientFiles }, 'client');
+    expect(((await agent.get('/v1/status')).body as Status).outbox[0]).toMatchObject({ count: 0 });
+    copyFileSync(certs.rogueClientCert, clientFiles.cert);
+    copyFileSync(certs.rogueClientKey, clientFiles.key);
+    const refusedBefore = collector.logs.filter((l) => l.code === 'DW_ERR_API_FORBIDDEN').length;
+    const events = rows.map((r, i) => toEvent(r, 'loans', t0 + 2 * WINDOW_MS + i * 100));
+    events.push(toEvent(rows[0]!, 'loans', t0 + 3 * WINDOW_MS));
+    expect((await agent.postEvents(events)).status).toBe(200);
+    const until = Date.now() + 60_000;
+    while (collector.logs.filter((l) => l.code === 'DW_ERR_API_FORBIDDEN').length === refusedBefore && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(collector.logs.filter((l) => l.code === 'DW_ERR_API_FORBIDDEN').length).toBeGreaterThan(refusedBefore);
+  }, 240_000);
 });

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { DwError } from '../../platform/errors.js';
 import type { AuditAppender, AuditRecord } from '../records/audit-record.js';
 import type { EgressAllowlist } from './egress-allowlist.js';
+import { filesFingerprint } from '../../platform/http/tls-files.js';
 import { proxyFor, redactProxy } from './proxy.js';
 
 /** A payload the allowlist refused: it was not sent, and never will be. */
@@ -174,6 +175,19 @@ export class Egress {
   /** An OTLP door for fleet windows, through the official OTLP/HTTP exporter. */
   otlpWindows(options: { endpoint: string; protocol: 'http/protobuf' | 'http/json'; compression: 'gzip' | 'none'; timeoutMs: number; token?: string; tls?: TlsFiles }): OtlpDoor {
     let exporter: Promise<{ exporter: PushMetricExporter; canonical: (rm: ResourceMetrics) => string }> | undefined;
+    // A client certificate from cert-manager's csi-driver is renewed daily in place: a changed
+    // file means a new exporter with the new certificate, before the next send.
+    const tlsFiles = [options.tls?.ca, options.tls?.cert, options.tls?.key];
+    let tlsSeen = filesFingerprint(tlsFiles);
+    const renewed = async (): Promise<void> => {
+      const now = filesFingerprint(tlsFiles);
+      if (now === tlsSeen || exporter === undefined) return;
+      tlsSeen = now;
+      const old = exporter;
+      exporter = undefined;
+      const { exporter: e } = await old.catch(() => ({ exporter: undefined }));
+      await e?.shutdown().catch(() => undefined);
+    };
     const load = (): NonNullable<typeof exporter> => (exporter ??= (async () => {
       const [{ CompressionAlgorithm }, { JsonMetricsSerializer }, module] = await Promise.all([
         import('@opentelemetry/otlp-exporter-base'),
@@ -201,6 +215,7 @@ export class Egress {
       send: async (metrics) => {
         const problem = this.allowlist.checkOtlpWindow(metrics);
         if (problem !== undefined) this.refuse('otlp', problem);
+        if (options.tls !== undefined) await renewed();
         const { exporter: e, canonical } = await load();
         const result = await new Promise<{ code: number; error?: Error }>((resolve) => e.export(metrics, resolve));
         if (result.code !== 0) throw OtlpSendError.from(result.error);
