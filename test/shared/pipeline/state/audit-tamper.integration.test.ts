@@ -62,15 +62,15 @@ beforeAll(async () => {
   writeFileSync(publicPem, publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
   const agent = await startAgent({
-    models: [{ name: 'loans', baseline: join(dir, 'loans.json') }], api: { port: 0 },
+    models: [{ name: 'audit-tamper', baseline: join(dir, 'loans.json') }], api: { port: 0 },
     windows: { seconds: 60, graceSeconds: 0, clock: 'event' },
     sinks: { cloudwatch: { namespace: `DwAudit${Date.now().toString(36)}`, endpoint: moto, region: 'eu-west-1' } },
     audit: { signingKey: join(dir, 'audit-signing.pem') },
   }, { dir, env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } });
   const rows = exampleRows('loans-stable.csv');
   // Six windows of 40 events, closed by an event of the seventh.
-  const events = Array.from({ length: 6 }, (_, w) => rows.slice(w * 40, (w + 1) * 40).map((r, i) => toEvent(r, 'loans', t0 + w * WINDOW_MS + i * 100))).flat();
-  events.push(toEvent(rows[0]!, 'loans', t0 + 6 * WINDOW_MS));
+  const events = Array.from({ length: 6 }, (_, w) => rows.slice(w * 40, (w + 1) * 40).map((r, i) => toEvent(r, 'audit-tamper', t0 + w * WINDOW_MS + i * 100))).flat();
+  events.push(toEvent(rows[0]!, 'audit-tamper', t0 + 6 * WINDOW_MS));
   expect((await agent.postEvents(events)).status).toBe(200);
   await waitForDrain(agent, 60_000, 6);
   expect(await agent.stop()).toBe(0);
@@ -178,18 +178,18 @@ describe('the anchor of an agent in fleet mode, kept by the collector', () => {
   it('agrees on the agent\'s untouched log, and fails a rollback of it', async () => {
     const fleetDir = mkdtempSync(join(dir, 'fleet-'));
     const collector = await startAgent({
-      models: [{ name: 'loans', baseline: join(dir, 'loans.json') }], receiver: { port: 0 },
+      models: [{ name: 'audit-tamper', baseline: join(dir, 'loans.json') }], receiver: { port: 0 },
       windows: { seconds: 60, graceSeconds: 3600 }, sinks: { file: { path: join(fleetDir, 'collector.ndjson') } },
     }, { dir: mkdtempSync(join(fleetDir, 'collector-')), command: 'collector' });
     const agentDir = mkdtempSync(join(fleetDir, 'agent-'));
     const agent = await startAgent({
-      instanceId: 'fleet-agent-1', models: [{ name: 'loans', baseline: join(dir, 'loans.json') }], api: { port: 0 },
+      instanceId: 'fleet-agent-1', models: [{ name: 'audit-tamper', baseline: join(dir, 'loans.json') }], api: { port: 0 },
       windows: { seconds: 60, graceSeconds: 0, clock: 'event' }, sinks: { otlp: { endpoint: `${collector.address}/v1/metrics` } },
       audit: { signingKey: join(dir, 'audit-signing.pem') },
     }, { dir: agentDir });
     const rows = exampleRows('loans-stable.csv');
-    const events = Array.from({ length: 5 }, (_, w) => rows.slice(w * 30, (w + 1) * 30).map((r, i) => toEvent(r, 'loans', t0 + w * WINDOW_MS + i * 100))).flat();
-    events.push(toEvent(rows[0]!, 'loans', t0 + 5 * WINDOW_MS));
+    const events = Array.from({ length: 5 }, (_, w) => rows.slice(w * 30, (w + 1) * 30).map((r, i) => toEvent(r, 'audit-tamper', t0 + w * WINDOW_MS + i * 100))).flat();
+    events.push(toEvent(rows[0]!, 'audit-tamper', t0 + 5 * WINDOW_MS));
     expect((await agent.postEvents(events)).status).toBe(200);
     await waitForDrain(agent, 60_000, 5);
     expect(await agent.stop()).toBe(0);
