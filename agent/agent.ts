@@ -11,6 +11,7 @@ import { LoadShedder } from '../shared/platform/http/load-shedder.js';
 import type { AgentConfig } from './config/agent-config.js';
 import type { BodyItem } from './sources/event-body.js';
 import { EventIngestor, ingestModel, type IngestResult } from './sources/event-ingestor.js';
+import { checkMapping, OipReader } from './sources/oip/oip-reader.js';
 
 /**
  * The agent: counts events into per-model windows, checkpoints them, closes them into the outbox
@@ -29,6 +30,8 @@ export class Agent {
   /** Admission control of the event API (overload answers 503). */
   readonly load: LoadShedder;
   private readonly runtime: ComponentRuntime;
+  /** Reads the OIP proxy's exchanges (config `sources.oip`), when it is on. */
+  readonly oipReader: OipReader | undefined;
   /** Called after every closed window (the live demo prints it). */
   set onWindowClosed(callback: ((report: WindowReport) => void) | undefined) {
     this.runtime.closer.onWindowClosed = callback;
@@ -45,6 +48,12 @@ export class Agent {
     })), {
       clock: config.windows.clock, graceMs: config.windows.graceSeconds * 1000, maxFutureMs: config.windows.maxFutureSeconds * 1000,
     }, now);
+    const oip = config.sources.oip;
+    if (oip !== undefined) {
+      const models = new Map(oip.models.map((m) => [m.serverModel ?? m.name, { ...m, name: m.name }]));
+      for (const m of oip.models) checkMapping(m, this.runtime.windows.get(m.name)!.profile);
+      this.oipReader = new OipReader(models, oip.copyLimitBytes, (items) => this.ingest(items), log);
+    }
     this.runtime.every(config.windows.checkpointMs, 'checkpoint', () => this.checkpoint());
     if (config.windows.clock === 'wall') this.runtime.every(Math.min(1000, config.windows.checkpointMs), 'close', () => this.closeDue());
   }
@@ -121,6 +130,7 @@ export class Agent {
       state: { ...this.runtime.closer.health.status(), durability: this.config.windows.durability, unpersistedWindows: this.runtime.closer.unpersistedWindows,
         dropped: this.droppedSummary() },
       totals: { ...this.metrics.totals, eventsRejectedUnattributed: this.ingestor.unattributed },
+      ...(this.oipReader === undefined ? {} : { sources: { oip: this.oipReader.totals } }),
     };
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oipSourceConfigSchema } from './oip-source-config.js';
 import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
 import {
   clearTextToken, commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema, safeDimensionName, versionDimension,
@@ -98,6 +99,8 @@ export const agentConfigSchema = z
     retraining: retrainingConfigSchema.prefault({}),
     state: stateConfigSchema('.driftwatch/agent.db'),
     sinks: z.object({ ...sinksConfigShape, otlp: otlpSinkConfigSchema.optional() }).strict().prefault({}),
+    /** Where events come from besides the event API (docs/sources.md). */
+    sources: z.object({ oip: oipSourceConfigSchema.optional() }).strict().prefault({}),
     ...commonSectionsShape,
   })
   .strict()
@@ -115,6 +118,10 @@ export const agentConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['api', 'tls'], message: 'is required off loopback: the token would cross the network in clear text (set api.insecure: true to accept that)' });
       }
     }
+    const names = new Set(config.models.map((m) => m.name));
+    config.sources.oip?.models.forEach((m, i) => {
+      if (!names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['sources', 'oip', 'models', i, 'name'], message: `'${m.name.slice(0, 100)}' is not one of models[].name` });
+    });
     const otlp = config.sinks.otlp;
     if (otlp !== undefined) {
       const problem = clearTextToken(otlp);

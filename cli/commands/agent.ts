@@ -6,9 +6,42 @@ import { createLogger } from '../../shared/platform/logger.js';
 import { componentOptions, logWarnings, printConfig, requireConfig, stopSignal, stopWithin } from '../process-lifecycle.js';
 import { createApiServer, listen } from '../../agent/sources/http-api.js';
 import { DwError } from '../../shared/platform/errors.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { oipProxyHandler } from '../../agent/sources/oip/oip-proxy.js';
+import { checkMapping } from '../../agent/sources/oip/oip-reader.js';
 
 
 /** `driftwatch agent --config FILE`. */
+/** The OIP reverse proxy (config `sources.oip`), listening; undefined when it is off. */
+async function startOipProxy(agent: Agent, log: Logger): Promise<Server | undefined> {
+  const oip = agent.config.sources.oip;
+  const reader = agent.oipReader;
+  if (oip === undefined || reader === undefined) return undefined;
+  let upstreamDown = false;
+  const server = createServer(oipProxyHandler({
+    upstream: new URL(oip.upstream), copyLimitBytes: oip.copyLimitBytes,
+    onExchange: (exchange) => reader.read(exchange),
+    onUpstreamError: (err) => {
+      if (upstreamDown) return;
+      upstreamDown = true; // once: a server that is down fails every request
+      log.warn({ upstream: oip.upstream, err: err.message }, 'The inference server behind the OIP proxy is unreachable; clients get 502.');
+    },
+  }));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(oip.port, oip.host, resolve);
+    });
+  } catch (err) {
+    throw new DwError('DW_ERR_CONFIG', `cannot listen on ${oip.host}:${oip.port} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { field: 'sources.oip' });
+  }
+  const { port } = server.address() as AddressInfo;
+  log.info({ address: `http://${oip.host}:${port}`, upstream: oip.upstream, models: oip.models.map((m) => m.serverModel ?? m.name) }, 'OIP proxy listening.');
+  return server;
+}
+
 export function registerAgent(program: Command): void {
   componentOptions(program
     .command('agent')
@@ -20,6 +53,7 @@ export function registerAgent(program: Command): void {
         for (const m of config.models) {
           const profile = loadModelBaseline(m);
           process.stdout.write(`model '${m.name}': ${profile.features.length} features from ${m.baseline}\n`);
+          for (const mapping of config.sources.oip?.models ?? []) if (mapping.name === m.name) checkMapping(mapping, profile);
         }
         const where = config.api.socket ?? `${config.api.host}:${config.api.port}`;
         process.stdout.write(`config OK: ${config.models.length} model(s), API on ${where}, ${config.windows.seconds} s windows, state ${config.state.path}\n`);
@@ -42,9 +76,12 @@ export function registerAgent(program: Command): void {
         const where = config.api.socket ?? `${config.api.host}:${config.api.port}`;
         throw new DwError('DW_ERR_CONFIG', `cannot listen on ${where} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { field: 'api' });
       }
+      const proxy = await startOipProxy(agent, log);
       agent.start();
       log.info({ address, models: config.models.map((m) => m.name), sinks: agent.sinks.map((s) => s.name), state: config.state.path }, 'Agent listening.');
       const signal = await stopping;
+      // The proxy takes no new connections; requests in flight finish (their counting is best effort).
+      proxy?.close();
       log.info({ signal }, 'Shutting down: checkpointing open windows and sending what is pending.');
       await stopWithin(config.shutdown.deadlineSeconds, server, (drainMs) => agent.shutdown(drainMs), log);
     });
