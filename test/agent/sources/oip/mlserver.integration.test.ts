@@ -1,0 +1,80 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent, type AgentProcess } from '../../../helpers/agent-process.js';
+import { exampleBaseline, exampleRows } from '../../../helpers/example-events.js';
+import { startMlserver, type MlServer } from '../../../helpers/mlserver.js';
+
+/**
+ * The OIP proxy in front of a real Seldon MLServer (scikit-learn runtime) (issue 17): a drifted
+ * replay through the proxy gives the same window verdicts as posting the same rows and predictions
+ * to the event API, and the client's responses are byte-identical to direct calls.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'dw-mlserver-oip-'));
+const FEATURES = ['age', 'income', 'credit_utilization', 'num_accounts', 'tenure_months'] as const;
+const rows = exampleRows('loans-drifted.jsonl').slice(400).filter((r) => FEATURES.every((f) => typeof r[f] === 'number')).slice(0, 200);
+let mlserver: MlServer;
+let agent: AgentProcess;
+let proxyUrl: string;
+
+type Status = { models: { name: string; openWindows: { events: number }[]; lastClosedWindow: { events: number; drift: boolean; features: unknown[] } | null }[] };
+
+beforeAll(async () => {
+  mlserver = await startMlserver();
+  writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
+  agent = await startAgent({
+    models: [{ name: 'loans-proxy', baseline: join(dir, 'loans.json') }, { name: 'loans-api', baseline: join(dir, 'loans.json') }],
+    api: { port: 0 },
+    // One day-long window: the replay of a few seconds does not straddle a window boundary.
+    windows: { seconds: 86_400 },
+    sinks: { file: { path: join(dir, 'payloads.ndjson') } },
+    sources: { oip: { port: 0, upstream: mlserver.url, models: [{ name: 'loans-proxy', serverModel: 'loans-sklearn',
+      inputs: [{ tensor: 'input-0', columns: [...FEATURES] }], outputs: [{ tensor: 'predict', role: 'label' }] }] } },
+  }, { dir });
+  proxyUrl = String(agent.logs.find((l) => l.msg === 'OIP proxy listening.')!.address);
+}, 600_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  await mlserver?.stop();
+});
+
+async function infer(base: string, body: string): Promise<{ status: number; type: string | null; text: string }> {
+  const res = await fetch(`${base}/v2/models/loans-sklearn/infer`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+}
+
+describe('the OIP proxy in front of MLServer', () => {
+  it('answers byte for byte as MLServer does, and judges the windows as the event API does with the same rows', async () => {
+    for (let i = 0; i < rows.length; i += 20) {
+      const batch = rows.slice(i, i + 20);
+      // With a request id, MLServer's answer is the same for the same request: the two calls can be compared byte for byte.
+      const body = JSON.stringify({ id: `batch-${i}`, inputs: [{ name: 'input-0', shape: [batch.length, FEATURES.length], datatype: 'FP64',
+        data: batch.flatMap((r) => FEATURES.map((f) => r[f] as number)) }] });
+      const direct = await infer(mlserver.url, body);
+      const proxied = await infer(proxyUrl, body);
+      expect(direct.status).toBe(200);
+      expect(proxied).toEqual(direct);
+      const labels = (JSON.parse(direct.text) as { outputs: { name: string; data: string[] }[] }).outputs.find((o) => o.name === 'predict')!.data;
+      const events = batch.map((r, j) => ({ model: 'loans-api', features: Object.fromEntries(FEATURES.map((f) => [f, r[f]])), prediction: { label: labels[j] } }));
+      expect((await agent.postEvents(events)).status).toBe(200);
+    }
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const status = (await agent.get('/v1/status')).body as Status;
+      const counted = status.models.map((m) => m.openWindows.reduce((n, w) => n + w.events, 0));
+      if (counted.every((n) => n === rows.length)) break;
+      if (Date.now() > deadline) throw new Error(`windows hold ${JSON.stringify(counted)} events, not ${rows.length} each`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await agent.post('/v1/flush', '')).status).toBe(200);
+    const status = (await agent.get('/v1/status')).body as Status;
+    const proxied = status.models.find((m) => m.name === 'loans-proxy')!.lastClosedWindow!;
+    const posted = status.models.find((m) => m.name === 'loans-api')!.lastClosedWindow!;
+    expect(proxied.events).toBe(rows.length);
+    expect(proxied.drift).toBe(true);
+    expect(proxied.features).toEqual(posted.features);
+    expect(proxied.drift).toBe(posted.drift);
+  });
+});
