@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePythonVenv } from '../../scripts/lib/python-venv.js';
 import { ROOT } from './run-cli.js';
+import { freePort } from './free-port.js';
 
 /** Seldon MLServer with its scikit-learn runtime, pinned: a real Open Inference Protocol v2 server for the proxy tests. */
 const REQUIREMENTS = ['mlserver==1.7.1', 'mlserver-sklearn==1.7.1'];
@@ -13,17 +13,6 @@ const REQUIREMENTS = ['mlserver==1.7.1', 'mlserver-sklearn==1.7.1'];
 export interface MlServer {
   url: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

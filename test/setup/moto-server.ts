@@ -10,9 +10,9 @@
  * fails the run: nothing is skipped.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { ensurePythonVenv } from '../../scripts/lib/python-venv.js';
+import { freePort } from '../helpers/free-port.js';
 
 export const MOTO_VERSION = '5.2.5';
 const REQUIREMENTS = [`moto[server]==${MOTO_VERSION}`, 'opentelemetry-proto==1.45.2', 'schemathesis==4.32.5', 'cfn-lint==1.58.0'];
@@ -22,17 +22,6 @@ declare module 'vitest' {
     motoEndpoint: string;
     peerPython: string;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
