@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopback } from '../../shared/platform/config/config-file.js';
 
 const tensorName = z.string().min(1).max(256);
 
@@ -27,8 +28,12 @@ export const oipSourceConfigSchema = z
   .object({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8081),
-    /** The inference server's base URL, e.g. http://127.0.0.1:8080 (MLServer, KServe, Triton). */
-    upstream: z.string().url(),
+    /**
+     * The inference server's base URL on this host, e.g. http://127.0.0.1:8080 (MLServer, KServe,
+     * Triton): loopback only, since only the egress door sends bytes off the host.
+     */
+    upstream: z.string().url().refine((u) => !URL.canParse(u) || isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, '')),
+      'must be on this host (loopback): the proxy sits beside the inference server, and only the egress door sends bytes off the host'),
     /** Largest body copied for counting, each way; a larger one is forwarded unread (counted as `too_large`). */
     copyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
     models: z.array(oipModelSchema).min(1),

@@ -94,3 +94,15 @@ describe('isLoopback', () => {
     expect(['0.0.0.0', '10.0.0.1', '::', '192.168.1.1', 'example.com'].some(isLoopback)).toBe(false);
   });
 });
+
+describe('sources.oip', () => {
+  const models = [{ name: 'loans', baseline: 'b.json' }];
+  const oip = (extra: Record<string, unknown>): Record<string, unknown> => ({ oip: { upstream: 'http://127.0.0.1:8080', models: [{ name: 'loans', inputs: [{ tensor: 'x', feature: 'age' }] }], ...extra } });
+  it('forwards only to a server on this host, for configured models', () => {
+    expect(() => parseAgentConfig({ models, sources: oip({}) }, '/')).not.toThrow();
+    expect(() => parseAgentConfig({ models, sources: oip({ upstream: 'http://[::1]:8080' }) }, '/')).not.toThrow();
+    expect(() => parseAgentConfig({ models, sources: oip({ upstream: 'http://inference.example:8080' }) }, '/')).toThrow(/sources\.oip\.upstream: must be on this host \(loopback\)/);
+    expect(() => parseAgentConfig({ models, sources: oip({ models: [{ name: 'fraud', inputs: [{ tensor: 'x', feature: 'age' }] }] }) }, '/'))
+      .toThrow(/sources\.oip\.models\.0\.name: 'fraud' is not one of models\[\]\.name/);
+  });
+});
