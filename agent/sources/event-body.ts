@@ -18,14 +18,17 @@ export class BodyError extends DwError {
 /** Deepest nesting an event may have: `{features: {x: [[...]]}}` needs 4; JSON.stringify and friends recurse. */
 export const MAX_EVENT_DEPTH = 32;
 
-/** Whether `value` nests deeper than `limit` (arrays and objects), found without recursion. */
+/** Whether `value` nests deeper than `limit` (arrays and objects): a bounded recursion over containers only (per event, so kept cheap). */
 function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth + 1 > limit) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  if (Array.isArray(value)) {
+    for (const child of value) if (typeof child === 'object' && child !== null && nestsDeeperThan(child, limit - 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && nestsDeeperThan(child, limit - 1)) return true;
   }
   return false;
 }

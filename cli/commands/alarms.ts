@@ -1,15 +1,10 @@
 import type { Command } from 'commander';
-import { parseAgentConfig } from '../../agent/config/agent-config.js';
-import { parseCollectorConfig } from '../../collector/config/collector-config.js';
 import { ALARM_DEFAULTS, ALARM_PREFIX, alarmSet } from '../../shared/pipeline/alarms/alarm-set.js';
 import { planAlarms, type AlarmAction } from '../../shared/pipeline/alarms/alarm-plan.js';
-import { readConfigFile } from '../../shared/platform/config/config-file.js';
-import { createEgress } from '../../shared/pipeline/runtime/create-egress.js';
-import { createLogger } from '../../shared/platform/logger.js';
-import { loadModelBaseline } from '../../shared/core/profile/load-baseline.js';
 import { namespaceOf } from '../../shared/pipeline/sinks/create-sinks.js';
 import { formatTable } from '../format/table.js';
 import { intOption, numberOption } from '../options.js';
+import { operatorEgress } from '../operator-egress.js';
 
 interface AlarmFlags {
   config: string;
@@ -53,11 +48,7 @@ export function registerAlarms(program: Command): void {
       .option('--missing-windows <n>', 'windows in a row with an input feature entirely missing before the missing alarm fires', intOption('--missing-windows'), ALARM_DEFAULTS.missingWindows)
       .option('--json', 'print the plan as JSON')
       .action(async (flags: AlarmFlags) => {
-        const { document, baseDir } = readConfigFile(flags.config);
-        const config = 'receiver' in document ? parseCollectorConfig(document, baseDir, flags.config) : parseAgentConfig(document, baseDir, flags.config);
-        const log = createLogger({ ...config.log, level: 'warn' }, process.stderr, 'driftwatch-alarms');
-        const profiles = new Map(config.models.map((m) => [m.name, loadModelBaseline(m)]));
-        const egress = createEgress(config, profiles, () => undefined, log);
+        const { config, egress } = operatorEgress(flags.config, 'driftwatch-alarms');
         const door = egress.cloudWatchAlarms({ region: config.sinks.cloudwatch?.region, endpoint: config.sinks.cloudwatch?.endpoint });
         try {
           const desired = alarmSet({

@@ -3,15 +3,10 @@ import Database from 'better-sqlite3';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DwError } from '../../shared/platform/errors.js';
 import type { KeyObject } from 'node:crypto';
-import { parseAgentConfig } from '../../agent/config/agent-config.js';
-import { parseCollectorConfig } from '../../collector/config/collector-config.js';
-import { loadModelBaseline } from '../../shared/core/profile/load-baseline.js';
 import type { CloudWatchAnchor } from '../../shared/pipeline/egress/egress.js';
-import { createEgress } from '../../shared/pipeline/runtime/create-egress.js';
 import { namespaceOf } from '../../shared/pipeline/sinks/create-sinks.js';
 import { AuditLog, readVerifyKey, type AuditEntry, type AuditVerdict } from '../../shared/pipeline/state/audit-log.js';
-import { readConfigFile } from '../../shared/platform/config/config-file.js';
-import { createLogger } from '../../shared/platform/logger.js';
+import { operatorEgress } from '../operator-egress.js';
 
 const DEFAULT_STATE = '.driftwatch/agent.db';
 
@@ -153,10 +148,7 @@ function anchorOption(value: string): CloudWatchAnchor {
 
 /** Reads the anchor CloudWatch kept for the config's namespace and site, through the egress door. */
 async function cloudWatchAnchor(configFile: string): Promise<CloudWatchAnchor | undefined> {
-  const { document, baseDir } = readConfigFile(configFile);
-  const config = 'receiver' in document ? parseCollectorConfig(document, baseDir, configFile) : parseAgentConfig(document, baseDir, configFile);
-  const log = createLogger({ ...config.log, level: 'warn' }, process.stderr, 'driftwatch-audit');
-  const egress = createEgress(config, new Map(config.models.map((m) => [m.name, loadModelBaseline(m)])), () => undefined, log);
+  const { config, egress } = operatorEgress(configFile, 'driftwatch-audit');
   const door = egress.cloudWatchAnchor({ region: config.sinks.cloudwatch?.region, endpoint: config.sinks.cloudwatch?.endpoint });
   try {
     return await door.latest({ namespace: namespaceOf(config), site: config.site, nowMs: Date.now() });

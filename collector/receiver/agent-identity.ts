@@ -1,7 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { HttpError } from '../../shared/platform/http/http-helpers.js';
+import { authorised, HttpError } from '../../shared/platform/http/http-helpers.js';
 
 /** How the receiver authenticates agents (the receiver's config). */
 export interface AgentCredentials {
@@ -18,11 +17,6 @@ export interface AgentCredentials {
  * under (`bound`), or any (`unbound`: the shared fleet token, or no authentication on loopback).
  */
 export type AgentIdentity = { bound: true; instances: ReadonlySet<string>; proof: string } | { bound: false };
-
-const equal = (given: Buffer, want: string): boolean => {
-  const w = Buffer.from(want);
-  return given.length === w.length && timingSafeEqual(given, w);
-};
 
 /** The names a verified client certificate proves: its subject CN and its DNS subject alternative names. */
 function certificateNames(socket: TLSSocket): string[] {
@@ -41,11 +35,9 @@ function certificateNames(socket: TLSSocket): string[] {
  * satisfy both. Throws 401 without a valid token when tokens are configured.
  */
 export function identify(req: IncomingMessage, credentials: AgentCredentials): AgentIdentity {
-  const header = req.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
   const tokensConfigured = credentials.token !== undefined || credentials.agentTokens.length > 0;
-  const agent = credentials.agentTokens.find((a) => equal(given, a.token));
-  if (tokensConfigured && agent === undefined && !(credentials.token !== undefined && equal(given, credentials.token))) {
+  const agent = credentials.agentTokens.find((a) => authorised(req, a.token));
+  if (tokensConfigured && agent === undefined && !(credentials.token !== undefined && authorised(req, credentials.token))) {
     throw new HttpError('DW_ERR_API_UNAUTHORIZED', 'a valid "Authorization: Bearer <token>" header is required');
   }
   const fromCertificate = credentials.tls?.clientCa !== undefined ? certificateNames(req.socket as TLSSocket) : undefined;

@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../../shared/platform/errors.js';
 import { windowSummary } from '../../shared/core/drift/window-report.js';
-import { discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, refusalReason, requireMethod, RETRY_AFTER_SECONDS, send, sendError } from '../../shared/platform/http/http-helpers.js';
+import { discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, overloadedError, refusalReason, requireMethod, send, sendError } from '../../shared/platform/http/http-helpers.js';
 import { LoadShedder } from '../../shared/platform/http/load-shedder.js';
 import { reloadOnRenewal } from '../../shared/platform/http/tls-files.js';
 import { OTLP_ATTRIBUTES } from '../../shared/pipeline/egress/otlp-names.js';
@@ -48,8 +48,7 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
   // Bounds memory: at most maxConcurrentRequests uploads, holding at most maxBytesInFlight together.
   // The collector's event loop is not sampled: its uploads are bounded by bytes, not by latency.
   const load = new LoadShedder({ maxConcurrentRequests: options.maxConcurrentRequests, maxEventLoopDelayMs: Infinity, maxBytesInFlight: options.maxBytesInFlight });
-  const overloaded = (message: string): HttpError => new HttpError('DW_ERR_API_OVERLOADED', `${message}; nothing was taken, retry later`,
-    { reason: 'overloaded', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+  const overloaded = (message: string): HttpError => overloadedError(`${message}; nothing was taken, retry later`);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Names are data too: a feature's name becomes the `Feature` dimension in CloudWatch, so a name
  * that is really a value (a headerless CSV's first row) or personal data (an e-mail in a header)
@@ -37,6 +39,14 @@ export function safeNameProblem(name: string): string | undefined {
 
 /** A model version as a dimension value: a letter or digit first, then letters, digits, `_ . + -`, at most 64 characters. */
 export const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
+
+/** A zod string that must be a safe name; its error reads `<prefix>'name' cannot be <role>: why`. */
+export function safeNameSchema(role: string, prefix = ''): z.ZodString {
+  return z.string().min(1).max(255).superRefine((name, ctx) => {
+    const problem = safeNameProblem(name);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${prefix}${quoteName(name)} cannot be ${role}: ${problem}` });
+  });
+}
 
 /** A name as it may appear in an error message: cut short, control characters escaped. */
 export function quoteName(name: string): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { quoteName, safeNameProblem } from '../../platform/safe-name.js';
+import { safeNameSchema } from '../../platform/safe-name.js';
 
 /** Identifies a driftwatch baseline file. */
 export const BASELINE_SCHEMA_ID = 'driftwatch.baseline';
@@ -8,10 +8,7 @@ export const BASELINE_SCHEMA_VERSION = '1.2';
 
 const finite = z.number().finite();
 /** A feature or projection name: it becomes the `Feature` dimension, so it must be a safe name (platform/safe-name.ts). */
-const safeName = z.string().min(1).max(255).superRefine((name, ctx) => {
-  const problem = safeNameProblem(name);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `name ${quoteName(name)} cannot be a feature name: ${problem}` });
-});
+const safeName = safeNameSchema('a feature name', 'name ');
 const count = z.number().int().nonnegative();
 
 /**

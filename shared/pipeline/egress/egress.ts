@@ -94,15 +94,25 @@ export class Egress {
     };
   }
 
+  /** The CloudWatch SDK and a client, loaded on first use; `close` destroys the client if there is one. */
+  private lazyCloudWatch(options: { region?: string; endpoint?: string }): { load: () => Promise<CloudWatchModule & { client: CloudWatchClient }>; close: () => Promise<void> } {
+    let sdk: Promise<CloudWatchModule & { client: CloudWatchClient }> | undefined;
+    return {
+      load: () => (sdk ??= Promise.all([import('@aws-sdk/client-cloudwatch'), this.cloudWatchClientOptions(options)])
+        .then(([m, clientOptions]) => ({ ...m, client: new m.CloudWatchClient(clientOptions) }))),
+      close: async () => {
+        if (sdk !== undefined) (await sdk).client.destroy();
+      },
+    };
+  }
+
   /**
    * A CloudWatch door for alarm management (`driftwatch alarms`): reads the driftwatch alarms and
    * creates or updates them, each definition checked first. Used by an operator's command with
    * an alarm-manager role, never by the agents.
    */
   cloudWatchAlarms(options: { region?: string; endpoint?: string }): AlarmDoor {
-    let sdk: Promise<CloudWatchModule & { client: CloudWatchClient }> | undefined;
-    const load = (): NonNullable<typeof sdk> => (sdk ??= Promise.all([import('@aws-sdk/client-cloudwatch'), this.cloudWatchClientOptions(options)])
-      .then(([m, clientOptions]) => ({ ...m, client: new m.CloudWatchClient(clientOptions) })));
+    const { load, close } = this.lazyCloudWatch(options);
     const destination = `cloudwatch-alarms:${options.endpoint ?? options.region ?? 'default'}`;
     const check = (input: PutMetricAlarmInput): void => {
       const problem = this.allowlist.checkAlarm(input);
@@ -126,9 +136,7 @@ export class Egress {
         await client.send(new PutMetricAlarmCommand(input));
         return record(destination, JSON.stringify(input));
       },
-      close: async () => {
-        if (sdk !== undefined) (await sdk).client.destroy();
-      },
+      close,
     };
   }
 
@@ -138,9 +146,7 @@ export class Egress {
    * the host. Used by an operator's command, never by the agents.
    */
   cloudWatchAnchor(options: { region?: string; endpoint?: string }): AnchorDoor {
-    let sdk: Promise<CloudWatchModule & { client: CloudWatchClient }> | undefined;
-    const load = (): NonNullable<typeof sdk> => (sdk ??= Promise.all([import('@aws-sdk/client-cloudwatch'), this.cloudWatchClientOptions(options)])
-      .then(([m, clientOptions]) => ({ ...m, client: new m.CloudWatchClient(clientOptions) })));
+    const { load, close } = this.lazyCloudWatch(options);
     return {
       latest: async ({ namespace, site, nowMs }) => {
         const { client, GetMetricDataCommand } = await load();
@@ -166,9 +172,7 @@ export class Egress {
         if (at === undefined) return undefined;
         return { atMs: at, minEntries: series.get('emin')!.get(at)!, maxEntries: series.get('emax')!.get(at)!, digest: series.get('dmax')!.get(at)! };
       },
-      close: async () => {
-        if (sdk !== undefined) (await sdk).client.destroy();
-      },
+      close,
     };
   }
 

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { quoteName, safeNameProblem, VERSION_PATTERN } from '../safe-name.js';
+import { safeNameSchema, VERSION_PATTERN } from '../safe-name.js';
 import { DwError } from '../errors.js';
 
 /**
@@ -15,10 +15,7 @@ import { DwError } from '../errors.js';
 export const dimensionValue = z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/, 'must be printable ASCII');
 
 /** A model or site name: it becomes a CloudWatch dimension value, so it must be a safe name (platform/safe-name.ts). */
-export const safeDimensionName = z.string().superRefine((name, ctx) => {
-  const problem = safeNameProblem(name);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${quoteName(name)} cannot be a dimension value: ${problem}` });
-});
+export const safeDimensionName = safeNameSchema('a dimension value');
 
 /** A model version: it becomes the `ModelVersion` dimension value. */
 export const versionDimension = z.string().regex(VERSION_PATTERN, 'must be a version: a letter or digit first, then letters, digits, _ . + or -, at most 64 characters');

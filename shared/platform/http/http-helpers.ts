@@ -61,6 +61,11 @@ export interface BodyLimits {
 /** Seconds a client is told to wait after a 503. */
 export const RETRY_AFTER_SECONDS = 1;
 
+/** A 503 `DW_ERR_API_OVERLOADED` with Retry-After, counted as `overloaded`. */
+export function overloadedError(message: string): HttpError {
+  return new HttpError('DW_ERR_API_OVERLOADED', message, { reason: 'overloaded', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+}
+
 /** Reads a UTF-8 body (gzip or identity) within `limits`. */
 export async function readBody(req: IncomingMessage, limits: BodyLimits): Promise<string> {
   return (await readBodyBytes(req, limits)).toString('utf8');
@@ -116,8 +121,7 @@ export async function readBodyBytes(req: IncomingMessage, limits: BodyLimits): P
   }
   if (stalled !== undefined) throw stalledError();
   if (overBudget) {
-    throw new HttpError('DW_ERR_API_OVERLOADED', 'the request bodies in progress hold the whole byte budget; nothing was taken, retry later',
-      { reason: 'overloaded', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+    throw overloadedError('the request bodies in progress hold the whole byte budget; nothing was taken, retry later');
   }
   return Buffer.concat(chunks);
 }

@@ -44,6 +44,14 @@ function verifyTampered(name: string, tamper: (db: Database.Database) => void): 
   return { withKey: run(['--public-key', publicPem]), withoutKey: run([]), withAnchor: run(['--public-key', publicPem, '--cloudwatch', join(dir, 'driftwatch.yaml')]) };
 }
 
+/** `windows` windows of `size` example events from t0 on, closed by one event of the next (event clock). */
+function closedWindows(windows: number, size: number): Record<string, unknown>[] {
+  const rows = exampleRows('loans-stable.csv');
+  const events = Array.from({ length: windows }, (_, w) => rows.slice(w * size, (w + 1) * size).map((r, i) => toEvent(r, 'audit-tamper', t0 + w * WINDOW_MS + i * 100))).flat();
+  events.push(toEvent(rows[0]!, 'audit-tamper', t0 + windows * WINDOW_MS));
+  return events;
+}
+
 /** Rewrites the chain from entry `from` on with consistent hashes, as a writer without the key can. */
 function rechain(db: Database.Database, from: number, change: (r: Row) => Row): void {
   const rows = db.prepare<[], Row>('SELECT * FROM audit_log ORDER BY seq').all();
@@ -67,11 +75,7 @@ beforeAll(async () => {
     sinks: { cloudwatch: { namespace: `DwAudit${Date.now().toString(36)}`, endpoint: moto, region: 'eu-west-1' } },
     audit: { signingKey: join(dir, 'audit-signing.pem') },
   }, { dir, env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } });
-  const rows = exampleRows('loans-stable.csv');
-  // Six windows of 40 events, closed by an event of the seventh.
-  const events = Array.from({ length: 6 }, (_, w) => rows.slice(w * 40, (w + 1) * 40).map((r, i) => toEvent(r, 'audit-tamper', t0 + w * WINDOW_MS + i * 100))).flat();
-  events.push(toEvent(rows[0]!, 'audit-tamper', t0 + 6 * WINDOW_MS));
-  expect((await agent.postEvents(events)).status).toBe(200);
+  expect((await agent.postEvents(closedWindows(6, 40))).status).toBe(200);
   await waitForDrain(agent, 60_000, 6);
   expect(await agent.stop()).toBe(0);
   state = join(dir, '.driftwatch', 'agent.db');
@@ -187,10 +191,7 @@ describe('the anchor of an agent in fleet mode, kept by the collector', () => {
       windows: { seconds: 60, graceSeconds: 0, clock: 'event' }, sinks: { otlp: { endpoint: `${collector.address}/v1/metrics` } },
       audit: { signingKey: join(dir, 'audit-signing.pem') },
     }, { dir: agentDir });
-    const rows = exampleRows('loans-stable.csv');
-    const events = Array.from({ length: 5 }, (_, w) => rows.slice(w * 30, (w + 1) * 30).map((r, i) => toEvent(r, 'audit-tamper', t0 + w * WINDOW_MS + i * 100))).flat();
-    events.push(toEvent(rows[0]!, 'audit-tamper', t0 + 5 * WINDOW_MS));
-    expect((await agent.postEvents(events)).status).toBe(200);
+    expect((await agent.postEvents(closedWindows(5, 30))).status).toBe(200);
     await waitForDrain(agent, 60_000, 5);
     expect(await agent.stop()).toBe(0);
     expect(await collector.stop()).toBe(0);
