@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { WindowReport } from '../shared/core/drift/window-report.js';
 import { ComponentRuntime } from '../shared/pipeline/runtime/component-runtime.js';
@@ -11,7 +12,8 @@ import { LoadShedder } from '../shared/platform/http/load-shedder.js';
 import type { AgentConfig } from './config/agent-config.js';
 import type { BodyItem } from './sources/event-body.js';
 import { EventIngestor, ingestModel, type IngestResult } from './sources/event-ingestor.js';
-import { checkMapping, OipReader } from './sources/oip/oip-reader.js';
+import { checkMapping, ExchangeReader, type ReadModel } from './sources/inference/exchange-reader.js';
+import { loggerSinkHandler } from './sources/kserve-logger/logger-sink.js';
 
 /**
  * The agent: counts events into per-model windows, checkpoints them, closes them into the outbox
@@ -30,8 +32,10 @@ export class Agent {
   /** Admission control of the event API (overload answers 503). */
   readonly load: LoadShedder;
   private readonly runtime: ComponentRuntime;
-  /** Reads the OIP proxy's exchanges (config `sources.oip`), when it is on. */
-  readonly oipReader: OipReader | undefined;
+  /** Reads the inference proxy's exchanges (config `sources.oip`), when it is on. */
+  readonly oipReader: ExchangeReader | undefined;
+  /** The KServe logger sink (config `sources.kserveLogger`), when it is on: its request handler, join and reader. */
+  readonly kserveLogger: (ReturnType<typeof loggerSinkHandler> & { reader: ExchangeReader }) | undefined;
   /** Called after every closed window (the live demo prints it). */
   set onWindowClosed(callback: ((report: WindowReport) => void) | undefined) {
     this.runtime.closer.onWindowClosed = callback;
@@ -48,14 +52,30 @@ export class Agent {
     })), {
       clock: config.windows.clock, graceMs: config.windows.graceSeconds * 1000, maxFutureMs: config.windows.maxFutureSeconds * 1000,
     }, now);
-    const oip = config.sources.oip;
-    if (oip !== undefined) {
-      const models = new Map(oip.models.map((m) => [m.serverModel ?? m.name, { ...m, name: m.name }]));
-      for (const m of oip.models) checkMapping(m, this.runtime.windows.get(m.name)!.profile);
-      this.oipReader = new OipReader(models, oip.copyLimitBytes, (items) => this.ingest(items), log);
+    const { oip, kserveLogger } = config.sources;
+    if (oip !== undefined) this.oipReader = this.reader('sources.oip', oip.models.map((m) => [m.serverModel ?? m.name, m]), oip.copyLimitBytes);
+    if (kserveLogger !== undefined) {
+      const reader = this.reader('sources.kserveLogger', kserveLogger.models.map((m) => [m.inferenceService ?? m.name, m]), kserveLogger.maxBodyBytes);
+      this.kserveLogger = { ...loggerSinkHandler({ ...kserveLogger, timeoutMs: kserveLogger.joinTimeoutSeconds * 1000, onExchange: (e) => reader.read(e) }), reader };
     }
     this.runtime.every(config.windows.checkpointMs, 'checkpoint', () => this.checkpoint());
     if (config.windows.clock === 'wall') this.runtime.every(Math.min(1000, config.windows.checkpointMs), 'close', () => this.closeDue());
+  }
+
+  /** A reader of one source's exchanges, its mappings checked against the baselines (a typo fails at start, naming the tensor). */
+  private reader(section: string, models: [string, ReadModel][], copyLimitBytes: number): ExchangeReader {
+    for (const [, m] of models) checkMapping(section, m, this.runtime.windows.get(m.name)!.profile);
+    return new ExchangeReader(section, new Map(models), copyLimitBytes, (items) => this.ingest(items), this.log, () => this.load.shouldShed() !== undefined);
+  }
+
+  /** What the sources besides the event API have read (`/v1/status` `sources`). */
+  private sourcesStatus(): object {
+    const logger = this.kserveLogger;
+    logger?.join.expire(performance.now());
+    return {
+      ...(this.oipReader === undefined ? {} : { oip: this.oipReader.totals }),
+      ...(logger === undefined ? {} : { kserveLogger: { ...logger.totals, joined: logger.join.joined, pending: logger.join.waiting, lost: logger.join.losses, ...logger.reader.totals } }),
+    };
   }
 
   /** True between a successful start and the beginning of shutdown. */
@@ -130,7 +150,7 @@ export class Agent {
       state: { ...this.runtime.closer.health.status(), durability: this.config.windows.durability, unpersistedWindows: this.runtime.closer.unpersistedWindows,
         dropped: this.droppedSummary() },
       totals: { ...this.metrics.totals, eventsRejectedUnattributed: this.ingestor.unattributed },
-      ...(this.oipReader === undefined ? {} : { sources: { oip: this.oipReader.totals } }),
+      sources: this.sourcesStatus(),
     };
   }
 

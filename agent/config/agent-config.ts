@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kserveLoggerConfigSchema } from './kserve-logger-config.js';
 import { oipSourceConfigSchema } from './oip-source-config.js';
 import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
 import {
@@ -100,7 +101,7 @@ export const agentConfigSchema = z
     state: stateConfigSchema('.driftwatch/agent.db'),
     sinks: z.object({ ...sinksConfigShape, otlp: otlpSinkConfigSchema.optional() }).strict().prefault({}),
     /** Where events come from besides the event API (docs/sources.md). */
-    sources: z.object({ oip: oipSourceConfigSchema.optional() }).strict().prefault({}),
+    sources: z.object({ oip: oipSourceConfigSchema.optional(), kserveLogger: kserveLoggerConfigSchema.optional() }).strict().prefault({}),
     ...commonSectionsShape,
   })
   .strict()
@@ -119,9 +120,11 @@ export const agentConfigSchema = z
       }
     }
     const names = new Set(config.models.map((m) => m.name));
-    config.sources.oip?.models.forEach((m, i) => {
-      if (!names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['sources', 'oip', 'models', i, 'name'], message: `'${m.name.slice(0, 100)}' is not one of models[].name` });
-    });
+    for (const source of ['oip', 'kserveLogger'] as const) {
+      config.sources[source]?.models.forEach((m, i) => {
+        if (!names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['sources', source, 'models', i, 'name'], message: `'${m.name.slice(0, 100)}' is not one of models[].name` });
+      });
+    }
     const otlp = config.sinks.otlp;
     if (otlp !== undefined) {
       const problem = clearTextToken(otlp);

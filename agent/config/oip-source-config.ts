@@ -1,28 +1,20 @@
 import { z } from 'zod';
 import { isLoopback } from '../../shared/platform/config/config-file.js';
+import { modelMappingShape, refineMapping } from './model-mapping-config.js';
 
-const tensorName = z.string().min(1).max(256);
-
-/** One model's tensors (agent/sources/oip/oip-events.ts TensorMapping). */
+/** One model the proxy reads. */
 const oipModelSchema = z
   .object({
-    /** The driftwatch model (one of `models[].name`) these exchanges count toward. */
-    name: z.string().min(1),
-    /** The model's name in the inference server's URL (`/v2/models/{serverModel}/infer`); defaults to `name`. */
+    ...modelMappingShape,
+    /** The model's name in the inference server's URL (`/v2/models/{serverModel}/infer`, `/v1/models/{serverModel}:predict`); defaults to `name`. */
     serverModel: z.string().min(1).optional(),
-    /** Request tensors: `{tensor, columns: [...]}` for an `[N, F]` tensor, `{tensor, feature}` for one feature per tensor. */
-    inputs: z.array(z.union([
-      z.object({ tensor: tensorName, columns: z.array(z.string().min(1)).min(1) }).strict(),
-      z.object({ tensor: tensorName, feature: z.string().min(1) }).strict(),
-    ])).min(1),
-    /** Response tensors: `probabilities` (`[N, C]`), `label` or `confidence` (one value a row). */
-    outputs: z.array(z.object({ tensor: tensorName, role: z.enum(['probabilities', 'label', 'confidence']) }).strict()).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine(refineMapping);
 
 /**
- * The Open Inference Protocol v2 reverse proxy (docs/sources.md): clients send inference requests
- * here instead of to the server; each is forwarded unchanged and its tensors counted.
+ * The inference reverse proxy (docs/sources.md): clients send inference requests here instead of
+ * to the server (Open Inference Protocol v2, KServe v1); each is forwarded unchanged and counted.
  */
 export const oipSourceConfigSchema = z
   .object({
@@ -36,6 +28,8 @@ export const oipSourceConfigSchema = z
       'must be on this host (loopback): the proxy sits beside the inference server, and only the egress door sends bytes off the host'),
     /** Largest body copied for counting, each way; a larger one is forwarded unread (counted as `too_large`). */
     copyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** Read each mapped model's metadata (`GET /v2/models/{m}`) at start and check the mapping against it. */
+    checkMetadata: z.boolean().default(true),
     models: z.array(oipModelSchema).min(1),
   })
   .strict();

@@ -10,11 +10,23 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { oipProxyHandler } from '../../agent/sources/oip/oip-proxy.js';
-import { checkMapping } from '../../agent/sources/oip/oip-reader.js';
+import { checkMapping } from '../../agent/sources/inference/exchange-reader.js';
 
 
-/** `driftwatch agent --config FILE`. */
-/** The OIP reverse proxy (config `sources.oip`), listening; undefined when it is off. */
+/** Listens on host:port, or fails with DW_ERR_CONFIG naming the config section. */
+async function listenOn(server: Server, host: string, port: number, section: string): Promise<string> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, resolve);
+    });
+  } catch (err) {
+    throw new DwError('DW_ERR_CONFIG', `cannot listen on ${host}:${port} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { field: section });
+  }
+  return `http://${host}:${(server.address() as AddressInfo).port}`;
+}
+
+/** The inference reverse proxy (config `sources.oip`), listening; undefined when it is off. */
 async function startOipProxy(agent: Agent, log: Logger): Promise<Server | undefined> {
   const oip = agent.config.sources.oip;
   const reader = agent.oipReader;
@@ -29,19 +41,23 @@ async function startOipProxy(agent: Agent, log: Logger): Promise<Server | undefi
       log.warn({ upstream: oip.upstream, err: err.message }, 'The inference server behind the OIP proxy is unreachable; clients get 502.');
     },
   }));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(oip.port, oip.host, resolve);
-    });
-  } catch (err) {
-    throw new DwError('DW_ERR_CONFIG', `cannot listen on ${oip.host}:${oip.port} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { field: 'sources.oip' });
-  }
-  const { port } = server.address() as AddressInfo;
-  log.info({ address: `http://${oip.host}:${port}`, upstream: oip.upstream, models: oip.models.map((m) => m.serverModel ?? m.name) }, 'OIP proxy listening.');
+  const address = await listenOn(server, oip.host, oip.port, 'sources.oip');
+  log.info({ address, upstream: oip.upstream, models: oip.models.map((m) => m.serverModel ?? m.name) }, 'OIP proxy listening.');
   return server;
 }
 
+/** The KServe logger sink (config `sources.kserveLogger`), listening; undefined when it is off. */
+async function startKserveLogger(agent: Agent, log: Logger): Promise<Server | undefined> {
+  const config = agent.config.sources.kserveLogger;
+  const sink = agent.kserveLogger;
+  if (config === undefined || sink === undefined) return undefined;
+  const server = createServer((req, res) => void sink.handle(req, res));
+  const address = await listenOn(server, config.host, config.port, 'sources.kserveLogger');
+  log.info({ address, inferenceServices: config.models.map((m) => m.inferenceService ?? m.name) }, 'KServe logger sink listening.');
+  return server;
+}
+
+/** `driftwatch agent --config FILE`. */
 export function registerAgent(program: Command): void {
   componentOptions(program
     .command('agent')
@@ -53,7 +69,8 @@ export function registerAgent(program: Command): void {
         for (const m of config.models) {
           const profile = loadModelBaseline(m);
           process.stdout.write(`model '${m.name}': ${profile.features.length} features from ${m.baseline}\n`);
-          for (const mapping of config.sources.oip?.models ?? []) if (mapping.name === m.name) checkMapping(mapping, profile);
+          for (const mapping of config.sources.oip?.models ?? []) if (mapping.name === m.name) checkMapping('sources.oip', mapping, profile);
+          for (const mapping of config.sources.kserveLogger?.models ?? []) if (mapping.name === m.name) checkMapping('sources.kserveLogger', mapping, profile);
         }
         const where = config.api.socket ?? `${config.api.host}:${config.api.port}`;
         process.stdout.write(`config OK: ${config.models.length} model(s), API on ${where}, ${config.windows.seconds} s windows, state ${config.state.path}\n`);
@@ -76,12 +93,12 @@ export function registerAgent(program: Command): void {
         const where = config.api.socket ?? `${config.api.host}:${config.api.port}`;
         throw new DwError('DW_ERR_CONFIG', `cannot listen on ${where} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { field: 'api' });
       }
-      const proxy = await startOipProxy(agent, log);
+      const sources = [await startOipProxy(agent, log), await startKserveLogger(agent, log)];
       agent.start();
       log.info({ address, models: config.models.map((m) => m.name), sinks: agent.sinks.map((s) => s.name), state: config.state.path }, 'Agent listening.');
       const signal = await stopping;
-      // The proxy takes no new connections; requests in flight finish (their counting is best effort).
-      proxy?.close();
+      // The sources take no new connections; requests in flight finish (their counting is best effort).
+      for (const source of sources) source?.close();
       log.info({ signal }, 'Shutting down: checkpointing open windows and sending what is pending.');
       await stopWithin(config.shutdown.deadlineSeconds, server, (drainMs) => agent.shutdown(drainMs), log);
     });

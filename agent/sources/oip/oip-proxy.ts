@@ -1,23 +1,30 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Exchange } from '../inference/exchange.js';
 
 /** Headers that belong to one hop, not to the exchange (RFC 9110 §7.6.1): not forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
 
-/** `POST /v2/models/{model}[/versions/{version}]/infer`, the exchange the proxy reads. */
+/** `POST /v2/models/{model}[/versions/{version}]/infer`, the Open Inference Protocol's exchange the proxy reads. */
 const INFER_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/infer$/;
+/** `POST /v1/models/{model}:predict`, KServe's v1 protocol. */
+const PREDICT_PATH = /^\/v1\/models\/([^/:]+):predict$/;
 
-/** What the proxy saw of one inference exchange, handed on after the response went out. */
-export interface Exchange {
-  model: string;
-  version: string | undefined;
-  /** The request and response bodies, or undefined where one was over the copy limit. */
-  request: Buffer | undefined;
-  response: Buffer | undefined;
-  status: number;
-  requestHeaders: IncomingHttpHeaders;
-  responseHeaders: IncomingHttpHeaders;
+/** The exchange a request path names: protocol, model and version; null for anything else (forwarded, not read). */
+function inferencePath(method: string | undefined, url: string): { protocol: 'v1' | 'v2'; model: string; version: string | undefined } | null {
+  if (method !== 'POST') return null;
+  const path = url.split('?')[0]!;
+  const v2 = INFER_PATH.exec(path);
+  const v1 = v2 === null ? PREDICT_PATH.exec(path) : null;
+  const match = v2 ?? v1;
+  if (match === null) return null;
+  try {
+    return { protocol: v2 === null ? 'v1' : 'v2', model: decodeURIComponent(match[1]!), version: match[2] === undefined ? undefined : decodeURIComponent(match[2]) };
+  } catch {
+    return { protocol: v2 === null ? 'v1' : 'v2', model: match[1]!, version: match[2] };
+  }
 }
+
 
 /** How the proxy forwards and what it copies. */
 export interface ProxyOptions {
@@ -72,7 +79,7 @@ export function oipProxyHandler(options: ProxyOptions): (req: IncomingMessage, r
   const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
   return (req, res) => {
     const path = req.url ?? '/';
-    const infer = req.method === 'POST' ? INFER_PATH.exec(path.split('?')[0]!) : null;
+    const infer = inferencePath(req.method, path);
     const requestCopy = infer === null ? undefined : new BoundedCopy(options.copyLimitBytes);
     const headers = forwardedHeaders(req.headers);
     headers.host = upstream.host;
@@ -84,8 +91,7 @@ export function oipProxyHandler(options: ProxyOptions): (req: IncomingMessage, r
       up.on('end', () => {
         if (infer === null || requestCopy === undefined || responseCopy === undefined) return;
         const exchange: Exchange = {
-          model: decodeURIComponent(infer[1]!), version: infer[2] === undefined ? undefined : decodeURIComponent(infer[2]),
-          request: requestCopy.result(), response: responseCopy.result(), status: up.statusCode ?? 0,
+          ...infer, request: requestCopy.result(), response: responseCopy.result(), status: up.statusCode ?? 0,
           requestHeaders: req.headers, responseHeaders: up.headers,
         };
         // After the response is on its way, off this call stack: a reader's error stays its own.

@@ -1,7 +1,8 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oipProxyHandler, type Exchange } from '../../../../agent/sources/oip/oip-proxy.js';
+import type { Exchange } from '../../../../agent/sources/inference/exchange.js';
+import { oipProxyHandler } from '../../../../agent/sources/oip/oip-proxy.js';
 
 /**
  * The OIP reverse proxy's forwarding (issue 17, groundwork): responses reach the client exactly as

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exchangeEvents, type TensorMapping } from '../../../../agent/sources/oip/oip-events.js';
-import { readTensor } from '../../../../agent/sources/oip/oip-tensor.js';
+import { exchangeEvents, type TensorMapping } from '../../../../agent/sources/inference/oip-events.js';
+import { readTensor } from '../../../../agent/sources/inference/oip-tensor.js';
 
 // An MLServer scikit-learn exchange: one [N, F] input tensor, class probabilities and labels out.
 const request = { id: 'r-1', inputs: [{ name: 'input-0', shape: [2, 3], datatype: 'FP32', data: [41, 52000, 0.3, 35, 61000, 0.7] }] };
