@@ -14,6 +14,7 @@ import type { BodyItem } from './sources/event-body.js';
 import { EventIngestor, ingestModel, type IngestResult } from './sources/event-ingestor.js';
 import { checkMapping, ExchangeReader, type ReadModel } from './sources/inference/exchange-reader.js';
 import { loggerSinkHandler } from './sources/kserve-logger/logger-sink.js';
+import type { MetadataVerdict } from './sources/oip/oip-metadata.js';
 
 /**
  * The agent: counts events into per-model windows, checkpoints them, closes them into the outbox
@@ -34,6 +35,8 @@ export class Agent {
   private readonly runtime: ComponentRuntime;
   /** Reads the inference proxy's exchanges (config `sources.oip`), when it is on. */
   readonly oipReader: ExchangeReader | undefined;
+  /** Each proxied server model's mapping against the server's metadata (`sources.oip.checkMetadata`). */
+  readonly oipMetadata = new Map<string, MetadataVerdict>();
   /** The KServe logger sink (config `sources.kserveLogger`), when it is on: its request handler, join and reader. */
   readonly kserveLogger: (ReturnType<typeof loggerSinkHandler> & { reader: ExchangeReader }) | undefined;
   /** Called after every closed window (the live demo prints it). */
@@ -73,7 +76,7 @@ export class Agent {
     const logger = this.kserveLogger;
     logger?.join.expire(performance.now());
     return {
-      ...(this.oipReader === undefined ? {} : { oip: this.oipReader.totals }),
+      ...(this.oipReader === undefined ? {} : { oip: { ...this.oipReader.totals, metadata: Object.fromEntries(this.oipMetadata) } }),
       ...(logger === undefined ? {} : { kserveLogger: { ...logger.totals, joined: logger.join.joined, pending: logger.join.waiting, lost: logger.join.losses, ...logger.reader.totals } }),
     };
   }

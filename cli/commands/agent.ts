@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
 import { loadModelBaseline } from '../../shared/core/profile/load-baseline.js';
-import { insecureSettings, loadAgentConfig } from '../../agent/config/agent-config.js';
+import { insecureSettings, loadAgentConfig, type AgentConfig } from '../../agent/config/agent-config.js';
 import { createLogger } from '../../shared/platform/logger.js';
 import { componentOptions, logWarnings, printConfig, requireConfig, stopSignal, stopWithin } from '../process-lifecycle.js';
 import { createApiServer, listen } from '../../agent/sources/http-api.js';
@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { oipProxyHandler } from '../../agent/sources/oip/oip-proxy.js';
+import { checkMetadata, fetchMetadata, metadataProblems } from '../../agent/sources/oip/oip-metadata.js';
 import { checkMapping } from '../../agent/sources/inference/exchange-reader.js';
 
 
@@ -27,7 +28,7 @@ async function listenOn(server: Server, host: string, port: number, section: str
 }
 
 /** The inference reverse proxy (config `sources.oip`), listening; undefined when it is off. */
-async function startOipProxy(agent: Agent, log: Logger): Promise<Server | undefined> {
+async function startOipProxy(agent: Agent, log: Logger, stopped: AbortController): Promise<Server | undefined> {
   const oip = agent.config.sources.oip;
   const reader = agent.oipReader;
   if (oip === undefined || reader === undefined) return undefined;
@@ -41,6 +42,16 @@ async function startOipProxy(agent: Agent, log: Logger): Promise<Server | undefi
       log.warn({ upstream: oip.upstream, err: err.message }, 'The inference server behind the OIP proxy is unreachable; clients get 502.');
     },
   }));
+  if (oip.checkMetadata) {
+    const mismatch = (model: string, server: string, problems: string[]): string =>
+      `sources.oip: model '${model}' does not fit server model '${server}': ${problems.join('; ')}`;
+    const found = await checkMetadata(new URL(oip.upstream), oip.models, agent.oipMetadata,
+      (model, server, problems) => log.error({ err: { code: 'DW_ERR_CONFIG' }, model, server, problems }, `${mismatch(model, server, problems)} (its exchanges count as missing_tensor or shape_mismatch; fix sources.oip.models and restart)`),
+      { firstTimeoutMs: 2_000, retryMs: 2_000, signal: stopped.signal });
+    if (found.length > 0) throw new DwError('DW_ERR_CONFIG', found.map((f) => mismatch(f.model, f.server, f.problems)).join('\n'), { field: 'sources.oip.models' });
+    const waiting = [...agent.oipMetadata].filter(([, v]) => v !== 'fits').map(([m]) => m);
+    if (waiting.length > 0) log.info({ models: waiting, upstream: oip.upstream }, 'The inference server has not answered for these models yet; their mappings are checked against its metadata when it does.');
+  }
   const address = await listenOn(server, oip.host, oip.port, 'sources.oip');
   log.info({ address, upstream: oip.upstream, models: oip.models.map((m) => m.serverModel ?? m.name) }, 'OIP proxy listening.');
   return server;
@@ -57,6 +68,30 @@ async function startKserveLogger(agent: Agent, log: Logger): Promise<Server | un
   return server;
 }
 
+/** `--check`: the baselines load, the mappings name their columns and, where the server answers, fit its metadata. */
+async function checkConfig(config: AgentConfig): Promise<void> {
+  for (const m of config.models) {
+    const profile = loadModelBaseline(m);
+    process.stdout.write(`model '${m.name}': ${profile.features.length} features from ${m.baseline}\n`);
+    for (const mapping of config.sources.oip?.models ?? []) if (mapping.name === m.name) checkMapping('sources.oip', mapping, profile);
+    for (const mapping of config.sources.kserveLogger?.models ?? []) if (mapping.name === m.name) checkMapping('sources.kserveLogger', mapping, profile);
+  }
+  const oip = config.sources.oip;
+  for (const mapping of oip?.checkMetadata === true ? oip.models.filter((m) => m.inputs.length > 0) : []) {
+    const server = mapping.serverModel ?? mapping.name;
+    const got = await fetchMetadata(new URL(oip!.upstream), server, 5_000);
+    if ('metadata' in got) {
+      const problems = metadataProblems(mapping, got.metadata);
+      if (problems.length > 0) throw new DwError('DW_ERR_CONFIG', `sources.oip: model '${mapping.name}' does not fit server model '${server}': ${problems.join('; ')}`, { field: 'sources.oip.models' });
+      process.stdout.write(`sources.oip: model '${mapping.name}' fits the metadata of server model '${server}'\n`);
+    } else {
+      process.stdout.write(`sources.oip: server model '${server}' not checked (${'unreachable' in got ? got.unreachable : got.failed}); the agent checks it when the server answers\n`);
+    }
+  }
+  const where = config.api.socket ?? `${config.api.host}:${config.api.port}`;
+  process.stdout.write(`config OK: ${config.models.length} model(s), API on ${where}, ${config.windows.seconds} s windows, state ${config.state.path}\n`);
+}
+
 /** `driftwatch agent --config FILE`. */
 export function registerAgent(program: Command): void {
   componentOptions(program
@@ -65,17 +100,7 @@ export function registerAgent(program: Command): void {
     .action(async (flags: { config?: string; check?: boolean; printConfig?: boolean }) => {
       const config = loadAgentConfig(requireConfig(flags));
       if (flags.printConfig === true) return printConfig(config);
-      if (flags.check === true) {
-        for (const m of config.models) {
-          const profile = loadModelBaseline(m);
-          process.stdout.write(`model '${m.name}': ${profile.features.length} features from ${m.baseline}\n`);
-          for (const mapping of config.sources.oip?.models ?? []) if (mapping.name === m.name) checkMapping('sources.oip', mapping, profile);
-          for (const mapping of config.sources.kserveLogger?.models ?? []) if (mapping.name === m.name) checkMapping('sources.kserveLogger', mapping, profile);
-        }
-        const where = config.api.socket ?? `${config.api.host}:${config.api.port}`;
-        process.stdout.write(`config OK: ${config.models.length} model(s), API on ${where}, ${config.windows.seconds} s windows, state ${config.state.path}\n`);
-        return;
-      }
+      if (flags.check === true) return await checkConfig(config);
       const stopping = stopSignal();
       const log = createLogger(config.log);
       logWarnings(log);
@@ -93,12 +118,14 @@ export function registerAgent(program: Command): void {
         const where = config.api.socket ?? `${config.api.host}:${config.api.port}`;
         throw new DwError('DW_ERR_CONFIG', `cannot listen on ${where} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { field: 'api' });
       }
-      const sources = [await startOipProxy(agent, log), await startKserveLogger(agent, log)];
+      const stopped = new AbortController();
+      const sources = [await startOipProxy(agent, log, stopped), await startKserveLogger(agent, log)];
       agent.start();
       log.info({ address, models: config.models.map((m) => m.name), sinks: agent.sinks.map((s) => s.name), state: config.state.path }, 'Agent listening.');
       const signal = await stopping;
       // The sources take no new connections; requests in flight finish (their counting is best effort).
       for (const source of sources) source?.close();
+      stopped.abort();
       log.info({ signal }, 'Shutting down: checkpointing open windows and sending what is pending.');
       await stopWithin(config.shutdown.deadlineSeconds, server, (drainMs) => agent.shutdown(drainMs), log);
     });

@@ -7,9 +7,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CACHE_DIR, withInstallLock } from './user-cache.js';
 
 export interface PythonVenv {
   dir: string;
@@ -18,27 +18,10 @@ export interface PythonVenv {
   bin: (name: string) => string;
 }
 
-const CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'driftwatch');
-
 function run(label: string, command: string, args: string[]): void {
   const result = spawnSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 1_200_000 });
   if (result.status !== 0) {
     throw new Error(`${label}: ${command} ${args.join(' ')} exited ${result.status}\n${result.stderr.slice(-2000)}`);
-  }
-}
-
-/** Takes the install lock, waiting (up to 20 min) while another run holds it. */
-async function lock(path: string, label: string): Promise<void> {
-  mkdirSync(CACHE, { recursive: true });
-  const deadline = Date.now() + 1_200_000;
-  for (;;) {
-    try {
-      mkdirSync(path);
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${label}: ${path} is held for over 20 minutes; remove it if no run is installing`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
   }
 }
 
@@ -50,15 +33,14 @@ export async function ensurePythonVenv(name: string, requirements: readonly stri
   const pythonVersion = spawnSync('python3', ['--version'], { encoding: 'utf8' }).stdout.trim();
   const list = requirements.join('\n');
   const key = createHash('sha256').update(`${pythonVersion}\n${list}`).digest('hex').slice(0, 12);
-  const dir = join(CACHE, `${name}-${key}`);
+  const dir = join(CACHE_DIR, `${name}-${key}`);
   const bin = (script: string): string => join(dir, 'bin', script);
   const stamp = join(dir, 'driftwatch-requirements.txt');
   const installed = (): boolean => existsSync(stamp) && readFileSync(stamp, 'utf8') === list && (marker === undefined || existsSync(bin(marker)));
   const venv = { dir, python: bin('python'), bin };
   if (installed()) return venv;
   const label = `${name} setup failed`;
-  await lock(`${dir}.lock`, label);
-  try {
+  return withInstallLock(`${dir}.lock`, label, () => {
     if (installed()) return venv; // another run installed it while this one waited
     process.stderr.write(`[${name}] installing ${requirements.join(' ')} into ${dir} (first run on this machine only)\n`);
     if (!existsSync(bin('pip'))) run(label, 'python3', ['-m', 'venv', dir]);
@@ -66,9 +48,7 @@ export async function ensurePythonVenv(name: string, requirements: readonly stri
     if (marker !== undefined && !existsSync(bin(marker))) throw new Error(`${label}: ${bin(marker)} is missing after pip install`);
     writeFileSync(stamp, list);
     return venv;
-  } finally {
-    rmdirSync(`${dir}.lock`);
-  }
+  });
 }
 
 /** Requirement specifiers from a requirements file: one per line, `#` comments and blank lines dropped. */

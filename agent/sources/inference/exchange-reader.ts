@@ -9,7 +9,7 @@ import type { Exchange } from './exchange.js';
 import { v1Events, type V1Mapping } from './v1-events.js';
 
 /** Why an exchange was not counted (its events were not read): `/v1/status` `sources.oip.unread`. */
-export type UnreadReason = ExchangeProblem['reason'] | 'unmapped_model' | 'server_error' | 'too_large' | 'encoding' | 'binary' | 'overloaded';
+export type UnreadReason = ExchangeProblem['reason'] | 'unmapped_model' | 'server_error' | 'too_large' | 'encoding' | 'binary' | 'overloaded' | 'no_body';
 
 /** A model a source reads: the driftwatch model it counts toward, its tensor mapping (v2) and its v1 mapping. */
 export interface ReadModel extends TensorMapping {
@@ -43,6 +43,7 @@ export class ExchangeReader {
     const model = this.models.get(exchange.model);
     if (model === undefined) return this.unread('unmapped_model', `exchanges of server model '${exchange.model.slice(0, 100)}' are not counted: ${this.source}.models does not map it`);
     if (exchange.status >= 400) return this.unread('server_error', `the inference server answered ${exchange.status}; such exchanges are not counted`);
+    if (exchange.request?.length === 0) return this.unread('no_body', 'an exchange with an empty request body (a health or metadata call, which KServe\'s logger sends too) is not an inference; not counted');
     if (this.busy()) return this.unread('overloaded', 'the agent is shedding load; exchanges are not counted until it recovers');
     const request = this.parse(exchange.request, exchange.requestHeaders, 'inputs');
     const response = this.parse(exchange.response, exchange.responseHeaders, 'outputs');

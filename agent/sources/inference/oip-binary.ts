@@ -77,7 +77,7 @@ export function readBinaryBody(body: Buffer, headerLength: number, field: 'input
     const size = t.parameters.binary_data_size;
     const name = String(t.name).slice(0, 100);
     if (!Number.isSafeInteger(size) || (size as number) < 0 || at + (size as number) > body.length) {
-      return { problem: `tensor '${name}': binary_data_size ${String(size)} runs past the body` };
+      return { problem: `tensor '${name}': binary_data_size ${JSON.stringify(size)} runs past the body` };
     }
     const data = decode(t.datatype, body.subarray(at, at + (size as number)), name);
     if (typeof data === 'string') return { problem: data };

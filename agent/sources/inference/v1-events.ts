@@ -20,7 +20,7 @@ function features(instance: unknown, i: number, columns: readonly string[] | und
   if (columns === undefined) return { reason: 'shape_mismatch', message: 'instances are lists, and the mapping names no v1.columns for them' };
   if (instance.length !== columns.length) return { reason: 'shape_mismatch', message: `instances[${i}] has ${instance.length} values, the mapping expects ${columns.length}` };
   const out: Record<string, unknown> = {};
-  columns.forEach((name, j) => (out[name] = instance[j]));
+  columns.forEach((name, j) => (out[name] = (instance as unknown[])[j]));
   return { features: out };
 }
 

@@ -24,6 +24,7 @@ export function requireMethod(path: string, method: string, allowed: 'GET' | 'PO
 const REFUSAL_REASONS: Partial<Record<ErrorCode, string>> = {
   DW_ERR_API_UNAUTHORIZED: 'unauthorized', DW_ERR_API_FORBIDDEN: 'forbidden', DW_ERR_API_BODY: 'bad_body', DW_ERR_API_BODY_TOO_LARGE: 'body_too_large',
   DW_ERR_API_BODY_TIMEOUT: 'body_timeout', DW_ERR_API_CONTENT_TYPE: 'content_type', DW_ERR_API_NOT_FOUND: 'not_found', DW_ERR_API_METHOD: 'method',
+  DW_ERR_API_CLOUDEVENT: 'not_cloudevent',
 };
 
 /** The `reason` a refused request is counted under (`bad_body`, `overloaded`, ...). */

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentProcess } from '../../../helpers/agent-process.js';
 import { exampleBaseline, exampleRows } from '../../../helpers/example-events.js';
+import { runCli } from '../../../helpers/run-cli.js';
+import { flushWhenCounted } from '../../../helpers/counted-windows.js';
 import { startMlserver, type MlServer } from '../../../helpers/mlserver.js';
 
 /**
@@ -17,8 +19,6 @@ const rows = exampleRows('loans-drifted.jsonl').slice(400).filter((r) => FEATURE
 let mlserver: MlServer;
 let agent: AgentProcess;
 let proxyUrl: string;
-
-type Status = { models: { name: string; openWindows: { events: number }[]; lastClosedWindow: { events: number; drift: boolean; features: unknown[] } | null }[] };
 
 beforeAll(async () => {
   mlserver = await startMlserver();
@@ -60,21 +60,31 @@ describe('the OIP proxy in front of MLServer', () => {
       const events = batch.map((r, j) => ({ model: 'loans-api', features: Object.fromEntries(FEATURES.map((f) => [f, r[f]])), prediction: { label: labels[j] } }));
       expect((await agent.postEvents(events)).status).toBe(200);
     }
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const status = (await agent.get('/v1/status')).body as Status;
-      const counted = status.models.map((m) => m.openWindows.reduce((n, w) => n + w.events, 0));
-      if (counted.every((n) => n === rows.length)) break;
-      if (Date.now() > deadline) throw new Error(`windows hold ${JSON.stringify(counted)} events, not ${rows.length} each`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect((await agent.post('/v1/flush', '')).status).toBe(200);
-    const status = (await agent.get('/v1/status')).body as Status;
-    const proxied = status.models.find((m) => m.name === 'loans-proxy')!.lastClosedWindow!;
-    const posted = status.models.find((m) => m.name === 'loans-api')!.lastClosedWindow!;
-    expect(proxied.events).toBe(rows.length);
-    expect(proxied.drift).toBe(true);
-    expect(proxied.features).toEqual(posted.features);
-    expect(proxied.drift).toBe(posted.drift);
+    const { 'loans-proxy': proxied, 'loans-api': posted } = await flushWhenCounted(agent, ['loans-proxy', 'loans-api'], rows.length);
+    expect(proxied!.events).toBe(rows.length);
+    expect(proxied!.drift).toBe(true);
+    expect(proxied!.features).toEqual(posted!.features);
+    expect(proxied!.drift).toBe(posted!.drift);
+  });
+
+  it("checks the mapping against the server's metadata: the running agent found it fits, --check names a tensor that does not", async () => {
+    const status = (await agent.get('/v1/status')).body as { sources: { oip: { metadata: Record<string, unknown> } } };
+    expect(status.sources.oip.metadata).toEqual({ 'loans-sklearn': 'fits' });
+    const check = (inputs: unknown[]): ReturnType<typeof runCli> => {
+      writeFileSync(join(dir, 'check.yaml'), JSON.stringify({
+        models: [{ name: 'loans', baseline: join(dir, 'loans.json') }],
+        sources: { oip: { upstream: mlserver.url, models: [{ name: 'loans', serverModel: 'loans-sklearn', inputs }] } },
+      }));
+      return runCli(['agent', '--check', '--config', join(dir, 'check.yaml')]);
+    };
+    const fits = check([{ tensor: 'input-0', columns: [...FEATURES] }]);
+    expect(fits.status).toBe(0);
+    expect(fits.stdout).toContain("sources.oip: model 'loans' fits the metadata of server model 'loans-sklearn'");
+    const wrongName = check([{ tensor: 'input-1', columns: [...FEATURES] }]);
+    expect(wrongName.status).toBe(2);
+    expect(wrongName.stderr).toContain("model 'loans' does not fit server model 'loans-sklearn': the server declares no input tensor 'input-1' (it declares 'input-0')");
+    const narrow = check([{ tensor: 'input-0', columns: FEATURES.slice(0, 4) }]);
+    expect(narrow.status).toBe(2);
+    expect(narrow.stderr).toContain("input tensor 'input-0' has 5 values a row (shape [-1,5]), the mapping expects 4");
   });
 });

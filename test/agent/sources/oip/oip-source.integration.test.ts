@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,9 +21,9 @@ let agent: AgentProcess;
 let proxyUrl: string;
 let upstreamUrl: string;
 
-function call(base: string, path: string, body: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function call(base: string, path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = request(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
@@ -41,7 +41,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
   upstream = createServer((req, res) => {
     let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString()));
+    req.on('data', (c: Buffer) => (text += c.toString('latin1')));
     req.on('end', () => {
       if (req.url === '/v2/models/failing/infer') {
         res.writeHead(500, { 'content-type': 'application/json' });
@@ -50,7 +50,10 @@ beforeAll(async () => {
       }
       let n = 0;
       try {
-        n = (JSON.parse(text) as { inputs: { shape: number[] }[] }).inputs[0]!.shape[0]!;
+        // Triton's binary extension: the JSON header is the first Inference-Header-Content-Length bytes.
+        const header = req.headers['inference-header-content-length'];
+        const json = typeof header === 'string' ? Buffer.from(text, 'latin1').subarray(0, Number(header)).toString() : text;
+        n = (JSON.parse(json) as { inputs: { shape: number[] }[] }).inputs[0]!.shape[0]!;
       } catch {
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end('{"error":"bad request"}');
@@ -111,5 +114,22 @@ describe('sources.oip in a running agent', () => {
     // 'not json' got the server's 400 (server_error); the failing model is not mapped (unmapped_model, before its 500 is looked at).
     expect(unread).toEqual({ server_error: 1, unmapped_model: 1, missing_tensor: 1 });
     expect(agent.logs.filter((l) => l.reason === 'server_error')).toHaveLength(1);
+  });
+
+  it("reads a request in Triton's binary tensor extension, and a path it cannot decode neither crashes it nor changes the answer", async () => {
+    const before = ((await agent.get('/v1/status')).body as { sources: { oip: { events: number; exchanges: number } } }).sources.oip;
+    const triton = (JSON.parse(readFileSync(new URL('../../../fixtures/triton-binary.json', import.meta.url), 'utf8')) as { cases: { body: string; headerLength: number }[] }).cases[0]!;
+    const binary = await call(proxyUrl, '/v2/models/loans-sklearn/infer', Buffer.from(triton.body, 'base64'),
+      { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(triton.headerLength) });
+    expect(binary.status).toBe(200);
+    const odd = await call(proxyUrl, '/v2/models/%E0%A4%A/infer', inferBody(rows.slice(0, 1)));
+    expect(odd.body).toBe((await call(upstreamUrl, '/v2/models/%E0%A4%A/infer', inferBody(rows.slice(0, 1)))).body);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const oip = ((await agent.get('/v1/status')).body as { sources: { oip: { events: number; exchanges: number } } }).sources.oip;
+      if (oip.exchanges === before.exchanges + 2 && oip.events === before.events + 4) break;
+      if (Date.now() > deadline) throw new Error(`oip: ${JSON.stringify(oip)}, before ${JSON.stringify(before)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 });
