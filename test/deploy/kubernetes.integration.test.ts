@@ -191,3 +191,36 @@ describe('Kubernetes manifests', () => {
     expect(config.sinks.cloudwatch).toBeDefined();
   });
 });
+
+describe('the KServe example (deploy/kserve)', () => {
+  const kserveDir = join(ROOT, 'deploy', 'kserve');
+  const k = kustomize(kserveDir);
+  const isvc = k.resources.find((r) => r.kind === 'InferenceService')!;
+  const predictor = (isvc.spec as { predictor: PodSpec & { logger: { url: string; mode: string }; securityContext: Obj } }).predictor;
+
+  it("points the predictor's logger at the driftwatch sidecar's sink on the pod's loopback, with a config the agent schema takes", () => {
+    expect(files(kserveDir).filter((f) => !k.named.has(f)).map((f) => relative(ROOT, f))).toEqual([]);
+    const sidecar = predictor.containers.find((c) => c.image === 'driftwatch')!;
+    const doc = parseAllDocuments(readFileSync(k.generated.get('driftwatch-kserve-config')![0]!, 'utf8'))[0]!.toJS() as Obj;
+    const fromEnv = Object.fromEntries([...env(sidecar)].map(([key, v]) => [key, typeof v === 'string' ? v : 'secret-from-kubernetes-0123456789']));
+    const config = parseAgentConfig(applyEnvOverrides(doc, fromEnv), '/etc/driftwatch', 'driftwatch.yaml');
+    const sink = config.sources.kserveLogger!;
+    expect(predictor.logger).toEqual({ mode: 'all', url: `http://${sink.host}:${sink.port}/` });
+    expect(sink.models.map((m) => m.inferenceService ?? m.name)).toEqual([isvc.metadata.name]);
+    // The baseline it names is the one deploy/kubernetes ships in the driftwatch-baselines ConfigMap.
+    for (const m of config.models) expect(existsSync(configFile('driftwatch-baselines', m.baseline.split('/').at(-1)!))).toBe(true);
+    // The mapped columns are the baseline's.
+    const baseline = loadBaseline(configFile('driftwatch-baselines', 'loans.json'));
+    const columns = new Set(baseline.features.map((f) => f.name));
+    for (const c of sink.models[0]!.v1!.columns!) expect(columns.has(c)).toBe(true);
+  });
+
+  it('runs every container of the predictor pod under Pod Security "restricted", the sidecar with a read-only root', () => {
+    expect(predictor.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    for (const c of predictor.containers) {
+      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    }
+    expect(predictor.containers.find((c) => c.image === 'driftwatch')!.securityContext).toMatchObject({ readOnlyRootFilesystem: true });
+    for (const c of predictor.containers) for (const [key, v] of env(c)) if (/TOKEN/.test(key)) expect(v).toHaveProperty('secretKeyRef');
+  });
+});
