@@ -15,6 +15,7 @@ import { EventIngestor, ingestModel, type IngestResult } from './sources/event-i
 import { checkMapping, ExchangeReader, type ReadModel } from './sources/inference/exchange-reader.js';
 import { loggerSinkHandler } from './sources/kserve-logger/logger-sink.js';
 import type { MetadataVerdict } from './sources/oip/oip-metadata.js';
+import { FileSource } from './sources/file-tail/file-source.js';
 
 /**
  * The agent: counts events into per-model windows, checkpoints them, closes them into the outbox
@@ -35,6 +36,8 @@ export class Agent {
   private readonly runtime: ComponentRuntime;
   /** Reads the inference proxy's exchanges (config `sources.oip`), when it is on. */
   readonly oipReader: ExchangeReader | undefined;
+  /** The followed log files (config `sources.files`). */
+  readonly files: FileSource[];
   /** Each proxied server model's mapping against the server's metadata (`sources.oip.checkMetadata`). */
   readonly oipMetadata = new Map<string, MetadataVerdict>();
   /** The KServe logger sink (config `sources.kserveLogger`), when it is on: its request handler, join and reader. */
@@ -61,6 +64,8 @@ export class Agent {
       const reader = this.reader('sources.kserveLogger', kserveLogger.models.map((m) => [m.inferenceService ?? m.name, m]), kserveLogger.maxBodyBytes);
       this.kserveLogger = { ...loggerSinkHandler({ ...kserveLogger, timeoutMs: kserveLogger.joinTimeoutSeconds * 1000, onExchange: (e) => reader.read(e) }), reader };
     }
+    this.files = config.sources.files.map((f) => new FileSource(f, this.store.offsets, (items) => this.ingest(items), () => this.load.shouldShed() !== undefined, log));
+    this.runtime.closer.participants.push(...this.files.map((f) => f.tail));
     this.runtime.every(config.windows.checkpointMs, 'checkpoint', () => this.checkpoint());
     if (config.windows.clock === 'wall') this.runtime.every(Math.min(1000, config.windows.checkpointMs), 'close', () => this.closeDue());
   }
@@ -77,6 +82,7 @@ export class Agent {
     logger?.join.expire(performance.now());
     return {
       ...(this.oipReader === undefined ? {} : { oip: { ...this.oipReader.totals, metadata: Object.fromEntries(this.oipMetadata) } }),
+      ...(this.files.length === 0 ? {} : { files: this.files.map((f) => f.status()) }),
       ...(logger === undefined ? {} : { kserveLogger: { ...logger.totals, joined: logger.join.joined, pending: logger.join.waiting, lost: logger.join.losses, ...logger.reader.totals } }),
     };
   }
@@ -90,6 +96,7 @@ export class Agent {
   start(): void {
     if (!this.runtime.start()) return;
     this.load.start();
+    for (const f of this.files) f.start();
     void this.closeDue();
   }
 
@@ -171,6 +178,9 @@ export class Agent {
    */
   async shutdown(drainMs: number): Promise<void> {
     if (this.runtime.ready) this.load.stop();
+    for (const f of this.files) f.stop();
+    // The final checkpoint saves where the files were read up to, with the counts.
     await this.runtime.shutdown(drainMs, true);
+    for (const f of this.files) f.tail.close();
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { kserveLoggerConfigSchema } from './kserve-logger-config.js';
 import { oipSourceConfigSchema } from './oip-source-config.js';
+import { fileSourceSchema } from './file-tail-config.js';
 import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
 import {
   clearTextToken, commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema, safeDimensionName, versionDimension,
@@ -101,7 +102,7 @@ export const agentConfigSchema = z
     state: stateConfigSchema('.driftwatch/agent.db'),
     sinks: z.object({ ...sinksConfigShape, otlp: otlpSinkConfigSchema.optional() }).strict().prefault({}),
     /** Where events come from besides the event API (docs/sources.md). */
-    sources: z.object({ oip: oipSourceConfigSchema.optional(), kserveLogger: kserveLoggerConfigSchema.optional() }).strict().prefault({}),
+    sources: z.object({ oip: oipSourceConfigSchema.optional(), kserveLogger: kserveLoggerConfigSchema.optional(), files: z.array(fileSourceSchema).default([]) }).strict().prefault({}),
     ...commonSectionsShape,
   })
   .strict()
@@ -120,6 +121,9 @@ export const agentConfigSchema = z
       }
     }
     const names = new Set(config.models.map((m) => m.name));
+    config.sources.files.forEach((f, i) => {
+      if (!names.has(f.model)) ctx.addIssue({ code: 'custom', path: ['sources', 'files', i, 'model'], message: `'${f.model.slice(0, 100)}' is not one of models[].name` });
+    });
     for (const source of ['oip', 'kserveLogger'] as const) {
       config.sources[source]?.models.forEach((m, i) => {
         if (!names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['sources', source, 'models', i, 'name'], message: `'${m.name.slice(0, 100)}' is not one of models[].name` });
@@ -153,6 +157,7 @@ export function parseAgentConfig(document: unknown, baseDir: string, source = 'c
   const config = parseConfig(agentConfigSchema, document, source);
   const abs = resolvePaths(config, baseDir);
   if (config.api.socket !== undefined) config.api.socket = abs(config.api.socket);
+  for (const f of config.sources.files) f.path = abs(f.path);
   if (config.api.tls !== undefined) config.api.tls = { cert: abs(config.api.tls.cert), key: abs(config.api.tls.key) };
   const tls = config.sinks.otlp?.tls;
   if (tls !== undefined) {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { CheckpointStore } from './checkpoint-store.js';
 import { OutboxStore } from './outbox-store.js';
 import { PrivacyBudgetStore } from './privacy-budget-store.js';
+import { SourceOffsetsStore } from './source-offsets-store.js';
 import { StateDatabase } from './state-database.js';
 
 /**
@@ -14,11 +15,13 @@ export interface ComponentState {
   checkpoints: CheckpointStore;
   outbox: OutboxStore;
   privacy: PrivacyBudgetStore;
+  /** How far the file sources have read (the agent's file tail). */
+  offsets: SourceOffsetsStore;
 }
 
 /** The stores on an open database. */
 export function componentState(database: StateDatabase): ComponentState {
-  return { database, checkpoints: new CheckpointStore(database), outbox: new OutboxStore(database), privacy: new PrivacyBudgetStore(database) };
+  return { database, checkpoints: new CheckpointStore(database), outbox: new OutboxStore(database), privacy: new PrivacyBudgetStore(database), offsets: new SourceOffsetsStore(database) };
 }
 
 /**

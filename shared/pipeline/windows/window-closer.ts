@@ -39,7 +39,22 @@ export class StateUnavailableError extends DwError {
  * agent and the collector share. Closes run one after another, in window order, since the M-of-N
  * retraining rule is history.
  */
+/**
+ * Something whose progress must be saved with the counts it produced (a file source's offsets):
+ * `save` runs inside the checkpoint's transaction, so a crash leaves both or neither.
+ */
+export interface CheckpointParticipant {
+  /** True when there is progress to save. */
+  dirty(): boolean;
+  /** Writes the progress (inside the checkpoint transaction). */
+  save(): void;
+  /** The transaction failed: in strict mode the counts went back to the last commit, and so must the progress. */
+  failed(strict: boolean): void;
+}
+
 export class WindowCloser {
+  /** Saved with every checkpoint, in its transaction. */
+  readonly participants: CheckpointParticipant[] = [];
   private closing: Promise<unknown> = Promise.resolve();
   private readonly unpersisted: Unpersisted[] = [];
   private waiters: Waiter[] = [];
@@ -107,11 +122,17 @@ export class WindowCloser {
     const models = [...this.models()];
     const dirty = models.map((m) => [m, m.takeDirty()] as const);
     const records = dirty.flatMap(([, d]) => d);
+    const participants = this.participants.filter((p) => p.dirty());
     try {
-      if (records.length > 0) this.store.checkpoints.checkpoint(records);
-      else if (!this.health.writable) this.store.database.probeWrite(this.now());
+      if (records.length > 0 || participants.length > 0) {
+        this.store.database.db.transaction(() => {
+          if (records.length > 0) this.store.checkpoints.checkpoint(records);
+          for (const p of participants) p.save();
+        })();
+      } else if (!this.health.writable) this.store.database.probeWrite(this.now());
     } catch (err) {
       this.failed('checkpoint', err, { windows: records.length });
+      for (const p of participants) p.failed(this.strict);
       for (const [m, d] of dirty) {
         if (this.strict) this.revert(m, d);
         else m.markDirty(d);
