@@ -3,7 +3,8 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.cache/**', '.driftwatch/**', 'eslint.config.js', '.dependency-cruiser.cjs'] },
+  // test/fixtures holds data and test peers in other languages (Python servers, a log writer), not product code.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.cache/**', '.driftwatch/**', 'eslint.config.js', '.dependency-cruiser.cjs', 'test/fixtures/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

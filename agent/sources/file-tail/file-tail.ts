@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { FileOffset, SourceOffsetsStore } from '../../../shared/pipeline/state/source-offsets-store.js';
-import type { CheckpointParticipant } from '../../../shared/pipeline/windows/window-closer.js';
+import type { CheckpointParticipant } from '../../../shared/pipeline/state/checkpoint-participant.js';
 
 /** How one tail follows its files (config `sources.files[]`). */
 export interface TailOptions {

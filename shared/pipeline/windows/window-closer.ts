@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { DwError } from '../../platform/errors.js';
 import { FailureEvents, type ErrorStage } from '../../platform/failure-events.js';
 import type { WindowReport } from '../../core/drift/window-report.js';
+import type { CheckpointParticipant } from '../state/checkpoint-participant.js';
 import type { OpenWindowRecord } from '../state/checkpoint-store.js';
 import type { ComponentState } from '../state/open-state.js';
 import { StateDatabase } from '../state/state-database.js';
@@ -39,19 +40,6 @@ export class StateUnavailableError extends DwError {
  * agent and the collector share. Closes run one after another, in window order, since the M-of-N
  * retraining rule is history.
  */
-/**
- * Something whose progress must be saved with the counts it produced (a file source's offsets):
- * `save` runs inside the checkpoint's transaction, so a crash leaves both or neither.
- */
-export interface CheckpointParticipant {
-  /** True when there is progress to save. */
-  dirty(): boolean;
-  /** Writes the progress (inside the checkpoint transaction). */
-  save(): void;
-  /** The transaction failed: in strict mode the counts went back to the last commit, and so must the progress. */
-  failed(strict: boolean): void;
-}
-
 export class WindowCloser {
   /** Saved with every checkpoint, in its transaction. */
   readonly participants: CheckpointParticipant[] = [];
