@@ -10,6 +10,8 @@ const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 export interface BenchAgent {
   url: string;
   pid: number;
+  /** The log lines printed up to "Agent listening.", parsed. */
+  logs: { msg?: string; address?: string }[];
   stop: () => void;
 }
 
@@ -26,11 +28,13 @@ export async function startBenchAgent(dir: string, baseline: string, tag: string
   const child = spawn(process.execPath, [...nodeFlags, CLI, 'agent', '--config', file], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DRIFTWATCH_LOG__LEVEL: 'info' },
   });
+  const logs: BenchAgent['logs'] = [];
   const url = await new Promise<string>((resolve) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       const entry = JSON.parse(line) as { msg?: string; address?: string };
+      logs.push(entry);
       if (entry.msg === 'Agent listening.') resolve(entry.address!);
     });
   });
-  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
+  return { url, pid: child.pid!, logs, stop: () => child.kill('SIGTERM') };
 }

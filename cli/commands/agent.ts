@@ -119,7 +119,16 @@ export function registerAgent(program: Command): void {
         throw new DwError('DW_ERR_CONFIG', `cannot listen on ${where} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { field: 'api' });
       }
       const stopped = new AbortController();
-      const sources = [await startOipProxy(agent, log, stopped), await startKserveLogger(agent, log)];
+      const sources: (Server | undefined)[] = [];
+      try {
+        sources.push(await startOipProxy(agent, log, stopped), await startKserveLogger(agent, log));
+      } catch (err) {
+        // A source that cannot start (a port taken, a mapping the server's metadata refutes) stops the agent.
+        stopped.abort();
+        for (const s of [server, ...sources]) s?.close();
+        await agent.shutdown(0);
+        throw err;
+      }
       agent.start();
       log.info({ address, models: config.models.map((m) => m.name), sinks: agent.sinks.map((s) => s.name), state: config.state.path }, 'Agent listening.');
       const signal = await stopping;

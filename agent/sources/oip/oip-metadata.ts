@@ -1,4 +1,5 @@
 import type { TensorMapping } from '../inference/oip-events.js';
+import { upstreamGet } from './oip-proxy.js';
 
 /** A tensor the server's model metadata declares (`GET /v2/models/{m}`). */
 interface DeclaredTensor {
@@ -53,20 +54,15 @@ export function metadataProblems(mapping: TensorMapping, metadata: unknown): str
  * not ready: a sidecar often starts before its server) or `failed` (another answer).
  */
 export async function fetchMetadata(upstream: URL, serverModel: string, timeoutMs: number): Promise<{ metadata: unknown } | { unreachable: string } | { failed: string }> {
-  const url = new URL(`/v2/models/${encodeURIComponent(serverModel)}`, upstream);
-  let res: Response;
+  const path = `/v2/models/${encodeURIComponent(serverModel)}`;
+  const got = await upstreamGet(upstream, path, timeoutMs);
+  if ('error' in got) return { unreachable: got.error };
+  if (got.status === 503) return { unreachable: 'the server is not ready (503)' };
+  if (got.status !== 200) return { failed: `GET ${path} answered ${got.status}: ${got.text.slice(0, 200)}` };
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    return { unreachable: (err as Error).message };
-  }
-  const text = await res.text().catch(() => '');
-  if (res.status === 503) return { unreachable: 'the server is not ready (503)' };
-  if (res.status !== 200) return { failed: `GET ${url.pathname} answered ${res.status}: ${text.slice(0, 200)}` };
-  try {
-    return { metadata: JSON.parse(text) as unknown };
+    return { metadata: JSON.parse(got.text) as unknown };
   } catch {
-    return { failed: `GET ${url.pathname} did not answer JSON` };
+    return { failed: `GET ${path} did not answer JSON` };
   }
 }
 

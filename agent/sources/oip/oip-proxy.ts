@@ -122,3 +122,23 @@ export function oipProxyHandler(options: ProxyOptions): (req: IncomingMessage, r
     });
   };
 }
+
+/**
+ * A GET the proxy makes of its own upstream (the model metadata check): the one other request
+ * this file sends, to the same loopback server. Resolves with the status and body (at most 1 MiB),
+ * or the connection's error.
+ */
+export function upstreamGet(upstream: URL, path: string, timeoutMs: number): Promise<{ status: number; text: string } | { error: string }> {
+  const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const req = send({ protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: 'GET', path, timeout: timeoutMs }, (res) => {
+      const copy = new BoundedCopy(1024 * 1024);
+      res.on('data', (chunk: Buffer) => copy.add(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: copy.result()?.toString('utf8') ?? '' }));
+      res.on('error', (err) => resolve({ error: err.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', (err) => resolve({ error: err.message }));
+    req.end();
+  });
+}

@@ -86,5 +86,11 @@ describe('the OIP proxy in front of MLServer', () => {
     const narrow = check([{ tensor: 'input-0', columns: FEATURES.slice(0, 4) }]);
     expect(narrow.status).toBe(2);
     expect(narrow.stderr).toContain("input tensor 'input-0' has 5 values a row (shape [-1,5]), the mapping expects 4");
+    // The agent itself, with the server up, refuses to start on a mapping that does not fit.
+    const start = startAgent({
+      models: [{ name: 'loans', baseline: join(dir, 'loans.json') }], api: { port: 0 },
+      sources: { oip: { port: 0, upstream: mlserver.url, models: [{ name: 'loans', serverModel: 'loans-sklearn', inputs: [{ tensor: 'input-1', columns: [...FEATURES] }] }] } },
+    }, { dir: mkdtempSync(join(tmpdir(), 'dw-mlserver-mismatch-')) });
+    await expect(start).rejects.toThrow(/exited with 2 before listening.*the server declares no input tensor 'input-1'/s);
   });
 });
