@@ -131,14 +131,18 @@ export function oipProxyHandler(options: ProxyOptions): (req: IncomingMessage, r
 export function upstreamGet(upstream: URL, path: string, timeoutMs: number): Promise<{ status: number; text: string } | { error: string }> {
   const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
+    let timedOut = false;
     const req = send({ protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: 'GET', path, timeout: timeoutMs }, (res) => {
       const copy = new BoundedCopy(1024 * 1024);
       res.on('data', (chunk: Buffer) => copy.add(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: copy.result()?.toString('utf8') ?? '' }));
       res.on('error', (err) => resolve({ error: err.message }));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-    req.on('error', (err) => resolve({ error: err.message }));
+    req.on('timeout', () => {
+      timedOut = true;
+      req.destroy();
+    });
+    req.on('error', (err) => resolve({ error: timedOut ? `no answer in ${timeoutMs} ms` : err.message }));
     req.end();
   });
 }
