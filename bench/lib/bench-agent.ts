@@ -31,7 +31,13 @@ export async function startBenchAgent(dir: string, baseline: string, tag: string
   const logs: BenchAgent['logs'] = [];
   const url = await new Promise<string>((resolve) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; address?: string };
+      let entry: { msg?: string; address?: string };
+      try {
+        entry = JSON.parse(line) as { msg?: string; address?: string };
+      } catch {
+        entry = { msg: line }; // a V8 flag's output (--trace-gc), not a log line
+        if (process.env.DW_BENCH_ECHO_AGENT === '1') process.stderr.write(`[agent] ${line}\n`);
+      }
       logs.push(entry);
       if (entry.msg === 'Agent listening.') resolve(entry.address!);
     });

@@ -30,6 +30,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export class ExchangeReader {
   readonly totals = { exchanges: 0, events: 0, unread: {} as Partial<Record<UnreadReason, number>> };
   private readonly logged = new Set<UnreadReason>();
+  private batch: BodyItem[] = [];
 
   /**
    * @param source the config section, for messages (`sources.oip`, `sources.kserveLogger`)
@@ -46,7 +47,9 @@ export class ExchangeReader {
     if (exchange.request?.length === 0) return this.unread('no_body', 'an exchange with an empty request body (a health or metadata call, which KServe\'s logger sends too) is not an inference; not counted');
     if (this.busy()) return this.unread('overloaded', 'the agent is shedding load; exchanges are not counted until it recovers');
     const request = this.parse(exchange.request, exchange.requestHeaders, 'inputs');
-    const response = this.parse(exchange.response, exchange.responseHeaders, 'outputs');
+    // The response is read only when the mapping takes something from it (v2 outputs; v1 predictions, always mapped).
+    const needed = exchange.protocol !== 'v2' || model.outputs.length > 0;
+    const response = needed ? this.parse(exchange.response, exchange.responseHeaders, 'outputs') : { value: undefined };
     const failed = 'problem' in request ? request : 'problem' in response ? response : undefined;
     if (failed !== undefined) {
       return this.unread(failed.problem, `an inference body was not counted: ${failed.detail ?? `it is not JSON the agent can read (or is over ${this.source}.copyLimitBytes)`}`);
@@ -54,7 +57,16 @@ export class ExchangeReader {
     const events = this.events(exchange, model, (request as { value: unknown }).value, (response as { value: unknown }).value);
     if (!Array.isArray(events)) return this.unread(events.reason, `an exchange of server model '${exchange.model.slice(0, 100)}' was not counted: ${events.message}`);
     this.totals.events += events.length;
-    this.ingest(events.map((value, index) => ({ index, value })));
+    // Counted in batches, once a turn of the event loop: one pass through the counting path for many exchanges.
+    for (const value of events) this.batch.push({ index: this.batch.length, value });
+    if (this.batch.length === events.length) setImmediate(() => this.flush());
+  }
+
+  /** Counts the events read since the last flush. */
+  flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length > 0) this.ingest(batch);
   }
 
   private events(exchange: Exchange, model: ReadModel, request: unknown, response: unknown): InferenceEvent[] | ExchangeProblem {

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Readable, Writable } from 'node:stream';
 import type { Exchange } from '../inference/exchange.js';
 
 /** Headers that belong to one hop, not to the exchange (RFC 9110 §7.6.1): not forwarded. */
@@ -58,8 +59,24 @@ class BoundedCopy {
   }
 
   result(): Buffer | undefined {
-    return this.over ? undefined : Buffer.concat(this.chunks);
+    if (this.over) return undefined;
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
   }
+}
+
+/**
+ * Streams `from` into `to` with backpressure, copying each chunk on the way; ends `to` at the end.
+ * Fewer listeners a request than `pipe()`, which matters at tens of thousands of requests a second.
+ */
+function relay(from: Readable, to: Writable, copy: BoundedCopy | undefined): void {
+  from.on('data', (chunk: Buffer) => {
+    copy?.add(chunk);
+    if (!to.write(chunk)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+  });
+  from.on('end', () => to.end());
 }
 
 function forwardedHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
@@ -86,8 +103,7 @@ export function oipProxyHandler(options: ProxyOptions): (req: IncomingMessage, r
     const out = send({ protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path, headers }, (up) => {
       const responseCopy = infer === null ? undefined : new BoundedCopy(options.copyLimitBytes);
       res.writeHead(up.statusCode ?? 502, up.statusMessage, forwardedHeaders(up.headers));
-      if (responseCopy !== undefined) up.on('data', (chunk: Buffer) => responseCopy.add(chunk));
-      up.pipe(res);
+      relay(up, res, responseCopy);
       up.on('end', () => {
         if (infer === null || requestCopy === undefined || responseCopy === undefined) return;
         const exchange: Exchange = {
@@ -114,8 +130,7 @@ export function oipProxyHandler(options: ProxyOptions): (req: IncomingMessage, r
         res.destroy();
       }
     });
-    if (requestCopy !== undefined) req.on('data', (chunk: Buffer) => requestCopy.add(chunk));
-    req.pipe(out);
+    relay(req, out, requestCopy);
     req.on('error', () => out.destroy());
     res.on('close', () => {
       if (!res.writableFinished) out.destroy();
