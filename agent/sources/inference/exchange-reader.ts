@@ -23,9 +23,9 @@ type Parsed = { value: unknown } | { problem: UnreadReason; detail?: string };
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Turns the exchanges the OIP proxy copied into events for the counting path. Every exchange that
- * cannot be read is counted by reason and logged once per reason (not per request); nothing here
- * can reach the response, which has already gone.
+ * Turns the exchanges a source saw (the proxy's copies, the KServe logger's joined halves) into
+ * events for the counting path. Every exchange that cannot be read is counted by reason and logged
+ * once per reason (not per request); nothing here can reach the response, which has already gone.
  */
 export class ExchangeReader {
   readonly totals = { exchanges: 0, events: 0, unread: {} as Partial<Record<UnreadReason, number>> };
