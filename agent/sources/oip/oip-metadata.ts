@@ -1,5 +1,5 @@
 import type { TensorMapping } from '../inference/oip-events.js';
-import { upstreamGet } from './oip-proxy.js';
+import { upstreamGet } from '../proxy/reverse-proxy.js';
 
 /** A tensor the server's model metadata declares (`GET /v2/models/{m}`). */
 interface DeclaredTensor {

@@ -13,7 +13,7 @@ const DOOR = 'shared/pipeline/egress/';
 const EXEMPT: Record<string, { what: string; why: string }> = {
   'cli/commands/demo.ts': { what: 'fetch()', why: 'the demo posts events to the agent it started itself, on loopback' },
   'cli/commands/health.ts': { what: 'fetch()', why: 'the health check asks a local agent or collector for /healthz; it refuses any URL that is not loopback' },
-  'agent/sources/oip/oip-proxy.ts': { what: 'an outbound HTTP request', why: 'the OIP proxy forwards inference requests to the server beside it, and reads its model metadata; sources.oip.upstream must be loopback' },
+  'agent/sources/proxy/reverse-proxy.ts': { what: 'an outbound HTTP request', why: 'the inference proxies forward requests to the server beside them (and the OIP proxy reads its model metadata); their upstream must be loopback' },
 };
 
 function sources(dir: string): string[] {
