@@ -74,7 +74,8 @@ export class ResponseSignals {
       if (!isObject(choice)) continue;
       const delta = isObject(choice.delta) ? choice.delta : undefined;
       const text = delta !== undefined ? delta.content : choice.text;
-      if ((typeof text === 'string' && text.length > 0) || (delta !== undefined && Array.isArray(delta.tool_calls))) {
+      // A chunk a token: servers send one for each (an empty string while a character's bytes are incomplete).
+      if (typeof text === 'string' || (delta !== undefined && Array.isArray(delta.tool_calls))) {
         this.contentChunks++;
         this.firstTokenMs ??= atMs;
       }
