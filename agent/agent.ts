@@ -16,6 +16,7 @@ import { checkMapping, ExchangeReader, type ReadModel } from './sources/inferenc
 import { loggerSinkHandler } from './sources/kserve-logger/logger-sink.js';
 import type { MetadataVerdict } from './sources/oip/oip-metadata.js';
 import { FileSource } from './sources/file-tail/file-source.js';
+import { OpenaiSource } from './sources/openai/openai-source.js';
 
 /**
  * The agent: counts events into per-model windows, checkpoints them, closes them into the outbox
@@ -36,6 +37,8 @@ export class Agent {
   private readonly runtime: ComponentRuntime;
   /** Reads the inference proxy's exchanges (config `sources.oip`), when it is on. */
   readonly oipReader: ExchangeReader | undefined;
+  /** The OpenAI-compatible proxy's source (config `sources.openai`), when it is on. */
+  readonly openai: OpenaiSource | undefined;
   /** The followed log files (config `sources.files`). */
   readonly files: FileSource[];
   /** Each proxied server model's mapping against the server's metadata (`sources.oip.checkMetadata`). */
@@ -64,6 +67,7 @@ export class Agent {
       const reader = this.reader('sources.kserveLogger', kserveLogger.models.map((m) => [m.inferenceService ?? m.name, m]), kserveLogger.maxBodyBytes);
       this.kserveLogger = { ...loggerSinkHandler({ ...kserveLogger, timeoutMs: kserveLogger.joinTimeoutSeconds * 1000, onExchange: (e) => reader.read(e) }), reader };
     }
+    if (config.sources.openai !== undefined) this.openai = new OpenaiSource(config.sources.openai, (items) => this.ingest(items), () => this.load.shouldShed() !== undefined, log);
     this.files = config.sources.files.map((f) => new FileSource(f, this.store.offsets, (items) => this.ingest(items), () => this.load.shouldShed() !== undefined, log));
     this.runtime.closer.participants.push(...this.files.map((f) => f.tail));
     this.runtime.every(config.windows.checkpointMs, 'checkpoint', () => this.checkpoint());
@@ -83,6 +87,7 @@ export class Agent {
     return {
       ...(this.oipReader === undefined ? {} : { oip: { ...this.oipReader.totals, metadata: Object.fromEntries(this.oipMetadata) } }),
       ...(this.files.length === 0 ? {} : { files: this.files.map((f) => f.status()) }),
+      ...(this.openai === undefined ? {} : { openai: this.openai.totals }),
       ...(logger === undefined ? {} : { kserveLogger: { ...logger.totals, joined: logger.join.joined, pending: logger.join.waiting, lost: logger.join.losses, ...logger.reader.totals } }),
     };
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { kserveLoggerConfigSchema } from './kserve-logger-config.js';
 import { oipSourceConfigSchema } from './oip-source-config.js';
 import { fileSourceSchema } from './file-tail-config.js';
+import { openaiSourceConfigSchema } from './openai-source-config.js';
 import { driftRuleSchema } from '../../shared/core/drift/drift-rule.js';
 import {
   clearTextToken, commonSectionsShape, deepFreeze, dimensionValue, isLoopback, parseConfig, readConfigFile, refineModelsAndRetraining, requestBodyShape, resolvePaths, retrainingConfigSchema, safeDimensionName, versionDimension,
@@ -102,7 +103,8 @@ export const agentConfigSchema = z
     state: stateConfigSchema('.driftwatch/agent.db'),
     sinks: z.object({ ...sinksConfigShape, otlp: otlpSinkConfigSchema.optional() }).strict().prefault({}),
     /** Where events come from besides the event API (docs/sources.md). */
-    sources: z.object({ oip: oipSourceConfigSchema.optional(), kserveLogger: kserveLoggerConfigSchema.optional(), files: z.array(fileSourceSchema).default([]) }).strict().prefault({}),
+    sources: z.object({ oip: oipSourceConfigSchema.optional(), kserveLogger: kserveLoggerConfigSchema.optional(), files: z.array(fileSourceSchema).default([]),
+      openai: openaiSourceConfigSchema.optional() }).strict().prefault({}),
     ...commonSectionsShape,
   })
   .strict()
@@ -121,6 +123,8 @@ export const agentConfigSchema = z
       }
     }
     const names = new Set(config.models.map((m) => m.name));
+    const openai = config.sources.openai;
+    if (openai !== undefined && !names.has(openai.model)) ctx.addIssue({ code: 'custom', path: ['sources', 'openai', 'model'], message: `'${openai.model.slice(0, 100)}' is not one of models[].name` });
     config.sources.files.forEach((f, i) => {
       if (!names.has(f.model)) ctx.addIssue({ code: 'custom', path: ['sources', 'files', i, 'model'], message: `'${f.model.slice(0, 100)}' is not one of models[].name` });
     });
@@ -158,6 +162,7 @@ export function parseAgentConfig(document: unknown, baseDir: string, source = 'c
   const abs = resolvePaths(config, baseDir);
   if (config.api.socket !== undefined) config.api.socket = abs(config.api.socket);
   for (const f of config.sources.files) f.path = abs(f.path);
+  if (config.sources.openai?.record !== undefined) config.sources.openai.record = abs(config.sources.openai.record);
   if (config.api.tls !== undefined) config.api.tls = { cert: abs(config.api.tls.cert), key: abs(config.api.tls.key) };
   const tls = config.sinks.otlp?.tls;
   if (tls !== undefined) {

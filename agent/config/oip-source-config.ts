@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isLoopback } from '../../shared/platform/config/config-file.js';
+import { upstreamSchema } from './upstream-schema.js';
 import { modelMappingShape, refineMapping } from './model-mapping-config.js';
 
 /** One model the proxy reads. */
@@ -24,8 +24,7 @@ export const oipSourceConfigSchema = z
      * The inference server's base URL on this host, e.g. http://127.0.0.1:8080 (MLServer, KServe,
      * Triton): loopback only, since only the egress door sends bytes off the host.
      */
-    upstream: z.string().url().refine((u) => !URL.canParse(u) || isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, '')),
-      'must be on this host (loopback): the proxy sits beside the inference server, and only the egress door sends bytes off the host'),
+    upstream: upstreamSchema('inference server'),
     /** Largest body copied for counting, each way; a larger one is forwarded unread (counted as `too_large`). */
     copyLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
     /** Read each mapped model's metadata (`GET /v2/models/{m}`) at start and check the mapping against it. */

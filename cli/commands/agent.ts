@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { oipProxyHandler } from '../../agent/sources/oip/oip-proxy.js';
+import { reverseProxyHandler } from '../../agent/sources/proxy/reverse-proxy.js';
 import { checkMetadata, fetchMetadata, metadataProblems } from '../../agent/sources/oip/oip-metadata.js';
 import { checkMapping } from '../../agent/sources/inference/exchange-reader.js';
 
@@ -54,6 +55,26 @@ async function startOipProxy(agent: Agent, log: Logger, stopped: AbortController
   }
   const address = await listenOn(server, oip.host, oip.port, 'sources.oip');
   log.info({ address, upstream: oip.upstream, models: oip.models.map((m) => m.serverModel ?? m.name) }, 'OIP proxy listening.');
+  return server;
+}
+
+/** The OpenAI-compatible proxy (config `sources.openai`), listening; undefined when it is off. */
+async function startOpenaiProxy(agent: Agent, log: Logger): Promise<Server | undefined> {
+  const config = agent.config.sources.openai;
+  const source = agent.openai;
+  if (config === undefined || source === undefined) return undefined;
+  let upstreamDown = false;
+  const server = createServer(reverseProxyHandler({
+    upstream: new URL(config.upstream),
+    observe: (req) => source.observe(req),
+    onUpstreamError: (err) => {
+      if (upstreamDown) return;
+      upstreamDown = true;
+      log.warn({ upstream: config.upstream, err: err.message }, 'The LLM server behind the OpenAI-compatible proxy is unreachable; clients get 502.');
+    },
+  }));
+  const address = await listenOn(server, config.host, config.port, 'sources.openai');
+  log.info({ address, upstream: config.upstream, model: config.model }, 'OpenAI-compatible proxy listening.');
   return server;
 }
 
@@ -121,7 +142,7 @@ export function registerAgent(program: Command): void {
       const stopped = new AbortController();
       const sources: (Server | undefined)[] = [];
       try {
-        sources.push(await startOipProxy(agent, log, stopped), await startKserveLogger(agent, log));
+        sources.push(await startOipProxy(agent, log, stopped), await startKserveLogger(agent, log), await startOpenaiProxy(agent, log));
       } catch (err) {
         // A source that cannot start (a port taken, a mapping the server's metadata refutes) stops the agent.
         stopped.abort();
