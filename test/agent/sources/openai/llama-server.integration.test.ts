@@ -96,8 +96,10 @@ describe('the OpenAI-compatible proxy in front of the llama.cpp server', () => {
     expect(changed.llm!.drift).toBe(true);
     await agent.stop();
 
-    // No prompt text anywhere the agent wrote.
-    for (const file of [record, join(dir, 'payloads.ndjson')]) if (existsSync(file)) expect(readFileSync(file, 'utf8')).not.toContain(SENTINEL);
+    // No prompt text anywhere the agent wrote: the recording, the payloads, both state files (and their WAL), the logs.
+    const written = [record, join(dir, 'payloads.ndjson'), ...[recording.agent.dir, judged.agent.dir].flatMap((d) => ['agent.db', 'agent.db-wal'].map((f) => join(d, '.driftwatch', f)))];
+    expect(written.filter((f) => existsSync(f)).length).toBeGreaterThanOrEqual(4);
+    for (const file of written) if (existsSync(file)) expect(readFileSync(file).includes(SENTINEL), file).toBe(false);
     expect(JSON.stringify(recording.agent.logs) + JSON.stringify(judged.agent.logs)).not.toContain(SENTINEL);
   });
 });
