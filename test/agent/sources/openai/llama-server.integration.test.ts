@@ -1,8 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type AgentProcess } from '../../../helpers/agent-process.js';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startAgent, waitForDrain, type AgentProcess } from '../../../helpers/agent-process.js';
+import { metricSeries } from '../../../helpers/cloudwatch-series.js';
 import { flushWhenCounted } from '../../../helpers/counted-windows.js';
 import { startLlamaServer } from '../../../helpers/llama-server.js';
 import type { ServerProcess } from '../../../helpers/python-server.js';
@@ -17,6 +19,11 @@ import { runCli } from '../../../helpers/run-cli.js';
  */
 const dir = mkdtempSync(join(tmpdir(), 'dw-llm-'));
 const SENTINEL = 'ZEBRA-7731-SECRET';
+/** A model name no other test ships to moto under (moto matches GetMetricData dimensions across namespaces). */
+const MODEL = 'llm-openai-proxy';
+const moto = inject('motoEndpoint');
+const namespace = `DwLlm${Date.now()}`;
+const cw = new CloudWatchClient({ endpoint: moto, region: 'eu-west-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 let llama: ServerProcess;
 let agent: AgentProcess | undefined;
 
@@ -35,11 +42,12 @@ async function send(proxy: string, body: Record<string, unknown>): Promise<void>
 }
 
 async function withAgent(baseline: string, record: string | undefined, timingSignals = true): Promise<{ agent: AgentProcess; proxy: string }> {
+  // The judging agent ships to CloudWatch (moto); the recording one to a file.
+  const sinks = record === undefined ? { cloudwatch: { namespace, endpoint: moto, region: 'eu-west-1' } } : { file: { path: join(dir, 'payloads.ndjson') } };
   const a = await startAgent({
-    models: [{ name: 'llm', baseline }], api: { port: 0 }, windows: { seconds: 86_400 },
-    sinks: { file: { path: join(dir, 'payloads.ndjson') } },
-    sources: { openai: { port: 0, upstream: llama.url, model: 'llm', timingSignals, ...(record === undefined ? {} : { record }) } },
-  }, { dir: mkdtempSync(join(dir, 'agent-')) });
+    models: [{ name: MODEL, baseline }], api: { port: 0 }, windows: { seconds: 86_400 }, sinks,
+    sources: { openai: { port: 0, upstream: llama.url, model: MODEL, timingSignals, ...(record === undefined ? {} : { record }) } },
+  }, { dir: mkdtempSync(join(dir, 'agent-')), env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } });
   return { agent: a, proxy: String(a.logs.find((l) => l.msg === 'OpenAI-compatible proxy listening.')!.address) };
 }
 
@@ -86,20 +94,30 @@ describe('the OpenAI-compatible proxy in front of the llama.cpp server', () => {
     const judged = await withAgent(join(dir, 'llm.json'), undefined, false);
     agent = judged.agent;
     for (let i = 0; i < 300; i++) await send(judged.proxy, chat(i + 1000, 6 + (i % 5), 8));
-    const replay = await flushWhenCounted(agent, ['llm'], 300);
+    const replay = await flushWhenCounted(agent, [MODEL], 300);
     for (let i = 0; i < 300; i++) await send(judged.proxy, chat(i, 30 + (i % 20), 32));
-    const changed = await flushWhenCounted(agent, ['llm'], 300);
+    const changed = await flushWhenCounted(agent, [MODEL], 300);
     const flagged = (w: { features: unknown[] }): string[] => (w.features as { name: string; status: string }[]).filter((f) => f.status !== 'ok').map((f) => f.name);
-    expect(flagged(replay.llm!)).toEqual([]);
-    expect(replay.llm!.drift).toBe(false);
-    expect(flagged(changed.llm!)).toEqual(expect.arrayContaining(['prompt_tokens', 'max_tokens', 'completion_tokens']) as unknown);
-    expect(changed.llm!.drift).toBe(true);
+    expect(flagged(replay[MODEL]!)).toEqual([]);
+    expect(replay[MODEL]!.drift).toBe(false);
+    expect(flagged(changed[MODEL]!)).toEqual(expect.arrayContaining(['prompt_tokens', 'max_tokens', 'completion_tokens']) as unknown);
+    expect(changed[MODEL]!.drift).toBe(true);
+    // The two windows in CloudWatch: nothing drifted in the replay's, three or more features in the changed one's.
+    await waitForDrain(agent, 60_000, 2);
+    const range = { from: Date.now() - 3_600_000, to: Date.now() + 600_000 };
+    const drifted = [...(await metricSeries(cw, namespace, 'DriftedFeatureCount', [{ Name: 'Model', Value: MODEL }], range)).entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+    expect(drifted).toHaveLength(2);
+    expect(drifted[0]).toBe(0);
+    expect(drifted[1]).toBeGreaterThanOrEqual(3);
+    const promptPsi = [...(await metricSeries(cw, namespace, 'FeaturePSI', [{ Name: 'Model', Value: MODEL }, { Name: 'Feature', Value: 'prompt_tokens' }], range)).values()];
+    expect(promptPsi).toHaveLength(2);
     await agent.stop();
 
     // No prompt text anywhere the agent wrote: the recording, the payloads, both state files (and their WAL), the logs.
     const written = [record, join(dir, 'payloads.ndjson'), ...[recording.agent.dir, judged.agent.dir].flatMap((d) => ['agent.db', 'agent.db-wal'].map((f) => join(d, '.driftwatch', f)))];
-    expect(written.filter((f) => existsSync(f)).length).toBeGreaterThanOrEqual(4);
+    expect(written.filter((f) => existsSync(f)).length).toBeGreaterThanOrEqual(3);
     for (const file of written) if (existsSync(file)) expect(readFileSync(file).includes(SENTINEL), file).toBe(false);
+    // What went to CloudWatch is checked by the egress allowlist (names and numbers only) and, for every link, by the leak test.
     expect(JSON.stringify(recording.agent.logs) + JSON.stringify(judged.agent.logs)).not.toContain(SENTINEL);
   });
 });
