@@ -2,6 +2,7 @@ import type { InputRecord } from '../../shared/core/aggregation/read-source.js';
 import { profileColumns, type BaselineProfile } from '../../shared/core/profile/baseline-profile.js';
 import type { BodyItem } from './event-body.js';
 import type { EventRejection, RejectReason } from '../../shared/core/aggregation/reject-reasons.js';
+import { isPlainObject } from './json-value.js';
 
 /** Where each prediction field of an event goes in the baseline's columns. */
 interface SignalColumns {
@@ -73,7 +74,6 @@ const PREDICTION_KEYS = new Set(['label', 'confidence', 'probabilities']);
 const MIN_TIMESTAMP_MS = 0;
 const MAX_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The first key of `value` (an object) outside `allowed`, prefixed, or undefined. */
 function unknownKey(value: unknown, allowed: ReadonlySet<string>, prefix: string): string | undefined {

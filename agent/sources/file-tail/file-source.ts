@@ -4,12 +4,13 @@ import type { SourceOffsetsStore } from '../../../shared/pipeline/state/source-o
 import type { BodyItem } from '../event-body.js';
 import { FileTail, type TailTotals } from './file-tail.js';
 import { lineEvent, type LineProblem } from './line-events.js';
+import { UnreadCounts } from '../source-counts.js';
 
 /** A log file source: its tail, the lines it turned into events and those it could not. */
 export class FileSource {
   readonly tail: FileTail;
-  readonly totals = { events: 0, unread: {} as Partial<Record<LineProblem, number>> };
-  private readonly logged = new Set<LineProblem>();
+  private readonly unreadCounts = new UnreadCounts<LineProblem>();
+  readonly totals = { events: 0, unread: this.unreadCounts.counts };
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -54,10 +55,9 @@ export class FileSource {
   }
 
   private unread(reason: LineProblem, path: string, offset: number): void {
-    this.totals.unread[reason] = (this.totals.unread[reason] ?? 0) + 1;
-    if (this.logged.has(reason)) return;
-    this.logged.add(reason);
-    const why = { not_json: 'is not JSON', not_object: 'is not a JSON object', no_features: `has no features where the mapping looks (${this.config.features ?? Object.values(this.config.fields ?? {}).join(', ')})` }[reason];
-    this.log.warn({ path, offset, reason }, `The line at byte ${offset} of ${path} ${why}; it is not counted (logged once; /v1/status counts every one).`);
+    this.unreadCounts.count(reason, () => {
+      const why = { not_json: 'is not JSON', not_object: 'is not a JSON object', no_features: `has no features where the mapping looks (${this.config.features ?? Object.values(this.config.fields ?? {}).join(', ')})` }[reason];
+      this.log.warn({ path, offset, reason }, `The line at byte ${offset} of ${path} ${why}; it is not counted (logged once; /v1/status counts every one).`);
+    });
   }
 }

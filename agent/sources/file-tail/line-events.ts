@@ -1,13 +1,13 @@
 import type { FileSourceConfig } from '../../config/file-tail-config.js';
 import type { InferenceEvent } from '../inference/oip-events.js';
+import { isPlainObject } from '../json-value.js';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The value at a dot path, or undefined. */
 function at(value: unknown, path: string): unknown {
   let v = value;
   for (const key of path.split('.')) {
-    if (!isObject(v) || !Object.hasOwn(v, key)) return undefined;
+    if (!isPlainObject(v) || !Object.hasOwn(v, key)) return undefined;
     v = v[key];
   }
   return v;
@@ -27,11 +27,11 @@ export function lineEvent(line: string, mapping: FileSourceConfig): (InferenceEv
   } catch {
     return 'not_json';
   }
-  if (!isObject(value)) return 'not_object';
+  if (!isPlainObject(value)) return 'not_object';
   const features: Record<string, unknown> = {};
   if (mapping.features !== undefined) {
     const found = at(value, mapping.features);
-    if (!isObject(found)) return 'no_features';
+    if (!isPlainObject(found)) return 'no_features';
     Object.assign(features, found);
   }
   for (const [name, path] of Object.entries(mapping.fields ?? {})) {

@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import { profileColumns, type BaselineProfile } from '../../../shared/core/profile/baseline-profile.js';
 import { DwError } from '../../../shared/platform/errors.js';
 import type { BodyItem } from '../event-body.js';
+import { BatchedIngest, UnreadCounts } from '../source-counts.js';
 import { readBinaryBody } from './oip-binary.js';
 import { exchangeEvents, type ExchangeProblem, type InferenceEvent, type TensorMapping } from './oip-events.js';
 import type { Exchange } from './exchange.js';
 import { v1Events, type V1Mapping } from './v1-events.js';
+import { isPlainObject } from '../json-value.js';
 
 /** Why an exchange was not counted (its events were not read): `/v1/status` `sources.oip.unread`. */
 export type UnreadReason = ExchangeProblem['reason'] | 'unmapped_model' | 'server_error' | 'too_large' | 'encoding' | 'binary' | 'overloaded' | 'no_body';
@@ -20,7 +22,6 @@ export interface ReadModel extends TensorMapping {
 /** The JSON of a body, or why it cannot be read. */
 type Parsed = { value: unknown } | { problem: UnreadReason; detail?: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Turns the exchanges a source saw (the proxy's copies, the KServe logger's joined halves) into
@@ -28,16 +29,18 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * once per reason (not per request); nothing here can reach the response, which has already gone.
  */
 export class ExchangeReader {
-  readonly totals = { exchanges: 0, events: 0, unread: {} as Partial<Record<UnreadReason, number>> };
-  private readonly logged = new Set<UnreadReason>();
-  private batch: BodyItem[] = [];
+  private readonly unreadCounts = new UnreadCounts<UnreadReason>();
+  readonly totals = { exchanges: 0, events: 0, unread: this.unreadCounts.counts };
+  private readonly batch: BatchedIngest;
 
   /**
    * @param source the config section, for messages (`sources.oip`, `sources.kserveLogger`)
    * @param busy true while the agent sheds load: an exchange then is counted as `overloaded`, not read
    */
   constructor(private readonly source: string, private readonly models: ReadonlyMap<string, ReadModel>, private readonly copyLimitBytes: number,
-    private readonly ingest: (items: readonly BodyItem[]) => void, private readonly log: Logger, private readonly busy: () => boolean = () => false) {}
+    ingest: (items: readonly BodyItem[]) => void, private readonly log: Logger, private readonly busy: () => boolean = () => false) {
+    this.batch = new BatchedIngest(ingest);
+  }
 
   read(exchange: Exchange): void {
     this.totals.exchanges++;
@@ -57,20 +60,11 @@ export class ExchangeReader {
     const events = this.events(exchange, model, (request as { value: unknown }).value, (response as { value: unknown }).value);
     if (!Array.isArray(events)) return this.unread(events.reason, `an exchange of server model '${exchange.model.slice(0, 100)}' was not counted: ${events.message}`);
     this.totals.events += events.length;
-    // Counted in batches, once a turn of the event loop: one pass through the counting path for many exchanges.
-    for (const value of events) this.batch.push({ index: this.batch.length, value });
-    if (this.batch.length === events.length) setImmediate(() => this.flush());
-  }
-
-  /** Counts the events read since the last flush. */
-  flush(): void {
-    const batch = this.batch;
-    this.batch = [];
-    if (batch.length > 0) this.ingest(batch);
+    this.batch.add(events);
   }
 
   private events(exchange: Exchange, model: ReadModel, request: unknown, response: unknown): InferenceEvent[] | ExchangeProblem {
-    const v1 = exchange.protocol === 'v1' || (exchange.protocol === 'either' && isObject(request) && 'instances' in request);
+    const v1 = exchange.protocol === 'v1' || (exchange.protocol === 'either' && isPlainObject(request) && 'instances' in request);
     if (v1) return v1Events(model.name, exchange.version, request, response, model.v1 ?? {});
     if (model.inputs.length === 0) return { reason: 'no_tensors', message: `${this.source}.models maps no v2 inputs for model '${model.name}'` };
     return exchangeEvents(model.name, exchange.version, request, response, model);
@@ -103,11 +97,9 @@ export class ExchangeReader {
   }
 
   private unread(reason: UnreadReason, message: string): void {
-    this.totals.unread[reason] = (this.totals.unread[reason] ?? 0) + 1;
-    if (this.logged.has(reason)) return;
-    this.logged.add(reason);
-    this.log.warn({ reason }, `${message} (logged once; /v1/status counts every one).`);
+    this.unreadCounts.count(reason, () => this.log.warn({ reason }, `${message} (logged once; /v1/status counts every one).`));
   }
+
 }
 
 /** Every feature a mapping names must be a column of the model's baseline: a typo fails at start, naming the tensor. */

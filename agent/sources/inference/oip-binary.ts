@@ -5,8 +5,8 @@
  * little-endian; a BYTES element is a 4-byte little-endian length and its bytes. Pure: puts each
  * tensor's elements into its `data` so the JSON path reads it, or says why it cannot.
  */
+import { isPlainObject } from '../json-value.js';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Bytes per element of the fixed-size datatypes, and how one is read. */
 const FIXED: Readonly<Record<string, { size: number; read: (b: Buffer, at: number) => number | boolean }>> = {
@@ -70,10 +70,10 @@ export function readBinaryBody(body: Buffer, headerLength: number, field: 'input
   } catch {
     return { problem: 'the JSON header of a binary body is not JSON' };
   }
-  const tensors = isObject(value) && Array.isArray(value[field]) ? (value[field] as unknown[]) : [];
+  const tensors = isPlainObject(value) && Array.isArray(value[field]) ? (value[field] as unknown[]) : [];
   let at = headerLength;
   for (const t of tensors) {
-    if (!isObject(t) || !isObject(t.parameters) || t.parameters.binary_data_size === undefined) continue;
+    if (!isPlainObject(t) || !isPlainObject(t.parameters) || t.parameters.binary_data_size === undefined) continue;
     const size = t.parameters.binary_data_size;
     const name = String(t.name).slice(0, 100);
     if (!Number.isSafeInteger(size) || (size as number) < 0 || at + (size as number) > body.length) {

@@ -1,4 +1,5 @@
 import { readTensor, tensorRows, type Tensor } from './oip-tensor.js';
+import { isPlainObject } from '../json-value.js';
 
 /**
  * How one model's tensors become driftwatch events (config `sources.oip.models[]`): inputs to
@@ -25,11 +26,10 @@ export interface InferenceEvent {
   prediction?: { probabilities?: unknown[]; label?: unknown; confidence?: unknown };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The named tensors of a request's `inputs` or a response's `outputs`. */
 function tensors(body: unknown, field: 'inputs' | 'outputs'): Map<string, Tensor> | ExchangeProblem {
-  if (!isObject(body) || !Array.isArray(body[field])) return { reason: 'no_tensors', message: `the ${field === 'inputs' ? 'request' : 'response'} has no '${field}' list` };
+  if (!isPlainObject(body) || !Array.isArray(body[field])) return { reason: 'no_tensors', message: `the ${field === 'inputs' ? 'request' : 'response'} has no '${field}' list` };
   const out = new Map<string, Tensor>();
   for (const [i, value] of (body[field] as unknown[]).entries()) {
     const t = readTensor(value, `${field}[${i}]`);

@@ -3,6 +3,7 @@
  * `outputs` of its response): `{name, shape, datatype, data}`, `data` in row-major order, flat or
  * nested. Pure: turns one tensor into rows, or says why it cannot.
  */
+import { isPlainObject } from '../json-value.js';
 
 /** The OIP datatypes, and the JSON type their elements take. */
 const DATATYPES: Readonly<Record<string, 'number' | 'boolean' | 'string'>> = {
@@ -22,7 +23,6 @@ export interface Tensor {
   data: unknown[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Flattens nested arrays up to `depth` levels, without recursion. */
 function flatten(data: unknown, depth: number): unknown[] | undefined {
@@ -41,7 +41,7 @@ function flatten(data: unknown, depth: number): unknown[] | undefined {
 
 /** A tensor from its JSON, checked: shape, datatype, element count and element types. Returns why not, naming the tensor. */
 export function readTensor(value: unknown, where: string): Tensor | string {
-  if (!isObject(value)) return `${where} is not a tensor object`;
+  if (!isPlainObject(value)) return `${where} is not a tensor object`;
   const name = typeof value.name === 'string' ? value.name : undefined;
   if (name === undefined) return `${where} has no name`;
   const at = `tensor '${name.slice(0, 100)}'`;

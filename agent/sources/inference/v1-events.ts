@@ -1,4 +1,5 @@
 import type { ExchangeProblem, InferenceEvent } from './oip-events.js';
+import { isPlainObject } from '../json-value.js';
 
 /**
  * How a KServe v1 protocol exchange (`POST /v1/models/{m}:predict`, `{"instances": [...]}` in,
@@ -11,11 +12,10 @@ export interface V1Mapping {
   predictions?: 'label' | 'confidence';
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** One instance's features: a list by the mapped columns, an object as it is. */
 function features(instance: unknown, i: number, columns: readonly string[] | undefined): { features: Record<string, unknown> } | ExchangeProblem {
-  if (isObject(instance)) return { features: { ...instance } };
+  if (isPlainObject(instance)) return { features: { ...instance } };
   if (!Array.isArray(instance)) return { reason: 'bad_tensor', message: `instances[${i}] is neither a list nor an object` };
   if (columns === undefined) return { reason: 'shape_mismatch', message: 'instances are lists, and the mapping names no v1.columns for them' };
   if (instance.length !== columns.length) return { reason: 'shape_mismatch', message: `instances[${i}] has ${instance.length} values, the mapping expects ${columns.length}` };
@@ -29,11 +29,11 @@ function features(instance: unknown, i: number, columns: readonly string[] | und
  * request whose response is not read): the events then carry no prediction.
  */
 export function v1Events(model: string, version: string | undefined, request: unknown, response: unknown, mapping: V1Mapping): InferenceEvent[] | ExchangeProblem {
-  if (!isObject(request) || !Array.isArray(request.instances)) return { reason: 'no_tensors', message: "the request has no 'instances' list" };
+  if (!isPlainObject(request) || !Array.isArray(request.instances)) return { reason: 'no_tensors', message: "the request has no 'instances' list" };
   const instances = request.instances as unknown[];
   let predictions: unknown[] | undefined;
   if (response !== undefined) {
-    if (!isObject(response) || !Array.isArray(response.predictions)) return { reason: 'no_tensors', message: "the response has no 'predictions' list" };
+    if (!isPlainObject(response) || !Array.isArray(response.predictions)) return { reason: 'no_tensors', message: "the response has no 'predictions' list" };
     predictions = response.predictions as unknown[];
     if (predictions.length !== instances.length) return { reason: 'shape_mismatch', message: `${predictions.length} predictions for ${instances.length} instances` };
   }

@@ -1,5 +1,6 @@
 import type { TensorMapping } from '../inference/oip-events.js';
 import { upstreamGet } from '../proxy/reverse-proxy.js';
+import { isPlainObject } from '../json-value.js';
 
 /** A tensor the server's model metadata declares (`GET /v2/models/{m}`). */
 interface DeclaredTensor {
@@ -7,12 +8,11 @@ interface DeclaredTensor {
   shape?: unknown;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function declared(metadata: Record<string, unknown>, field: 'inputs' | 'outputs'): Map<string, DeclaredTensor> | undefined {
   const list = metadata[field];
   if (!Array.isArray(list) || list.length === 0) return undefined; // not declared (MLServer without model-settings tensors): nothing to check
-  return new Map(list.filter(isObject).filter((t) => typeof t.name === 'string').map((t) => [t.name as string, t as unknown as DeclaredTensor]));
+  return new Map(list.filter(isPlainObject).filter((t) => typeof t.name === 'string').map((t) => [t.name as string, t as unknown as DeclaredTensor]));
 }
 
 /** Values a row of a declared shape holds, or undefined where a dimension past the batch is variable (-1). */
@@ -29,7 +29,7 @@ function rowWidth(shape: unknown): number | undefined {
  * the tensor. Tensors the server does not declare at all (an empty list) are not checked.
  */
 export function metadataProblems(mapping: TensorMapping, metadata: unknown): string[] {
-  if (!isObject(metadata)) return ['the metadata is not a JSON object'];
+  if (!isPlainObject(metadata)) return ['the metadata is not a JSON object'];
   const problems: string[] = [];
   const check = (side: 'inputs' | 'outputs', tensor: string, width: number | undefined): void => {
     const tensors = declared(metadata, side);

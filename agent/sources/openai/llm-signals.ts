@@ -3,11 +3,11 @@
  * finish reason, token log-probabilities, timing. Read from the request and from the response,
  * whole or as stream chunks; no prompt, completion, token string or tool argument is kept. Pure.
  */
+import { isPlainObject } from '../json-value.js';
 
 /** The OpenAI-compatible endpoints read. */
 export type LlmEndpoint = 'chat' | 'completions' | 'embeddings';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** What the request says, text left out. */
@@ -25,7 +25,7 @@ export interface RequestFacts {
 
 /** The request's facts, or why the body is not a request of this endpoint. */
 export function requestFacts(endpoint: LlmEndpoint, body: unknown): RequestFacts | string {
-  if (!isObject(body)) return 'the request body is not a JSON object';
+  if (!isPlainObject(body)) return 'the request body is not a JSON object';
   if (endpoint === 'chat' && !Array.isArray(body.messages)) return "a chat request has no 'messages' list";
   if (endpoint === 'completions' && body.prompt === undefined) return "a completions request has no 'prompt'";
   if (endpoint === 'embeddings' && body.input === undefined) return "an embeddings request has no 'input'";
@@ -68,11 +68,11 @@ export class ResponseSignals {
 
   /** A streamed chunk (`chat.completion.chunk` or a completions chunk) that arrived at `atMs`. */
   chunk(value: unknown, atMs: number): void {
-    if (!isObject(value)) return;
+    if (!isPlainObject(value)) return;
     this.readUsage(value.usage);
     for (const choice of Array.isArray(value.choices) ? (value.choices as unknown[]) : []) {
-      if (!isObject(choice)) continue;
-      const delta = isObject(choice.delta) ? choice.delta : undefined;
+      if (!isPlainObject(choice)) continue;
+      const delta = isPlainObject(choice.delta) ? choice.delta : undefined;
       const text = delta !== undefined ? delta.content : choice.text;
       // A chunk a token: servers send one for each (an empty string while a character's bytes are incomplete).
       if (typeof text === 'string' || (delta !== undefined && Array.isArray(delta.tool_calls))) {
@@ -86,18 +86,13 @@ export class ResponseSignals {
 
   /** A whole (non-streamed) response. */
   response(value: unknown): void {
-    if (!isObject(value)) return;
+    if (!isPlainObject(value)) return;
     this.readUsage(value.usage);
     for (const choice of Array.isArray(value.choices) ? (value.choices as unknown[]) : []) {
-      if (!isObject(choice)) continue;
-      if (isObject(choice.message) && Array.isArray(choice.message.tool_calls) && choice.message.tool_calls.length > 0) this.toolCalled = true;
+      if (!isPlainObject(choice)) continue;
+      if (isPlainObject(choice.message) && Array.isArray(choice.message.tool_calls) && choice.message.tool_calls.length > 0) this.toolCalled = true;
       this.readChoice(choice);
     }
-  }
-
-  /** Time of the first content chunk, if one came. */
-  get firstTokenAtMs(): number | undefined {
-    return this.firstTokenMs;
   }
 
   /**
@@ -133,7 +128,7 @@ export class ResponseSignals {
   }
 
   private readUsage(usage: unknown): void {
-    if (!isObject(usage)) return;
+    if (!isPlainObject(usage)) return;
     this.usage.prompt = num(usage.prompt_tokens) ?? this.usage.prompt;
     this.usage.completion = num(usage.completion_tokens) ?? this.usage.completion;
   }
@@ -141,18 +136,18 @@ export class ResponseSignals {
   private readChoice(choice: Record<string, unknown>): void {
     if (typeof choice.finish_reason === 'string') this.finishReason = choice.finish_reason.slice(0, 40);
     const logprobs = choice.logprobs;
-    if (!isObject(logprobs)) return;
+    if (!isPlainObject(logprobs)) return;
     // Chat: logprobs.content[] of {logprob, top_logprobs: [{logprob}]}.
     if (Array.isArray(logprobs.content)) {
       for (const t of logprobs.content as unknown[]) {
-        if (!isObject(t)) continue;
-        this.token(num(t.logprob), Array.isArray(t.top_logprobs) ? (t.top_logprobs as unknown[]).map((x) => (isObject(x) ? num(x.logprob) : undefined)) : []);
+        if (!isPlainObject(t)) continue;
+        this.token(num(t.logprob), Array.isArray(t.top_logprobs) ? (t.top_logprobs as unknown[]).map((x) => (isPlainObject(x) ? num(x.logprob) : undefined)) : []);
       }
     }
     // Completions: logprobs.token_logprobs[] and top_logprobs[] of {token: logprob}.
     if (Array.isArray(logprobs.token_logprobs)) {
       const tops = Array.isArray(logprobs.top_logprobs) ? (logprobs.top_logprobs as unknown[]) : [];
-      (logprobs.token_logprobs as unknown[]).forEach((l, i) => this.token(num(l), isObject(tops[i]) ? Object.values(tops[i]).map(num) : []));
+      (logprobs.token_logprobs as unknown[]).forEach((l, i) => this.token(num(l), isPlainObject(tops[i]) ? Object.values(tops[i]).map(num) : []));
     }
   }
 

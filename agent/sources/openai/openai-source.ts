@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { OpenaiSourceConfig } from '../../config/openai-source-config.js';
 import type { BodyItem } from '../event-body.js';
 import type { ExchangeObserver } from '../proxy/reverse-proxy.js';
+import { BatchedIngest, UnreadCounts } from '../source-counts.js';
 import { openaiObserver, type LlmCall, type LlmUnread } from './openai-observer.js';
 
 /** The signals that measure the server's speed rather than the workload (`timingSignals`). */
@@ -15,14 +16,15 @@ export const TIMING_SIGNALS = ['latency_ms', 'ttft_ms', 'output_tokens_per_s'] a
  * file a baseline is built from. What cannot be read is counted by reason and logged once a reason.
  */
 export class OpenaiSource {
-  readonly totals = { calls: 0, events: 0, recorded: 0, unread: {} as Partial<Record<LlmUnread | 'overloaded', number>> };
-  private readonly logged = new Set<string>();
+  private readonly unreadCounts = new UnreadCounts<LlmUnread | 'overloaded'>();
+  readonly totals = { calls: 0, events: 0, recorded: 0, unread: this.unreadCounts.counts };
   private readonly serverModels: ReadonlySet<string>;
-  private batch: BodyItem[] = [];
+  private readonly batch: BatchedIngest;
 
-  constructor(private readonly config: OpenaiSourceConfig, private readonly ingest: (items: readonly BodyItem[]) => void,
+  constructor(private readonly config: OpenaiSourceConfig, ingest: (items: readonly BodyItem[]) => void,
     private readonly busy: () => boolean, private readonly log: Logger) {
     this.serverModels = new Set(config.serverModels);
+    this.batch = new BatchedIngest(ingest);
   }
 
   /** The proxy's observer for a request (undefined: not an OpenAI call, forwarded unwatched). */
@@ -39,30 +41,16 @@ export class OpenaiSource {
         appendFileSync(this.config.record, `${JSON.stringify(call.signals)}\n`, { mode: 0o600 });
         this.totals.recorded++;
       } catch (err) {
-        this.once('record', () => this.log.error({ file: this.config.record, err: (err as Error).message }, 'Cannot append to sources.openai.record; calls are counted but not recorded.'));
+        this.unreadCounts.once('record', () => this.log.error({ file: this.config.record, err: (err as Error).message }, 'Cannot append to sources.openai.record; calls are counted but not recorded.'));
       }
     }
     this.totals.events++;
     const features = { ...call.signals };
     if (!this.config.timingSignals) for (const key of TIMING_SIGNALS) delete features[key];
-    this.batch.push({ index: this.batch.length, value: { model: this.config.model, features } });
-    if (this.batch.length === 1) {
-      setImmediate(() => {
-        const batch = this.batch;
-        this.batch = [];
-        this.ingest(batch);
-      });
-    }
+    this.batch.add([{ model: this.config.model, features }]);
   }
 
   private unread(reason: LlmUnread | 'overloaded', detail: string): void {
-    this.totals.unread[reason] = (this.totals.unread[reason] ?? 0) + 1;
-    this.once(reason, () => this.log.warn({ reason }, `An OpenAI-compatible call was forwarded but not counted: ${detail} (logged once; /v1/status counts every one).`));
-  }
-
-  private once(key: string, f: () => void): void {
-    if (this.logged.has(key)) return;
-    this.logged.add(key);
-    f();
+    this.unreadCounts.count(reason, () => this.log.warn({ reason }, `An OpenAI-compatible call was forwarded but not counted: ${detail} (logged once; /v1/status counts every one).`));
   }
 }
