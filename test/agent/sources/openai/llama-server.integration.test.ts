@@ -102,15 +102,15 @@ describe('the OpenAI-compatible proxy in front of the llama.cpp server', () => {
     expect(replay[MODEL]!.drift).toBe(false);
     expect(flagged(changed[MODEL]!)).toEqual(expect.arrayContaining(['prompt_tokens', 'max_tokens', 'completion_tokens']) as unknown);
     expect(changed[MODEL]!.drift).toBe(true);
-    // The two windows in CloudWatch: nothing drifted in the replay's, three or more features in the changed one's.
+    // Both windows reach CloudWatch. Two partial windows flushed within one minute share its one-minute
+    // period there, so the series holds the larger count (the changed workload's); the replay's 0 is checked in /v1/status above.
     await waitForDrain(agent, 60_000, 2);
     const range = { from: Date.now() - 3_600_000, to: Date.now() + 600_000 };
-    const drifted = [...(await metricSeries(cw, namespace, 'DriftedFeatureCount', [{ Name: 'Model', Value: MODEL }], range)).entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
-    expect(drifted).toHaveLength(2);
-    expect(drifted[0]).toBe(0);
-    expect(drifted[1]).toBeGreaterThanOrEqual(3);
+    const drifted = [...(await metricSeries(cw, namespace, 'DriftedFeatureCount', [{ Name: 'Model', Value: MODEL }], range)).values()];
+    expect(drifted.length).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...drifted)).toBeGreaterThanOrEqual(3);
     const promptPsi = [...(await metricSeries(cw, namespace, 'FeaturePSI', [{ Name: 'Model', Value: MODEL }, { Name: 'Feature', Value: 'prompt_tokens' }], range)).values()];
-    expect(promptPsi).toHaveLength(2);
+    expect(Math.max(...promptPsi)).toBeGreaterThan(1);
     await agent.stop();
 
     // No prompt text anywhere the agent wrote: the recording, the payloads, both state files (and their WAL), the logs.
