@@ -1,3 +1,4 @@
+import { profileColumns } from '../shared/core/profile/baseline-profile.js';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { WindowReport } from '../shared/core/drift/window-report.js';
@@ -67,7 +68,7 @@ export class Agent {
       const reader = this.reader('sources.kserveLogger', kserveLogger.models.map((m) => [m.inferenceService ?? m.name, m]), kserveLogger.maxBodyBytes);
       this.kserveLogger = { ...loggerSinkHandler({ ...kserveLogger, timeoutMs: kserveLogger.joinTimeoutSeconds * 1000, onExchange: (e) => reader.read(e) }), reader };
     }
-    if (config.sources.openai !== undefined) this.openai = new OpenaiSource(config.sources.openai, (items) => this.ingest(items), () => this.load.shouldShed() !== undefined, log);
+    if (config.sources.openai !== undefined) this.openai = new OpenaiSource(config.sources.openai, profileColumns(this.runtime.windows.get(config.sources.openai.model)!.profile), (items) => this.ingest(items), () => this.load.shouldShed() !== undefined, log);
     this.files = config.sources.files.map((f) => new FileSource(f, this.store.offsets, (items) => this.ingest(items), () => this.load.shouldShed() !== undefined, log));
     this.runtime.closer.participants.push(...this.files.map((f) => f.tail));
     this.runtime.every(config.windows.checkpointMs, 'checkpoint', () => this.checkpoint());

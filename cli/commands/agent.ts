@@ -67,6 +67,7 @@ async function startOpenaiProxy(agent: Agent, log: Logger): Promise<Server | und
   const server = createServer(reverseProxyHandler({
     upstream: new URL(config.upstream),
     observe: (req) => source.observe(req),
+    rewrite: (req) => source.rewrite(req),
     onUpstreamError: (err) => {
       if (upstreamDown) return;
       upstreamDown = true;

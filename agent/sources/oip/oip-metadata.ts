@@ -1,5 +1,5 @@
 import type { TensorMapping } from '../inference/oip-events.js';
-import { upstreamGet } from '../proxy/reverse-proxy.js';
+import { upstreamRequest } from '../proxy/reverse-proxy.js';
 import { isPlainObject } from '../json-value.js';
 
 /** A tensor the server's model metadata declares (`GET /v2/models/{m}`). */
@@ -55,10 +55,11 @@ export function metadataProblems(mapping: TensorMapping, metadata: unknown): str
  */
 export async function fetchMetadata(upstream: URL, serverModel: string, timeoutMs: number): Promise<{ metadata: unknown } | { unreachable: string } | { failed: string }> {
   const path = `/v2/models/${encodeURIComponent(serverModel)}`;
-  const got = await upstreamGet(upstream, path, timeoutMs);
+  const got = await upstreamRequest(upstream, { method: 'GET', path, timeoutMs, limitBytes: 1024 * 1024 });
   if ('error' in got) return { unreachable: got.error };
   if (got.status === 503) return { unreachable: 'the server is not ready (503)' };
-  if (got.status !== 200) return { failed: `GET ${path} answered ${got.status}: ${got.text.slice(0, 200)}` };
+  if (got.status !== 200) return { failed: `GET ${path} answered ${got.status}: ${(got.text ?? '(over 1 MiB)').slice(0, 200)}` };
+  if (got.text === undefined) return { failed: `GET ${path} answered more than 1 MiB` };
   try {
     return { metadata: JSON.parse(got.text) as unknown };
   } catch {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Exchange } from '../inference/exchange.js';
-import { BoundedCopy, reverseProxyHandler } from '../proxy/reverse-proxy.js';
+import { BoundedCopy } from '../proxy/bounded-copy.js';
+import { reverseProxyHandler } from '../proxy/reverse-proxy.js';
 
 /** `POST /v2/models/{model}[/versions/{version}]/infer`, the Open Inference Protocol's exchange the proxy reads. */
 const INFER_PATH = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?\/infer$/;

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { ExchangeObserver } from '../proxy/reverse-proxy.js';
-import { BoundedCopy } from '../proxy/reverse-proxy.js';
+import { BoundedCopy } from '../proxy/bounded-copy.js';
 import { requestFacts, ResponseSignals, type LlmEndpoint } from './llm-signals.js';
 import { SseParser } from './sse-parser.js';
+import { promptText } from './prompt-text.js';
 
 /** The OpenAI-compatible calls read, by path. */
 const ENDPOINTS: Readonly<Record<string, LlmEndpoint>> = {
@@ -14,8 +15,16 @@ const ENDPOINTS: Readonly<Record<string, LlmEndpoint>> = {
 /** Why a call gave no signals: `/v1/status` `sources.openai.unread`. */
 export type LlmUnread = 'server_error' | 'not_json' | 'too_large' | 'not_a_request' | 'cut_stream' | 'bad_chunk';
 
-/** A call read: its signals, or why there are none. */
-export type LlmCall = { signals: Record<string, number | string> } | { unread: LlmUnread; detail: string };
+/**
+ * A call read: its signals (and, for the sampled prompt embedding, a way to its prompt's text,
+ * cut to a length), or why there are none.
+ */
+export type LlmCall = { signals: Record<string, number | string>; endpoint: LlmEndpoint; prompt: (maxChars: number) => string | undefined } | { unread: LlmUnread; detail: string };
+
+/** The endpoint of an OpenAI-compatible call, or undefined for any other request. */
+export function llmEndpoint(req: IncomingMessage): LlmEndpoint | undefined {
+  return req.method === 'POST' ? ENDPOINTS[(req.url ?? '').split('?')[0]!] : undefined;
+}
 
 /**
  * The observer of one OpenAI-compatible call, for the reverse proxy: keeps a bounded copy of the
@@ -24,7 +33,7 @@ export type LlmCall = { signals: Record<string, number | string> } | { unread: L
  * prompt nor the completion is kept past the call; `done` gets the signals only.
  */
 export function openaiObserver(req: IncomingMessage, options: { copyLimitBytes: number; maxEventBytes: number; serverModels: ReadonlySet<string> }, done: (call: LlmCall) => void): ExchangeObserver | undefined {
-  const endpoint = req.method === 'POST' ? ENDPOINTS[(req.url ?? '').split('?')[0]!] : undefined;
+  const endpoint = llmEndpoint(req);
   if (endpoint === undefined) return undefined;
   const startMs = performance.now();
   const request = new BoundedCopy(options.copyLimitBytes);
@@ -76,6 +85,7 @@ function readCall(endpoint: LlmEndpoint, serverModels: ReadonlySet<string>, c: {
   if (c.stream !== undefined) {
     if (c.stream.end()) return { unread: 'cut_stream', detail: 'the event stream ended in the middle of an event' };
     if (c.badChunks > 0) return { unread: 'bad_chunk', detail: `${c.badChunks} stream event(s) were not JSON` };
+    if (c.stream.oversized > 0) return { unread: 'too_large', detail: `${c.stream.oversized} stream event(s) were over maxEventBytes` };
   } else {
     if (c.response === undefined) return { unread: 'too_large', detail: 'the response is over copyLimitBytes' };
     try {
@@ -86,5 +96,5 @@ function readCall(endpoint: LlmEndpoint, serverModels: ReadonlySet<string>, c: {
   }
   // The server's model name is a category only when allowlisted: names are data.
   const serverModel = facts.model !== undefined && serverModels.has(facts.model) ? facts.model : 'other';
-  return { signals: { endpoint, server_model: serverModel, ...c.signals.signals(facts, c.startMs, c.endMs) } };
+  return { signals: { endpoint, server_model: serverModel, ...c.signals.signals(facts, c.startMs, c.endMs) }, endpoint, prompt: (maxChars) => promptText(endpoint, body, maxChars) };
 }

@@ -1,6 +1,8 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { BoundedCopy } from './bounded-copy.js';
+import { RetryingUpstream, type ChunkSink } from './retrying-upstream.js';
 
 /**
  * The reverse proxy every inference source that sits in the request path shares (the Open
@@ -25,39 +27,27 @@ export interface ExchangeObserver {
   end(atMs: number): void;
 }
 
+/**
+ * An opt-in change to a request's body on its way to the server (the OpenAI proxy asking for
+ * log-probabilities). The body is held until it is complete, then sent as `rewrite` returns it.
+ * Fail open: a body over `limitBytes`, or one `rewrite` returns undefined for or throws on, goes
+ * to the server as it came.
+ */
+export interface RequestRewrite {
+  limitBytes: number;
+  rewrite(body: Buffer): Buffer | undefined;
+}
+
 /** How the proxy forwards and what watches. */
 export interface ReverseProxyOptions {
   /** The inference server, e.g. `http://127.0.0.1:8080`. */
   upstream: URL;
   /** The observer of a request, or undefined to forward it unwatched. */
   observe: (req: IncomingMessage) => ExchangeObserver | undefined;
+  /** The change to a request's body, or undefined (the default) to stream it unchanged. */
+  rewrite?: (req: IncomingMessage) => RequestRewrite | undefined;
   /** Told when the upstream cannot be reached (the client gets 502). */
   onUpstreamError: (err: Error) => void;
-}
-
-/** Copies chunks up to a limit; past it, stops copying (and says so). */
-export class BoundedCopy {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  private over = false;
-
-  constructor(private readonly limit: number) {}
-
-  add(chunk: Buffer): void {
-    if (this.over) return;
-    this.size += chunk.length;
-    if (this.size > this.limit) {
-      this.over = true;
-      this.chunks.length = 0;
-      return;
-    }
-    this.chunks.push(chunk);
-  }
-
-  result(): Buffer | undefined {
-    if (this.over) return undefined;
-    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-  }
 }
 
 function forwardedHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
@@ -90,7 +80,7 @@ function guarded(observer: ExchangeObserver | undefined): ExchangeObserver | und
  * Streams `from` into `to` with backpressure, showing each chunk to `see`; ends `to` at the end.
  * Fewer listeners a request than `pipe()`, which matters at tens of thousands of requests a second.
  */
-function relay(from: Readable, to: Writable, see: ((chunk: Buffer) => void) | undefined): void {
+function relay(from: Readable, to: ChunkSink, see: ((chunk: Buffer) => void) | undefined): void {
   from.on('data', (chunk: Buffer) => {
     see?.(chunk);
     if (!to.write(chunk)) {
@@ -101,21 +91,67 @@ function relay(from: Readable, to: Writable, see: ((chunk: Buffer) => void) | un
   from.on('end', () => to.end());
 }
 
+/** f's value, or undefined when it throws: what the proxy asks of a source cannot stop a request. */
+function attempt<T>(f: () => T | undefined): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Holds a request's body for `rw`, then sends it (rewritten or as it came) through `open`, which
+ * starts the upstream request with the headers given. Past `rw.limitBytes` the held part and the
+ * rest stream through unchanged.
+ */
+function holdAndRewrite(req: IncomingMessage, rw: RequestRewrite, headers: IncomingHttpHeaders, open: (headers: IncomingHttpHeaders) => RetryingUpstream,
+  see: ((chunk: Buffer) => void) | undefined): void {
+  const held: Buffer[] = [];
+  let size = 0;
+  let passing: RetryingUpstream | undefined;
+  req.on('data', (chunk: Buffer) => {
+    see?.(chunk);
+    if (passing !== undefined) {
+      if (!passing.write(chunk)) {
+        req.pause();
+        passing.once('drain', () => req.resume());
+      }
+      return;
+    }
+    held.push(chunk);
+    size += chunk.length;
+    if (size > rw.limitBytes) {
+      passing = open(headers);
+      for (const c of held.splice(0)) passing.write(c);
+    }
+  });
+  req.on('end', () => {
+    if (passing !== undefined) return void passing.end();
+    const body = Buffer.concat(held);
+    let changed: Buffer | undefined;
+    try {
+      changed = rw.rewrite(body);
+    } catch {
+      changed = undefined;
+    }
+    open(changed === undefined ? headers : { ...headers, 'content-length': String(changed.length) }).end(changed ?? body);
+  });
+}
+
 /** The request handler of a reverse proxy to `options.upstream`. */
 export function reverseProxyHandler(options: ReverseProxyOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { upstream } = options;
   const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
   return (req, res) => {
     const path = req.url ?? '/';
-    let observer: ExchangeObserver | undefined;
-    try {
-      observer = guarded(options.observe(req));
-    } catch {
-      observer = undefined;
-    }
+    const observer = attempt(() => guarded(options.observe(req)));
+    const rewrite = attempt(() => options.rewrite?.(req));
     const headers = forwardedHeaders(req.headers);
     headers.host = upstream.host;
-    const out = send({ protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path, headers }, (up) => {
+    let out: RetryingUpstream | undefined;
+    const answer = (up: IncomingMessage): void => {
+      out!.answered();
       const responseHeaders = forwardedHeaders(up.headers);
       res.writeHead(up.statusCode ?? 502, up.statusMessage, responseHeaders);
       // A streamed answer (no length: server-sent events, chunked) gets its headers now, as it would
@@ -130,8 +166,8 @@ export function reverseProxyHandler(options: ReverseProxyOptions): (req: Incomin
         setImmediate(() => observer.end(at));
       });
       up.on('error', () => res.destroy());
-    });
-    out.on('error', (err) => {
+    };
+    const failed = (err: Error): void => {
       options.onUpstreamError(err);
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'text/plain' });
@@ -139,35 +175,45 @@ export function reverseProxyHandler(options: ReverseProxyOptions): (req: Incomin
       } else {
         res.destroy();
       }
-    });
-    relay(req, out, observer === undefined ? undefined : (chunk) => observer.request(chunk));
-    req.on('error', () => out.destroy());
+    };
+    const open = (sent: IncomingHttpHeaders): RetryingUpstream => {
+      out = new RetryingUpstream((fresh) => send({ protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path, headers: sent,
+        ...(fresh ? { agent: false } : {}) }, answer), failed);
+      return out;
+    };
+    const see = observer === undefined ? undefined : (chunk: Buffer): void => observer.request(chunk);
+    if (rewrite === undefined) relay(req, open(headers), see);
+    else holdAndRewrite(req, rewrite, headers, open, see);
+    req.on('error', () => out?.destroy());
     res.on('close', () => {
-      if (!res.writableFinished) out.destroy();
+      if (!res.writableFinished) out?.destroy();
     });
   };
 }
 
 /**
- * A GET a proxy makes of its own upstream (the OIP model metadata check): the one other request
- * this file sends, to the same loopback server. Resolves with the status and body (at most 1 MiB),
- * or the connection's error.
+ * A request a proxy makes of its own upstream, the same loopback server: the OIP model metadata
+ * check (GET) and the OpenAI proxy's sampled prompt embeddings (POST). The only other requests
+ * this file sends. Resolves with the status and the body as text (undefined when it is over
+ * `limitBytes`), or the connection's error.
  */
-export function upstreamGet(upstream: URL, path: string, timeoutMs: number): Promise<{ status: number; text: string } | { error: string }> {
+export function upstreamRequest(upstream: URL, call: { method: 'GET' | 'POST'; path: string; body?: string; timeoutMs: number; limitBytes: number }):
+  Promise<{ status: number; text: string | undefined } | { error: string }> {
   const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
+  const headers = call.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(call.body)) };
   return new Promise((resolve) => {
     let timedOut = false;
-    const req = send({ protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: 'GET', path, timeout: timeoutMs }, (res) => {
-      const copy = new BoundedCopy(1024 * 1024);
+    const req = send({ protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: call.method, path: call.path, headers, timeout: call.timeoutMs }, (res) => {
+      const copy = new BoundedCopy(call.limitBytes);
       res.on('data', (chunk: Buffer) => copy.add(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: copy.result()?.toString('utf8') ?? '' }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: copy.result()?.toString('utf8') }));
       res.on('error', (err) => resolve({ error: err.message }));
     });
     req.on('timeout', () => {
       timedOut = true;
       req.destroy();
     });
-    req.on('error', (err) => resolve({ error: timedOut ? `no answer in ${timeoutMs} ms` : err.message }));
-    req.end();
+    req.on('error', (err) => resolve({ error: timedOut ? `no answer in ${call.timeoutMs} ms` : err.message }));
+    req.end(call.body);
   });
 }

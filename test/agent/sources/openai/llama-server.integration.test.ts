@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startAgent, waitForDrain, type AgentProcess } from '../../../helpers/agent-process.js';
 import { metricSeries } from '../../../helpers/cloudwatch-series.js';
 import { flushWhenCounted } from '../../../helpers/counted-windows.js';
-import { startLlamaServer } from '../../../helpers/llama-server.js';
+import { bootstrapBaseline, startLlamaServer } from '../../../helpers/llama-server.js';
 import type { ServerProcess } from '../../../helpers/python-server.js';
 import { runCli } from '../../../helpers/run-cli.js';
 
@@ -62,13 +62,11 @@ afterAll(async () => {
 
 describe('the OpenAI-compatible proxy in front of the llama.cpp server', () => {
   it('records a reference period as signals only, builds a baseline from it, and flags a changed workload but not a replay', async () => {
-    // A bootstrap baseline to run the recording agent with (its judgements are not used).
-    writeFileSync(join(dir, 'bootstrap.jsonl'), Array.from({ length: 50 }, (_, i) => JSON.stringify({ latency_ms: 10 + i, prompt_tokens: 20 + (i % 5) })).join('\n'));
-    expect(runCli(['baseline', 'build', '--input', join(dir, 'bootstrap.jsonl'), '--out', join(dir, 'bootstrap.json')]).status).toBe(0);
+    const bootstrap = bootstrapBaseline(dir);
     const record = join(dir, 'reference.jsonl');
     // Warm the server up first: its first calls are slower, and would make the reference's latencies unlike any later ones.
     for (let i = 0; i < 50; i++) await send(llama.url, chat(i, 6 + (i % 5), 8));
-    const recording = await withAgent(join(dir, 'bootstrap.json'), record);
+    const recording = await withAgent(bootstrap, record);
     agent = recording.agent;
     for (let i = 0; i < 300; i++) await send(recording.proxy, chat(i, 6 + (i % 5), 8));
     const deadline = Date.now() + 60_000;

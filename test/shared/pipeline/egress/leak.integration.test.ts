@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,17 +8,23 @@ import { decodeJson, decodeProtobuf } from '../../../../collector/receiver/otlp-
 import { openStores } from '../../../helpers/state-stores.js';
 import type { AuditEntry } from '../../../../shared/pipeline/state/audit-log.js';
 import { startAgent, waitForDrain, type AgentProcess } from '../../../helpers/agent-process.js';
+import { flushWhenCounted } from '../../../helpers/counted-windows.js';
 import { exampleBaseline, exampleRows, toEvent } from '../../../helpers/example-events.js';
 import type { BaselineProfile } from '../../../../shared/core/profile/baseline-profile.js';
 import { buildBaseline } from '../../../../shared/offline/baseline/build-baseline.js';
 import { fileRowSource } from '../../../../shared/offline/input/file-row-source.js';
 import { startRecordingProxy, type RecordingProxy, type SeenRequest } from '../../../helpers/recording-proxy.js';
+import { startLlamaServer } from '../../../helpers/llama-server.js';
+import type { ServerProcess } from '../../../helpers/python-server.js';
 
 /**
  * SPEC §4 leak test. Sentinel raw values go into the agents' events; every byte on every link
  * that leaves a process (agent → CloudWatch, agent → collector, agent → telemetry endpoint,
  * collector → CloudWatch) passes a recording TCP proxy and is searched for each sentinel in every
- * form it could take. Then what each proxy saw is compared with the sender's audit log.
+ * form it could take. Then what each proxy saw is compared with the sender's audit log. A fourth
+ * agent sits in front of a real LLM server (the OpenAI-compatible proxy, issue 18) with the
+ * sentinels in its prompts and tool definitions: they, and the completions its clients received,
+ * are searched for on its CloudWatch link, in its state file and in its logs.
  */
 const moto = new URL(inject('motoEndpoint'));
 const dir = mkdtempSync(join(tmpdir(), 'dw-leak-'));
@@ -72,7 +78,12 @@ function forms(s: string): string[] {
   return [...out];
 }
 
-const proxies: Record<'agentToCloudWatch' | 'agentToCollector' | 'agentTelemetry' | 'collectorToCloudWatch', RecordingProxy> = {} as never;
+const proxies: Record<'agentToCloudWatch' | 'agentToCollector' | 'agentTelemetry' | 'collectorToCloudWatch' | 'llmAgentToCloudWatch', RecordingProxy> = {} as never;
+const LLM_MODEL = 'leak-llm';
+let llama: ServerProcess;
+let llm: AgentProcess;
+/** What the LLM's clients received as completions: text the agent saw go by, searched for like the sentinels. */
+const completions: string[] = [];
 let direct: AgentProcess;
 let fleet: AgentProcess;
 let collector: AgentProcess;
@@ -166,14 +177,54 @@ beforeAll(async () => {
   const flushed = (await collector.post('/v1/flush', '')).body as { closed: { events: number }[] };
   expect(flushed.closed.map((c) => c.events)).toEqual([120, 120, 120]);
   await waitForDrain(collector);
+  await runLlmAgent(credentials);
   const deadline = Date.now() + 60_000;
   while (proxies.agentTelemetry.requests().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await direct.stop();
   await fleet.stop();
   await collector.stop();
-}, 120_000);
+}, 900_000);
+
+/**
+ * The LLM agent: chat calls through its OpenAI-compatible proxy to the llama.cpp server, with the
+ * sentinels as the system prompt, the user's words and a tool's description; one window of their
+ * signals shipped to CloudWatch through its recording proxy.
+ */
+async function runLlmAgent(credentials: NodeJS.ProcessEnv): Promise<void> {
+  llama = await startLlamaServer();
+  proxies.llmAgentToCloudWatch = await startRecordingProxy({ host: moto.hostname, port: Number(moto.port) });
+  // A baseline of the signals the calls carry (finish reasons, tools, counts), so each is counted and scored.
+  const seed = Array.from({ length: 200 }, (_, i) => JSON.stringify({ endpoint: 'chat', server_model: 'other', tools_offered: ['yes', 'no'][i % 2], tool_called: 'no',
+    messages: 2, max_tokens: 16, prompt_tokens: 60 + (i % 40), completion_tokens: 8 + (i % 9), finish_reason: ['length', 'stop'][i % 3 === 0 ? 1 : 0] }));
+  writeFileSync(join(dir, 'llm-seed.jsonl'), seed.join('\n'));
+  const { profile } = await buildBaseline(fileRowSource(join(dir, 'llm-seed.jsonl')), { multivariate: false });
+  writeFileSync(join(dir, 'llm.json'), JSON.stringify(profile));
+  llm = await startAgent({
+    instanceId: 'leak-llm-agent', models: [{ name: LLM_MODEL, baseline: join(dir, 'llm.json') }], api: { port: 0 }, windows: { seconds: 86_400 },
+    sinks: { cloudwatch: { namespace: 'DwLeak', endpoint: proxies.llmAgentToCloudWatch.url, region: 'eu-west-1' } },
+    sources: { openai: { port: 0, upstream: llama.url, model: LLM_MODEL, requestLogprobs: 3 } },
+  }, { dir: mkdtempSync(join(dir, 'llm-')), env: credentials });
+  const proxy = String(llm.logs.find((l) => l.msg === 'OpenAI-compatible proxy listening.')!.address);
+  const tools = [{ type: 'function', function: { name: 'lookup_customer', description: `Find ${SENTINELS.person} (${SENTINELS.email})`,
+    parameters: { type: 'object', properties: { ssn: { type: 'string', description: SENTINELS.ssn } } } } }];
+  for (let i = 0; i < 60; i++) {
+    const body = { messages: [{ role: 'system', content: `${SENTINELS.freeText}; customer ${SENTINELS.customerId}` }, { role: 'user', content: `${SENTINELS.eventId} ${SENTINELS.float} call ${i}` }],
+      max_tokens: 16, temperature: 0.8, seed: i, ...(i % 2 === 0 ? { tools } : {}) };
+    const res = await fetch(`${proxy}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { choices: { message: { content: string | null } }[] };
+    const text = answer.choices[0]!.message.content ?? '';
+    if (text.trim().length >= 12) completions.push(text);
+  }
+  const flushed = await flushWhenCounted(llm, [LLM_MODEL], 60);
+  expect(flushed[LLM_MODEL]!.events).toBe(60);
+  await waitForDrain(llm, 60_000, 1);
+  await llm.stop();
+  await llama.stop();
+}
 
 afterAll(async () => {
+  await llama?.stop();
   for (const p of Object.values(proxies)) await p?.close();
   await new Promise((r) => telemetryReceiver?.close(r));
 });
@@ -187,7 +238,9 @@ describe('nothing raw leaves the host', () => {
   });
 
   it('finds no sentinel in any form in any byte, raw or decoded, either way', () => {
-    const needles = Object.entries(SENTINELS).flatMap(([name, s]) => forms(s).map((f) => [name, f] as const));
+    // At temperature 0.8 the tiny model's answers differ call to call; those of 12 characters or more are searched for too.
+    expect(completions.length).toBeGreaterThanOrEqual(10);
+    const needles = [...Object.entries(SENTINELS), ...completions.map((c, i) => [`completion ${i}`, c] as const)].flatMap(([name, s]) => forms(s).map((f) => [name, f] as const));
     expect(needles.length).toBeGreaterThan(Object.keys(SENTINELS).length * 3);
     const found: string[] = [];
     for (const [link, proxy] of Object.entries(proxies)) {
@@ -196,6 +249,15 @@ describe('nothing raw leaves the host', () => {
         if (haystacks.some((h) => h.includes(Buffer.from(needle)))) found.push(`${name} as '${needle}' on ${link}`);
       }
     }
+    expect(found).toEqual([]);
+  });
+
+  it('the LLM agent: no sentinel or completion in its state file (and its WAL) or its logs', () => {
+    const files = ['agent.db', 'agent.db-wal'].map((f) => join(llm.dir, '.driftwatch', f)).filter((f) => existsSync(f));
+    expect(files.length).toBeGreaterThanOrEqual(1);
+    const haystacks = [...files.map((f) => readFileSync(f)), Buffer.from(JSON.stringify(llm.logs))];
+    const found = [...Object.entries(SENTINELS), ...completions.map((c, i) => [`completion ${i}`, c] as const)]
+      .flatMap(([name, s]) => forms(s).filter((f) => haystacks.some((h) => h.includes(Buffer.from(f)))).map((f) => `${name} as '${f}'`));
     expect(found).toEqual([]);
   });
 });
@@ -218,6 +280,14 @@ describe('the audit log holds exactly what crossed', () => {
     const audited = auditOf(direct.dir).map((e) => normalisePut(e.payload));
     expect(seen.length).toBeGreaterThan(0);
     expect(audited).toEqual(seen);
+  });
+
+  it('LLM agent → CloudWatch: every PutMetricData request, in order', () => {
+    const seen = proxies.llmAgentToCloudWatch.requests().filter((r) => r.method === 'POST').map((r) => normalisePut(r.body.toString('utf8')));
+    const audited = auditOf(llm.dir).map((e) => normalisePut(e.payload));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(audited).toEqual(seen);
+    expect(JSON.stringify(seen)).toContain('finish_reason');
   });
 
   it('collector → CloudWatch: every PutMetricData request, in order', () => {
