@@ -106,3 +106,20 @@ describe('sources.oip', () => {
       .toThrow(/sources\.oip\.models\.0\.name: 'fraud' is not one of models\[\]\.name/);
   });
 });
+
+describe('sources.openai', () => {
+  const models = [{ name: 'llm', baseline: 'b.json' }];
+  const openai = (extra: Record<string, unknown>): Record<string, unknown> => ({ openai: { upstream: 'http://127.0.0.1:8000', model: 'llm', ...extra } });
+  it('asks for log-probabilities and embeddings only as configured, of servers on this host', () => {
+    expect(parseAgentConfig({ models, sources: openai({}) }, '/').sources.openai).toMatchObject({ port: 8083, timingSignals: true });
+    expect(parseAgentConfig({ models, sources: openai({}) }, '/').sources.openai).not.toHaveProperty('requestLogprobs');
+    expect(parseAgentConfig({ models, sources: openai({ promptEmbedding: { sampleRate: 0.1 } }) }, '/').sources.openai!.promptEmbedding)
+      .toEqual({ sampleRate: 0.1, maxInputChars: 8000, timeoutMs: 10_000, maxInFlight: 2 });
+    expect(() => parseAgentConfig({ models, sources: openai({ requestLogprobs: 21 }) }, '/')).toThrow(/sources\.openai\.requestLogprobs/);
+    expect(() => parseAgentConfig({ models, sources: openai({ promptEmbedding: { sampleRate: 0 } }) }, '/')).toThrow(/sources\.openai\.promptEmbedding\.sampleRate/);
+    expect(() => parseAgentConfig({ models, sources: openai({ promptEmbedding: { sampleRate: 0.5, upstream: 'http://embed.example:8001' } }) }, '/'))
+      .toThrow(/sources\.openai\.promptEmbedding\.upstream: must be on this host \(loopback\)/);
+    expect(() => parseAgentConfig({ models, sources: openai({ promptEmbedding: { sampleRate: 0.5, rate: 1 } }) }, '/')).toThrow(/rate/);
+    expect(() => parseAgentConfig({ models, sources: openai({ model: 'chat' }) }, '/')).toThrow(/sources\.openai\.model: 'chat' is not one of models\[\]\.name/);
+  });
+});
