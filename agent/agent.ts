@@ -1,3 +1,4 @@
+import type { HistoryQuery, HistoryWindow } from '../shared/pipeline/state/window-history-store.js';
 import { profileColumns } from '../shared/core/profile/baseline-profile.js';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -144,6 +145,16 @@ export class Agent {
   /** Closes every open window now (a partial window ends now). Never rejects. */
   flush(): Promise<WindowReport[]> {
     return this.runtime.closer.flush(this.ingestor.clockMs());
+  }
+
+  /** The configured models' names. */
+  get modelNames(): ReadonlySet<string> {
+    return new Set(this.runtime.windows.keys());
+  }
+
+  /** Closed windows kept on the host (`GET /v1/windows`). */
+  windows(query: HistoryQuery): HistoryWindow[] {
+    return this.store.history.windows(query);
   }
 
   /** What `/v1/status` shows. */

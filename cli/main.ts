@@ -10,6 +10,7 @@ import { registerCost } from './commands/cost.js';
 import { registerDemo } from './commands/demo.js';
 import { registerHealth } from './commands/health.js';
 import { registerScore } from './commands/score.js';
+import { registerStatus } from './commands/status.js';
 import { packageVersion } from '../shared/platform/package-info.js';
 
 /** Exit code for any error, as `diff` does: 0 and 1 are answers, 2 is trouble. */
@@ -31,6 +32,7 @@ export function createProgram(): Command {
   registerAudit(program);
   registerDemo(program);
   registerHealth(program);
+  registerStatus(program);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -1,3 +1,4 @@
+import type { HistoryQuery, HistoryWindow } from '../shared/pipeline/state/window-history-store.js';
 import type { Logger } from 'pino';
 import type { WindowReport } from '../shared/core/drift/window-report.js';
 import { ComponentRuntime } from '../shared/pipeline/runtime/component-runtime.js';
@@ -136,6 +137,16 @@ export class Collector {
   /** Closes every merged window now. Never rejects. */
   flush(): Promise<WindowReport[]> {
     return this.runtime.closer.flush(this.now());
+  }
+
+  /** The configured models' names. */
+  get modelNames(): ReadonlySet<string> {
+    return new Set(this.models.keys());
+  }
+
+  /** Merged windows kept on the host (`GET /v1/windows`). */
+  windows(query: HistoryQuery): HistoryWindow[] {
+    return this.store.history.windows(query);
   }
 
   /** What `/v1/status` shows. */

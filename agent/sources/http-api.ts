@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { DwError, ERROR_CODES, hasCode, type ErrorCode } from '../../shared/platform/errors.js';
 import { windowSummary } from '../../shared/core/drift/window-report.js';
 import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, RETRY_AFTER_SECONDS, refusalReason, requireMethod, send, sendError } from '../../shared/platform/http/http-helpers.js';
+import type { HistoryQuery, HistoryWindow } from '../../shared/pipeline/state/window-history-store.js';
+import { windowsResponse } from '../../shared/pipeline/state/history-endpoint.js';
 import type { WindowReport } from '../../shared/core/drift/window-report.js';
 import type { LoadShedder } from '../../shared/platform/http/load-shedder.js';
 import type { FailureEvents } from '../../shared/platform/failure-events.js';
@@ -53,11 +55,15 @@ export interface EventApiHost {
   committed(): Promise<void>;
   status(): object;
   flush(): Promise<WindowReport[]>;
+  /** The configured models' names (`GET /v1/windows?model=` must name one). */
+  readonly modelNames: ReadonlySet<string>;
+  /** Closed windows kept on the host (`state.history`). */
+  windows(query: HistoryQuery): HistoryWindow[];
 }
 
 /**
  * The agent's local HTTP API (docs/agent-api.md, docs/agent-api.openapi.yaml): `POST /v1/events`,
- * `GET /healthz`, `GET /readyz`, `GET /v1/status`, `POST /v1/flush`.
+ * `GET /healthz`, `GET /readyz`, `GET /v1/status`, `GET /v1/windows`, `POST /v1/flush`.
  */
 // eslint-disable-next-line max-lines-per-function -- the route table: each endpoint's checks read in the order a request meets them, as agent-api.md lists them.
 export function createApiServer(agent: EventApiHost, options: ApiOptions): Server {
@@ -114,6 +120,10 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
       case '/v1/status':
         only('GET');
         return send(res, 200, agent.status());
+      case '/v1/windows': {
+        only('GET');
+        return send(res, 200, windowsResponse(req.url, agent.modelNames, (q) => agent.windows(q), Date.now()));
+      }
       case '/v1/flush':
         only('POST');
         return handleFlush(req, res, async () => (await agent.flush()).map(windowSummary));

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { apiConfigSchema } from '../../agent/config/agent-config.js';
-import { isLoopback } from '../../shared/platform/config/config-file.js';
-import { DwError } from '../../shared/platform/errors.js';
+import { localApi, localGet } from '../local-api.js';
 import { intOption } from '../options.js';
 
 /**
  * `driftwatch health [--url URL]`: exit 0 if the agent or collector at URL answers `GET /healthz`
  * with 200 within the timeout, 1 otherwise. For container HEALTHCHECKs and exec probes, where no
- * curl is installed. Loopback only: nothing but shared/pipeline/egress/ talks to other hosts.
+ * curl is installed. Loopback only.
  */
 export function registerHealth(program: Command): void {
   const api = apiConfigSchema.parse({});
@@ -17,18 +16,10 @@ export function registerHealth(program: Command): void {
     .option('--url <url>', 'base URL of the agent or collector on this host (loopback)', `http://${api.host}:${api.port}`)
     .option('--timeout-ms <ms>', 'how long to wait for the answer', intOption('--timeout-ms'), 2000)
     .action(async (flags: { url: string; timeoutMs: number }) => {
-      const url = new URL('/healthz', flags.url);
-      if (!isLoopback(url.hostname.replace(/^\[|\]$/g, ''))) {
-        throw new DwError('DW_ERR_USAGE', `--url must be a loopback address (127.0.0.1, ::1, localhost), not '${url.hostname}'`);
-      }
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(flags.timeoutMs) });
-        await res.arrayBuffer();
-        if (res.status === 200) return;
-        process.stderr.write(`driftwatch health: ${url.href} answered ${res.status}\n`);
-      } catch (err) {
-        process.stderr.write(`driftwatch health: ${url.href}: ${(err as Error).message}\n`);
-      }
+      const target = localApi(flags.url);
+      const got = await localGet(target, '/healthz', flags.timeoutMs);
+      if ('status' in got && got.status === 200) return;
+      process.stderr.write(`driftwatch health: ${'error' in got ? got.error : `${new URL('/healthz', target.base).href} answered ${got.status}`}\n`);
       process.exitCode = 1;
     });
 }

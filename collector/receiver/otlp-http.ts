@@ -1,3 +1,4 @@
+import { windowsResponse } from '../../shared/pipeline/state/history-endpoint.js';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
@@ -39,7 +40,7 @@ function reply(res: ServerResponse, status: number, kind: Kind, body: Uint8Array
  * The collector's OTLP/HTTP receiver (docs/collector.md): `POST /v1/metrics` in protobuf or JSON,
  * gzip accepted, answered as the OTLP specification says (200 with partial success when some
  * windows were refused, 400 with a Status for a body that is not OTLP, 401/403 for an agent that
- * is not allowed); `GET /healthz`, `GET /readyz`, `GET /v1/status`, `POST /v1/flush` (loopback).
+ * is not allowed); `GET /healthz`, `GET /readyz`, `GET /v1/status`, `GET /v1/windows`, `POST /v1/flush` (loopback).
  * With `tls`, it serves HTTPS; with `tls.clientCa`, an agent must present a certificate that CA
  * signed, or it gets 403.
  */
@@ -97,6 +98,9 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
       case '/v1/status':
         only('GET');
         return send(res, 200, collector.status());
+      case '/v1/windows':
+        only('GET');
+        return send(res, 200, windowsResponse(req.url, collector.modelNames, (q) => collector.windows(q), Date.now()));
       case '/v1/flush':
         only('POST');
         return handleFlush(req, res, async () => (await collector.flush()).map(windowSummary));

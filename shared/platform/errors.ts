@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   DW_ERR_CONFIG: { status: 400, summary: 'An invalid configuration value.' },
   /** A request body that cannot be read: malformed JSON array, bad gzip. */
   DW_ERR_API_BODY: { status: 400, summary: 'The request body cannot be read.' },
+  /** A query parameter that cannot be read (`GET /v1/windows?since=`) or names no model. */
+  DW_ERR_API_QUERY: { status: 400, summary: 'A query parameter is not valid.' },
   /** A CloudEvent the KServe logger sink cannot take: a missing or wrong `ce-*` header, structured mode. */
   DW_ERR_API_CLOUDEVENT: { status: 400, summary: 'Not a KServe inference CloudEvent.' },
   /** The request lacks the bearer token or carries a wrong one. */

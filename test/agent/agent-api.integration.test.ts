@@ -137,6 +137,39 @@ describe('health, status and flush', () => {
   });
 });
 
+describe('GET /v1/windows (issue 19)', () => {
+  it('lists the closed windows kept on the host, by model and time, across a restart; a bad parameter is 400 naming it', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'dw-history-'));
+    const cfg = config({ windows: { seconds: 60, clock: 'event', graceSeconds: 0 }, state: { path: join(stateDir, 'agent.db') } });
+    const first = await startAgent(cfg, { dir: stateDir });
+    // Three one-minute windows an hour ago (event clock: the next window's first event closes the last).
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000;
+    const events = [0, 1, 2, 3].flatMap((w) => rows.slice(0, w === 3 ? 1 : 30 + w).map((r, i) => toEvent(r, 'loans', t0 + w * 60_000 + i)));
+    expect((await first.postEvents(events)).status).toBe(200);
+    await first.stop();
+    const second = await startAgent(cfg, { dir: stateDir });
+    try {
+      const all = await second.get('/v1/windows?model=loans');
+      expect(all.status).toBe(200);
+      const windows = all.body.windows as { start: string; end: string; events: number; drift: boolean; baseline: string; report: { counts: number[][] } }[];
+      expect(windows.map((w) => [Date.parse(w.start) - t0, w.events])).toEqual([[0, 30], [60_000, 31], [120_000, 32]]);
+      expect(windows[0]!.baseline).toMatch(/^[0-9a-f]{64}$/);
+      // The counts are the window's: each numeric feature's bins add up to its events.
+      expect(windows[1]!.report.counts[0]!.reduce((a, b) => a + b, 0)).toBe(31);
+      const since = new Date(t0 + 90_000).toISOString();
+      expect(((await second.get(`/v1/windows?since=${since}&limit=1`)).body.windows as { events: number }[]).map((w) => w.events)).toEqual([32]);
+      expect(((await second.get('/v1/windows?since=2h&until=30m')).body.windows as unknown[]).length).toBe(3);
+      for (const [query, field] of [['since=yesterday', 'since'], ['limit=0', 'limit'], ['model=fraud', 'model'], ['modle=loans', 'modle']]) {
+        const res = await second.get(`/v1/windows?${query}`);
+        expect(res.status, query).toBe(400);
+        expect(res.body.error, query).toMatchObject({ code: 'DW_ERR_API_QUERY', message: expect.stringMatching(new RegExp(`^${field}: `)) as unknown });
+      }
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe('durable state', () => {
   it('refuses a second process on the same state file, naming the holder, and starts once the holder is gone (issue 16, finding 14)', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'dw-lock-'));

@@ -79,6 +79,10 @@ describe('three agents → collector → CloudWatch (moto)', () => {
     const status = (await collector.get('/v1/status')).body as { totals: { points: Record<string, number> } };
     expect(status.totals.points.accepted).toBeGreaterThan(0);
     expect(Object.keys(status.totals.points).sort()).toEqual(['accepted']);
+    // The collector keeps its merged windows on the host, as the agents keep theirs (issue 19).
+    const kept = (await collector.get(`/v1/windows?model=${MODEL}&limit=1000`)).body.windows as { start: string; events: number }[];
+    expect(kept.filter((w) => Date.parse(w.start) < t0 + windows.length * WINDOW_MS).map((w) => [Date.parse(w.start), w.events]))
+      .toEqual(windows.map((w, i) => [t0 + i * WINDOW_MS, w.length]));
   });
 
   it('ships fleet PSI equal to `driftwatch score` on the union of the slices', async () => {

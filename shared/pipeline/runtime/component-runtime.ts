@@ -9,6 +9,7 @@ import { createSinks, type SinksConfig } from '../sinks/create-sinks.js';
 import type { WindowSink } from '../sinks/window-sink.js';
 import { AuditRetention } from '../state/audit-retention.js';
 import { openState, type ComponentState } from '../state/open-state.js';
+import type { HistoryLimits } from '../state/window-history-store.js';
 import { StateLock } from '../state/state-lock.js';
 import { loadAuditSigningKey } from '../state/audit-log.js';
 import type { KeyObject } from 'node:crypto';
@@ -25,7 +26,7 @@ export interface RuntimeConfig extends SinksConfig {
   drift: DriftRule;
   retraining: RetrainingRule;
   privacy: { minCount: number; epsilon?: number };
-  state: { path: string; synchronous: 'NORMAL' | 'FULL'; outbox: OutboxLimits };
+  state: { path: string; synchronous: 'NORMAL' | 'FULL'; outbox: OutboxLimits; history: HistoryLimits };
   audit: { retentionDays: number; signingKey?: string };
   telemetry: { otlpEndpoint?: string; exportIntervalMs: number };
 }
@@ -109,7 +110,7 @@ export class ComponentRuntime {
       { backlog: () => this.shipper.backlog() },
     );
     this.shipper = new OutboxShipper(this.store.outbox, this.sinks, log, this.metrics, now, config.state.outbox);
-    this.closer = new WindowCloser(() => this.windows.values(), this.store, () => this.shipper.kick(), this.metrics, log, now, options.strict === true);
+    this.closer = new WindowCloser(() => this.windows.values(), this.store, () => this.shipper.kick(), this.metrics, log, now, config.state.history, options.strict === true);
     this.shipper.onStoreFault = (err) => this.closer.recoverIfDamaged(err);
     this.timers = new Timers<ErrorStage>((stage, err) => this.failures.internal(stage, err, 'A background job failed; it runs again at its next tick.'));
   }

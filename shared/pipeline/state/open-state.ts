@@ -5,6 +5,7 @@ import { OutboxStore } from './outbox-store.js';
 import { PrivacyBudgetStore } from './privacy-budget-store.js';
 import { SourceOffsetsStore } from './source-offsets-store.js';
 import { StateDatabase } from './state-database.js';
+import { WindowHistoryStore } from './window-history-store.js';
 
 /**
  * The stores every component keeps in its state file, on one database handle. The collector adds
@@ -17,11 +18,13 @@ export interface ComponentState {
   privacy: PrivacyBudgetStore;
   /** How far the file sources have read (the agent's file tail). */
   offsets: SourceOffsetsStore;
+  /** Closed windows kept on the host (`state.history`). */
+  history: WindowHistoryStore;
 }
 
 /** The stores on an open database. */
 export function componentState(database: StateDatabase): ComponentState {
-  return { database, checkpoints: new CheckpointStore(database), outbox: new OutboxStore(database), privacy: new PrivacyBudgetStore(database), offsets: new SourceOffsetsStore(database) };
+  return { database, checkpoints: new CheckpointStore(database), outbox: new OutboxStore(database), privacy: new PrivacyBudgetStore(database), offsets: new SourceOffsetsStore(database), history: new WindowHistoryStore(database) };
 }
 
 /**

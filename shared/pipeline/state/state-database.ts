@@ -151,6 +151,10 @@ export class StateDatabase {
       CREATE TABLE IF NOT EXISTS privacy_budget (model TEXT PRIMARY KEY, windows INTEGER NOT NULL, epsilon REAL NOT NULL);
       CREATE TABLE IF NOT EXISTS dropped_windows (model TEXT NOT NULL, version TEXT NOT NULL, start_ms INTEGER NOT NULL,
         end_ms INTEGER NOT NULL, events INTEGER NOT NULL, reason TEXT NOT NULL, sinks TEXT NOT NULL, dropped_at_ms INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS window_history (model TEXT NOT NULL, version TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
+        closed_at_ms INTEGER NOT NULL, layout TEXT NOT NULL, baseline TEXT NOT NULL, report TEXT NOT NULL, bytes INTEGER NOT NULL,
+        PRIMARY KEY (model, version, start_ms));
+      CREATE INDEX IF NOT EXISTS window_history_end ON window_history (end_ms);
       CREATE TABLE IF NOT EXISTS source_offsets (source TEXT NOT NULL, file_key TEXT NOT NULL, path TEXT NOT NULL, offset INTEGER NOT NULL, seen BLOB NOT NULL,
         PRIMARY KEY (source, file_key));
     `);

@@ -50,6 +50,8 @@ function addRejected(rejected: Record<string, number>, reason: string, n: number
  */
 export class ModelWindows {
   readonly layout: string;
+  /** SHA-256 of the baseline profile: which baseline judged a window (the history keeps it). */
+  readonly baselineHash: string;
   readonly binCounts: number[];
   private readonly open = new Map<string, OpenWindow>();
   private readonly history = new Map<string, boolean[]>();
@@ -70,6 +72,7 @@ export class ModelWindows {
     private readonly epsilon?: number,
   ) {
     this.layout = layoutFingerprint(profile);
+    this.baselineHash = createHash('sha256').update(JSON.stringify(profile)).digest('hex');
     this.projectors = projectorsFor(profile);
     this.binCounts = profile.features.map((f) => expectedBinCount(f));
     // With privacy noise the thresholds must include it, or noise alone reads as drift.

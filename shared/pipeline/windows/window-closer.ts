@@ -7,6 +7,7 @@ import type { OpenWindowRecord } from '../state/checkpoint-store.js';
 import type { ComponentState } from '../state/open-state.js';
 import { StateDatabase } from '../state/state-database.js';
 import { StoreHealth } from '../state/store-health.js';
+import type { HistoryLimits } from '../state/window-history-store.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { ModelWindows, OpenWindow } from './model-windows.js';
 
@@ -17,6 +18,7 @@ interface Unpersisted {
   report: WindowReport;
   recent: boolean[];
   closedAtMs: number;
+  identity: { layout: string; baseline: string };
 }
 
 /** At most this many closed windows are held in memory while the state file fails. */
@@ -61,6 +63,8 @@ export class WindowCloser {
     private readonly metrics: SelfMetrics,
     private readonly log: Logger,
     private readonly now: () => number,
+    /** How much closed-window history the state file keeps (`state.history`). */
+    private readonly historyLimits: HistoryLimits,
     /** Strict durability: counts whose commit fails are undone (their requests were refused). */
     private readonly strict = false,
   ) {
@@ -169,7 +173,7 @@ export class WindowCloser {
     while (this.unpersisted.length > 0) {
       const held = this.unpersisted[0]!;
       try {
-        this.store.outbox.closeWindow(held.report, held.recent, held.closedAtMs);
+        this.persist(held);
       } catch (err) {
         this.failed('close', err, { heldWindows: this.unpersisted.length });
         return false;
@@ -178,6 +182,14 @@ export class WindowCloser {
       this.onOutboxWritten();
     }
     return true;
+  }
+
+  /** A closed window into the outbox and the history, in one transaction. */
+  private persist(held: Unpersisted): void {
+    this.store.database.db.transaction(() => {
+      this.store.outbox.closeWindow(held.report, held.recent, held.closedAtMs);
+      this.store.history.record(held.report, held.closedAtMs, held.identity, this.historyLimits);
+    })();
   }
 
   /** Keeps a closed window the store refused; past the bound, the oldest is dropped, counted and logged. */
@@ -240,11 +252,11 @@ export class WindowCloser {
 
   private async close(windows: ModelWindows, w: OpenWindow, endMs: number): Promise<WindowReport> {
     const { report, recent } = await windows.close(w, endMs);
-    const held = { report, recent, closedAtMs: this.now() };
+    const held = { report, recent, closedAtMs: this.now(), identity: { layout: windows.layout, baseline: windows.baselineHash } };
     if (this.unpersisted.length > 0 && !this.persistHeld()) this.hold(held);
     else {
       try {
-        this.store.outbox.closeWindow(report, recent, held.closedAtMs);
+        this.persist(held);
       } catch (err) {
         this.failed('close', err, { model: report.model });
         this.hold(held);

@@ -71,6 +71,16 @@ export const outboxConfigSchema = z
   })
   .strict();
 
+/** Closed windows kept on the host for people (`driftwatch report`, `status`, `evidence`, `GET /v1/windows`). */
+export const historyConfigSchema = z
+  .object({
+    /** Windows that ended longer ago than this are forgotten. */
+    retentionDays: z.number().min(0.01).max(3660).default(14),
+    /** The history never takes more than this many bytes of window reports; the oldest go first. */
+    maxBytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
+  })
+  .strict();
+
 /** The SQLite state file. */
 export function stateConfigSchema(defaultPath: string) {
   return z
@@ -80,6 +90,7 @@ export function stateConfigSchema(defaultPath: string) {
       /** `FULL` also survives power loss, at a throughput cost. */
       synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
       outbox: outboxConfigSchema.prefault({}),
+      history: historyConfigSchema.prefault({}),
     })
     .strict()
     .prefault({});

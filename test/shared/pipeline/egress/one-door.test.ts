@@ -12,8 +12,8 @@ const DOOR = 'shared/pipeline/egress/';
 /** Files allowed one named exception, with the reason. */
 const EXEMPT: Record<string, { what: string; why: string }> = {
   'cli/commands/demo.ts': { what: 'fetch()', why: 'the demo posts events to the agent it started itself, on loopback' },
-  'cli/commands/health.ts': { what: 'fetch()', why: 'the health check asks a local agent or collector for /healthz; it refuses any URL that is not loopback' },
-  'agent/sources/proxy/reverse-proxy.ts': { what: 'an outbound HTTP request', why: 'the inference proxies forward requests to the server beside them (and the OIP proxy reads its model metadata); their upstream must be loopback' },
+  'cli/local-api.ts': { what: 'fetch()', why: 'health and status ask a local agent or collector for /healthz, /v1/status and /v1/windows; it refuses any URL that is not loopback' },
+  'agent/sources/proxy/reverse-proxy.ts': { what: 'an outbound HTTP request', why: 'the inference proxies forward requests to the server beside them (the OIP proxy also reads its model metadata, the OpenAI proxy asks for sampled prompt embeddings); their upstream must be loopback' },
 };
 
 function sources(dir: string): string[] {

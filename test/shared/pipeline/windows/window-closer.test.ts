@@ -24,7 +24,7 @@ function setUp(strict = false) {
   const metrics = new SelfMetrics({ exportIntervalMs: 60_000, resource: {} }, { backlog: () => [] });
   let now = 0;
   let outboxWrites = 0;
-  const closer = new WindowCloser(() => [windows], store, () => outboxWrites++, metrics, pino({ level: 'silent' }), () => now, strict);
+  const closer = new WindowCloser(() => [windows], store, () => outboxWrites++, metrics, pino({ level: 'silent' }), () => now, { retentionDays: 14, maxBytes: 64 * 1024 * 1024 }, strict);
   const add = (atMs: number, n: number): void => {
     for (let i = 0; i < n; i++) windows.add({ x: i % 101, c: 'k1' }, '', atMs);
   };
@@ -47,6 +47,10 @@ describe('WindowCloser', () => {
       expect(store.outbox.pending('file', 10).map((e) => [e.report.startMs, e.report.events, e.closedAtMs])).toEqual([[0, 7, 2 * WINDOW_MS + 10], [WINDOW_MS, 3, 2 * WINDOW_MS + 10]]);
       expect(new ReceivedStore(store.database, store.checkpoints).isClosed('m', '', 0)).toBe(true);
       expect(outboxWrites()).toBe(2);
+      // The same reports are kept in the history, with the baseline that judged them.
+      const kept = store.history.windows({ model: 'm' });
+      expect(kept.map((h) => h.report)).toEqual(reports);
+      expect(kept.every((h) => h.layout === windows.layout && /^[0-9a-f]{64}$/.test(h.baseline))).toBe(true);
       expect(await closer.closeDue(2 * WINDOW_MS + 10, atEnd)).toEqual([]);
       store.database.close();
     });
