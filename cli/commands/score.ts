@@ -27,7 +27,10 @@ interface ScoreFlags {
   monteCarloDraws?: number;
 }
 
-/** Scores a file against a baseline and reports; returns the exit code (0 no drift, 1 drift). */
+/** Exit codes of `driftwatch score` (docs/cli.md). */
+export const SCORE_EXIT = { noDrift: 0, drift: 1, error: 2, notJudged: 3 } as const;
+
+/** Scores a file against a baseline and reports; returns the exit code (0 no drift, 1 drift, 3 too few rows to judge anything). */
 export async function runScore(baselineFile: string, currentFile: string, options: {
   format?: string; json?: boolean; onError?: OnError; rule?: DriftRule;
 }): Promise<{ exitCode: number; result: RowsScore }> {
@@ -40,17 +43,19 @@ export async function runScore(baselineFile: string, currentFile: string, option
   for (const column of result.missingColumns) warn(`${currentFile}: lacks baseline column '${column}'; scored as missing (missing rate 1)`);
   if (result.extraColumns.length > 0) warn(`${currentFile}: ignored column(s) the baseline does not know: ${result.extraColumns.join(', ')}`);
   if (result.skippedRows > 0) warn(`${currentFile}: ${result.skippedRows} row(s) skipped for invalid values`);
+  const context = { profile, moments: result.moments, counts: result.counts };
   process.stdout.write(options.json === true
-    ? `${JSON.stringify(scoreJson(result.score))}\n`
-    : `${scoreTable(result.score, rule)}\n`);
-  return { exitCode: result.score.drift ? 1 : 0, result };
+    ? `${JSON.stringify(scoreJson(result.score, context))}\n`
+    : `${scoreTable(result.score, rule, context)}\n`);
+  const judged = result.score.features.some((f) => f.status !== 'insufficient_data');
+  return { exitCode: result.score.drift ? SCORE_EXIT.drift : judged ? SCORE_EXIT.noDrift : SCORE_EXIT.notJudged, result };
 }
 
 /** `driftwatch score`. */
 export function registerScore(program: Command): void {
   program
     .command('score')
-    .description('score a batch of production data against a baseline (exit 0: no drift, 1: drift, 2: error)')
+    .description('score a batch of production data against a baseline (exit 0: no drift, 1: drift, 2: error, 3: too few rows to judge)')
     .requiredOption('--baseline <file>', 'baseline profile (JSON)')
     .requiredOption('--current <file>', 'production data (CSV or JSONL, optionally .gz)')
     .option('--format <format>', 'csv or jsonl (default: from the extension)')

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   DW_ERR_INPUT_VALUE: { status: 400, summary: 'A value of the wrong type for its feature.' },
   /** The input holds no rows at all. */
   DW_ERR_INPUT_EMPTY: { status: 400, summary: 'The input holds no rows.' },
+  /** A file to score that has none of the baseline's columns: another file or another model. */
+  DW_ERR_INPUT_COLUMNS: { status: 400, summary: "The input has none of the baseline's columns." },
   /** A baseline file is not valid JSON or fails the profile schema. */
   DW_ERR_BASELINE_SCHEMA: { status: 400, summary: 'The baseline profile fails its schema.' },
   /** A baseline file has a schema version this build cannot read. */

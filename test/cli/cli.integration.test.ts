@@ -137,14 +137,17 @@ describe('driftwatch score', () => {
   it('prints exactly the documented JSON shape with --json', () => {
     const result = runCli(['score', '--baseline', baseline, '--current', join(examples, 'loans-drifted.jsonl'), '--json']);
     expect(result.status).toBe(1);
-    const report = JSON.parse(result.stdout) as { n: number; drift: boolean; features: Record<string, unknown>[] };
-    expect(Object.keys(report)).toEqual(['n', 'drift', 'features']);
+    const report = JSON.parse(result.stdout) as { n: number; drift: boolean; judged: boolean; summary: string; features: Record<string, unknown>[] };
+    expect(Object.keys(report)).toEqual(['n', 'drift', 'judged', 'summary', 'features']);
     expect(report.n).toBe(1000);
     expect(report.drift).toBe(true);
+    expect(report.judged).toBe(true);
     for (const f of report.features) {
       const meanShift = f.role === 'multivariate' ? ['meanShift'] : [];
+      const direction = 'direction' in f ? ['direction'] : [];
+      const because = f.status === 'drift' ? ['flaggedBecause'] : [];
       expect(Object.keys(f)).toEqual(['name', 'type', 'role', 'n', 'psi', 'kl', 'js', 'hellinger', 'ks', 'chi2', 'pValue',
-        'wasserstein', 'missingRate', 'threshold', ...meanShift, 'status']);
+        'wasserstein', 'missingRate', 'baselineMissingRate', 'outOfRangeRate', 'baselineOutOfRangeRate', 'threshold', 'severity', ...direction, ...meanShift, ...because, 'status']);
       expect(['ok', 'drift', 'insufficient_data']).toContain(f.status);
       if (f.type === 'categorical') expect(f.wasserstein).toBeNull();
       else expect(typeof f.wasserstein).toBe('number');
@@ -154,6 +157,26 @@ describe('driftwatch score', () => {
     const income = report.features.find((f) => f.name === 'income')!;
     expect(income.status).toBe('drift');
     expect(income.psi as number).toBeGreaterThan(income.threshold as number);
+    // Worst first: the flagged features lead, by PSI over threshold.
+    const status = report.features.map((f) => f.status);
+    expect(status.slice(0, status.filter((x) => x === 'drift').length).every((x) => x === 'drift')).toBe(true);
+    const severities = report.features.filter((f) => f.status === 'drift').map((f) => f.severity as number);
+    expect(severities).toEqual([...severities].sort((a, b) => b - a));
+    expect(severities[0]).toBeCloseTo((report.features[0]!.psi as number) / (report.features[0]!.threshold as number), 12);
+    // The direction, against the means computed here from the files themselves.
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const current = mean(readFileSync(join(examples, 'loans-drifted.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { income: number | null }).income).filter((x): x is number => typeof x === 'number'));
+    const profile = JSON.parse(readFileSync(baseline, 'utf8')) as { features: { name: string; mean: number; std: number }[] };
+    const base = profile.features.find((f) => f.name === 'income')!;
+    const d = income.direction as { mean: { current: number; baseline: number; shiftSd: number }; words: string };
+    expect(d.mean.current).toBeCloseTo(current, 6);
+    expect(d.mean.baseline).toBe(base.mean);
+    expect(d.mean.shiftSd).toBeCloseTo((current - base.mean) / base.std, 9);
+    expect(d.words).toMatch(/^mean [\d.e+]+ → [\d.e+]+ \([+−][\d.]+ sd\)/);
+    expect(report.summary).toMatch(new RegExp(`^Drift in \\d+ of ${report.features.length} features over 1000 rows; worst: ${report.features[0]!.name as string} \\(PSI `));
+    const because = /^its distribution moved \(PSI ([\d.]+) over ([\d.]+)\)$/.exec(income.flaggedBecause as string)!;
+    expect(Number(because[1])).toBeCloseTo(income.psi as number, 2);
+    expect(Number(because[2])).toBeCloseTo(income.threshold as number, 2);
   });
 
   it('applies the drift-rule flags', () => {
@@ -170,9 +193,18 @@ describe('driftwatch score', () => {
   it('reports insufficient data for a tiny batch', () => {
     const tiny = file('tiny.csv', readFileSync(join(examples, 'loans-stable.csv'), 'utf8').split('\n').slice(0, 11).join('\n'));
     const result = runCli(['score', '--baseline', baseline, '--current', tiny, '--json']);
-    expect(result.status).toBe(0);
-    const report = JSON.parse(result.stdout) as { features: { status: string; psi: unknown }[] };
+    // Its own exit code, not a silent pass (issue 19).
+    expect(result.status).toBe(3);
+    const report = JSON.parse(result.stdout) as { judged: boolean; summary: string; features: { status: string; psi: unknown }[] };
     expect(report.features.every((f) => f.status === 'insufficient_data' && f.psi === null)).toBe(true);
+    expect(report.judged).toBe(false);
+    expect(report.summary).toBe('Not judged: 10 rows are too few to judge drift.');
+    expect(runCli(['score', '--baseline', baseline, '--current', tiny]).stdout).toMatch(/\nNot judged: 10 rows are too few to judge drift\.\n$/);
+  });
+
+  it('refuses a file with none of the baseline\'s columns instead of reporting drift in all of them (issue 19)', () => {
+    const other = file('other-model.csv', ['sepal_length,petal_width', ...Array.from({ length: 200 }, (_, i) => `${4 + (i % 30) / 10},${(i % 25) / 10}`)].join('\n'));
+    expectCleanError(runCli(['score', '--baseline', baseline, '--current', other]), /other-model\.csv: the input has none of the baseline's columns \(it has sepal_length, petal_width; the baseline reads /, /DW_ERR_INPUT_COLUMNS/);
   });
 
   it('warns about a missing baseline column (missing rate 1) and ignores extra ones', () => {
@@ -195,7 +227,7 @@ describe('bad input', () => {
     const bad = file('bad.csv', 'age,income\n30,40000\n31\n32,41000\n');
     expectCleanError(runCli(['score', '--baseline', baseline, '--current', bad]), /bad\.csv:3: /, /DW_ERR_INPUT_ROW/);
     const skipped = runCli(['score', '--baseline', baseline, '--current', bad, '--on-error', 'skip', '--json']);
-    expect(skipped.status).toBe(0);
+    expect(skipped.status).toBe(3); // two rows: too few to judge
     expect(skipped.stderr).toMatch(/skipped: .*bad\.csv:3/);
     expect((JSON.parse(skipped.stdout) as { n: number }).n).toBe(2);
   });

@@ -9,6 +9,7 @@ import { PsiThresholdCache } from '../../core/threshold/psi-threshold-cache.js';
 import type { DriftRule } from '../../core/drift/drift-rule.js';
 import type { WindowScore } from '../../core/drift/feature-score.js';
 import { scoreWindow } from '../../core/drift/score-window.js';
+import { NumericMoments, type Moments } from './numeric-moments.js';
 
 /** An offline score of a whole file, with what was noticed on the way. */
 export interface RowsScore {
@@ -18,6 +19,10 @@ export interface RowsScore {
   /** Input columns the baseline does not know (ignored). */
   extraColumns: string[];
   skippedRows: number;
+  /** Per feature (profile order), the file's mean and spread of a numeric feature's values. */
+  moments: (Moments | undefined)[];
+  /** Per feature (profile order), the file's counts per bin. */
+  counts: Float64Array[];
 }
 
 /**
@@ -32,12 +37,16 @@ export async function scoreRows(
   onProblem?: (problem: DwError) => void,
 ): Promise<RowsScore> {
   const counter = new ProfileCounter(profile.features, { projectors: projectorsFor(profile) });
+  const moments = new NumericMoments(profile);
   const seen = new Set<string>();
   let skippedRows = 0;
   for await (const { line, record } of source.rows()) {
     for (const key in record) seen.add(key);
     const problem = counter.add(record);
-    if (problem === undefined) continue;
+    if (problem === undefined) {
+      moments.add(record);
+      continue;
+    }
     const error = new DwError('DW_ERR_INPUT_VALUE', problem.message, { file: source.file, line, field: problem.field });
     if (onError === 'fail') throw error;
     skippedRows++;
@@ -48,6 +57,10 @@ export async function scoreRows(
     throw new DwError('DW_ERR_INPUT_EMPTY', why, { file: source.file });
   }
   const known = profileColumns(profile);
+  if (![...known].some((c) => seen.has(c))) {
+    throw new DwError('DW_ERR_INPUT_COLUMNS', `the input has none of the baseline's columns (it has ${[...seen].slice(0, 8).join(', ')}${seen.size > 8 ? ', ...' : ''}; `
+      + `the baseline reads ${[...known].slice(0, 8).join(', ')}${known.size > 8 ? ', ...' : ''}): a different file or a different model, not drift`, { file: source.file });
+  }
   const excluded = new Set(profile.options.excluded);
   const score = scoreWindow(profile, counter.counts, rule, new PsiThresholdCache(rule), counter.sums);
   return {
@@ -55,5 +68,7 @@ export async function scoreRows(
     missingColumns: [...known].filter((c) => !seen.has(c)),
     extraColumns: [...seen].filter((c) => !known.has(c) && !excluded.has(c)),
     skippedRows,
+    moments: moments.result(profile.features.length),
+    counts: counter.counts,
   };
 }
