@@ -9,6 +9,7 @@ import { registerCollector } from './commands/collector.js';
 import { registerCost } from './commands/cost.js';
 import { registerDemo } from './commands/demo.js';
 import { registerHealth } from './commands/health.js';
+import { registerReport } from './commands/report.js';
 import { registerScore } from './commands/score.js';
 import { registerStatus } from './commands/status.js';
 import { packageVersion } from '../shared/platform/package-info.js';
@@ -25,6 +26,7 @@ export function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerBaseline(program);
   registerScore(program);
+  registerReport(program);
   registerAgent(program);
   registerCollector(program);
   registerCost(program);

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DwError } from '../../shared/platform/errors.js';
 import type { KeyObject } from 'node:crypto';
@@ -7,23 +6,10 @@ import type { CloudWatchAnchor } from '../../shared/pipeline/egress/egress.js';
 import { namespaceOf } from '../../shared/pipeline/sinks/create-sinks.js';
 import { AuditLog, readVerifyKey, type AuditEntry, type AuditVerdict } from '../../shared/pipeline/state/audit-log.js';
 import { operatorEgress } from '../operator-egress.js';
-
-const DEFAULT_STATE = '.driftwatch/agent.db';
-
-/** A state file, read-only. */
-function openState(state: string): { db: Database.Database; close: () => void } {
-  if (!existsSync(state)) throw new DwError('DW_ERR_FILE_READ', 'no state file here; pass --state with the agent or collector state.path', { file: state });
-  let db: Database.Database;
-  try {
-    db = new Database(state, { readonly: true, fileMustExist: true });
-  } catch (err) {
-    throw new DwError('DW_ERR_FILE_READ', `not a driftwatch state file (${(err as Error).message})`, { file: state });
-  }
-  return { db, close: () => db.close() };
-}
+import { DEFAULT_STATE, openStateReadOnly } from '../state-file.js';
 
 function openLog(state: string): { log: AuditLog; close: () => void } {
-  const { db, close } = openState(state);
+  const { db, close } = openStateReadOnly(state);
   try {
     db.prepare('SELECT 1 FROM audit_log LIMIT 1').get();
   } catch (err) {
@@ -159,7 +145,7 @@ async function cloudWatchAnchor(configFile: string): Promise<CloudWatchAnchor | 
 
 /** `audit anchors`: the newest anchor each agent sent to this collector. */
 function printAnchors(state: string): void {
-  const { db, close } = openState(state);
+  const { db, close } = openStateReadOnly(state);
   try {
     const rows = db.prepare<[], { instance: string; entries: number; digest: number; at_ms: number }>('SELECT * FROM agent_anchors ORDER BY instance').all();
     for (const r of rows) process.stdout.write(`${r.instance}  ${r.entries}:${r.digest.toString(16)}  ${new Date(r.at_ms).toISOString()}\n`);

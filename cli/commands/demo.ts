@@ -10,7 +10,9 @@ import type { WindowReport } from '../../shared/core/drift/window-report.js';
 import { fileRowSource } from '../../shared/offline/input/file-row-source.js';
 import { DwError } from '../../shared/platform/errors.js';
 import { packageRoot } from '../../shared/platform/package-info.js';
-import { writeJson } from '../write-json.js';
+import { writeJson, writeText } from '../write-json.js';
+import { reportHtml } from '../report/report-html.js';
+import { fromHistory } from '../report/report-sources.js';
 
 const WINDOW_SECONDS = 60;
 const EVENTS_PER_WINDOW = 200;
@@ -51,6 +53,25 @@ function describeWindow(r: WindowReport): string {
     (drifted.length === 0 ? 'ok' : `DRIFT: ${drifted.join(', ')}`).padEnd(62),
     retrain,
   ].join('  ');
+}
+
+/** Step 4: what would have gone to CloudWatch, in the file. */
+function sayPayloads(payloads: string, say: (text: string) => void, show: (path: string) => string): void {
+  const requests = readFileSync(payloads, 'utf8').trim().split('\n');
+  const datums = requests.reduce((n, line) => n + (JSON.parse(line) as { MetricData: unknown[] }).MetricData.length, 0);
+  say(`\n== 4. Nothing left this machine. The exact PutMetricData payloads that would have gone to CloudWatch`);
+  say(`      (${requests.length} requests, ${datums} datums, aggregates only) are in ${show(payloads)}`);
+  say(`      Point the agent at AWS with sinks.cloudwatch in its config (docs/agent.md).`);
+}
+
+/** Step 5: the windows the agent kept on this host, drawn for a person: what drifted, how and since when. */
+function writeDemoReport(files: { baseline: string; state: string; out: string }, say: (text: string) => void, show: (path: string) => string): void {
+  const report = join(files.out, 'drift-report.html');
+  const model = fromHistory({ baseline: files.baseline, state: files.state, model: 'loans', since: '1d', out: report });
+  writeText(report, reportHtml(model));
+  say(`\n== 5. Why: ${model.summary}`);
+  say(`      The drift report (one HTML file, works offline: distributions, PSI over time, retraining) is ${show(report)}`);
+  say(`      Open it in a browser; \`driftwatch report --state ${show(files.state)} --model loans --baseline ${show(files.baseline)}\` writes it again.`);
 }
 
 /** `driftwatch demo`: a live agent on embedded defaults, replaying traffic in which drift begins part-way. */
@@ -115,15 +136,13 @@ export function registerDemo(program: Command): void {
       await agent.shutdown(1000);
       server.close();
 
-      const requests = readFileSync(payloads, 'utf8').trim().split('\n');
-      const datums = requests.reduce((n, line) => n + (JSON.parse(line) as { MetricData: unknown[] }).MetricData.length, 0);
       say('');
       if (lastAlert.models[0]?.lastClosedWindow?.retrainingRecommended === true) {
         say('== 3. Retraining alert: 3 of the last 5 windows drifted, so RetrainingRecommended = 1 for model "loans".');
         say('      In AWS, a CloudWatch alarm on it pages on-call and can start the retraining pipeline.');
       }
-      say(`\n== 4. Nothing left this machine. The exact PutMetricData payloads that would have gone to CloudWatch`);
-      say(`      (${requests.length} requests, ${datums} datums, aggregates only) are in ${show(payloads)}`);
-      say(`      Point the agent at AWS with sinks.cloudwatch in its config (docs/agent.md).`);
+      sayPayloads(payloads, say, show);
+
+      writeDemoReport({ baseline, state, out: flags.out }, say, show);
     });
 }

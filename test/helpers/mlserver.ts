@@ -2,13 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePythonVenv } from '../../scripts/lib/python-venv.js';
+import { ensurePythonVenv, type PythonVenv } from '../../scripts/lib/python-venv.js';
 import { ROOT } from './run-cli.js';
 import { freePort } from './free-port.js';
 import { startServerProcess, type ServerProcess } from './python-server.js';
 
 /** Seldon MLServer with its scikit-learn runtime, pinned: a real Open Inference Protocol v2 server for the proxy tests. */
 const REQUIREMENTS = ['mlserver==1.7.1', 'mlserver-sklearn==1.7.1'];
+
+/** The cached virtualenv with MLServer and scikit-learn (its datasets serve other tests too). */
+export function mlserverVenv(): Promise<PythonVenv> {
+  return ensurePythonVenv('mlserver', REQUIREMENTS, 'mlserver');
+}
 
 /** A running MLServer serving `loans-sklearn` (test/fixtures/mlserver/train.py). */
 export type MlServer = ServerProcess;
@@ -19,7 +24,7 @@ export type MlServer = ServerProcess;
  * nothing is skipped.
  */
 export async function startMlserver(): Promise<MlServer> {
-  const venv = await ensurePythonVenv('mlserver', REQUIREMENTS, 'mlserver');
+  const venv = await mlserverVenv();
   const dir = mkdtempSync(join(tmpdir(), 'dw-mlserver-'));
   const trained = spawnSync(venv.python, [join(ROOT, 'test', 'fixtures', 'mlserver', 'train.py'), '--data', join(ROOT, 'examples', 'loans-train.csv'),
     '--out', join(dir, 'loans-sklearn')], { encoding: 'utf8', timeout: 300_000 });

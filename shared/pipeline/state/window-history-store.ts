@@ -38,7 +38,7 @@ type Row = { model: string; version: string; start_ms: number; end_ms: number; c
  * `retentionDays` or `maxBytes`.
  */
 export class WindowHistoryStore {
-  constructor(private readonly state: StateDatabase) {}
+  constructor(private readonly state: Pick<StateDatabase, 'db'>) {}
 
   /** Keeps a closed window (a window closed again, after a restart's replay, replaces it) and trims the history to `limits`. */
   record(report: WindowReport, closedAtMs: number, identity: { layout: string; baseline: string }, limits: HistoryLimits): void {

@@ -1,0 +1,125 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.js';
+import { mlserverVenv } from '../helpers/mlserver.js';
+import { ROOT, runCli } from '../helpers/run-cli.js';
+
+/**
+ * `driftwatch report` in a real headless Chromium (issue 19): the demo's history and a real
+ * dataset (scikit-learn's breast-cancer data split at a quantile), each loaded from a file:// URL
+ * with no network: no console error, every chart drawn (its screenshot holds the baseline's blue
+ * and the current window's orange), the summary the JSON model states, readable at phone width.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'dw-report-'));
+let browser: Browser;
+
+/** Okabe–Ito blue (baseline) and orange (current), as the page draws them. */
+const BLUE = [0x00, 0x72, 0xb2];
+const ORANGE = [0xe6, 0x9f, 0x00];
+
+/** Pixels of a PNG screenshot within a small distance of `rgb`. */
+function pixelsOf(png: Buffer, rgb: number[]): number {
+  const image = PNG.sync.read(png);
+  let n = 0;
+  for (let i = 0; i < image.data.length; i += 4) {
+    if (Math.abs(image.data[i]! - rgb[0]!) + Math.abs(image.data[i + 1]! - rgb[1]!) + Math.abs(image.data[i + 2]! - rgb[2]!) < 30) n++;
+  }
+  return n;
+}
+
+/** Opens a report; every console error and page error is collected. */
+async function open(file: string, width = 1200): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`file://${file}`);
+  await page.waitForFunction("document.body.getAttribute('data-charts') !== null", undefined, { timeout: 60_000 });
+  return { page, errors, requests };
+}
+
+type Model = { summary: string; features: { name: string; status: string; bins: unknown[]; timeline: unknown[] }[]; windows: number };
+
+beforeAll(async () => {
+  browser = await launchChromium();
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the HTML report in Chromium', () => {
+  it("the demo's history: loads offline without errors, draws every chart, states the model's summary", async () => {
+    const demo = runCli(['demo', '--out', join(dir, 'demo'), '--pace', '0']);
+    expect(demo.status, demo.stderr).toBe(0);
+    const html = join(dir, 'demo', 'drift-report.html');
+    expect(demo.stdout).toContain('drift-report.html');
+    // The same report again from the state file, with its model as JSON.
+    const again = runCli(['report', '--state', join(dir, 'demo', 'agent.db'), '--model', 'loans', '--baseline', join(dir, 'demo', 'loans-baseline.json'),
+      '--out', join(dir, 'history.html'), '--json', join(dir, 'history.json')]);
+    expect(again.status, again.stderr).toBe(0);
+    const model = JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8')) as Model;
+    expect(model.windows).toBe(8);
+    expect(model.summary).toMatch(/^loans: drift in \d+ of 10 features over 8 windows .*drifting since .*; worst: /);
+
+    for (const file of [html, join(dir, 'history.html')]) {
+      const { page, errors, requests } = await open(file);
+      expect(errors).toEqual([]);
+      // Nothing but the file itself was asked for.
+      expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+      // One distribution and one PSI timeline per feature, and the verdicts.
+      expect(Number(await page.getAttribute('body', 'data-charts'))).toBe(2 * model.features.length + 1);
+      expect(await page.textContent('#summary')).toBe(model.summary);
+      const canvases = page.locator('canvas[id^="dist-"]');
+      expect(await canvases.count()).toBe(model.features.length);
+      for (let i = 0; i < model.features.length; i++) {
+        const shot = await canvases.nth(i).screenshot();
+        expect(pixelsOf(shot, BLUE), `baseline bars of ${model.features[i]!.name}`).toBeGreaterThan(20);
+      }
+      // The drifted features are first, and their charts show the current window's bars.
+      const first = await canvases.nth(0).screenshot();
+      expect(pixelsOf(first, ORANGE)).toBeGreaterThan(20);
+      expect(pixelsOf(await page.locator('#verdicts').screenshot(), ORANGE)).toBeGreaterThan(20);
+      await page.close();
+    }
+  });
+
+  it('a real dataset (breast cancer split at a quantile): features worst first, readable on a phone', async () => {
+    const venv = await mlserverVenv();
+    const [ref, cur] = [join(dir, 'bc-ref.csv'), join(dir, 'bc-cur.csv')];
+    const split = spawnSync(venv.python, [join(ROOT, 'test', 'fixtures', 'report', 'breast_cancer_split.py'), ref, cur], { encoding: 'utf8', timeout: 120_000 });
+    expect(split.status, split.stderr).toBe(0);
+    expect(runCli(['baseline', 'build', '--input', ref, '--out', join(dir, 'bc.json')]).status).toBe(0);
+    const out = runCli(['report', '--baseline', join(dir, 'bc.json'), '--current', cur, '--out', join(dir, 'bc.html'), '--json', join(dir, 'bc.json.model')]);
+    expect(out.status, out.stderr).toBe(0);
+    const model = JSON.parse(readFileSync(join(dir, 'bc.json.model'), 'utf8')) as Model & { features: { severity: number; direction: string | null }[] };
+    // The score's own JSON agrees feature by feature, in the same order.
+    const score = JSON.parse(runCli(['score', '--baseline', join(dir, 'bc.json'), '--current', cur, '--json']).stdout) as { features: { name: string; status: string }[] };
+    expect(model.features.map((f) => [f.name, f.status])).toEqual(score.features.map((f) => [f.name, f.status]));
+    expect(model.features[0]!.name).toBe('mean_radius');
+    expect(model.features[0]!.direction).toMatch(/^mean 12\.\d → 18\.\d \(\+3\.\d sd\)/);
+
+    const { page, errors } = await open(join(dir, 'bc.html'), 390);
+    expect(errors).toEqual([]);
+    expect(await page.textContent('#summary')).toBe(model.summary);
+    expect(await page.textContent('section.card h3')).toContain('mean_radius');
+    // No sideways scrolling at phone width.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    const shot = await page.locator('canvas[id^="dist-"]').first().screenshot();
+    expect(pixelsOf(shot, BLUE)).toBeGreaterThan(20);
+    expect(pixelsOf(shot, ORANGE)).toBeGreaterThan(20);
+    // In print, the charts are still there.
+    await page.emulateMedia({ media: 'print' });
+    expect(pixelsOf(await page.locator('canvas[id^="dist-"]').first().screenshot(), BLUE)).toBeGreaterThan(20);
+    await page.close();
+  });
+});
