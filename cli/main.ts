@@ -9,6 +9,7 @@ import { registerCollector } from './commands/collector.js';
 import { registerCost } from './commands/cost.js';
 import { registerDemo } from './commands/demo.js';
 import { registerHealth } from './commands/health.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerReport } from './commands/report.js';
 import { registerScore } from './commands/score.js';
 import { registerStatus } from './commands/status.js';
@@ -27,6 +28,7 @@ export function createProgram(): Command {
   registerBaseline(program);
   registerScore(program);
   registerReport(program);
+  registerEvidence(program);
   registerAgent(program);
   registerCollector(program);
   registerCost(program);

@@ -22,7 +22,7 @@ export interface DroppedWindow {
  * writes in the same transaction.
  */
 export class OutboxStore {
-  constructor(private readonly state: StateDatabase) {}
+  constructor(private readonly state: Pick<StateDatabase, 'db' | 'audit'>) {}
 
   /**
    * Closes a window in one transaction: the report enters the outbox, the checkpoint goes, and the
