@@ -25,6 +25,8 @@ interface ScoreFlags {
   monteCarloMinExpected?: number;
   monteCarloMaxN?: number;
   monteCarloDraws?: number;
+  qualityShare?: number;
+  minEffectRate?: number;
 }
 
 /** Exit codes of `driftwatch score` (docs/cli.md). */
@@ -68,6 +70,8 @@ export function registerScore(program: Command): void {
     .option('--min-mean-shift <sd>', 'smallest shift of the mean reconstruction error, in baseline standard deviations, that counts as drift',
       numberOption('--min-mean-shift'))
     .option('--min-count <n>', 'fewest rows to judge drift', intOption('--min-count'))
+    .option('--quality-share <s>', 'share of alpha spent on the data-quality tests (missing and out-of-range rates rising); 0 turns them off', numberOption('--quality-share'))
+    .option('--min-effect-rate <r>', 'smallest rise of a missing or out-of-range rate that counts (0.05 = five points)', numberOption('--min-effect-rate'))
     .option('--epsilon <e>', 'floor for empty bins in PSI and KL', numberOption('--epsilon'))
     .option('--correction <c>', 'multiple-testing correction: bonferroni or none')
     .option('--monte-carlo-min-expected <k>', 'simulate thresholds while the smallest bin expects fewer rows than this',
@@ -87,6 +91,8 @@ export function registerScore(program: Command): void {
         monteCarloMinExpected: flags.monteCarloMinExpected,
         monteCarloMaxN: flags.monteCarloMaxN,
         monteCarloDraws: flags.monteCarloDraws,
+        qualityShare: flags.qualityShare,
+        minEffectRate: flags.minEffectRate,
       });
       const { exitCode } = await runScore(flags.baseline, flags.current, { ...flags, rule });
       process.exitCode = exitCode;

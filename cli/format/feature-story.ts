@@ -68,6 +68,9 @@ export function flaggedBecause(f: FeatureScore): string | undefined {
   if (f.psi !== null && f.threshold !== null && f.psi > f.threshold) {
     reasons.push(f.effect === 'wasserstein' ? `its distribution moved (PSI ${num(f.psi)} over ${num(f.threshold)}, W1 ${num(f.wasserstein)} sd)` : `its distribution moved (PSI ${num(f.psi)} over ${num(f.threshold)})`);
   }
+  for (const [what, r] of [['missing rate', f.quality?.missing], ['share outside the baseline\'s range or top categories', f.quality?.outOfRange]] as const) {
+    if (r?.drift === true) reasons.push(`its ${what} rose from ${pct(r.baselineRate)} to ${pct(r.rate)} (p ${r.pValue < 1e-4 ? '< 1e-4' : num(r.pValue)})`);
+  }
   const m = f.meanShift;
   if (m?.drift === true) reasons.push(`its mean ${m.mean > m.baselineMean ? 'rose' : 'fell'} from ${num(m.baselineMean)} to ${num(m.mean)} (z ${num(m.z)} beyond ${num(m.zThreshold)})`);
   if (f.role === 'multivariate' && reasons.length > 0) reasons.push('the inputs no longer fit the baseline\'s correlations: rows lie off the principal subspace');

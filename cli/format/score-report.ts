@@ -51,6 +51,7 @@ export function scoreJson(score: WindowScore, context: ScoreContext): object {
       severity: severity(f),
       ...(d === undefined ? {} : { direction: d }),
       ...(f.meanShift === undefined ? {} : { meanShift: f.meanShift }),
+      ...(f.quality === undefined ? {} : { quality: f.quality }),
       ...(f.constantBaseline === true ? { constantBaseline: true } : {}),
       ...(f.effect === undefined ? {} : { effect: f.effect }),
       ...(f.reason === undefined ? {} : { reason: f.reason }),
@@ -100,6 +101,7 @@ export function scoreTable(score: WindowScore, rule: DriftRule, context: ScoreCo
   const parts = [
     `${score.n} rows; alpha ${rule.alpha} over ${score.featuresTested - (score.constantFeatures ?? 0)} tested feature(s)`
       + `${(score.meanTests ?? 0) > 0 ? ` and ${score.meanTests} mean test(s)` : ''} (${num(score.alphaPerFeature)} each)`
+      + `${score.rateTests === undefined ? '' : `, ${rule.qualityShare * 100} % of it over ${score.rateTests} data-quality rate test(s) (${num(score.alphaPerRateTest ?? null)} each)`}`
       + `${(score.constantFeatures ?? 0) > 0 ? `; ${score.constantFeatures} feature(s) constant in the baseline, judged by the effect floor alone` : ''}`
       + (rule.effect === 'wasserstein'
         ? `; minimum effect W1/sd ${rule.minEffectWasserstein} (numeric features), PSI ${rule.minEffectPsi} (categorical)`

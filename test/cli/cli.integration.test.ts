@@ -146,8 +146,11 @@ describe('driftwatch score', () => {
       const meanShift = f.role === 'multivariate' ? ['meanShift'] : [];
       const direction = 'direction' in f ? ['direction'] : [];
       const because = f.status === 'drift' ? ['flaggedBecause'] : [];
+      // The data-quality rate tests run on every feature read from a column (issue 19), not on the projection's.
+      const quality = f.role === 'multivariate' ? [] : ['quality'];
       expect(Object.keys(f)).toEqual(['name', 'type', 'role', 'n', 'psi', 'kl', 'js', 'hellinger', 'ks', 'chi2', 'pValue',
-        'wasserstein', 'missingRate', 'baselineMissingRate', 'outOfRangeRate', 'baselineOutOfRangeRate', 'threshold', 'severity', ...direction, ...meanShift, ...because, 'status']);
+        'wasserstein', 'missingRate', 'baselineMissingRate', 'outOfRangeRate', 'baselineOutOfRangeRate', 'threshold', 'severity', ...direction, ...meanShift, ...quality, ...because, 'status']);
+      if (f.role !== 'multivariate') expect(Object.keys((f.quality as { missing: object }).missing)).toEqual(['rate', 'baselineRate', 'pValue', 'drift']);
       expect(['ok', 'drift', 'insufficient_data']).toContain(f.status);
       if (f.type === 'categorical') expect(f.wasserstein).toBeNull();
       else expect(typeof f.wasserstein).toBe('number');
@@ -181,7 +184,7 @@ describe('driftwatch score', () => {
 
   it('applies the drift-rule flags', () => {
     const drifted = join(examples, 'loans-drifted.jsonl');
-    const strict = runCli(['score', '--baseline', baseline, '--current', drifted, '--json', '--min-effect', '0.5', '--min-mean-shift', '5']);
+    const strict = runCli(['score', '--baseline', baseline, '--current', drifted, '--json', '--min-effect', '0.5', '--min-mean-shift', '5', '--min-effect-rate', '0.5']);
     expect(strict.status).toBe(0);
     const loose = JSON.parse(runCli(['score', '--baseline', baseline, '--current', drifted, '--json', '--min-effect', '0',
       '--correction', 'none']).stdout) as { features: { name: string; status: string }[] };

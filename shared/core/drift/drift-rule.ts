@@ -26,6 +26,14 @@ export const driftRuleSchema = z
      * errors is significant and its mean moved at least this many baseline standard deviations.
      */
     minEffectMeanShift: z.number().min(0).default(0.1),
+    /**
+     * Data quality in the verdict: the share of alpha spent on testing, per feature, whether its
+     * missing rate and its out-of-range rate rose (one-sided Fisher exact tests against the
+     * baseline's counts); the PSI and mean tests share the rest. 0 turns the rate tests off.
+     */
+    qualityShare: z.number().min(0).max(0.5).default(0.2),
+    /** A rate rise counts only when it is at least this large (absolute: 0.05 = five percentage points). */
+    minEffectRate: z.number().min(0).max(1).default(0.05),
     /** Windows with fewer rows report "insufficient_data" instead of scores. */
 
     minCount: z.number().int().min(1).default(50),

@@ -1,5 +1,15 @@
 import type { FeatureRole } from '../profile/baseline-profile.js';
 
+/** A rate that rose (missing values, or values outside the baseline's range or top categories): the data-quality test. */
+export interface RateRise {
+  rate: number;
+  baselineRate: number;
+  /** One-sided Fisher exact p-value of a rise against the baseline's counts. */
+  pValue: number;
+  /** True when pValue is below the window's per-test alpha for rate tests and the rise reaches the minimum effect. */
+  drift: boolean;
+}
+
 /** A feature's verdict for one window. */
 export type FeatureStatus = 'ok' | 'drift' | 'insufficient_data' | 'missing';
 
@@ -34,6 +44,8 @@ export interface FeatureScore {
    * baseline mean. Absent when the window's sum is unknown (privacy noise) or too few rows.
    */
   meanShift?: MeanShift;
+  /** The data-quality tests (absent when off, or for a feature derived from a projection): a significant rise flags the feature. */
+  quality?: { missing: RateRise; outOfRange: RateRise };
   /** The PSI above which the feature is flagged: max(significance threshold, minimum effect). */
 
   threshold: number | null;
@@ -58,8 +70,11 @@ export interface WindowScore {
   meanTests?: number;
   /** Tested features whose baseline holds one value (not in the Bonferroni family; absent: none). */
   constantFeatures?: number;
-  /** Significance level each test was held to: alpha over featuresTested − constantFeatures + meanTests (Bonferroni). */
+  /** Significance level each PSI and mean test was held to: alpha (less the quality share) over featuresTested − constantFeatures + meanTests (Bonferroni). */
   alphaPerFeature: number;
+  /** Rate tests run (two per feature judged; absent when off), and the alpha each was held to. */
+  rateTests?: number;
+  alphaPerRateTest?: number;
   features: FeatureScore[];
 }
 

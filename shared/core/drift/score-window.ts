@@ -11,7 +11,8 @@ import { chiSquareQuantile } from '../stats/chi-square-distribution.js';
 import type { BaselineProfile, FeatureProfile, NumericFeatureProfile } from '../profile/baseline-profile.js';
 import type { PsiThresholdCache, ThresholdRequest } from '../threshold/psi-threshold-cache.js';
 import { perFeatureAlpha, type DriftRule } from './drift-rule.js';
-import type { FeatureScore, MeanShift, WindowScore } from './feature-score.js';
+import type { FeatureScore, MeanShift, RateRise, WindowScore } from './feature-score.js';
+import { rateRisePValue } from '../stats/rate-rise-test.js';
 
 /** Values of a window's feature, and of its baseline, that are not missing (the last bin). */
 function present(counts: Counts): number {
@@ -85,14 +86,36 @@ export function constantBaseline(feature: FeatureProfile): boolean {
  * and the alpha each is held to.
  */
 function testFamily(profile: BaselineProfile, windowCounts: readonly Counts[], rule: DriftRule, sums: ArrayLike<number> | undefined):
-  { ns: number[]; tested: boolean[]; featuresTested: number; constants: boolean[]; meanTests: boolean[]; alpha: number } {
+  { ns: number[]; tested: boolean[]; featuresTested: number; constants: boolean[]; meanTests: boolean[]; rateTests: boolean[]; alpha: number; rateAlpha: number } {
   const ns = profile.features.map((_, i) => total(windowCounts[i]!));
   const tested = ns.map((n, i) => n >= rule.minCount && !allMissing(windowCounts[i]!));
   const featuresTested = tested.filter(Boolean).length;
   const constants = profile.features.map((f, i) => tested[i]! && constantBaseline(f));
   const meanTests = profile.features.map((f, i) => meanTestable(f, windowCounts[i]!, sums?.[i], rule));
-  const alpha = perFeatureAlpha(rule, featuresTested - constants.filter(Boolean).length + meanTests.filter(Boolean).length);
-  return { ns, tested, featuresTested, constants, meanTests, alpha };
+  // Data quality: a missing-rate and an out-of-range-rate test per judged feature read from a column (weighted Bonferroni:
+  // they share qualityShare of alpha, the PSI and mean tests the rest, so the window's false alarms stay within alpha).
+  const rateTests = profile.features.map((f, i) => rule.qualityShare > 0 && tested[i]! && f.role !== 'multivariate' && f.role !== 'embedding');
+  const rates = 2 * rateTests.filter(Boolean).length;
+  const share = rates > 0 ? rule.qualityShare : 0;
+  const alpha = perFeatureAlpha({ ...rule, alpha: rule.alpha * (1 - share) }, featuresTested - constants.filter(Boolean).length + meanTests.filter(Boolean).length);
+  const rateAlpha = rates === 0 ? 0 : perFeatureAlpha({ ...rule, alpha: rule.alpha * share }, rates);
+  return { ns, tested, featuresTested, constants, meanTests, rateTests, alpha, rateAlpha };
+}
+
+/** A rate's rise against the baseline's: `k` of `n` window rows against `K` of `N` baseline rows. */
+function rateRise(k: number, n: number, K: number, N: number, alpha: number, rule: DriftRule): RateRise {
+  const rate = k / n;
+  const baselineRate = N > 0 ? K / N : 0;
+  const pValue = rateRisePValue(k, n, K, N);
+  return { rate, baselineRate, pValue, drift: pValue < alpha && rate - baselineRate >= rule.minEffectRate };
+}
+
+/** The data-quality tests of one feature: its missing rate and its out-of-range rate. */
+function quality(feature: FeatureProfile, expected: Counts, actual: Counts, n: number, N: number, alpha: number, rule: DriftRule): { missing: RateRise; outOfRange: RateRise } {
+  return {
+    missing: rateRise(actual[actual.length - 1]!, n, expected[expected.length - 1]!, N, alpha, rule),
+    outOfRange: rateRise(outOfRangeCount(feature, actual), n, outOfRangeCount(feature, expected), N, alpha, rule),
+  };
 }
 
 /** Bins that hold "out of range" values: the two tails (numeric) or "other" (categorical). */
@@ -157,7 +180,7 @@ export function scoreWindow(
    */
   sums?: ArrayLike<number>,
 ): WindowScore {
-  const { ns, featuresTested: tested, constants, meanTests, alpha } = testFamily(profile, windowCounts, rule, sums);
+  const { ns, featuresTested: tested, constants, meanTests, rateTests, alpha, rateAlpha } = testFamily(profile, windowCounts, rule, sums);
   const zThreshold = twoSidedZ(alpha);
 
   const features = profile.features.map((feature, i): FeatureScore => {
@@ -185,9 +208,11 @@ export function scoreWindow(
     const drifted = byW1 ? value > threshold && wasserstein >= rule.minEffectWasserstein : value > threshold;
     // meanTestable holds only for numeric features with a window sum.
     const shift = meanTests[i] === true ? meanShift(feature as NumericFeatureProfile, actual, sums![i]!, zThreshold, rule) : undefined;
+    const rated = rateTests[i] === true ? quality(feature, expected, actual, n, N, rateAlpha, rule) : undefined;
     return {
       ...base,
       ...(shift === undefined ? {} : { meanShift: shift }),
+      ...(rated === undefined ? {} : { quality: rated }),
       psi: value,
       kl: klDivergence(expected, actual, rule.epsilon),
       js: jensenShannonDistance(expected, actual),
@@ -199,11 +224,12 @@ export function scoreWindow(
       threshold,
       ...(constants[i] === true ? { constantBaseline: true } : {}),
       ...(byW1 ? { effect: 'wasserstein' as const } : {}),
-      status: drifted || shift?.drift === true ? 'drift' : 'ok',
+      status: drifted || shift?.drift === true || rated?.missing.drift === true || rated?.outOfRange.drift === true ? 'drift' : 'ok',
     };
   });
   const n = ns.length > 0 ? Math.max(...ns) : 0;
   const constantFeatures = constants.filter(Boolean).length;
+  const rateCount = 2 * rateTests.filter(Boolean).length;
   return { n, drift: features.some((f) => f.status === 'drift'), featuresTested: tested, meanTests: meanTests.filter(Boolean).length,
-    ...(constantFeatures > 0 ? { constantFeatures } : {}), alphaPerFeature: alpha, features };
+    ...(constantFeatures > 0 ? { constantFeatures } : {}), alphaPerFeature: alpha, ...(rateCount > 0 ? { rateTests: rateCount, alphaPerRateTest: rateAlpha } : {}), features };
 }

@@ -15,7 +15,10 @@ describe('scoreRows', () => {
     expect(score.drift).toBe(false);
     expect(score.features.map((f) => f.status)).toEqual(['ok', 'ok']);
     expect(score.featuresTested).toBe(2);
-    expect(score.alphaPerFeature).toBeCloseTo(0.005, 15);
+    // Weighted Bonferroni (issue 19): 80 % of alpha over the two PSI tests, 20 % over the four rate tests (missing, out of range).
+    expect(score.alphaPerFeature).toBeCloseTo(0.004, 15);
+    expect(score.rateTests).toBe(4);
+    expect(score.alphaPerRateTest).toBeCloseTo(0.0005, 15);
   });
 
   it('flags a half-sigma mean shift on the shifted feature only', async () => {
@@ -64,9 +67,10 @@ describe('scoreRows', () => {
     const c = result.score.features[1]!;
     expect(c.missingRate).toBe(1);
     expect(c).toMatchObject({ status: 'missing', psi: null, threshold: null, reason: 'all 500 values are missing (baseline: none missing)' });
-    // Out of the Bonferroni family: alpha 0.01 goes to x alone.
+    // Out of the Bonferroni family: alpha 0.01 goes to x alone (80 % to its PSI test, 20 % to its two rate tests).
     expect(result.score.featuresTested).toBe(1);
-    expect(result.score.alphaPerFeature).toBeCloseTo(0.01, 15);
+    expect(result.score.alphaPerFeature).toBeCloseTo(0.008, 15);
+    expect(result.score.alphaPerRateTest).toBeCloseTo(0.001, 15);
     expect(result.score.drift).toBe(false);
   });
 
@@ -75,6 +79,39 @@ describe('scoreRows', () => {
     const { score } = await scoreRows(profile, arrayRowSource(current), DEFAULT_DRIFT_RULE);
     expect(score.features[0]!.outOfRangeRate).toBeCloseTo(0.1, 15);
     expect(score.features[1]!.outOfRangeRate).toBeCloseTo(0.25, 15);
+  });
+});
+
+describe('data quality in the verdict (issue 19)', () => {
+  // x has 5 % missing values in the baseline; the windows keep its distribution and change only how much is missing.
+  const withMissing = (count: number, seed: number, missing: number): Record<string, unknown>[] =>
+    normalValues(count, seed).map((x, i) => ({ x: i % 1000 < missing * 1000 ? null : x, c: ['a', 'b', 'c'][i % 3] }));
+  const missingProfile = buildBaseline(arrayRowSource(withMissing(10_000, 21, 0.05)), { multivariate: false });
+
+  it('flags a missing rate that rose from 5 % to 10 %, which PSI alone leaves under its floor', async () => {
+    const { profile } = await missingProfile;
+    const { score } = await scoreRows(profile, arrayRowSource(withMissing(2000, 22, 0.1)), DEFAULT_DRIFT_RULE);
+    const x = score.features[0]!;
+    expect(x.psi!).toBeLessThan(x.threshold!);
+    expect(x.quality!.missing).toMatchObject({ rate: 0.1, baselineRate: 0.05, drift: true });
+    expect(x.quality!.missing.pValue).toBeLessThan(score.alphaPerRateTest!);
+    expect(x.quality!.outOfRange.drift).toBe(false);
+    expect(x.status).toBe('drift');
+    expect(score.features[1]!.status).toBe('ok');
+  });
+
+  it('does not flag the same missing rate, nor a significant rise under the minimum effect', async () => {
+    const { profile } = await missingProfile;
+    expect((await scoreRows(profile, arrayRowSource(withMissing(2000, 23, 0.05)), DEFAULT_DRIFT_RULE)).score.drift).toBe(false);
+    // 5 % to 8 % over 20 000 rows is significant, but three points are under minEffectRate (five).
+    const { score } = await scoreRows(profile, arrayRowSource(withMissing(20_000, 24, 0.08)), DEFAULT_DRIFT_RULE);
+    expect(score.features[0]!.quality!.missing.pValue).toBeLessThan(score.alphaPerRateTest!);
+    expect(score.features[0]!.quality!.missing.drift).toBe(false);
+    // qualityShare 0 turns the rate tests off: PSI keeps all of alpha.
+    const off = await scoreRows(profile, arrayRowSource(withMissing(2000, 22, 0.1)), parseDriftRule({ qualityShare: 0 }));
+    expect(off.score.features[0]!.quality).toBeUndefined();
+    expect(off.score.alphaPerFeature).toBeCloseTo(0.005, 15);
+    expect(off.score.features[0]!.status).toBe('ok');
   });
 });
 
@@ -96,8 +133,9 @@ describe('a feature constant in the baseline', () => {
     const { score } = await scoreRows(profile, arrayRowSource(rowsOf(1_000, 12, () => 'Y')), DEFAULT_DRIFT_RULE);
     expect(score.featuresTested).toBe(4);
     expect(score.constantFeatures).toBe(2);
-    // alpha 0.01 over the two features that can vary.
-    expect(score.alphaPerFeature).toBeCloseTo(0.005, 15);
+    // 80 % of alpha 0.01 over the two features that can vary; the rate tests run on all four.
+    expect(score.alphaPerFeature).toBeCloseTo(0.004, 15);
+    expect(score.rateTests).toBe(8);
     const flag = score.features.find((f) => f.name === 'flag')!;
     expect(flag).toMatchObject({ constantBaseline: true, psi: 0, threshold: DEFAULT_DRIFT_RULE.minEffectPsi, status: 'ok' });
     expect(score.features.find((f) => f.name === 'x')!.constantBaseline).toBeUndefined();
