@@ -1,4 +1,5 @@
 import type { HistoryQuery, HistoryWindow } from './window-history-store.js';
+import { windowSummary } from '../../core/drift/window-report.js';
 import { parseTimeSpec } from '../../platform/time-spec.js';
 import { HttpError } from '../../platform/http/http-helpers.js';
 
@@ -36,11 +37,9 @@ export function parseWindowsQuery(params: URLSearchParams, models: ReadonlySet<s
   return query;
 }
 
-/** A kept window as `GET /v1/windows` lists it: times as ISO text, the verdict up front, then the whole report. */
+/** A kept window as `GET /v1/windows` lists it: the line `POST /v1/flush` gives a window, then when it closed, its baseline and the whole report. */
 function historyEntry(w: HistoryWindow): object {
-  return { model: w.model, version: w.version, start: new Date(w.startMs).toISOString(), end: new Date(w.endMs).toISOString(),
-    closedAt: new Date(w.closedAtMs).toISOString(), events: w.report.events, drift: w.report.score.drift,
-    retrainingRecommended: w.report.retraining.recommended, baseline: w.baseline, report: w.report };
+  return { ...windowSummary(w.report), closedAt: new Date(w.closedAtMs).toISOString(), baseline: w.baseline, report: w.report };
 }
 
 /**
