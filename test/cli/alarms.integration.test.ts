@@ -16,6 +16,7 @@ const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const cw = new CloudWatchClient({ endpoint, region: 'eu-west-1', credentials });
 const namespace = `DwAlarms${Date.now()}`;
 let config: string;
+let baseline: unknown;
 
 async function alarms(): Promise<MetricAlarm[]> {
   const out = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'driftwatch-', AlarmTypes: ['MetricAlarm'] }));
@@ -26,7 +27,8 @@ beforeAll(async () => {
   process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
   const dir = mkdtempSync(join(tmpdir(), 'dw-alarms-'));
-  writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
+  baseline = await exampleBaseline();
+  writeFileSync(join(dir, 'loans.json'), JSON.stringify(baseline));
   config = join(dir, 'driftwatch.yaml');
   writeFileSync(config, JSON.stringify({
     site: 'dc1',
@@ -51,8 +53,8 @@ describe('driftwatch alarms', () => {
     const created = await alarms();
     expect(created.map((a) => a.AlarmName).sort()).toEqual(['churn-drift', 'churn-heartbeat', 'churn-missing', 'churn-multivariate', 'churn-retraining', 'loans-drift', 'loans-heartbeat', 'loans-missing', 'loans-multivariate', 'loans-retraining'].map((n) => `driftwatch-${n}`));
     const drift = created.find((a) => a.AlarmName === 'driftwatch-loans-drift')!;
-    expect(drift).toMatchObject({ MetricName: 'MaxFeaturePSI', Statistic: 'Maximum', Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 3, Threshold: 0.25,
-      ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topic] });
+    expect(drift).toMatchObject({ MetricName: 'DriftedFeatureCount', Statistic: 'Maximum', Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 3, Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [topic] });
     expect(drift.Dimensions).toEqual(expect.arrayContaining([{ Name: 'Model', Value: 'loans' }, { Name: 'Site', Value: 'dc1' }]));
     expect(created.find((a) => a.AlarmName === 'driftwatch-loans-heartbeat')).toMatchObject({ MetricName: 'EventCount', TreatMissingData: 'breaching' });
 
@@ -63,18 +65,68 @@ describe('driftwatch alarms', () => {
 
   it('shows a changed setting as a diff and applies it as an update', async () => {
     const topic = 'arn:aws:sns:eu-west-1:123456789012:driftwatch-oncall';
-    const plan = runCli(['alarms', 'plan', '--config', config, '--topic-arn', topic, '--psi-threshold', '0.3', '--json']);
+    const plan = runCli(['alarms', 'plan', '--config', config, '--topic-arn', topic, '--drift-datapoints', '2', '--json']);
     const actions = JSON.parse(plan.stdout) as { action: string; alarm: string; changes: { field: string; from: unknown; to: unknown }[] }[];
     const updates = actions.filter((a) => a.action === 'update');
     expect(updates.map((a) => a.alarm).sort()).toEqual(['driftwatch-churn-drift', 'driftwatch-churn-multivariate', 'driftwatch-loans-drift', 'driftwatch-loans-multivariate']);
-    expect(updates[0]!.changes).toEqual(expect.arrayContaining([{ field: 'Threshold', from: 0.25, to: 0.3 }]));
-    expect(runCli(['alarms', 'apply', '--config', config, '--topic-arn', topic, '--psi-threshold', '0.3']).status).toBe(0);
-    expect((await alarms()).find((a) => a.AlarmName === 'driftwatch-loans-drift')!.Threshold).toBe(0.3);
+    expect(updates[0]!.changes).toEqual(expect.arrayContaining([{ field: 'DatapointsToAlarm', from: 3, to: 2 }]));
+    expect(runCli(['alarms', 'apply', '--config', config, '--topic-arn', topic, '--drift-datapoints', '2']).status).toBe(0);
+    expect((await alarms()).find((a) => a.AlarmName === 'driftwatch-loans-drift')!.DatapointsToAlarm).toBe(2);
+  });
+
+  it('keeps the paging that is there when run again without --topic-arn, and removes it only when asked', async () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:driftwatch-oncall';
+    const plan = runCli(['alarms', 'plan', '--config', config, '--drift-datapoints', '2']);
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/0 to create, 0 to update, 10 unchanged/);
+    expect(runCli(['alarms', 'apply', '--config', config]).status).toBe(0);
+    for (const a of await alarms()) expect(a, a.AlarmName).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
+
+    const remove = runCli(['alarms', 'apply', '--config', config, '--drift-datapoints', '2', '--remove-actions']);
+    expect(remove.status, remove.stderr).toBe(0);
+    expect(remove.stdout).toMatch(/0 to create, 10 to update, 0 unchanged/);
+    for (const a of await alarms()) expect(a.AlarmActions ?? [], a.AlarmName).toEqual([]);
+  });
+
+  it('plans without AWS: every alarm field by field, and what only the account can tell', () => {
+    const offline = runCli(['alarms', 'plan', '--config', config, '--offline']);
+    expect(offline.status, offline.stderr).toBe(0);
+    expect(offline.stdout).toMatch(/Offline plan \(no AWS call, as asked by --offline\): the 10 alarms/);
+    expect(offline.stdout).toMatch(/driftwatch-loans-drift\n/);
+    expect(offline.stdout).toMatch(/MetricName\s+DriftedFeatureCount/);
+    expect(offline.stdout).toMatch(/ComparisonOperator\s+GreaterThanOrEqualToThreshold/);
+    expect(offline.stdout).toMatch(/Needs the account, so not checked here:[\s\S]*which of these alarms exist already[\s\S]*cloudwatch:PutMetricAlarm/);
+
+    // An account that cannot be reached: plan says why and shows the offline plan; apply fails.
+    const dir = mkdtempSync(join(tmpdir(), 'dw-alarms-unreachable-'));
+    writeFileSync(join(dir, 'loans.json'), JSON.stringify(baseline));
+    const unreachable = join(dir, 'driftwatch.yaml');
+    writeFileSync(unreachable, JSON.stringify({ models: [{ name: 'loans', baseline: 'loans.json' }], windows: { seconds: 60 },
+      sinks: { cloudwatch: { namespace, region: 'eu-west-1', endpoint: 'http://127.0.0.1:9' } } }));
+    const fallback = runCli(['alarms', 'plan', '--config', unreachable]);
+    expect(fallback.status, fallback.stderr).toBe(0);
+    expect(fallback.stderr).toMatch(/the account's alarms cannot be read .*showing the offline plan/);
+    expect(fallback.stdout).toMatch(/Offline plan \(the account could not be read\): the 5 alarms/);
+    expect(runCli(['alarms', 'apply', '--config', unreachable]).status).not.toBe(0);
+  });
+
+  it('alarms on raw PSI only when asked, with a warning', () => {
+    const plan = runCli(['alarms', 'plan', '--config', config, '--offline', '--json', '--rule', 'psi', '--psi-threshold', '0.3']);
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(plan.stderr).toMatch(/^warning: rule psi alarms on raw PSI .* pages on noise/);
+    const drift = (JSON.parse(plan.stdout) as { alarms: MetricAlarm[] }).alarms.find((a) => a.AlarmName === 'driftwatch-loans-drift');
+    expect(drift).toMatchObject({ MetricName: 'MaxFeaturePSI', Threshold: 0.3, ComparisonOperator: 'GreaterThanThreshold' });
   });
 
   it('refuses a bad setting with exit code 2, naming the flag', () => {
     const bad = runCli(['alarms', 'plan', '--config', config, '--psi-threshold', 'abc']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--psi-threshold/);
+    const rule = runCli(['alarms', 'plan', '--config', config, '--rule', 'loud']);
+    expect(rule.status).toBe(2);
+    expect(rule.stderr).toMatch(/--rule takes calibrated or psi/);
+    const both = runCli(['alarms', 'plan', '--config', config, '--topic-arn', 'arn:aws:sns:eu-west-1:123456789012:x', '--remove-actions']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/--topic-arn and --remove-actions/);
   });
 });

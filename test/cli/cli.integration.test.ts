@@ -284,17 +284,39 @@ describe('bad input', () => {
 });
 
 describe('driftwatch cost', () => {
-  it('prices the metrics and requests of an agent config', () => {
-    const config = file('cost.yaml', `models:\n  - name: loans\n    baseline: ${baseline}\nwindows: {seconds: 60}\n`);
+  it('prices the metrics, requests and alarms of an agent config', () => {
+    const config = file('cost.yaml', `models:\n  - name: loans\n    baseline: ${baseline}\nwindows: {seconds: 60}\nsinks: {cloudwatch: {region: eu-west-1}}\n`);
     const result = runCli(['cost', '--config', config, '--json']);
     expect(result.status).toBe(0);
-    const estimate = JSON.parse(result.stdout) as { totalMetrics: number; requestsPerMonth: number; totalUsd: number };
-    // 7 input features + 12 per-model metrics + MultivariatePSI and ReconstructionError + 2 health;
-    // one request per one-minute window.
-    expect(estimate.totalMetrics).toBe(25);
+    const estimate = JSON.parse(result.stdout) as { totalMetrics: number; requestsPerMonth: number; alarmsUsd: number; totalUsd: number };
+    // 7 input features + 12 per-model metrics + MultivariatePSI, MultivariateDrift and ReconstructionError + 4 health;
+    // one request per one-minute window; 5 metric alarms at $0.10 and a composite at $0.50.
+    expect(estimate.totalMetrics).toBe(26);
     expect(estimate.requestsPerMonth).toBe(43_200);
-    expect(estimate.totalUsd).toBeCloseTo(25 * 0.3 + 43.2 * 0.01, 10);
-    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$7\.93 \/ month/);
+    expect(estimate.alarmsUsd).toBeCloseTo(5 * 0.1 + 0.5, 10);
+    expect(estimate.totalUsd).toBeCloseTo(26 * 0.3 + 43.2 * 0.01 + 1, 10);
+    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$9\.23 \/ month/);
+  });
+
+  it('prices high-resolution alarms for windows shorter than a minute', () => {
+    const config = file('cost-10s.yaml', `models:\n  - name: loans\n    baseline: ${baseline}\nwindows: {seconds: 10}\nsinks: {cloudwatch: {region: eu-west-1}}\n`);
+    const estimate = JSON.parse(runCli(['cost', '--config', config, '--json']).stdout) as { requestsPerMonth: number; alarmsUsd: number };
+    expect(estimate.requestsPerMonth).toBe(259_200);
+    expect(estimate.alarmsUsd).toBeCloseTo(5 * 0.3 + 0.5, 10);
+  });
+
+  it('prices a collector config as the fleet\'s cost, and an agent that ships only over OTLP at nothing', () => {
+    const collector = file('cost-collector.yaml', `models:\n  - name: loans\n    baseline: ${baseline}\nreceiver: {port: 4318}\nwindows: {seconds: 60}\nsinks: {cloudwatch: {region: eu-west-1}}\n`);
+    const fleet = runCli(['cost', '--config', collector, '--json']);
+    expect(fleet.status, fleet.stderr).toBe(0);
+    expect(JSON.parse(fleet.stdout)).toMatchObject({ shipsTo: 'cloudwatch', component: 'collector', totalMetrics: 26, requestsPerMonth: 43_200 });
+    expect(runCli(['cost', '--config', collector]).stdout).toMatch(/1 collector\(s\) shipping for the fleet behind it/);
+
+    const agent = file('cost-otlp.yaml', `models:\n  - name: loans\n    baseline: ${baseline}\nwindows: {seconds: 60}\nsinks: {otlp: {endpoint: 'http://127.0.0.1:4318'}}\n`);
+    const none = runCli(['cost', '--config', agent]);
+    expect(none.status, none.stderr).toBe(0);
+    expect(none.stdout).toMatch(/\$0\.00 \/ month: this agent ships its windows over OTLP to http:\/\/127\.0\.0\.1:4318.*the collector's config/);
+    expect(JSON.parse(runCli(['cost', '--config', agent, '--json']).stdout)).toMatchObject({ shipsTo: 'otlp', totalUsd: 0 });
   });
 });
 

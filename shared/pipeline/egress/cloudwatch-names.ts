@@ -12,6 +12,7 @@ export const METRIC_NAMES = [
   'PredictionPSI',
   'ConfidencePSI',
   'MultivariatePSI',
+  'MultivariateDrift',
   'ReconstructionError',
   'Confidence',
   'MissingRate',

@@ -17,7 +17,7 @@ export interface AllowlistSpec {
   models: readonly { name: string; versions: readonly string[]; features: readonly string[] }[];
 }
 
-const DATUM_KEYS = new Set(['MetricName', 'Dimensions', 'Timestamp', 'Value', 'Values', 'Counts', 'Unit', 'StatisticValues']);
+const DATUM_KEYS = new Set(['MetricName', 'Dimensions', 'Timestamp', 'Value', 'Values', 'Counts', 'Unit', 'StatisticValues', 'StorageResolution']);
 const UNITS = new Set(['None', 'Count', 'Seconds']);
 const WINDOW_RESOURCE_KEYS = new Set(['service.name', 'service.version', OTLP_ATTRIBUTES.instance, OTLP_ATTRIBUTES.site, OTLP_ATTRIBUTES.model,
   OTLP_ATTRIBUTES.auditEntries, OTLP_ATTRIBUTES.auditDigest]);
@@ -55,6 +55,7 @@ export class EgressAllowlist {
       for (const key of Object.keys(d)) if (!DATUM_KEYS.has(key)) return `${at}.${key} is not an allowed field`;
       if (!this.metricNames.has(d.MetricName ?? '')) return `${at}.MetricName '${String(d.MetricName)}' is not a driftwatch metric`;
       if (d.Unit !== undefined && !UNITS.has(d.Unit)) return `${at}.Unit '${d.Unit}' is not allowed`;
+      if (d.StorageResolution !== undefined && d.StorageResolution !== 1 && d.StorageResolution !== 60) return `${at}.StorageResolution must be 1 or 60`;
       if (!(d.Timestamp instanceof Date) || !Number.isFinite(d.Timestamp.getTime())) return `${at}.Timestamp is not a valid date`;
       if (d.Value !== undefined && !isFiniteNumber(d.Value)) return `${at}.Value is not a finite number`;
       for (const k of ['Values', 'Counts'] as const) {

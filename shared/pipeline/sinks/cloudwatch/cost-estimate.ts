@@ -12,7 +12,12 @@ export const CLOUDWATCH_PRICES = {
     { upTo: Infinity, usd: 0.02 },
   ],
   putMetricDataPer1000: 0.01,
+  /** Per alarm and month: a metric alarm at the standard resolution (period ≥ 60 s), a high-resolution one (10–30 s), a composite alarm. */
+  alarm: { standard: 0.1, highResolution: 0.3, composite: 0.5 },
 } as const;
+
+/** The alarms of each model in deploy/cloudformation: five metric alarms and one composite alarm that pages. */
+export const ALARMS_PER_MODEL = { metric: 5, composite: 1 } as const;
 
 /** What the estimate needs to know about a deployment. */
 export interface CostInputs {
@@ -41,8 +46,11 @@ export interface CostEstimate {
   healthMetrics: number;
   totalMetrics: number;
   requestsPerMonth: number;
+  /** The template's alarms (ALARMS_PER_MODEL for each model), high-resolution when windows are shorter than a minute. */
+  alarms: { metric: number; composite: number; highResolution: boolean };
   metricsUsd: number;
   requestsUsd: number;
+  alarmsUsd: number;
   totalUsd: number;
 }
 
@@ -65,7 +73,8 @@ export function metricsPrice(count: number): number {
 
 /**
  * The monthly CloudWatch cost of a configuration: every distinct metric name and dimension set is
- * a billed custom metric; every PutMetricData call is a request. Pure.
+ * a billed custom metric (at either resolution, the same price); every PutMetricData call is a
+ * request; the template's alarms are priced per alarm. Pure.
  */
 export function estimateCost(inputs: CostInputs): CostEstimate {
   const windowsPerMonth = SECONDS_PER_MONTH / inputs.windowSeconds;
@@ -75,9 +84,9 @@ export function estimateCost(inputs: CostInputs): CostEstimate {
     const shipped = inputs.topFeatures > 0 ? Math.min(inputs.topFeatures, inputFeatures) : inputFeatures;
     // EventCount, EventsRejected, EventsDropped, RetrainingRecommended, MaxFeaturePSI,
     // DriftedFeatureCount, MissingFeatureCount, MissingRate, OutOfRangeRate; PredictionPSI;
-    // ConfidencePSI and Confidence; MultivariatePSI and one ReconstructionError per projection.
+    // ConfidencePSI and Confidence; MultivariatePSI, MultivariateDrift and one ReconstructionError per projection.
     const projections = profile.features.filter((f) => f.role === 'multivariate').length;
-    const perModel = 9 + (roles.has('prediction') ? 1 : 0) + (roles.has('confidence') ? 2 : 0) + (projections > 0 ? 1 + projections : 0);
+    const perModel = 9 + (roles.has('prediction') ? 1 : 0) + (roles.has('confidence') ? 2 : 0) + (projections > 0 ? 2 + projections : 0);
     // With topFeatures, any feature can be in the top N some month: all may become metrics.
     const metrics = (perModel + inputFeatures) * inputs.versions;
     const datumsPerWindow = perModel + shipped + HEALTH_METRICS;
@@ -89,5 +98,9 @@ export function estimateCost(inputs: CostInputs): CostEstimate {
   const requestsPerMonth = models.reduce((n, m) => n + m.requestsPerMonth, 0);
   const metricsUsd = metricsPrice(totalMetrics);
   const requestsUsd = (requestsPerMonth / 1000) * CLOUDWATCH_PRICES.putMetricDataPer1000;
-  return { models, healthMetrics, totalMetrics, requestsPerMonth, metricsUsd, requestsUsd, totalUsd: metricsUsd + requestsUsd };
+  const highResolution = inputs.windowSeconds < 60;
+  const alarms = { metric: ALARMS_PER_MODEL.metric * models.length, composite: ALARMS_PER_MODEL.composite * models.length, highResolution };
+  const prices = CLOUDWATCH_PRICES.alarm;
+  const alarmsUsd = alarms.metric * (highResolution ? prices.highResolution : prices.standard) + alarms.composite * prices.composite;
+  return { models, healthMetrics, totalMetrics, requestsPerMonth, alarms, metricsUsd, requestsUsd, alarmsUsd, totalUsd: metricsUsd + requestsUsd + alarmsUsd };
 }

@@ -46,11 +46,22 @@ export function windowTimestamp(report: Pick<WindowReport, 'endMs'>): Date {
   return new Date(report.endMs - 1);
 }
 
+/** CloudWatch's standard resolution: one datapoint per metric and minute. */
+const STANDARD_RESOLUTION_MS = 60_000;
+
 /**
  * The CloudWatch datums of one closed window, timestamped with the window end. Pure. Windows with
  * too few events to judge carry no PSI; windows under the privacy floor carry counts only.
+ * Windows shorter than a minute are high-resolution datums (StorageResolution 1): at the standard
+ * resolution CloudWatch would merge the windows of one minute into one datapoint.
  */
 export function windowDatums(report: WindowReport, options: DatumOptions): MetricDatum[] {
+  const datums = windowDatumsAtStandardResolution(report, options);
+  if (report.endMs - report.startMs >= STANDARD_RESOLUTION_MS) return datums;
+  return datums.map((d) => ({ ...d, StorageResolution: 1 }));
+}
+
+function windowDatumsAtStandardResolution(report: WindowReport, options: DatumOptions): MetricDatum[] {
   const at = windowTimestamp(report);
   const dims = modelDimensions(report, options.site);
   const rejected = Object.values(report.rejected).reduce((a, b) => a + b, 0);
@@ -83,7 +94,11 @@ export function windowDatums(report: WindowReport, options: DatumOptions): Metri
   if (confidence !== undefined) out.push(datum('ConfidencePSI', confidence, dims, at));
   const multivariate = features.filter((f) => f.role === 'multivariate' && f.psi !== null);
   const multivariatePsi = maxPsi(multivariate);
-  if (multivariatePsi !== undefined) out.push(datum('MultivariatePSI', multivariatePsi, dims, at));
+  if (multivariatePsi !== undefined) {
+    out.push(datum('MultivariatePSI', multivariatePsi, dims, at));
+    // The calibrated verdict of the multivariate check (PSI and window-mean tests), what its alarm follows.
+    out.push(datum('MultivariateDrift', multivariate.some((f) => f.status === 'drift') ? 1 : 0, dims, at));
+  }
   for (const f of multivariate) {
     if (f.meanShift !== undefined) out.push(datum('ReconstructionError', f.meanShift.mean, [...dims, { Name: 'Feature', Value: f.name }], at));
   }

@@ -1,34 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { ALARM_DEFAULTS, alarmSet } from '../../../../shared/pipeline/alarms/alarm-set.js';
-import { readTemplate } from '../../../helpers/cloudformation-template.js';
+import { ALARM_DEFAULTS, alarmPeriod, alarmSet } from '../../../../shared/pipeline/alarms/alarm-set.js';
+import { planAlarms } from '../../../../shared/pipeline/alarms/alarm-plan.js';
+import { readTemplate, templateModelAlarms } from '../../../helpers/cloudformation-template.js';
 
 /**
- * `driftwatch alarms` and the CloudFormation template create the same alarms: the template's
- * per-model alarms, with its parameter defaults and CloudFormation's intrinsics resolved for one
- * model, equal the alarm set's (the template is read, not copied into the test).
+ * `driftwatch alarms` and the CloudFormation template create the same alarms: with the template's
+ * parameter defaults and CloudFormation's intrinsics resolved for one model (the template is read,
+ * not copied into the test), the alarm set with ALARM_DEFAULTS equals the template's.
  */
-type Obj = Record<string, unknown>;
-const template = readTemplate<{ Parameters: Record<string, { Default?: unknown }>; Resources: Obj }>();
-const [, , fragment] = template.Resources['Fn::ForEach::ModelAlarms'] as [string, unknown, Record<string, { Type: string; Properties: Obj }>];
-
-/** Resolves Ref, Sub, If (with Site empty) for one model, with the template's defaults. */
-function resolve(value: unknown, model: string): unknown {
-  const params: Record<string, unknown> = { ...Object.fromEntries(Object.entries(template.Parameters).map(([k, p]) => [k, p.Default])), Model: model };
-  if (Array.isArray(value)) return value.map((v) => resolve(v, model));
-  if (value === null || typeof value !== 'object') return value;
-  const o = value as Obj;
-  if ('Ref' in o) return params[o.Ref as string];
-  if ('Fn::Sub' in o && typeof o['Fn::Sub'] === 'string') return (o['Fn::Sub']).replace(/\$\{(\w+)\}/g, (_, k: string) => String(params[k]));
-  if ('Fn::If' in o) return resolve((o['Fn::If'] as unknown[])[2], model); // HasSite is false with the default Site ''
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(v, model)]));
-}
+const template = readTemplate<{ Parameters: Record<string, { Default?: unknown }> }>();
 
 describe('alarmSet', () => {
   it('matches the CloudFormation template alarm for alarm, with the template defaults', () => {
     const set = alarmSet({ namespace: 'Driftwatch', windowSeconds: 300, models: ['loans'], ...ALARM_DEFAULTS });
-    const fromTemplate = Object.values(fragment).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => resolve(r.Properties, 'loans') as Obj);
-    expect(set.map((a) => ({ ...a }))).toEqual(fromTemplate);
-    for (const [k, v] of Object.entries(ALARM_DEFAULTS)) expect(template.Parameters[k[0]!.toUpperCase() + k.slice(1)]!.Default).toBe(v);
+    expect(set).toEqual(templateModelAlarms({ Models: 'loans' }));
+    const parameter = { rule: 'DriftRule', psiThreshold: 'PsiThreshold', driftDatapointsToAlarm: 'DriftDatapointsToAlarm', driftEvaluationPeriods: 'DriftEvaluationPeriods',
+      heartbeatWindows: 'HeartbeatWindows', missingWindows: 'MissingWindows' } as const;
+    for (const [k, v] of Object.entries(ALARM_DEFAULTS)) expect(template.Parameters[parameter[k as keyof typeof parameter]]!.Default, k).toBe(v);
   });
 
   it('adds the Site dimension when the shipping side sets one, and notifies the topic when given', () => {
@@ -39,5 +27,28 @@ describe('alarmSet', () => {
       expect(a.Dimensions).toEqual([{ Name: 'Model', Value: a.AlarmName!.split('-')[1] }, { Name: 'Site', Value: 'dc1' }]);
       expect(a.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:oncall']);
     }
+  });
+
+  it('takes the window as the period only where CloudWatch accepts it (10, 20, 30 s or whole minutes)', () => {
+    for (const ok of [10, 20, 30, 60, 120, 300, 3600, 86_400]) expect(alarmPeriod(ok)).toBe(ok);
+    for (const bad of [15, 45, 59, 90, 301]) expect(() => alarmPeriod(bad), String(bad)).toThrow(/windows\.seconds: \d+ s is not a period a CloudWatch alarm accepts/);
+  });
+});
+
+describe('planAlarms', () => {
+  const wanted = alarmSet({ namespace: 'Dw', windowSeconds: 60, models: ['m'], ...ALARM_DEFAULTS });
+  const topic = 'arn:aws:sns:eu-west-1:123456789012:oncall';
+
+  it('keeps the actions of an existing alarm when the wanted one names none', () => {
+    const existing = wanted.map((a) => ({ ...a, AlarmActions: [topic], OKActions: [topic], ActionsEnabled: false }));
+    const plan = planAlarms(wanted, existing);
+    expect(plan.map((a) => a.action)).toEqual(Array(5).fill('unchanged'));
+    for (const a of plan) expect(a.input).toMatchObject({ AlarmActions: [topic], OKActions: [topic], ActionsEnabled: false });
+  });
+
+  it('shows removing actions as a change when asked for explicitly', () => {
+    const existing = wanted.map((a) => ({ ...a, AlarmActions: [topic] }));
+    const plan = planAlarms(wanted.map((a) => ({ ...a, AlarmActions: [] })), existing);
+    expect(plan[0]!.changes).toEqual([{ field: 'AlarmActions', from: [topic], to: undefined }]);
   });
 });

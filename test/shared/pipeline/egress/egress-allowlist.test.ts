@@ -37,6 +37,8 @@ describe('EgressAllowlist: PutMetricData', () => {
     expect(allow.checkPutMetricData(tamper((d) => { d.Value = Number.NaN; }))).toMatch(/Value is not a finite number/);
     expect(allow.checkPutMetricData(tamper((d) => { d.Values = [1, Number.POSITIVE_INFINITY]; }))).toMatch(/Values holds a value that is not a finite number/);
     expect(allow.checkPutMetricData(tamper((d) => { Object.assign(d, { Comment: 'free text' }); }))).toMatch(/\.Comment is not an allowed field/);
+    expect(allow.checkPutMetricData(tamper((d) => { Object.assign(d, { StorageResolution: 5 }); }))).toMatch(/\.StorageResolution must be 1 or 60/);
+    expect(allow.checkPutMetricData(tamper((d) => { Object.assign(d, { StorageResolution: 1 }); }))).toBeUndefined();
   });
 });
 

@@ -35,9 +35,16 @@ describe('estimateCost', () => {
     // 3 input features + 12 per-model metrics (MissingFeatureCount among them), + 4 health and audit-anchor metrics.
     expect(one.totalMetrics).toBe(19);
     expect(one.requestsPerMonth).toBe(8640);
-    expect(one.totalUsd).toBeCloseTo(19 * 0.3 + 8.64 * 0.01, 10);
+    // The template's five metric alarms at $0.10 and its composite alarm at $0.50.
+    expect(one.alarmsUsd).toBeCloseTo(5 * 0.1 + 0.5, 10);
+    expect(one.totalUsd).toBeCloseTo(19 * 0.3 + 8.64 * 0.01 + 1, 10);
     const fleet = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 2, agents: 10 });
     expect(fleet.totalMetrics).toBe(2 * 15 + 4);
     expect(fleet.requestsPerMonth).toBe(8640 * 2 * 10);
+    // Alarms are per model, whatever the versions and agents; under a minute they are high-resolution ($0.30).
+    expect(fleet.alarmsUsd).toBeCloseTo(1, 10);
+    const fast = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 10, topFeatures: 0, versions: 1, agents: 1 });
+    expect(fast.alarms).toEqual({ metric: 5, composite: 1, highResolution: true });
+    expect(fast.alarmsUsd).toBeCloseTo(5 * 0.3 + 0.5, 10);
   });
 });

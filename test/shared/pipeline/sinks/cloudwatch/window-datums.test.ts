@@ -50,6 +50,18 @@ describe('windowDatums', () => {
     expect(value('RetrainingRecommended')).toBe(1);
     expect(value('MissingRate')).toBeCloseTo(0.1, 15);
   });
+  it('ships the multivariate check\'s calibrated verdict beside its PSI: MultivariateDrift is 1 only when it drifted', () => {
+    const pca = (psi: number, status: FeatureScore['status']): FeatureScore => feature('pca', psi, { role: 'multivariate', status });
+    // A large PSI that the calibrated rule did not flag (a small window) is 0, a flagged one 1.
+    expect(byName(windowDatums(report([feature('a', 0.05), pca(0.4, 'ok')]), { topFeatures: 0, minCount: 20 }), 'MultivariateDrift')[0]!.Value).toBe(0);
+    expect(byName(windowDatums(report([feature('a', 0.05), pca(0.12, 'drift')]), { topFeatures: 0, minCount: 20 }), 'MultivariateDrift')[0]!.Value).toBe(1);
+    expect(byName(datums, 'MultivariateDrift')).toEqual([]);
+  });
+  it('stores windows shorter than a minute at high resolution, and longer ones at the standard resolution', () => {
+    const short = windowDatums(report([feature('a', 0.3)], { startMs: 1_700_000_000_000, endMs: 1_700_000_010_000 }), { topFeatures: 0, minCount: 20 });
+    for (const d of short) expect(d, d.MetricName).toMatchObject({ StorageResolution: 1 });
+    for (const d of datums) expect(d.StorageResolution, d.MetricName).toBeUndefined();
+  });
   it('ships the confidence histogram as values and counts, without empty bins', () => {
     expect(byName(datums, 'Confidence')[0]).toMatchObject({ Values: [0.55, 0.75], Counts: [10, 90] });
   });
