@@ -25,9 +25,21 @@ function sinceOption(value: string): number {
   return ms;
 }
 
+/** An entry's payload as data: one JSON document, or for an EMF sink the JSON lines it wrote (as an array). */
+function parsePayload(e: AuditEntry): unknown {
+  if (e.destination.startsWith('emf:')) return e.payload.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown);
+  return JSON.parse(e.payload);
+}
+
 /** One line of what an entry carried, for a reader: metric names, models, datums. */
 function summary(e: AuditEntry): string {
   try {
+    if (e.destination.startsWith('emf:')) {
+      const events = parsePayload(e) as { _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }; Model?: string }[];
+      const names = [...new Set(events.flatMap((ev) => ev._aws.CloudWatchMetrics.flatMap((d) => d.Metrics.map((m) => m.Name))))];
+      const models = [...new Set(events.map((ev) => ev.Model).filter((m) => m !== undefined))];
+      return `EMF, ${events.length} log events of ${names.length} metrics (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''})${models.length > 0 ? `, model ${models.join(', ')}` : ''}`;
+    }
     const p = JSON.parse(e.payload) as { MetricData?: { MetricName: string; Dimensions?: { Name: string; Value: string }[] }[]; resourceMetrics?: { scopeMetrics: { metrics: { name: string }[] }[] }[] };
     if (p.MetricData !== undefined) {
       const names = [...new Set(p.MetricData.map((d) => d.MetricName))];
@@ -59,7 +71,7 @@ export function registerAudit(program: Command): void {
       try {
         const entries = log.entries(flags.since ?? 0);
         if (flags.json === true) {
-          for (const e of entries) process.stdout.write(`${JSON.stringify({ ...e, at: new Date(e.atMs).toISOString(), payload: JSON.parse(e.payload) as unknown })}\n`);
+          for (const e of entries) process.stdout.write(`${JSON.stringify({ ...e, at: new Date(e.atMs).toISOString(), payload: parsePayload(e) })}\n`);
           return;
         }
         const cp = log.lastCheckpoint();

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { CloudWatchClient, MetricAlarm, PutMetricAlarmInput, PutMetricDataCommand, PutMetricDataInput } from '@aws-sdk/client-cloudwatch';
 import type * as CloudWatchSdk from '@aws-sdk/client-cloudwatch';
 import type { Attributes } from '@opentelemetry/api';
@@ -10,6 +12,7 @@ import type { AuditAppender, AuditRecord } from '../records/audit-record.js';
 import type { EgressAllowlist } from './egress-allowlist.js';
 import { filesFingerprint } from '../../platform/http/tls-files.js';
 import { proxyFor, redactProxy } from './proxy.js';
+import { emfLines } from './emf-format.js';
 
 /** A payload the allowlist refused: it was not sent, and never will be. */
 export class EgressRefusedError extends DwError {
@@ -173,6 +176,33 @@ export class Egress {
         return { atMs: at, minEntries: series.get('emin')!.get(at)!, maxEntries: series.get('emax')!.get(at)!, digest: series.get('dmax')!.get(at)! };
       },
       close,
+    };
+  }
+
+  /**
+   * An embedded-metric-format door: the datums of each PutMetricData input, checked against the
+   * same allowlist, written as EMF log events (one JSON line each) to a file or stdout, for the
+   * CloudWatch agent or Fluent Bit that already ships the site's logs to take off the host. What
+   * is written is returned for the audit log, as for CloudWatch.
+   */
+  emf(target: { path?: string; stdout?: boolean }): CloudWatchDoor {
+    const destination = target.path === undefined ? 'emf:stdout' : `emf:${target.path}`;
+    let ready: Promise<void> | undefined;
+    return {
+      put: async (input) => {
+        const problem = this.allowlist.checkPutMetricData(input);
+        if (problem !== undefined) this.refuse('cloudwatch', problem);
+        const text = emfLines(input).lines.map((l) => `${l}\n`).join('');
+        if (target.path === undefined) {
+          process.stdout.write(text);
+        } else {
+          ready ??= mkdir(dirname(target.path), { recursive: true }).then(() => undefined);
+          await ready;
+          await appendFile(target.path, text, { mode: 0o640 });
+        }
+        return record(destination, text);
+      },
+      close: () => Promise.resolve(),
     };
   }
 

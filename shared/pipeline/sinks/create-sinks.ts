@@ -22,6 +22,7 @@ export interface SinksConfig {
     cloudwatch?: z.infer<typeof cloudWatchConfigSchema>;
     file?: { path: string };
     stdout?: boolean;
+    emf?: { path?: string; stdout?: boolean; namespace?: string };
     otlp?: z.infer<typeof otlpSinkConfigSchema>;
   };
 }
@@ -36,7 +37,7 @@ export function instanceIdOf(config: Pick<SinksConfig, 'instanceId'>): string {
 
 /** The CloudWatch namespace the config ships to. */
 export function namespaceOf(config: Pick<SinksConfig, 'sinks'>): string {
-  return config.sinks.cloudwatch?.namespace ?? CLOUDWATCH_DEFAULTS.namespace;
+  return config.sinks.cloudwatch?.namespace ?? config.sinks.emf?.namespace ?? CLOUDWATCH_DEFAULTS.namespace;
 }
 
 /**
@@ -47,7 +48,7 @@ export function createSinks(config: SinksConfig, env: NodeJS.ProcessEnv, log: Lo
   const shape = { site: config.site, topFeatures: config.sinks.cloudwatch?.topFeatures ?? CLOUDWATCH_DEFAULTS.topFeatures, namespace: namespaceOf(config), minCount: config.privacy.minCount };
   const sinks: WindowSink[] = [];
   const awsConfigured = [env.AWS_REGION, env.AWS_DEFAULT_REGION, env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_CLOUDWATCH].some((v) => v !== undefined && v !== '');
-  const implicit = config.sinks.file === undefined && config.sinks.stdout !== true && config.sinks.otlp === undefined && awsConfigured;
+  const implicit = config.sinks.file === undefined && config.sinks.stdout !== true && config.sinks.otlp === undefined && config.sinks.emf === undefined && awsConfigured;
   const cw = config.sinks.cloudwatch ?? (implicit ? CLOUDWATCH_DEFAULTS : undefined);
   if (cw !== undefined) {
     sinks.push(new CloudWatchSink({ ...shape, requestTimeoutMs: cw.requestTimeoutMs }, egress.cloudWatch({ region: cw.region, endpoint: cw.endpoint, namespace: shape.namespace })));
@@ -60,6 +61,7 @@ export function createSinks(config: SinksConfig, env: NodeJS.ProcessEnv, log: Lo
     sinks.push(new OtlpSink({ identity: { instanceId: instanceIdOf(config), site: config.site, version: packageVersion() }, profileOf }, egress.otlpWindows(config.sinks.otlp)));
   }
   if (config.sinks.stdout === true) sinks.push(new StdoutSink(shape));
+  if (config.sinks.emf !== undefined) sinks.push(new CloudWatchSink({ ...shape, requestTimeoutMs: 0 }, egress.emf(config.sinks.emf), 'emf'));
   if (sinks.length === 0) {
     const path = join(dirname(config.state.path), 'cloudwatch-payloads.ndjson');
     log.info({ path }, 'No AWS region or endpoint is configured: writing the CloudWatch payloads to a file instead.');

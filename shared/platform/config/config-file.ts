@@ -41,7 +41,27 @@ export const sinksConfigShape = {
   file: z.object({ path: z.string().min(1) }).strict().optional(),
   /** Print them on stdout. */
   stdout: z.boolean().optional(),
+  /** Write the same datums as CloudWatch embedded metric format (EMF) lines, for a CloudWatch agent or Fluent Bit to ship. */
+  emf: z
+    .object({
+      /** Append the lines to this file (mode 0640)... */
+      path: z.string().min(1).optional(),
+      /** ... or print them on stdout. */
+      stdout: z.boolean().optional(),
+      /** The namespace, when no `cloudwatch` sink names one (they must agree when both do). */
+      namespace: z.string().min(1).max(255).optional(),
+    })
+    .strict()
+    .refine((e) => (e.path !== undefined) !== (e.stdout === true), { message: 'takes either path or stdout: true' })
+    .optional(),
 };
+
+/** The EMF and CloudWatch sinks ship to one namespace: a second one would fail the egress allowlist. */
+export function namespaceConflict(sinks: { cloudwatch?: { namespace: string }; emf?: { namespace?: string } }): string | undefined {
+  const emf = sinks.emf?.namespace;
+  if (emf === undefined || sinks.cloudwatch === undefined || emf === sinks.cloudwatch.namespace) return undefined;
+  return `'${emf}' is not sinks.cloudwatch.namespace '${sinks.cloudwatch.namespace}': both sinks ship to one namespace`;
+}
 
 /** Body limits of an HTTP listener: the agent's `api` and the collector's `receiver` take the same. */
 export const requestBodyShape = {
@@ -261,7 +281,9 @@ export function readConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 }
 
 /** Checks every component config makes: unique model names, and retraining m ≤ n. */
-export function refineModelsAndRetraining(config: { models: { name: string }[]; retraining: { m: number; n: number } }, ctx: z.RefinementCtx): void {
+export function refineModelsAndRetraining(config: { models: { name: string }[]; retraining: { m: number; n: number }; sinks: Parameters<typeof namespaceConflict>[0] }, ctx: z.RefinementCtx): void {
+  const conflict = namespaceConflict(config.sinks);
+  if (conflict !== undefined) ctx.addIssue({ code: 'custom', path: ['sinks', 'emf', 'namespace'], message: conflict });
   const names = new Set<string>();
   config.models.forEach((m, i) => {
     if (names.has(m.name)) ctx.addIssue({ code: 'custom', path: ['models', i, 'name'], message: `duplicate model '${m.name}'` });
@@ -276,11 +298,12 @@ export function refineModelsAndRetraining(config: { models: { name: string }[]; 
  * Makes the paths every component config has absolute (baselines, state, file sink) against the
  * config file's folder, and returns the resolver for the others.
  */
-export function resolvePaths(config: { models: { baseline: string }[]; state: { path: string }; sinks: { file?: { path: string } }; audit: { signingKey?: string } }, baseDir: string): (p: string) => string {
+export function resolvePaths(config: { models: { baseline: string }[]; state: { path: string }; sinks: { file?: { path: string }; emf?: { path?: string } }; audit: { signingKey?: string } }, baseDir: string): (p: string) => string {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   for (const m of config.models) m.baseline = abs(m.baseline);
   config.state.path = abs(config.state.path);
   if (config.sinks.file !== undefined) config.sinks.file.path = abs(config.sinks.file.path);
+  if (config.sinks.emf?.path !== undefined) config.sinks.emf.path = abs(config.sinks.emf.path);
   if (config.audit.signingKey !== undefined) config.audit.signingKey = abs(config.audit.signingKey);
   return abs;
 }

@@ -18,9 +18,8 @@ export interface CloudWatchSinkOptions extends RequestOptions {
  * left is returned for the audit log, also when a later one of the same window failed.
  */
 export class CloudWatchSink implements WindowSink {
-  readonly name = 'cloudwatch';
-
-  constructor(private readonly options: CloudWatchSinkOptions, private readonly door: CloudWatchDoor) {}
+  /** `name` is the sink's name in the outbox: `cloudwatch`, or `emf` when the door writes embedded metric format. */
+  constructor(private readonly options: CloudWatchSinkOptions, private readonly door: CloudWatchDoor, readonly name = 'cloudwatch') {}
 
   async send(entry: OutboxEntry, health: HealthSnapshot): Promise<SendOutcome> {
     let datums = 0;
