@@ -153,6 +153,11 @@ export class Agent {
   }
 
   /** Closed windows kept on the host (`GET /v1/windows`). */
+  /** `GET /metrics` when `sinks.prometheus` is on. */
+  get prometheusText(): (() => Promise<{ contentType: string; text: string }>) | undefined {
+    return this.runtime.prometheusText;
+  }
+
   windows(query: HistoryQuery): HistoryWindow[] {
     return this.store.history.windows(query);
   }

@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { DwError, ERROR_CODES, hasCode, type ErrorCode } from '../../shared/platform/errors.js';
 import { windowSummary } from '../../shared/core/drift/window-report.js';
-import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, RETRY_AFTER_SECONDS, refusalReason, requireMethod, send, sendError } from '../../shared/platform/http/http-helpers.js';
+import { authorised, discardBody, handleFlush, handleProbe, HttpError, readBody, RETRY_AFTER_SECONDS, refusalReason, requireMethod, send, sendError, sendPrometheus } from '../../shared/platform/http/http-helpers.js';
 import type { HistoryQuery, HistoryWindow } from '../../shared/pipeline/state/window-history-store.js';
 import { windowsResponse } from '../../shared/pipeline/state/history-endpoint.js';
 import type { WindowReport } from '../../shared/core/drift/window-report.js';
@@ -59,11 +59,13 @@ export interface EventApiHost {
   readonly modelNames: ReadonlySet<string>;
   /** Closed windows kept on the host (`state.history`). */
   windows(query: HistoryQuery): HistoryWindow[];
+  /** `GET /metrics` (sinks.prometheus), else undefined. */
+  readonly prometheusText: (() => Promise<{ contentType: string; text: string }>) | undefined;
 }
 
 /**
  * The agent's local HTTP API (docs/agent-api.md, docs/agent-api.openapi.yaml): `POST /v1/events`,
- * `GET /healthz`, `GET /readyz`, `GET /v1/status`, `GET /v1/windows`, `POST /v1/flush`.
+ * `GET /healthz`, `GET /readyz`, `GET /v1/status`, `GET /v1/windows`, `POST /v1/flush`, `GET /metrics`.
  */
 // eslint-disable-next-line max-lines-per-function -- the route table: each endpoint's checks read in the order a request meets them, as agent-api.md lists them.
 export function createApiServer(agent: EventApiHost, options: ApiOptions): Server {
@@ -127,6 +129,9 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
       case '/v1/flush':
         only('POST');
         return handleFlush(req, res, async () => (await agent.flush()).map(windowSummary));
+      case '/metrics':
+        only('GET');
+        return sendPrometheus(res, agent.prometheusText, 'agent');
       default:
         throw new HttpError('DW_ERR_API_NOT_FOUND', `no endpoint ${path}`);
     }

@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../../shared/platform/errors.js';
 import { windowSummary } from '../../shared/core/drift/window-report.js';
-import { discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, overloadedError, refusalReason, requireMethod, send, sendError } from '../../shared/platform/http/http-helpers.js';
+import { discardBody, handleFlush, handleProbe, HttpError, readBodyBytes, overloadedError, refusalReason, requireMethod, send, sendError, sendPrometheus } from '../../shared/platform/http/http-helpers.js';
 import { LoadShedder } from '../../shared/platform/http/load-shedder.js';
 import { reloadOnRenewal } from '../../shared/platform/http/tls-files.js';
 import { OTLP_ATTRIBUTES } from '../../shared/pipeline/egress/otlp-names.js';
@@ -40,7 +40,7 @@ function reply(res: ServerResponse, status: number, kind: Kind, body: Uint8Array
  * The collector's OTLP/HTTP receiver (docs/collector.md): `POST /v1/metrics` in protobuf or JSON,
  * gzip accepted, answered as the OTLP specification says (200 with partial success when some
  * windows were refused, 400 with a Status for a body that is not OTLP, 401/403 for an agent that
- * is not allowed); `GET /healthz`, `GET /readyz`, `GET /v1/status`, `GET /v1/windows`, `POST /v1/flush` (loopback).
+ * is not allowed); `GET /healthz`, `GET /readyz`, `GET /v1/status`, `GET /v1/windows`, `POST /v1/flush` (loopback), `GET /metrics`.
  * With `tls`, it serves HTTPS; with `tls.clientCa`, an agent must present a certificate that CA
  * signed, or it gets 403.
  */
@@ -104,6 +104,9 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
       case '/v1/flush':
         only('POST');
         return handleFlush(req, res, async () => (await collector.flush()).map(windowSummary));
+      case '/metrics':
+        only('GET');
+        return sendPrometheus(res, collector.prometheusText, 'collector');
       default:
         throw new HttpError('DW_ERR_API_NOT_FOUND', `no endpoint ${path}`);
     }

@@ -14,7 +14,7 @@ const doc = parse(readFileSync(join(ROOT, 'docs', 'agent-api.openapi.yaml'), 'ut
 describe('docs/agent-api.openapi.yaml', () => {
   it('is OpenAPI 3 and lists every endpoint the agent serves', () => {
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/events', '/v1/flush', '/v1/status', '/v1/windows']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/events', '/v1/flush', '/v1/status', '/v1/windows']);
   });
   it('lists exactly the refusal reasons the code uses', () => {
     expect(doc.components.schemas.Rejection.properties.reason.enum).toEqual([...REJECT_REASONS]);

@@ -13,6 +13,7 @@ import type { EgressAllowlist } from './egress-allowlist.js';
 import { filesFingerprint } from '../../platform/http/tls-files.js';
 import { proxyFor, redactProxy } from './proxy.js';
 import { emfLines } from './emf-format.js';
+import { PrometheusExposition, type SelfSnapshot } from './prometheus-exposition.js';
 
 /** A payload the allowlist refused: it was not sent, and never will be. */
 export class EgressRefusedError extends DwError {
@@ -206,6 +207,31 @@ export class Egress {
     };
   }
 
+  /**
+   * The Prometheus door (`sinks.prometheus`): the datums of each window, checked against the same
+   * allowlist as CloudWatch's, become the series `GET /metrics` serves (nothing else does); what a
+   * window put there is returned for the audit log once, however often it is scraped. One per
+   * process; prom-client is loaded on first use.
+   */
+  prometheus(): PrometheusDoor {
+    if (this.prometheusDoor !== undefined) return this.prometheusDoor;
+    let exposition: Promise<PrometheusExposition> | undefined;
+    const load = (): Promise<PrometheusExposition> => (exposition ??= import('prom-client').then((prom) => new PrometheusExposition(prom)));
+    this.prometheusDoor = {
+      put: async (input) => {
+        const problem = this.allowlist.checkPutMetricData(input);
+        if (problem !== undefined) this.refuse('cloudwatch', problem);
+        (await load()).update(input);
+        return record('prometheus:/metrics', JSON.stringify(input));
+      },
+      render: async (snapshot) => (await load()).render(snapshot),
+      close: () => Promise.resolve(),
+    };
+    return this.prometheusDoor;
+  }
+
+  private prometheusDoor: PrometheusDoor | undefined;
+
   /** An OTLP door for fleet windows, through the official OTLP/HTTP exporter. */
   otlpWindows(options: { endpoint: string; protocol: 'http/protobuf' | 'http/json'; compression: 'gzip' | 'none'; timeoutMs: number; token?: string; tls?: TlsFiles }): OtlpDoor {
     let exporter: Promise<{ exporter: PushMetricExporter; canonical: (rm: ResourceMetrics) => string }> | undefined;
@@ -345,6 +371,11 @@ export interface AnchorDoor {
   /** The newest minute that has the anchor, or undefined when CloudWatch holds none (15 days back). */
   latest(query: { namespace: string; site?: string | undefined; nowMs: number }): Promise<CloudWatchAnchor | undefined>;
   close(): Promise<void>;
+}
+
+/** Windows shown on `GET /metrics`: put as CloudWatch's, and the exposition text. */
+export interface PrometheusDoor extends CloudWatchDoor {
+  render(snapshot: SelfSnapshot): Promise<{ contentType: string; text: string }>;
 }
 
 /** OTLP window export through the door. */

@@ -72,6 +72,8 @@ export class ComponentRuntime {
   readonly closer: WindowCloser;
   /** Where the component's failures are logged and counted. */
   readonly failures: FailureEvents;
+  /** `GET /metrics`: the Prometheus exposition, when `sinks.prometheus` is on. */
+  readonly prometheusText: (() => Promise<{ contentType: string; text: string }>) | undefined;
   private readonly retention: AuditRetention;
   private readonly timers: Timers<ErrorStage>;
   private readonly jobs: Job[] = [];
@@ -109,6 +111,10 @@ export class ComponentRuntime {
         resource: { 'service.name': options.serviceName, ...(config.site === undefined ? {} : { 'driftwatch.site': config.site }) } },
       { backlog: () => this.shipper.backlog() },
     );
+    if (config.sinks.prometheus === true) {
+      const door = egress.prometheus();
+      this.prometheusText = () => door.render({ totals: this.metrics.totals, backlog: this.shipper.backlog(), withholdEventCounts: config.privacy.epsilon !== undefined });
+    }
     this.shipper = new OutboxShipper(this.store.outbox, this.sinks, log, this.metrics, now, config.state.outbox);
     this.closer = new WindowCloser(() => this.windows.values(), this.store, () => this.shipper.kick(), this.metrics, log, now, config.state.history, options.strict === true);
     this.shipper.onStoreFault = (err) => this.closer.recoverIfDamaged(err);

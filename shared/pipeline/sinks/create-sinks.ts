@@ -23,6 +23,7 @@ export interface SinksConfig {
     file?: { path: string };
     stdout?: boolean;
     emf?: { path?: string; stdout?: boolean; namespace?: string };
+    prometheus?: boolean;
     otlp?: z.infer<typeof otlpSinkConfigSchema>;
   };
 }
@@ -48,7 +49,7 @@ export function createSinks(config: SinksConfig, env: NodeJS.ProcessEnv, log: Lo
   const shape = { site: config.site, topFeatures: config.sinks.cloudwatch?.topFeatures ?? CLOUDWATCH_DEFAULTS.topFeatures, namespace: namespaceOf(config), minCount: config.privacy.minCount };
   const sinks: WindowSink[] = [];
   const awsConfigured = [env.AWS_REGION, env.AWS_DEFAULT_REGION, env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_CLOUDWATCH].some((v) => v !== undefined && v !== '');
-  const implicit = config.sinks.file === undefined && config.sinks.stdout !== true && config.sinks.otlp === undefined && config.sinks.emf === undefined && awsConfigured;
+  const implicit = config.sinks.file === undefined && config.sinks.stdout !== true && config.sinks.otlp === undefined && config.sinks.emf === undefined && config.sinks.prometheus !== true && awsConfigured;
   const cw = config.sinks.cloudwatch ?? (implicit ? CLOUDWATCH_DEFAULTS : undefined);
   if (cw !== undefined) {
     sinks.push(new CloudWatchSink({ ...shape, requestTimeoutMs: cw.requestTimeoutMs }, egress.cloudWatch({ region: cw.region, endpoint: cw.endpoint, namespace: shape.namespace })));
@@ -61,6 +62,7 @@ export function createSinks(config: SinksConfig, env: NodeJS.ProcessEnv, log: Lo
     sinks.push(new OtlpSink({ identity: { instanceId: instanceIdOf(config), site: config.site, version: packageVersion() }, profileOf }, egress.otlpWindows(config.sinks.otlp)));
   }
   if (config.sinks.stdout === true) sinks.push(new StdoutSink(shape));
+  if (config.sinks.prometheus === true) sinks.push(new CloudWatchSink({ ...shape, requestTimeoutMs: 0 }, egress.prometheus(), 'prometheus'));
   if (config.sinks.emf !== undefined) sinks.push(new CloudWatchSink({ ...shape, requestTimeoutMs: 0 }, egress.emf(config.sinks.emf), 'emf'));
   if (sinks.length === 0) {
     const path = join(dirname(config.state.path), 'cloudwatch-payloads.ndjson');

@@ -41,6 +41,11 @@ export const sinksConfigShape = {
   file: z.object({ path: z.string().min(1) }).strict().optional(),
   /** Print them on stdout. */
   stdout: z.boolean().optional(),
+  /**
+   * Serve each closed window's results and the process's self-metrics in the Prometheus text format
+   * on `GET /metrics` of the agent's API or the collector's receiver (under their authorization).
+   */
+  prometheus: z.boolean().optional(),
   /** Write the same datums as CloudWatch embedded metric format (EMF) lines, for a CloudWatch agent or Fluent Bit to ship. */
   emf: z
     .object({

@@ -39,6 +39,17 @@ export function send(res: ServerResponse, status: number, body: unknown, headers
   res.end(text);
 }
 
+/**
+ * `GET /metrics`: the Prometheus exposition `render` makes, or 404 saying how to turn it on when
+ * `render` is undefined (`sinks.prometheus` is off, the default).
+ */
+export async function sendPrometheus(res: ServerResponse, render: (() => Promise<{ contentType: string; text: string }>) | undefined, component: string): Promise<void> {
+  if (render === undefined) throw new HttpError('DW_ERR_API_NOT_FOUND', `GET /metrics is off: set sinks.prometheus: true in the ${component}'s config`);
+  const { contentType, text } = await render();
+  res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
 /** Sends `{error: {code, message}}` with the code's status and the error's headers. */
 export function sendError(res: ServerResponse, err: HttpError): void {
   send(res, ERROR_CODES[err.code].status, { error: { code: err.code, message: err.message } }, err.extra.headers);
