@@ -7,6 +7,8 @@ import { loadBaseline } from '../../shared/core/profile/load-baseline.js';
 import { baselineSummary } from '../format/baseline-summary.js';
 import { intOption, listOption, numberOption, onErrorOption } from '../options.js';
 import { writeJson } from '../write-json.js';
+import { readJson } from '../read-json.js';
+import { importModelMonitor } from '../../shared/offline/sagemaker/import-model-monitor.js';
 import { problemPrinter, progressBar, warn } from '../terminal.js';
 
 interface BuildFlags {
@@ -102,6 +104,26 @@ export function registerBaseline(program: Command): void {
       const projected = profile.projections.map((p) => `${p.name} (${p.components.length} of ${p.dimension} components)`);
       const pca = projected.length > 0 ? `; PCA: ${projected.join(', ')}` : '';
       process.stderr.write(`driftwatch: wrote ${flags.out}: ${profile.rowCount} rows, ${profile.features.length} features${pca}\n`);
+    });
+
+  baseline
+    .command('import')
+    .description('build a baseline from SageMaker Model Monitor\'s baselining output (statistics.json, constraints.json)')
+    .requiredOption('--statistics <file>', 'Model Monitor\'s statistics.json')
+    .option('--constraints <file>', 'Model Monitor\'s constraints.json: windows are then judged by its checks as well')
+    .requiredOption('--out <file>', 'baseline profile to write (JSON)')
+    .option('--top-k <n>', 'categories kept per string feature, besides the constraint\'s domain values', intOption('--top-k'), defaults.topK)
+    .option('--prediction-column <column>', 'the feature that is the model\'s predicted class')
+    .option('--confidence-column <column>', 'the feature that is the model\'s confidence')
+    .action((flags: { statistics: string; constraints?: string; out: string; topK: number; predictionColumn?: string; confidenceColumn?: string }) => {
+      const { profile, notes } = importModelMonitor(readJson(flags.statistics, 'statistics.json'),
+        flags.constraints === undefined ? undefined : readJson(flags.constraints, 'constraints.json'),
+        { statistics: flags.statistics, constraints: flags.constraints },
+        { topK: flags.topK, predictionColumn: flags.predictionColumn, confidenceColumn: flags.confidenceColumn });
+      writeJson(flags.out, profile);
+      for (const note of notes) process.stderr.write(`note: ${note}\n`);
+      const checks = profile.modelMonitor === undefined ? '' : `; Model Monitor constraints of ${profile.modelMonitor.features.length} features`;
+      process.stderr.write(`driftwatch: wrote ${flags.out}: ${profile.rowCount} rows, ${profile.features.length} features from ${flags.statistics}${checks}\n`);
     });
 
   baseline

@@ -4,6 +4,9 @@ import { scoreRows, type RowsScore } from '../../shared/offline/scoring/score-ro
 import type { OnError } from '../../shared/offline/input/input-format.js';
 import { fileRowSource } from '../../shared/offline/input/file-row-source.js';
 import { loadBaseline } from '../../shared/core/profile/load-baseline.js';
+import { profileColumns, type BaselineProfile } from '../../shared/core/profile/baseline-profile.js';
+import { constraintViolations } from '../../shared/core/drift/constraint-violations.js';
+import { DwError } from '../../shared/platform/errors.js';
 import { scoreJson, scoreTable } from '../format/score-report.js';
 import { intOption, numberOption, onErrorOption } from '../options.js';
 import { problemPrinter, warn } from '../terminal.js';
@@ -12,6 +15,7 @@ interface ScoreFlags {
   baseline: string;
   current: string;
   format?: string;
+  inputFormat?: string;
   json?: boolean;
   onError: OnError;
   alpha?: number;
@@ -34,7 +38,7 @@ export const SCORE_EXIT = { noDrift: 0, drift: 1, error: 2, notJudged: 3 } as co
 
 /** Scores a file against a baseline and reports; returns the exit code (0 no drift, 1 drift, 3 too few rows to judge anything). */
 export async function runScore(baselineFile: string, currentFile: string, options: {
-  format?: string; json?: boolean; onError?: OnError; rule?: DriftRule;
+  format?: string; json?: boolean; onError?: OnError; rule?: DriftRule; output?: 'sagemaker';
 }): Promise<{ exitCode: number; result: RowsScore }> {
   const profile = loadBaseline(baselineFile);
   const rule = options.rule ?? parseDriftRule({});
@@ -45,12 +49,29 @@ export async function runScore(baselineFile: string, currentFile: string, option
   for (const column of result.missingColumns) warn(`${currentFile}: lacks baseline column '${column}'; scored as missing (missing rate 1)`);
   if (result.extraColumns.length > 0) warn(`${currentFile}: ignored column(s) the baseline does not know: ${result.extraColumns.join(', ')}`);
   if (result.skippedRows > 0) warn(`${currentFile}: ${result.skippedRows} row(s) skipped for invalid values`);
+  if (options.output === 'sagemaker') return { exitCode: printViolations(profile, result, baselineFile), result };
   const context = { profile, moments: result.moments, counts: result.counts };
   process.stdout.write(options.json === true
     ? `${JSON.stringify(scoreJson(result.score, context))}\n`
     : `${scoreTable(result.score, rule, context)}\n`);
   const judged = result.score.features.some((f) => f.status !== 'insufficient_data');
   return { exitCode: result.score.drift ? SCORE_EXIT.drift : judged ? SCORE_EXIT.noDrift : SCORE_EXIT.notJudged, result };
+}
+
+/**
+ * `--format sagemaker`: the file judged by the baseline's Model Monitor constraints, printed as
+ * Model Monitor's `constraint_violations.json`; exit 1 with a violation, 0 without.
+ */
+function printViolations(profile: BaselineProfile, result: RowsScore, baselineFile: string): number {
+  const missing = new Set(result.missingColumns);
+  const columns = new Set([...profileColumns(profile)].filter((c) => !missing.has(c)));
+  const judged = constraintViolations(profile, result.counts, { columns, extraColumns: result.extraColumns, types: result.types });
+  if (judged === undefined) {
+    throw new DwError('DW_ERR_BASELINE_OPTIONS', 'the baseline carries no Model Monitor constraints to check (build it with driftwatch baseline import --constraints), '
+      + 'or its monitoring_config has evaluate_constraints Disabled', { file: baselineFile });
+  }
+  process.stdout.write(`${JSON.stringify({ violations: judged.violations }, null, 2)}\n`);
+  return judged.violations.length > 0 ? SCORE_EXIT.drift : SCORE_EXIT.noDrift;
 }
 
 /** `driftwatch score`. */
@@ -60,7 +81,8 @@ export function registerScore(program: Command): void {
     .description('score a batch of production data against a baseline (exit 0: no drift, 1: drift, 2: error, 3: too few rows to judge)')
     .requiredOption('--baseline <file>', 'baseline profile (JSON)')
     .requiredOption('--current <file>', 'production data (CSV or JSONL, optionally .gz)')
-    .option('--format <format>', 'csv or jsonl (default: from the extension)')
+    .option('--format <format>', 'sagemaker: print Model Monitor\'s constraint_violations.json (baseline from baseline import --constraints); csv or jsonl: the input\'s format, as --input-format')
+    .option('--input-format <format>', 'csv or jsonl (default: from the extension)')
     .option('--json', 'print the scores as JSON')
     .option('--on-error <mode>', 'rows with invalid values: fail or skip', onErrorOption, 'fail')
     .option('--alpha <p>', 'false-alarm rate per window, before the multiple-testing correction', numberOption('--alpha'))
@@ -78,7 +100,7 @@ export function registerScore(program: Command): void {
       numberOption('--monte-carlo-min-expected'))
     .option('--monte-carlo-max-n <n>', 'never simulate above this many rows', intOption('--monte-carlo-max-n'))
     .option('--monte-carlo-draws <d>', 'simulated windows per threshold (0 = automatic)', intOption('--monte-carlo-draws'))
-    .action(async (flags: ScoreFlags) => {
+    .action(async (flags: ScoreFlags, command: Command) => {
       const rule = parseDriftRule({
         alpha: flags.alpha,
         minEffectPsi: flags.minEffect,
@@ -94,7 +116,12 @@ export function registerScore(program: Command): void {
         qualityShare: flags.qualityShare,
         minEffectRate: flags.minEffectRate,
       });
-      const { exitCode } = await runScore(flags.baseline, flags.current, { ...flags, rule });
+      const sagemaker = flags.format === 'sagemaker';
+      // Model Monitor's data type check counts values of the wrong type: by default they are counted, not fatal.
+      const onError = sagemaker && command.getOptionValueSource('onError') === 'default' ? 'skip' : flags.onError;
+      const { exitCode } = await runScore(flags.baseline, flags.current, {
+        ...flags, onError, rule, format: flags.inputFormat ?? (sagemaker ? undefined : flags.format), ...(sagemaker ? { output: 'sagemaker' as const } : {}),
+      });
       process.exitCode = exitCode;
     });
 }

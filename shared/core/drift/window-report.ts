@@ -1,4 +1,5 @@
 import type { WindowPrivacy } from '../privacy/window-noise.js';
+import type { ModelMonitorResult } from './constraint-violations.js';
 import type { WindowScore } from './feature-score.js';
 
 /**
@@ -34,6 +35,12 @@ export interface WindowReport {
   confidence?: { values: number[]; counts: number[] };
   /** Present when the counts were released with differential privacy (then everything here is noisy). */
   privacy?: WindowPrivacy;
+  /**
+   * For a baseline imported from SageMaker Model Monitor with its constraints: the window judged
+   * by Model Monitor's checks, `constraint_violations.json`-shaped (kept in the history; only its
+   * distances and completeness can leave, as metrics, never a category value).
+   */
+  modelMonitor?: ModelMonitorResult;
 }
 
 /** A closed window in one line, as `POST /v1/flush` lists it. */

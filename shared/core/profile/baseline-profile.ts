@@ -4,7 +4,7 @@ import { safeNameSchema } from '../../platform/safe-name.js';
 /** Identifies a driftwatch baseline file. */
 export const BASELINE_SCHEMA_ID = 'driftwatch.baseline';
 /** The schema version this build writes. Readers accept the same major and any minor up to theirs. */
-export const BASELINE_SCHEMA_VERSION = '1.2';
+export const BASELINE_SCHEMA_VERSION = '1.3';
 
 const finite = z.number().finite();
 /** A feature or projection name: it becomes the `Feature` dimension, so it must be a safe name (platform/safe-name.ts). */
@@ -142,6 +142,36 @@ export function featureRows(profile: { rowCount: number; projections?: readonly 
   return profile.projections?.find((p) => p.name === source.projection)?.heldOutRows ?? profile.rowCount;
 }
 
+/**
+ * Constraints carried over from SageMaker Model Monitor's `constraints.json` (schema 1.3, imported
+ * by `driftwatch baseline import`): what Model Monitor checked per feature and its monitoring
+ * settings, so each window can be judged by Model Monitor's checks too (core/drift/constraint-violations.ts).
+ */
+export const modelMonitorConstraintsSchema = z
+  .object({
+    features: z.array(z.object({
+      name: z.string().min(1),
+      inferredType: z.enum(['Integral', 'Fractional', 'String', 'Unknown']),
+      /** Share of non-null values the feature must keep. */
+      completeness: z.number().min(0).max(1).optional(),
+      isNonNegative: z.boolean().optional(),
+      /** The values a string feature may take (stays on-prem, as categories do). */
+      domains: z.array(z.string()).optional(),
+    }).strict()),
+    /** Model Monitor's `monitoring_config`, with its defaults where the file had none. */
+    monitoring: z.object({
+      evaluateConstraints: z.boolean(),
+      emitMetrics: z.boolean(),
+      datatypeCheckThreshold: z.number().min(0).max(1),
+      domainContentThreshold: z.number().min(0).max(1),
+      performComparison: z.boolean(),
+      comparisonThreshold: z.number().min(0),
+      comparisonMethod: z.enum(['Simple', 'Robust']),
+      categoricalComparisonThreshold: z.number().min(0),
+    }).strict(),
+  })
+  .strict();
+
 /** The baseline profile: aggregated statistics of the training data, safe to move between sites. */
 export const baselineProfileSchema = z
   .object({
@@ -150,7 +180,7 @@ export const baselineProfileSchema = z
     /** ISO-8601 time the profile was built. */
     createdAt: z.string(),
     /** The training input the profile was built from (file name and format only). */
-    source: z.object({ file: z.string(), format: z.enum(['csv', 'jsonl']) }).strict(),
+    source: z.object({ file: z.string(), format: z.enum(['csv', 'jsonl', 'sagemaker-model-monitor']) }).strict(),
     /** Baseline size N: rows counted. Needed for calibrated thresholds. */
     rowCount: count.min(1),
     /** Builder settings, recorded for reproducibility. */
@@ -165,6 +195,8 @@ export const baselineProfileSchema = z
     features: z.array(featureProfileSchema).min(1),
     /** Principal-component models of the baseline (schema 1.1; absent in 1.0 files). */
     projections: z.array(projectionSchema).default([]),
+    /** Model Monitor's constraints, for a baseline imported from its baselining output (schema 1.3). */
+    modelMonitor: modelMonitorConstraintsSchema.optional(),
   })
   .strict()
   .superRefine((profile, ctx) => {
@@ -247,6 +279,7 @@ export type NumericFeatureProfile = z.infer<typeof numericFeatureSchema>;
 export type CategoricalFeatureProfile = z.infer<typeof categoricalFeatureSchema>;
 export type FeatureProfile = z.infer<typeof featureProfileSchema>;
 export type BaselineProfile = z.infer<typeof baselineProfileSchema>;
+export type ModelMonitorConstraints = z.infer<typeof modelMonitorConstraintsSchema>;
 
 /** Number of interior bins of a numeric feature: one per pair of edges, or one for a constant. */
 export function interiorBinCount(edges: { readonly length: number }): number {

@@ -9,6 +9,7 @@ import { PsiThresholdCache } from '../../core/threshold/psi-threshold-cache.js';
 import type { DriftRule } from '../../core/drift/drift-rule.js';
 import type { WindowScore } from '../../core/drift/feature-score.js';
 import { scoreWindow } from '../../core/drift/score-window.js';
+import { matchesInferredType } from '../../core/drift/constraint-violations.js';
 import { NumericMoments, type Moments } from './numeric-moments.js';
 
 /** An offline score of a whole file, with what was noticed on the way. */
@@ -23,6 +24,19 @@ export interface RowsScore {
   moments: (Moments | undefined)[];
   /** Per feature (profile order), the file's counts per bin. */
   counts: Float64Array[];
+  /** With Model Monitor constraints: per feature, present values and those of the constraint's inferred type (its data type check). */
+  types?: ({ present: number; matching: number } | undefined)[];
+}
+
+/** The data type tallies a baseline with Model Monitor constraints asks for, one per feature read from a column. */
+function typeTallies(profile: BaselineProfile): ({ column: string; type: 'Integral' | 'Fractional' | 'String' | 'Unknown'; present: number; matching: number } | undefined)[] | undefined {
+  const mm = profile.modelMonitor;
+  if (mm === undefined) return undefined;
+  const byName = new Map(mm.features.map((c) => [c.name, c.inferredType]));
+  return profile.features.map((f) => {
+    const type = byName.get(f.name);
+    return type === undefined || !('column' in f.source) ? undefined : { column: f.source.column, type, present: 0, matching: 0 };
+  });
 }
 
 /**
@@ -39,9 +53,16 @@ export async function scoreRows(
   const counter = new ProfileCounter(profile.features, { projectors: projectorsFor(profile) });
   const moments = new NumericMoments(profile);
   const seen = new Set<string>();
+  const tallies = typeTallies(profile);
   let skippedRows = 0;
   for await (const { line, record } of source.rows()) {
     for (const key in record) seen.add(key);
+    for (const t of tallies ?? []) {
+      const v = t === undefined ? undefined : record[t.column];
+      if (t === undefined || v === undefined || v === null || v === '') continue;
+      t.present++;
+      if (matchesInferredType(v, t.type)) t.matching++;
+    }
     const problem = counter.add(record);
     if (problem === undefined) {
       moments.add(record);
@@ -70,5 +91,6 @@ export async function scoreRows(
     skippedRows,
     moments: moments.result(profile.features.length),
     counts: counter.counts,
+    ...(tallies === undefined ? {} : { types: tallies.map((t) => (t === undefined ? undefined : { present: t.present, matching: t.matching })) }),
   };
 }

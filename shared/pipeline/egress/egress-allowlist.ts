@@ -15,7 +15,12 @@ export interface AllowlistSpec {
   instanceId?: string;
   /** Models from config, each with its configured versions and its baseline's feature names. */
   models: readonly { name: string; versions: readonly string[]; features: readonly string[] }[];
+  /** SageMaker Model Monitor's names (`sinks.cloudwatch.sagemaker`): its namespace and the two dimension values. */
+  sagemaker?: { namespace: string; endpoint: string; monitoringSchedule: string };
 }
+
+/** Model Monitor's per-feature metrics driftwatch emits in its naming mode (docs/migrate-sagemaker.md). */
+const SAGEMAKER_METRIC = /^feature_(baseline_drift|non_null)_(.+)$/;
 
 const DATUM_KEYS = new Set(['MetricName', 'Dimensions', 'Timestamp', 'Value', 'Values', 'Counts', 'Unit', 'StatisticValues', 'StorageResolution']);
 const UNITS = new Set(['None', 'Count', 'Seconds']);
@@ -47,6 +52,7 @@ export class EgressAllowlist {
 
   /** A PutMetricData request: namespace, metric and dimension names, dimension values, finite numbers. */
   checkPutMetricData(input: PutMetricDataInput): string | undefined {
+    if (this.spec.sagemaker !== undefined && input.Namespace === this.spec.sagemaker.namespace) return this.checkSageMakerData(input, this.spec.sagemaker);
     if (input.Namespace !== this.spec.namespace) return `Namespace '${String(input.Namespace)}' is not the configured '${String(this.spec.namespace)}'`;
     const data = input.MetricData ?? [];
     for (let i = 0; i < data.length; i++) {
@@ -70,6 +76,31 @@ export class EgressAllowlist {
       }
       const problem = this.checkIdentity(dims.get('Model'), dims.get('ModelVersion'), dims.get('Feature'), dims.get('Site'), `${at}.Dimensions`);
       if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+
+  /**
+   * A request in Model Monitor's namespace: only `feature_baseline_drift_<f>` and
+   * `feature_non_null_<f>` of a baseline feature, with exactly the configured `Endpoint` and
+   * `MonitoringSchedule`, finite values.
+   */
+  private checkSageMakerData(input: PutMetricDataInput, sm: NonNullable<AllowlistSpec['sagemaker']>): string | undefined {
+    const features = new Set(this.spec.models.flatMap((m) => m.features));
+    const data = input.MetricData ?? [];
+    for (let i = 0; i < data.length; i++) {
+      const d = data[i]!;
+      const at = `MetricData[${i}]`;
+      for (const key of Object.keys(d)) if (!DATUM_KEYS.has(key) || key === 'Values' || key === 'Counts' || key === 'StatisticValues') return `${at}.${key} is not an allowed field`;
+      const feature = SAGEMAKER_METRIC.exec(d.MetricName ?? '')?.[2];
+      if (feature === undefined || !features.has(feature)) return `${at}.MetricName '${String(d.MetricName).slice(0, 80)}' is not a Model Monitor metric of a baseline feature`;
+      if (!(d.Timestamp instanceof Date) || !Number.isFinite(d.Timestamp.getTime())) return `${at}.Timestamp is not a valid date`;
+      if (!isFiniteNumber(d.Value)) return `${at}.Value is not a finite number`;
+      if (d.Unit !== undefined && d.Unit !== 'None') return `${at}.Unit '${d.Unit}' is not allowed`;
+      const dims = (d.Dimensions ?? []).map((x) => `${x.Name ?? ''}=${x.Value ?? ''}`).sort();
+      if (JSON.stringify(dims) !== JSON.stringify([`Endpoint=${sm.endpoint}`, `MonitoringSchedule=${sm.monitoringSchedule}`])) {
+        return `${at}.Dimensions must be exactly Endpoint and MonitoringSchedule as configured`;
+      }
     }
     return undefined;
   }

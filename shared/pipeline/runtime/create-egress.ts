@@ -16,6 +16,7 @@ export function createEgress(config: SinksConfig & { models: readonly { name: st
     site: config.site,
     instanceId: instanceIdOf(config),
     models: config.models.map((m) => ({ name: m.name, versions: m.versions, features: profiles.get(m.name)!.features.map((f) => f.name) })),
+    ...(config.sinks.cloudwatch?.sagemaker === undefined ? {} : { sagemaker: config.sinks.cloudwatch.sagemaker }),
   });
   return new Egress(allowlist, onRefused, log);
 }

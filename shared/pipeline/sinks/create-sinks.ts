@@ -46,7 +46,9 @@ export function namespaceOf(config: Pick<SinksConfig, 'sinks'>): string {
  * Sinks that leave the host go through `egress`.
  */
 export function createSinks(config: SinksConfig, env: NodeJS.ProcessEnv, log: Logger, egress: Egress, profileOf: OtlpSinkOptions['profileOf'] = () => undefined): WindowSink[] {
-  const shape = { site: config.site, topFeatures: config.sinks.cloudwatch?.topFeatures ?? CLOUDWATCH_DEFAULTS.topFeatures, namespace: namespaceOf(config), minCount: config.privacy.minCount };
+  const sagemaker = config.sinks.cloudwatch?.sagemaker;
+  const shape = { site: config.site, topFeatures: config.sinks.cloudwatch?.topFeatures ?? CLOUDWATCH_DEFAULTS.topFeatures, namespace: namespaceOf(config), minCount: config.privacy.minCount,
+    ...(sagemaker === undefined ? {} : { sagemaker }) };
   const sinks: WindowSink[] = [];
   const awsConfigured = [env.AWS_REGION, env.AWS_DEFAULT_REGION, env.AWS_ENDPOINT_URL, env.AWS_ENDPOINT_URL_CLOUDWATCH].some((v) => v !== undefined && v !== '');
   const implicit = config.sinks.file === undefined && config.sinks.stdout !== true && config.sinks.otlp === undefined && config.sinks.emf === undefined && config.sinks.prometheus !== true && awsConfigured;

@@ -1,3 +1,4 @@
+import { constraintViolations } from '../../core/drift/constraint-violations.js';
 import { createHash } from 'node:crypto';
 import { ProfileCounter } from '../../core/aggregation/profile-counter.js';
 import { REJECT_REASONS } from '../../core/aggregation/reject-reasons.js';
@@ -237,6 +238,8 @@ export class ModelWindows {
       report.confidence = { values: this.confidencePoints.values, counts: releasedCounts(this.confidencePoints, counts[this.confidenceIndex]!) };
     }
     if (privacy !== undefined) report.privacy = privacy;
+    const modelMonitor = constraintViolations(this.profile, counts);
+    if (modelMonitor !== undefined) report.modelMonitor = modelMonitor;
     this.lastReport = report;
     return { report, recent: state.recent };
   }

@@ -31,6 +31,22 @@ export const cloudWatchConfigSchema = z
     /** Ship per-feature PSI for the N most drifted features only (0 = all). */
     topFeatures: z.number().int().min(0).default(0),
     requestTimeoutMs: z.number().int().min(100).default(10_000),
+    /**
+     * Also emit SageMaker Model Monitor's metric names for a baseline imported with its
+     * constraints (`feature_baseline_drift_<feature>`, `feature_non_null_<feature>`), in its
+     * namespace with its dimensions, so existing dashboards and alarms keep working
+     * (docs/migrate-sagemaker.md).
+     */
+    sagemaker: z
+      .object({
+        /** The `Endpoint` dimension value the old alarms and dashboards use. */
+        endpoint: safeDimensionName,
+        /** The `MonitoringSchedule` dimension value. */
+        monitoringSchedule: safeDimensionName,
+        namespace: z.string().min(1).max(255).default('aws/sagemaker/Endpoints/data-metrics'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
