@@ -10,10 +10,14 @@ import { DwError } from '../../shared/platform/errors.js';
 import { scoreJson, scoreTable } from '../format/score-report.js';
 import { intOption, numberOption, onErrorOption } from '../options.js';
 import { problemPrinter, warn } from '../terminal.js';
+import { printHistoryViolations } from './score-history.js';
 
 interface ScoreFlags {
-  baseline: string;
-  current: string;
+  baseline?: string;
+  current?: string;
+  state?: string;
+  model?: string;
+  until?: string;
   format?: string;
   inputFormat?: string;
   json?: boolean;
@@ -79,8 +83,11 @@ export function registerScore(program: Command): void {
   program
     .command('score')
     .description('score a batch of production data against a baseline (exit 0: no drift, 1: drift, 2: error, 3: too few rows to judge)')
-    .requiredOption('--baseline <file>', 'baseline profile (JSON)')
-    .requiredOption('--current <file>', 'production data (CSV or JSONL, optionally .gz)')
+    .option('--baseline <file>', 'baseline profile (JSON)')
+    .option('--current <file>', 'production data (CSV or JSONL, optionally .gz)')
+    .option('--state <file>', 'with --format sagemaker and --model: the last window of an agent\'s or collector\'s history instead of a file')
+    .option('--model <name>', 'the model whose window --state reads')
+    .option('--until <time>', 'with --state: the last window ending by this time (ISO, or a duration back: 6h)')
     .option('--format <format>', 'sagemaker: print Model Monitor\'s constraint_violations.json (baseline from baseline import --constraints); csv or jsonl: the input\'s format, as --input-format')
     .option('--input-format <format>', 'csv or jsonl (default: from the extension)')
     .option('--json', 'print the scores as JSON')
@@ -101,6 +108,12 @@ export function registerScore(program: Command): void {
     .option('--monte-carlo-max-n <n>', 'never simulate above this many rows', intOption('--monte-carlo-max-n'))
     .option('--monte-carlo-draws <d>', 'simulated windows per threshold (0 = automatic)', intOption('--monte-carlo-draws'))
     .action(async (flags: ScoreFlags, command: Command) => {
+      if (flags.state !== undefined || flags.model !== undefined) {
+        process.exitCode = printHistoryViolations(flags);
+        return;
+      }
+      if (flags.baseline === undefined || flags.current === undefined) throw new DwError('DW_ERR_USAGE', 'score needs --baseline and --current (or --state, --model and --format sagemaker)');
+      const files = { baseline: flags.baseline, current: flags.current };
       const rule = parseDriftRule({
         alpha: flags.alpha,
         minEffectPsi: flags.minEffect,
@@ -119,7 +132,7 @@ export function registerScore(program: Command): void {
       const sagemaker = flags.format === 'sagemaker';
       // Model Monitor's data type check counts values of the wrong type: by default they are counted, not fatal.
       const onError = sagemaker && command.getOptionValueSource('onError') === 'default' ? 'skip' : flags.onError;
-      const { exitCode } = await runScore(flags.baseline, flags.current, {
+      const { exitCode } = await runScore(files.baseline, files.current, {
         ...flags, onError, rule, format: flags.inputFormat ?? (sagemaker ? undefined : flags.format), ...(sagemaker ? { output: 'sagemaker' as const } : {}),
       });
       process.exitCode = exitCode;

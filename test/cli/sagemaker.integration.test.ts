@@ -127,6 +127,12 @@ describe('an agent window judged by Model Monitor\'s checks', () => {
     expect(drifted).toEqual(expected.checks.filter((c) => c.constraint_check_type === 'baseline_drift_check' && c.flagged === true).map((c) => c.feature_name).sort());
     expect(mm.violations.some((v) => v.feature_name === 'credit_score' && v.constraint_check_type === 'completeness_check')).toBe(true);
     expect(mm.notEvaluated.join(' ')).toMatch(/extra_column_check/);
+    // The same result, read from the state file as Model Monitor's constraint_violations.json.
+    const read = runCli(['score', '--format', 'sagemaker', '--state', join(dir, '.driftwatch', 'agent.db'), '--model', 'loansmm']);
+    expect(read.status, read.stderr).toBe(1);
+    expect(JSON.parse(read.stdout)).toEqual({ violations: mm.violations });
+    expect(read.stderr).toMatch(/not evaluated in a window: extra_column_check, data_type_check/);
+    expect(runCli(['score', '--state', join(dir, '.driftwatch', 'agent.db'), '--model', 'loansmm']).status).toBe(2);
   });
 
   it('emits Model Monitor\'s metric names in its namespace and dimensions, and no category value', async () => {
