@@ -177,6 +177,7 @@ export class Agent {
           end: new Date(windows.endOf(w.startMs)).toISOString(), events: w.counter.n, rejected: w.rejected })),
         lastClosedWindow: lastWindowStatus(windows),
         privacy: privacyStatus(windows, this.config.privacy.epsilon, budget.get(windows.name)),
+        thresholds: windows.thresholdStatus(),
       })),
       outbox: this.runtime.outboxStatus(),
       state: { ...this.runtime.closer.health.status(), durability: this.config.windows.durability, unpersistedWindows: this.runtime.closer.unpersistedWindows,

@@ -11,7 +11,7 @@
  *   npx tsx bench/collector.ts [--agents 3000]
  */
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ import { arrayRowSource } from '../shared/offline/input/row-source.js';
 import { windowToResourceMetrics } from '../shared/pipeline/otlp/window-metrics.js';
 import { layoutFingerprint, ModelWindows } from '../shared/pipeline/windows/model-windows.js';
 import { rowsFor } from './lib/synthetic-rows.js';
+import { peerNumber, runPythonPeer } from './lib/python-peer.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -143,8 +144,7 @@ for k, m in merged.items():
         psi = float(np.sum((q - p[j]) * np.log(q / p[j])))
 print(len(wins) / (time.perf_counter() - t))
 `;
-const peer = spawnSync('python3', ['-c', NUMPY_PEER, countsFile], { encoding: 'utf8' });
-const peerRate = peer.status === 0 ? Number(peer.stdout.trim()) : NaN;
+const peerRate = peerNumber('NumPy peer', await runPythonPeer('NumPy peer', NUMPY_PEER, [countsFile]));
 
 const f = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const rate = AGENTS / mergeSeconds;
@@ -157,5 +157,5 @@ console.log(`| closing ${PERIODS} merged windows (score, M-of-N, outbox) | ${f(c
 console.log(`| collector RSS: idle / after merging | ${f(idleRss)} / ${f(afterMergeRss)} MiB |`);
 console.log(`| collector RSS with 1 model / 201 models, each with an open window | ${f(oneRss)} / ${f(manyRss)} MiB |`);
 console.log(`| memory per model | ${f(((manyRss - oneRss) * 1024) / 200)} KiB |`);
-console.log(`| NumPy peer: sum the same count arrays + PSI, in memory | ${Number.isFinite(peerRate) ? `${f(peerRate)} windows/s` : 'n/a (no numpy)'} |`);
-console.log(`| ratio driftwatch / NumPy | ${Number.isFinite(peerRate) ? (rate / peerRate).toFixed(3) : 'n/a'} |`);
+console.log(`| NumPy peer: sum the same count arrays + PSI, in memory | ${f(peerRate)} windows/s |`);
+console.log(`| ratio driftwatch / NumPy | ${(rate / peerRate).toFixed(3)} |`);

@@ -9,7 +9,7 @@ import { psi } from '../divergence/psi.js';
 import { wasserstein1 } from '../divergence/wasserstein.js';
 import { chiSquareQuantile } from '../stats/chi-square-distribution.js';
 import type { BaselineProfile, FeatureProfile, NumericFeatureProfile } from '../profile/baseline-profile.js';
-import type { PsiThresholdCache, ThresholdRequest } from '../threshold/psi-threshold-cache.js';
+import type { ThresholdRequest, ThresholdSource } from '../threshold/psi-threshold-cache.js';
 import { perFeatureAlpha, type DriftRule } from './drift-rule.js';
 import type { FeatureScore, MeanShift, RateRise, WindowScore } from './feature-score.js';
 import { rateRisePValue } from '../stats/rate-rise-test.js';
@@ -173,7 +173,7 @@ export function scoreWindow(
   profile: BaselineProfile,
   windowCounts: readonly Counts[],
   rule: DriftRule,
-  thresholds: PsiThresholdCache,
+  thresholds: ThresholdSource,
   /**
    * Per feature, the sum of the window's values (ProfileCounter.sums); reconstruction errors are
    * then also judged by their mean. Omitted (noisy counts): PSI alone.

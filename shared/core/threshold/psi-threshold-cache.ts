@@ -39,6 +39,12 @@ const MAX_SIMULATED_ROWS = 10_000_000;
 /** Draws simulated between yields to the event loop in {@link PsiThresholdCache.prepare}. */
 const SLICE_ROWS = 200_000;
 const GRID_STEP = Math.log(1.025);
+/**
+ * A close uses a smaller window size's cached threshold instead of simulating only when that size
+ * is at least this share of the window's: its threshold is then at most about a quarter higher
+ * (PSI's no-drift quantile falls roughly as 1/n), a small, one-off loss of power.
+ */
+const CLOSE_FALLBACK_RATIO = 0.8;
 
 /**
  * Automatic number of Monte-Carlo draws: 200 / α (about 200 simulated windows beyond the
@@ -74,14 +80,23 @@ interface Plan {
   approximate: boolean;
 }
 
+/** Where scoring gets a feature's PSI threshold for a window of `n` rows. */
+export interface ThresholdSource {
+  threshold(featureName: string, baselineCounts: Counts, baselineN: number, n: number, alpha: number): number;
+}
+
 /**
  * The significance threshold of PSI for a feature and window size, computed once and cached.
  * Use one cache per baseline profile. Monte-Carlo thresholds cost up to ~0.2 s; `prepare` computes
  * the missing ones in slices that yield to the event loop, after which `threshold` answers from
  * the cache at once.
  */
-export class PsiThresholdCache {
+export class PsiThresholdCache implements ThresholdSource {
   private readonly cache = new Map<string, number>();
+  /** Per feature and alpha, the window sizes whose Monte-Carlo thresholds are cached. */
+  private readonly simulatedSizes = new Map<string, Set<number>>();
+  /** Thresholds a close judged by a smaller size's instead, to simulate in the background. */
+  private readonly wanted = new Map<string, ThresholdRequest>();
 
   constructor(private readonly settings: PsiThresholdSettings) {}
 
@@ -118,10 +133,65 @@ export class PsiThresholdCache {
     });
   }
 
-  private store(key: string, value: number): number {
+  private store(key: string, value: number, simulated?: { request: ThresholdRequest; gridN: number }): number {
     if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, value);
+    if (simulated !== undefined) {
+      const family = `${simulated.request.featureName}\u0000${simulated.request.alpha}`;
+      const sizes = this.simulatedSizes.get(family) ?? new Set<number>();
+      sizes.add(simulated.gridN);
+      this.simulatedSizes.set(family, sizes);
+    }
     return value;
+  }
+
+  /**
+   * The threshold of the largest window size below `gridN`, and at least 0.8 of it, whose
+   * simulation is cached for this feature and alpha. PSI's no-drift quantile falls as windows grow, so it is higher than the
+   * exact one: judging by it never adds false alarms, and costs a little power.
+   */
+  private cachedBelow(r: ThresholdRequest, gridN: number): number | undefined {
+    let best: number | undefined;
+    for (const size of this.simulatedSizes.get(`${r.featureName}\u0000${r.alpha}`) ?? []) {
+      if (size < gridN && size >= CLOSE_FALLBACK_RATIO * gridN && (best === undefined || size > best) && this.cache.has(`${r.featureName}\u0000${size}\u0000${r.alpha}`)) best = size;
+    }
+    return best === undefined ? undefined : this.cache.get(`${r.featureName}\u0000${best}\u0000${r.alpha}`);
+  }
+
+  /**
+   * The thresholds for closing a window, which never waits for a simulation when one can be
+   * avoided: a cached or analytic threshold as `threshold` gives it; a Monte-Carlo one not cached
+   * yet is replaced by the next smaller size's (conservative, see `cachedBelow`) and queued for
+   * {@link takePending}; only with no size between 0.8 and 1 of the window's cached (a model's first
+   * window of a new size) is it simulated.
+   */
+  forClosing(): ThresholdSource {
+    return {
+      threshold: (featureName, baselineCounts, baselineN, n, alpha) => {
+        const request = { featureName, baselineCounts, baselineN, n, alpha };
+        const plan = this.plan(request);
+        if (!plan.monteCarlo || this.cache.has(plan.key)) return this.threshold(featureName, baselineCounts, baselineN, n, alpha);
+        const below = this.cachedBelow(request, plan.gridN);
+        if (below === undefined) return this.threshold(featureName, baselineCounts, baselineN, n, alpha);
+        this.wanted.set(plan.key, request);
+        return below;
+      },
+    };
+  }
+
+  /** Whether closing with these thresholds would have to simulate one (nothing cached for it, nor for a smaller size). */
+  wouldSimulate(requests: readonly ThresholdRequest[]): boolean {
+    return requests.some((r) => {
+      const plan = this.plan(r);
+      return plan.monteCarlo && !this.cache.has(plan.key) && this.cachedBelow(r, plan.gridN) === undefined;
+    });
+  }
+
+  /** The thresholds closes had to approximate, taken once: for a background `prepare`. */
+  takePending(): ThresholdRequest[] {
+    const out = [...this.wanted.values()];
+    this.wanted.clear();
+    return out;
   }
 
   /** The (1 − alpha) no-drift quantile of PSI for a window of `n` rows (computed now if not cached). */
@@ -134,7 +204,7 @@ export class PsiThresholdCache {
     if (!plan.monteCarlo) return this.store(plan.key, asymptoticPsiThreshold(plan.df, plan.gridN, baselineN, alpha));
     const run = this.run(request, plan);
     run.advance(Number.MAX_SAFE_INTEGER);
-    return this.store(plan.key, run.threshold());
+    return this.store(plan.key, run.threshold(), { request, gridN: plan.gridN });
   }
 
   /**
@@ -148,7 +218,7 @@ export class PsiThresholdCache {
       const run = this.run(r, plan);
       const slice = Math.max(1, Math.floor(SLICE_ROWS / (plan.approximate ? r.baselineCounts.length * 8 : plan.gridN)));
       while (!run.advance(slice)) await new Promise((resolve) => setImmediate(resolve));
-      this.store(plan.key, run.threshold());
+      this.store(plan.key, run.threshold(), { request: r, gridN: plan.gridN });
     }
   }
 }

@@ -139,6 +139,11 @@ export class ComponentRuntime {
     this.shipper.start();
     this.retention.run(this.options.now());
     this.timers.every(3600_000, 'audit_retention', () => this.retention.run(this.options.now()));
+    // Monte-Carlo thresholds are simulated here, in the background, for the sizes each model's windows had.
+    for (const [name, w] of this.windows) w.expectSizes(this.store.history.windows({ model: name, limit: 20 }).map((h) => h.report.events));
+    const warm = (): Promise<unknown> => Promise.all([...this.windows.values()].map((w) => w.warmThresholds()));
+    this.timers.every(1000, 'thresholds', warm);
+    warm().catch((err: unknown) => this.failures.internal('thresholds', err, 'A background job failed; it runs again at its next tick.'));
     this.metrics.startExportOrLog(this.failures);
     return true;
   }

@@ -13,7 +13,7 @@ import { expectedBinCount, type BaselineProfile } from '../../core/profile/basel
 import type { OpenWindowRecord } from '../state/checkpoint-store.js';
 import { laplaceScale } from '../../core/privacy/discrete-laplace.js';
 import { noiseWindow, type WindowPrivacy } from '../../core/privacy/window-noise.js';
-import { PsiThresholdCache } from '../../core/threshold/psi-threshold-cache.js';
+import { PsiThresholdCache, type ThresholdRequest } from '../../core/threshold/psi-threshold-cache.js';
 import { windowStart } from './window-bounds.js';
 
 /** One open window of one model version. */
@@ -62,6 +62,8 @@ export class ModelWindows {
   private readonly projectors: Projector[];
   /** The last closed window's report, for status. */
   lastReport: WindowReport | undefined;
+  private warming: Promise<void> | undefined;
+  private readonly expected = new Set<number>();
 
   constructor(
     readonly name: string,
@@ -85,6 +87,44 @@ export class ModelWindows {
 
   private key(version: string, startMs: number): string {
     return `${version}\u0000${startMs}`;
+  }
+
+  /** The threshold cache's state, for `/v1/status`: thresholds cached, and whether a warm-up runs. */
+  thresholdStatus(): { cached: number; warming: boolean } {
+    return { cached: this.thresholds.size, warming: this.warming !== undefined };
+  }
+
+  /**
+   * Window sizes this model sees (from its history at start, and each closed window's): their
+   * thresholds are simulated at the next warm-up, so that later windows of similar size close
+   * without simulating.
+   */
+  expectSizes(sizes: readonly number[]): void {
+    for (const n of sizes) if (n >= this.rule.minCount) this.expected.add(n);
+  }
+
+  /**
+   * Simulates, off the close path, the Monte-Carlo thresholds this model's windows will need: the
+   * sizes it has seen (`expectSizes`), the sizes its open windows have reached, and those closes
+   * had to approximate. Runs once at a time; the runtime calls it every second.
+   */
+  warmThresholds(): Promise<void> {
+    this.warming ??= this.warm().finally(() => {
+      this.warming = undefined;
+    });
+    return this.warming;
+  }
+
+  private async warm(): Promise<void> {
+    const requests = this.thresholds.takePending();
+    // Mean tests count in the alpha family only with exact sums, as at close.
+    const sums = (): Float64Array | undefined => (this.epsilon === undefined && this.projectors.length > 0 ? new Float64Array(this.profile.features.length) : undefined);
+    for (const n of spacedSizes(this.expected)) requests.push(...thresholdRequests(this.profile, this.profile.features.map((f) => expectedCounts(f.proportions, n)), this.rule, sums()));
+    this.expected.clear();
+    for (const w of this.open.values()) {
+      if (w.counter.n >= this.rule.minCount) requests.push(...thresholdRequests(this.profile, w.counter.counts, this.rule, sums()));
+    }
+    await this.thresholds.prepare(requests);
   }
 
   /** The open window for an event time, created if needed. */
@@ -217,8 +257,13 @@ export class ModelWindows {
     if (this.epsilon !== undefined) ({ counts, events, rejected, privacy } = noiseWindow(counts, events, rejected, this.epsilon));
     // Exact sums would bypass the noise: with privacy, reconstruction errors are judged by PSI alone.
     const sums = privacy === undefined && this.projectors.length > 0 ? Array.from(w.counter.sums) : undefined;
-    await this.thresholds.prepare(thresholdRequests(this.profile, counts, this.rule, sums));
-    const score = scoreWindow(this.profile, counts, this.rule, this.thresholds, sums);
+    // No simulation on the close path: thresholds not warmed yet are a smaller size's (conservative), simulated later.
+    // A size with no near one cached (a model's first windows of that size) is still simulated here, in
+    // slices that yield to the event loop, after any warm-up under way (which may be simulating it).
+    const cold = (): ThresholdRequest[] => thresholdRequests(this.profile, counts, this.rule, sums).filter((r) => this.thresholds.wouldSimulate([r]));
+    if (cold().length > 0 && this.warming !== undefined) await this.warming;
+    await this.thresholds.prepare(cold());
+    const score = scoreWindow(this.profile, counts, this.rule, this.thresholds.forClosing(), sums);
     const tested = score.featuresTested > 0 ? score.drift : undefined;
     const state = nextRetrainingState(this.retraining, this.history.get(w.version) ?? [], tested);
     this.history.set(w.version, state.recent);
@@ -238,9 +283,32 @@ export class ModelWindows {
       report.confidence = { values: this.confidencePoints.values, counts: releasedCounts(this.confidencePoints, counts[this.confidenceIndex]!) };
     }
     if (privacy !== undefined) report.privacy = privacy;
+    this.expectSizes([events]);
     const modelMonitor = constraintViolations(this.profile, counts);
     if (modelMonitor !== undefined) report.modelMonitor = modelMonitor;
     this.lastReport = report;
     return { report, recent: state.recent };
   }
+}
+
+/** Counts of `n` rows spread as `proportions` (largest remainders): a typical window of that size. */
+function expectedCounts(proportions: readonly number[], n: number): Float64Array {
+  const exact = proportions.map((p) => p * n);
+  const out = Float64Array.from(exact, Math.floor);
+  let left = n - out.reduce((a, b) => a + b, 0);
+  for (const [, i] of exact.map((v, i) => [v - Math.floor(v), i] as const).sort((a, b) => b[0] - a[0])) {
+    if (left-- <= 0) break;
+    out[i]!++;
+  }
+  return out;
+}
+
+/**
+ * Sizes enough to cover `sizes` for a close's fallback: ascending, each kept one more than 1.25
+ * times the last, so every size has a kept one between 0.8 of it and itself.
+ */
+function spacedSizes(sizes: Iterable<number>): number[] {
+  const kept: number[] = [];
+  for (const n of [...sizes].sort((a, b) => a - b)) if (kept.length === 0 || n > 1.25 * kept.at(-1)!) kept.push(n);
+  return kept;
 }

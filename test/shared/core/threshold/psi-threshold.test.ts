@@ -113,6 +113,26 @@ describe('PsiThresholdCache', () => {
     expect(fresh.threshold('p', deciles, N, 150, 0.001)).toBe(reference);
   });
 
+  it('closes with a near smaller size\'s threshold instead of simulating, which is higher, and queues the exact one', async () => {
+    const fresh = new PsiThresholdCache(settings);
+    const closing = fresh.forClosing();
+    await fresh.prepare([{ featureName: 'w', baselineCounts: deciles, baselineN: N, n: 150, alpha: 0.01 }]);
+    const below = fresh.threshold('w', deciles, N, 150, 0.01);
+    // 170 is within 1/0.8 of 150: no simulation now, the 150 threshold, the exact one queued.
+    expect(fresh.wouldSimulate([{ featureName: 'w', baselineCounts: deciles, baselineN: N, n: 170, alpha: 0.01 }])).toBe(false);
+    expect(closing.threshold('w', deciles, N, 170, 0.01)).toBe(below);
+    const pending = fresh.takePending();
+    expect(pending.map((r) => r.n)).toEqual([170]);
+    await fresh.prepare(pending);
+    const exact = new PsiThresholdCache(settings).threshold('w', deciles, N, 170, 0.01);
+    expect(closing.threshold('w', deciles, N, 170, 0.01)).toBe(exact);
+    // Conservative: the smaller size's threshold is the higher one.
+    expect(below).toBeGreaterThan(exact);
+    // 195: 170 is at least 0.8 of it, no simulation; another alpha has nothing cached, so it would simulate.
+    expect(fresh.wouldSimulate([{ featureName: 'w', baselineCounts: deciles, baselineN: N, n: 195, alpha: 0.01 }])).toBe(false);
+    expect(fresh.wouldSimulate([{ featureName: "w", baselineCounts: deciles, baselineN: N, n: 190, alpha: 0.001 }])).toBe(true);
+  });
+
   it('returns 0 for a feature with a single occupied bin', () => {
     expect(cache.threshold('const', [0, 500, 0, 0], 500, 100, 0.01)).toBe(0);
   });
