@@ -63,7 +63,15 @@ export async function startAgent(config: Record<string, unknown>, options: { dir
     });
   });
   const call = async (method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${address}${path}`, { method, body, headers });
+    let res: Response;
+    try {
+      res = await fetch(`${address}${path}`, { method, body, headers });
+    } catch (err) {
+      // A GET on a kept-alive connection the agent closed while the test paused (its keep-alive
+      // timeout is 5 s): sent again once on a new connection, as HTTP clients do for idempotent requests.
+      if (method !== 'GET' || (err as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw err;
+      res = await fetch(`${address}${path}`, { method, body, headers });
+    }
     const text = await res.text();
     return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
   };
