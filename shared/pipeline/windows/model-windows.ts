@@ -121,8 +121,11 @@ export class ModelWindows {
     const sums = (): Float64Array | undefined => (this.epsilon === undefined && this.projectors.length > 0 ? new Float64Array(this.profile.features.length) : undefined);
     for (const n of spacedSizes(this.expected)) requests.push(...thresholdRequests(this.profile, this.profile.features.map((f) => expectedCounts(f.proportions, n)), this.rule, sums()));
     this.expected.clear();
+    // An open window's size only when no size within 0.8 of it is cached: as a window grows, a
+    // simulation per quarter of growth, not one per tick.
     for (const w of this.open.values()) {
-      if (w.counter.n >= this.rule.minCount) requests.push(...thresholdRequests(this.profile, w.counter.counts, this.rule, sums()));
+      if (w.counter.n < this.rule.minCount) continue;
+      requests.push(...thresholdRequests(this.profile, w.counter.counts, this.rule, sums()).filter((r) => this.thresholds.wouldSimulate([r])));
     }
     await this.thresholds.prepare(requests);
   }
