@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { BASELINE_SCHEMA_ID, BASELINE_SCHEMA_VERSION, baselineProfileSchema, type BaselineProfile, type FeatureProfile, type FeatureRole,
   type ModelMonitorConstraints } from '../../core/profile/baseline-profile.js';
 import { DwError } from '../../platform/errors.js';
+import { largestRemainder } from '../../core/stats/largest-remainder.js';
 import { safeNameProblem } from '../../platform/safe-name.js';
 import { constraintsFileSchema, MODEL_MONITOR_DEFAULTS, statisticsFileSchema, type ConstraintsFile, type StatisticsFeature } from './model-monitor-files.js';
 
@@ -29,22 +30,6 @@ function parseFile<T>(schema: z.ZodType<T>, document: unknown, file: string): T 
   throw new DwError('DW_ERR_BASELINE_SCHEMA', `${issue.path.join('.') || '(root)'}: ${issue.message}`, { file, field: issue.path.join('.') });
 }
 
-/** Whole counts that keep `values`' proportions and add up to `total` (largest remainders): KLL bucket counts are estimates. */
-function wholeCounts(values: number[], total: number): number[] {
-  const sum = values.reduce((a, b) => a + b, 0);
-  if (sum === 0) return values.map((_, i) => (i === 0 ? total : 0));
-  const exact = values.map((v) => (v / sum) * total);
-  const out = exact.map(Math.floor);
-  let left = total - out.reduce((a, b) => a + b, 0);
-  const order = exact.map((v, i) => [v - Math.floor(v), i] as const).sort((a, b) => b[0] - a[0]);
-  for (const [, i] of order) {
-    if (left <= 0) break;
-    out[i]!++;
-    left--;
-  }
-  return out;
-}
-
 /** A numeric feature from the KLL buckets: edges at the bucket bounds, a bucket of no width merged into its neighbour. */
 function numericFeature(f: StatisticsFeature, role: FeatureRole, rows: number, notes: string[]): FeatureProfile | undefined {
   const stats = f.numerical_statistics!;
@@ -63,7 +48,7 @@ function numericFeature(f: StatisticsFeature, role: FeatureRole, rows: number, n
     else raw.push(b.count);
   }
   const present = stats.common.num_present;
-  const interior = wholeCounts(raw.length === 0 ? [present] : raw, present);
+  const interior = largestRemainder(raw.length === 0 ? [present] : raw, present);
   const missing = rows - present;
   const counts = [0, ...interior.slice(0, Math.max(1, edges.length - 1)), 0, missing];
   return {

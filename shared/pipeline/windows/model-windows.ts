@@ -1,3 +1,4 @@
+import { largestRemainder } from '../../core/stats/largest-remainder.js';
 import { constraintViolations } from '../../core/drift/constraint-violations.js';
 import { createHash } from 'node:crypto';
 import { ProfileCounter } from '../../core/aggregation/profile-counter.js';
@@ -119,7 +120,7 @@ export class ModelWindows {
     const requests = this.thresholds.takePending();
     // Mean tests count in the alpha family only with exact sums, as at close.
     const sums = (): Float64Array | undefined => (this.epsilon === undefined && this.projectors.length > 0 ? new Float64Array(this.profile.features.length) : undefined);
-    for (const n of spacedSizes(this.expected)) requests.push(...thresholdRequests(this.profile, this.profile.features.map((f) => expectedCounts(f.proportions, n)), this.rule, sums()));
+    for (const n of spacedSizes(this.expected)) requests.push(...thresholdRequests(this.profile, this.profile.features.map((f) => Float64Array.from(largestRemainder(f.proportions, n))), this.rule, sums()));
     this.expected.clear();
     // An open window's size only when no size within 0.8 of it is cached: as a window grows, a
     // simulation per quarter of growth, not one per tick.
@@ -292,18 +293,6 @@ export class ModelWindows {
     this.lastReport = report;
     return { report, recent: state.recent };
   }
-}
-
-/** Counts of `n` rows spread as `proportions` (largest remainders): a typical window of that size. */
-function expectedCounts(proportions: readonly number[], n: number): Float64Array {
-  const exact = proportions.map((p) => p * n);
-  const out = Float64Array.from(exact, Math.floor);
-  let left = n - out.reduce((a, b) => a + b, 0);
-  for (const [, i] of exact.map((v, i) => [v - Math.floor(v), i] as const).sort((a, b) => b[0] - a[0])) {
-    if (left-- <= 0) break;
-    out[i]!++;
-  }
-  return out;
 }
 
 /**

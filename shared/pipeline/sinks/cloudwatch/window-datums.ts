@@ -56,9 +56,14 @@ const STANDARD_RESOLUTION_MS = 60_000;
  * resolution CloudWatch would merge the windows of one minute into one datapoint.
  */
 export function windowDatums(report: WindowReport, options: DatumOptions): MetricDatum[] {
+  const resolution = windowResolution(report);
   const datums = windowDatumsAtStandardResolution(report, options);
-  if (report.endMs - report.startMs >= STANDARD_RESOLUTION_MS) return datums;
-  return datums.map((d) => ({ ...d, StorageResolution: 1 }));
+  return resolution.StorageResolution === undefined ? datums : datums.map((d) => ({ ...d, ...resolution }));
+}
+
+/** The storage resolution of a window's datums: high (1 s) for a window shorter than a minute, else the standard one (left unset). */
+export function windowResolution(report: Pick<WindowReport, 'startMs' | 'endMs'>): { StorageResolution?: 1 } {
+  return report.endMs - report.startMs < STANDARD_RESOLUTION_MS ? { StorageResolution: 1 } : {};
 }
 
 function windowDatumsAtStandardResolution(report: WindowReport, options: DatumOptions): MetricDatum[] {

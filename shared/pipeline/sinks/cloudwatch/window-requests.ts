@@ -2,7 +2,7 @@ import type { MetricDatum, PutMetricDataInput } from '@aws-sdk/client-cloudwatch
 import type { OutboxEntry } from '../../records/outbox-entry.js';
 import type { HealthSnapshot } from '../window-sink.js';
 import { batchRequests } from './batch-requests.js';
-import { windowDatums, windowTimestamp, type DatumOptions } from './window-datums.js';
+import { windowDatums, windowResolution, windowTimestamp, type DatumOptions } from './window-datums.js';
 
 /** Namespace and datum shaping shared by every sink that speaks PutMetricData. */
 export interface RequestOptions extends DatumOptions {
@@ -21,7 +21,7 @@ export function sageMakerDatums(report: OutboxEntry['report'], sm: NonNullable<R
   if (mm === undefined || report.events < minCount) return [];
   const Dimensions = [{ Name: 'Endpoint', Value: sm.endpoint }, { Name: 'MonitoringSchedule', Value: sm.monitoringSchedule }];
   const Timestamp = windowTimestamp(report);
-  const resolution = report.endMs - report.startMs < 60_000 ? { StorageResolution: 1 } : {};
+  const resolution = windowResolution(report);
   return [
     ...Object.entries(mm.baselineDrift).map(([f, v]): MetricDatum => ({ MetricName: `feature_baseline_drift_${f}`, Value: v, Unit: 'None', Timestamp, Dimensions, ...resolution })),
     ...Object.entries(mm.completeness).map(([f, v]): MetricDatum => ({ MetricName: `feature_non_null_${f}`, Value: v, Unit: 'None', Timestamp, Dimensions, ...resolution })),
