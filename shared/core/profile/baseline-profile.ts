@@ -180,7 +180,7 @@ export const baselineProfileSchema = z
     /** ISO-8601 time the profile was built. */
     createdAt: z.string(),
     /** The training input the profile was built from (file name and format only). */
-    source: z.object({ file: z.string(), format: z.enum(['csv', 'jsonl', 'sagemaker-model-monitor']) }).strict(),
+    source: z.object({ file: z.string(), format: z.enum(['csv', 'jsonl', 'parquet', 'sagemaker-model-monitor']) }).strict(),
     /** Baseline size N: rows counted. Needed for calibrated thresholds. */
     rowCount: count.min(1),
     /** Builder settings, recorded for reproducibility. */

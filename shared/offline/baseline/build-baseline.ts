@@ -1,29 +1,16 @@
 import { ProfileCounter, type ValueProblem } from '../../core/aggregation/profile-counter.js';
 import { readSource, type InputRecord, type VectorCache } from '../../core/aggregation/read-source.js';
-import { constantBaseline } from '../../core/drift/score-window.js';
-import { safeNameProblem } from '../../platform/safe-name.js';
 import { DwError } from '../../platform/errors.js';
 import type { RowSource } from '../input/row-source.js';
-import {
-  BASELINE_SCHEMA_ID,
-  BASELINE_SCHEMA_VERSION,
-  baselineProfileSchema,
-  type BaselineProfile,
-  type FeatureProfile,
-  type ColumnSource,
-  type FeatureRole,
-} from '../../core/profile/baseline-profile.js';
+import type { BaselineProfile, FeatureProfile } from '../../core/profile/baseline-profile.js';
 import { parseBuildOptions, type BuildOptions } from './build-options.js';
-import { checkFeatureNames, checkHeaderIsNotData, checkIdentifierColumns } from './column-checks.js';
 import { ColumnScan } from './column-scan.js';
 import { EmbeddingScan } from './embedding-scan.js';
+import {
+  MAX_COLUMNS, assembleProfile, buildContext, checkColumns, checkDerivedNames, checkNamedColumns, draftFeatures, finalFeatures, forcedType,
+  projectionPlan, reservedColumns, signalCandidates, type BuildContext, type Candidate,
+} from './feature-drafts.js';
 import { fitProjections, type ProjectionPlan, type ProjectionPass } from './fit-projections.js';
-import { mergeEmptyBins, quantileEdges } from './numeric-edges.js';
-
-/** Most feature candidates one input may have (a JSONL file with a key per row would be unbounded). */
-const MAX_COLUMNS = 10_000;
-/** Numeric inputs from which the multivariate check is on by default. */
-const MULTIVARIATE_MIN_NUMERIC = 3;
 
 /** A built profile with what the builder noticed on the way. */
 export interface BuildResult {
@@ -42,54 +29,10 @@ export interface BuildHooks {
   onProblem?: (problem: DwError) => void;
 }
 
-interface Candidate {
-  name: string;
-  role: FeatureRole;
-  source: ColumnSource;
-  forced: 'numeric' | 'categorical' | undefined;
-  scan: ColumnScan;
-}
-
-function signalCandidates(options: BuildOptions): Candidate[] {
-  const out: Candidate[] = [];
-  const add = (name: string, role: FeatureRole, source: ColumnSource, forced: 'numeric' | 'categorical'): void => {
-    out.push({ name, role, source, forced, scan: new ColumnScan(forced === 'categorical') });
-  };
-  if (options.confidenceColumn !== undefined) {
-    add(options.confidenceColumn, 'confidence', { column: options.confidenceColumn, transform: 'value' }, 'numeric');
-  }
-  if (options.predictionColumn !== undefined) {
-    add(options.predictionColumn, 'prediction', { column: options.predictionColumn, transform: 'value' }, 'categorical');
-  }
-  const vector = options.probabilityColumn;
-  if (vector !== undefined) {
-    add(`${vector}.confidence`, 'confidence', { column: vector, transform: 'max' }, 'numeric');
-    add(`${vector}.predicted_class`, 'prediction', { column: vector, transform: 'argmax' }, 'categorical');
-    add(`${vector}.entropy`, 'entropy', { column: vector, transform: 'entropy' }, 'numeric');
-  }
-  return out;
-}
-
-function decideType(c: Candidate, options: BuildOptions): 'numeric' | 'categorical' {
-  if (c.forced !== undefined) return c.forced;
-  const { numbers, texts } = c.scan;
-  if (texts === 0) return c.scan.fewIntegerValues(options.maxCategoricalDistinct) ? 'categorical' : 'numeric';
-  return numbers > texts ? 'numeric' : 'categorical';
-}
-
-/** What every pass of one build shares: the options, the input's name, and what was noticed. */
-interface BuildContext {
-  options: BuildOptions;
-  file: string;
-  warnings: string[];
-  /** Throws `error` in `fail` mode; in `skip` mode records it as a warning and goes on. */
-  failOrWarn: (error: DwError) => void;
-}
-
 /** What pass 1 found: the candidate features, the embedding columns, every column seen. */
 interface Sketch {
-  inputs: Candidate[];
-  signals: Candidate[];
+  inputs: Candidate<ColumnScan>[];
+  signals: Candidate<ColumnScan>[];
   embeddings: EmbeddingScan[];
   seenColumns: Set<string>;
 }
@@ -102,19 +45,12 @@ interface Sketch {
  */
 export async function buildBaseline(source: RowSource, rawOptions: unknown, hooks: BuildHooks = {}): Promise<BuildResult> {
   const options = parseBuildOptions(rawOptions);
-  const warnings: string[] = [];
-  const ctx: BuildContext = {
-    options, file: source.file, warnings,
-    failOrWarn: (error) => {
-      if (options.onError === 'fail') throw error;
-      warnings.push(error.toLine());
-    },
-  };
+  const ctx = buildContext(options, source.file);
 
   hooks.onPass?.(1);
   const sketch = await sketchColumns(source, options);
   checkNamedColumns(sketch.seenColumns, ctx);
-  checkColumns(sketch, ctx, source.format === 'csv' && source.namesGiven !== true);
+  checkColumns([...sketch.inputs, ...sketch.signals], sketch.embeddings.map((e) => e.column), ctx, source.format === 'csv' && source.namesGiven !== true);
   const drafts = draftFeatures([...sketch.inputs, ...sketch.signals], ctx);
   checkEmbeddings(sketch.embeddings, ctx);
   /** Why a row is left out: a bad embedding, or a value its feature cannot count. */
@@ -128,36 +64,20 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
 
   hooks.onPass?.(2);
   const { counter, skippedRows } = await countRows(source, drafts, rowProblem, ctx, hooks);
-  const features = finalFeatures(drafts, counter, options);
-  for (const f of features) {
-    if (constantBaseline(f)) warnings.push(`column '${f.name}' holds one value only: it is judged by the effect floor alone (any other value is a change), outside the alpha correction`);
-  }
+  const features = finalFeatures(drafts, counter.counts, counter.n, ctx);
 
-  const plan = projectionPlan(features, options, sketch.embeddings);
+  const plan = projectionPlan(features, options, sketch.embeddings.map((e) => ({ column: e.column, dimension: e.dimension! })));
   const projections = plan === undefined ? [] : await addProjections(source, plan, features, drafts, rowProblem, ctx, hooks);
-
-  const profile = baselineProfileSchema.parse({
-    schema: BASELINE_SCHEMA_ID,
-    schemaVersion: BASELINE_SCHEMA_VERSION,
-    createdAt: new Date().toISOString(),
-    source: { file: source.file.split(/[\\/]/).pop() ?? source.file, format: source.format },
-    rowCount: counter.n,
-    // An excluded column's name stays out of the profile when it is not a safe name (it may be data).
-    options: { bins: options.bins, topK: options.topK, excluded: options.exclude.filter((c) => safeNameProblem(c) === undefined) },
-    features,
-    projections,
-  });
-  return { profile, warnings, skippedRows };
+  const profile = assembleProfile(source.file, source.format, counter.n, options, features, projections);
+  return { profile, warnings: ctx.warnings, skippedRows };
 }
 
 /** Pass 1: discovers the columns and sketches each candidate feature and embedding. */
 async function sketchColumns(source: RowSource, options: BuildOptions): Promise<Sketch> {
-  const signals = signalCandidates(options);
+  const signals = signalCandidates(options, (forced) => new ColumnScan(forced === 'categorical'));
   const embeddings = options.embedding.map((column) => new EmbeddingScan(column));
-  const reserved = new Set([options.confidenceColumn, options.predictionColumn, options.probabilityColumn, ...options.exclude, ...options.embedding]);
-  const numeric = new Set(options.numeric);
-  const categorical = new Set(options.categorical);
-  const inputs = new Map<string, Candidate>();
+  const reserved = reservedColumns(options);
+  const inputs = new Map<string, Candidate<ColumnScan>>();
   const seenColumns = new Set<string>();
   const cache: VectorCache = new Map();
   let rows = 0;
@@ -171,7 +91,7 @@ async function sketchColumns(source: RowSource, options: BuildOptions): Promise<
       if (inputs.size >= MAX_COLUMNS) {
         throw new DwError('DW_ERR_INPUT_ROW', `more than ${MAX_COLUMNS} distinct columns; is a value used as a key?`, { file: source.file, line, field: column });
       }
-      const forced = numeric.has(column) ? 'numeric' : categorical.has(column) ? 'categorical' : undefined;
+      const forced = forcedType(options, column);
       inputs.set(column, { name: column, role: 'input', source: { column, transform: 'value' }, forced, scan: new ColumnScan(forced === 'categorical') });
     }
     for (const c of inputs.values()) c.scan.add(readSource(record, c.source, cache), line);
@@ -180,72 +100,6 @@ async function sketchColumns(source: RowSource, options: BuildOptions): Promise<
   }
   if (rows === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'the input holds no rows', { file: source.file });
   return { inputs: [...inputs.values()], signals, embeddings, seenColumns };
-}
-
-/** Every column a flag names must be in the input. */
-function checkNamedColumns(seenColumns: ReadonlySet<string>, { options, file }: BuildContext): void {
-  const named: [string | undefined, string][] = [
-    ...options.numeric.map((c): [string, string] => [c, '--numeric']),
-    ...options.categorical.map((c): [string, string] => [c, '--categorical']),
-    ...options.exclude.map((c): [string, string] => [c, '--exclude']),
-    [options.confidenceColumn, '--confidence-column'],
-    [options.predictionColumn, '--prediction-column'],
-    [options.probabilityColumn, '--probability-column'],
-    ...options.embedding.map((c): [string, string] => [c, '--embedding-column']),
-  ];
-  for (const [column, flag] of named) {
-    if (column !== undefined && !seenColumns.has(column)) {
-      throw new DwError('DW_ERR_BASELINE_OPTIONS', `${flag} names column '${column}', which the input does not have`, { file, field: column });
-    }
-  }
-}
-
-/**
- * Names and identifier columns (column-checks.ts), before any feature is drafted: every feature
- * name (and embedding column, the prefix of its derived features) safe, a CSV header that is not a
- * data row, no text column of nearly all distinct values.
- */
-function checkColumns(sketch: Sketch, ctx: BuildContext, headerFromFile: boolean): void {
-  checkFeatureNames([...sketch.inputs, ...sketch.signals].map((c) => c.name).concat(sketch.embeddings.map((e) => e.column)), ctx.file);
-  const inputs = sketch.inputs.map((c) => ({ name: c.name, column: c.source.column, forced: c.forced, type: decideType(c, ctx.options), scan: c.scan }));
-  if (headerFromFile) checkHeaderIsNotData(inputs, ctx.file);
-  checkIdentifierColumns(inputs, ctx.file);
-}
-
-/** Decides each candidate's type and drafts its bins; a column with nothing usable is left out (an input) or refused (a signal). */
-function draftFeatures(candidates: readonly Candidate[], ctx: BuildContext): FeatureProfile[] {
-  const { options, file, warnings, failOrWarn } = ctx;
-  const drafts: FeatureProfile[] = [];
-  for (const c of candidates) {
-    if (c.scan.firstInvalid !== undefined) {
-      const { line, reason } = c.scan.firstInvalid;
-      const hint = c.role === 'input' ? `; leave it out with --exclude ${c.source.column}` : '';
-      const error = new DwError('DW_ERR_INPUT_VALUE', `${reason}${hint}`, { file, line, field: c.source.column });
-      if (c.role === 'input') {
-        failOrWarn(error);
-        warnings.push(`column '${c.name}' left out: it holds nested values`);
-        continue;
-      }
-      failOrWarn(error); // signals: the bad rows are skipped in pass 2
-    }
-    const type = decideType(c, options);
-    if (c.scan.present - c.scan.invalid === 0 || (type === 'numeric' && !c.scan.hasRange)) {
-      if (c.role !== 'input') {
-        throw new DwError('DW_ERR_BASELINE_OPTIONS', `column '${c.source.column}' has no usable values`, { file, field: c.source.column });
-      }
-      warnings.push(`column '${c.name}' left out: it has no ${type === 'numeric' ? 'finite numeric ' : ''}values`);
-      continue;
-    }
-    if (type === 'numeric') {
-      const { mean, std } = c.scan.moments();
-      const edges = quantileEdges(c.scan.min, c.scan.max, options.bins, (q) => c.scan.quantile(q));
-      drafts.push({ name: c.name, role: c.role, source: c.source, type, edges, mean, std, counts: [0, 0], proportions: [0, 0] });
-    } else {
-      drafts.push({ name: c.name, role: c.role, source: c.source, type, categories: c.scan.categoryCandidates(), counts: [0, 0], proportions: [0, 0] });
-    }
-  }
-  if (drafts.length === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no usable feature columns', { file });
-  return drafts;
 }
 
 /** Each embedding column needs a usable vector; its bad rows are reported (and skipped in pass 2). */
@@ -277,27 +131,6 @@ async function countRows(source: RowSource, drafts: FeatureProfile[], rowProblem
   return { counter, skippedRows };
 }
 
-/** The drafts with their counts: numeric bins merged where empty, categories cut to the top K (the rest is "other"). */
-function finalFeatures(drafts: readonly FeatureProfile[], counter: ProfileCounter, options: BuildOptions): FeatureProfile[] {
-  const rowCount = counter.n;
-  return drafts.map((draft, i): FeatureProfile => {
-    const counts = Array.from(counter.counts[i]!);
-    if (draft.type === 'numeric') {
-      const merged = mergeEmptyBins(draft.edges, counts);
-      return { ...draft, edges: merged.edges, counts: merged.counts, proportions: merged.counts.map((x) => x / rowCount) };
-    }
-    const k = draft.categories.length;
-    const ranked = draft.categories
-      .map((category, j) => ({ category, count: counts[j]! }))
-      .filter((entry) => entry.count > 0)
-      .sort((a, b) => b.count - a.count || (a.category < b.category ? -1 : a.category > b.category ? 1 : 0));
-    const kept = ranked.slice(0, options.topK);
-    const other = counts[k]! + ranked.slice(options.topK).reduce((sum, e) => sum + e.count, 0);
-    const finalCounts = [...kept.map((e) => e.count), other, counts[k + 1]!];
-    return { ...draft, categories: kept.map((e) => e.category), counts: finalCounts, proportions: finalCounts.map((x) => x / rowCount) };
-  });
-}
-
 /**
  * Passes 3 to 5: fits the multivariate and embedding projections over the rows pass 2 counted,
  * appends their derived features to `features`, and returns the projections.
@@ -309,29 +142,8 @@ async function addProjections(source: RowSource, plan: ProjectionPlan, features:
     check.reset();
     return rowProblem(record, check) === undefined;
   }, hooks.onPass);
-  const taken = new Set(features.map((f) => f.name));
-  for (const f of fitted.features) {
-    if (taken.has(f.name)) {
-      throw new DwError('DW_ERR_BASELINE_OPTIONS', `the derived feature '${f.name}' has the name of a column; rename the column or --exclude it`, { file: ctx.file, field: f.name });
-    }
-  }
+  checkDerivedNames(features, fitted.features, ctx.file);
   features.push(...fitted.features);
   ctx.warnings.push(...fitted.warnings);
   return fitted.projections;
-}
-
-/** Which projections to fit: the tabular one (asked for, or by default with enough numeric inputs) and each embedding. */
-function projectionPlan(features: readonly FeatureProfile[], options: BuildOptions, embeddings: readonly EmbeddingScan[]): ProjectionPlan | undefined {
-  const inputs = features.filter((f) => f.role === 'input');
-  const numeric = inputs.filter((f) => f.type === 'numeric').length;
-  const tabular = options.multivariate ?? numeric >= MULTIVARIATE_MIN_NUMERIC;
-  if (!tabular && embeddings.length === 0) return undefined;
-  return {
-    ...(tabular ? { tabular: inputs } : {}),
-    tabularRequired: options.multivariate === true,
-    embeddings: embeddings.map((e) => ({ column: e.column, dimension: e.dimension! })),
-    varianceTarget: options.pcaVariance,
-    embeddingScores: options.embeddingScores,
-    bins: options.bins,
-  };
 }

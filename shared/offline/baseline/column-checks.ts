@@ -1,6 +1,6 @@
 import { safeNameProblem, quoteName } from '../../platform/safe-name.js';
 import { DwError } from '../../platform/errors.js';
-import type { ColumnScan } from './column-scan.js';
+import type { ColumnSummary } from './column-summary.js';
 
 /** A column as the checks see it: its feature name, the column it reads, and its first-pass scan. */
 export interface CheckedColumn {
@@ -9,7 +9,7 @@ export interface CheckedColumn {
   /** Declared numeric or categorical by a flag: the user has said what the column is. */
   forced: 'numeric' | 'categorical' | undefined;
   type: 'numeric' | 'categorical';
-  scan: ColumnScan;
+  scan: ColumnSummary;
 }
 
 /** A text column is identifier-like when at least this share of its values are distinct... */

@@ -1,4 +1,5 @@
 import tdigest from 'tdigest';
+import type { ColumnSummary } from './column-summary.js';
 import { InvalidValue, MISSING } from '../../core/aggregation/read-source.js';
 import { preview, toCategory, toNumber } from '../../core/aggregation/value-coercion.js';
 import { DistinctCount } from './distinct-count.js';
@@ -15,7 +16,7 @@ const CANDIDATE_CAPACITY = 4096;
  * First-pass statistics of one feature candidate: type evidence, a quantile sketch, exact range
  * and moments, and category candidates. Memory is bounded per column.
  */
-export class ColumnScan {
+export class ColumnScan implements ColumnSummary {
   numbers = 0;
   texts = 0;
   invalid = 0;
