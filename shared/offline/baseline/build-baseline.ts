@@ -8,26 +8,12 @@ import { ColumnScan } from './column-scan.js';
 import { EmbeddingScan } from './embedding-scan.js';
 import {
   MAX_COLUMNS, assembleProfile, buildContext, checkColumns, checkDerivedNames, checkNamedColumns, draftFeatures, finalFeatures, forcedType,
-  projectionPlan, reservedColumns, signalCandidates, type BuildContext, type Candidate,
+  projectionPlan, reservedColumns, signalCandidates, type BuildContext, type BuildHooks, type BuildResult, type Candidate,
 } from './feature-drafts.js';
-import { fitProjections, type ProjectionPlan, type ProjectionPass } from './fit-projections.js';
+import { buildOnEngine, engineBuilds } from '../engine/engine-build.js';
+import { fitProjections, type ProjectionPlan } from './fit-projections.js';
 
-/** A built profile with what the builder noticed on the way. */
-export interface BuildResult {
-  profile: BaselineProfile;
-  /** One line per notable decision (an excluded column, skipped rows). */
-  warnings: string[];
-  /** Rows left out in `skip` mode (malformed rows are reported by the source itself). */
-  skippedRows: number;
-}
-
-/** Progress callbacks for a terminal. */
-export interface BuildHooks {
-  /** A pass starts: 1 sketch, 2 exact counts; with projections 3 covariance, 4 and 5 derived values. */
-  onPass?: (pass: 1 | 2 | ProjectionPass) => void;
-  /** A row was skipped in `skip` mode, with why. */
-  onProblem?: (problem: DwError) => void;
-}
+export type { BuildHooks, BuildResult } from './feature-drafts.js';
 
 /** What pass 1 found: the candidate features, the embedding columns, every column seen. */
 interface Sketch {
@@ -45,6 +31,7 @@ interface Sketch {
  */
 export async function buildBaseline(source: RowSource, rawOptions: unknown, hooks: BuildHooks = {}): Promise<BuildResult> {
   const options = parseBuildOptions(rawOptions);
+  if (engineBuilds(source, options)) return buildOnEngine(source, options, hooks);
   const ctx = buildContext(options, source.file);
 
   hooks.onPass?.(1);

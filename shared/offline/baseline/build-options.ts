@@ -34,6 +34,8 @@ export const buildOptionsSchema = z
     embedding: z.array(z.string().min(1)).default([]),
     /** Principal-component scores of each embedding kept as features. */
     embeddingScores: z.number().int().min(0).max(20).default(3),
+    /** Memory the columnar engine may use (MiB); beyond it, it spills to a temporary folder. */
+    memoryLimitMiB: z.number().int().min(64).max(1_048_576).default(1024),
     /** Malformed rows: stop (`fail`) or report and skip (`skip`). */
     onError: z.enum(['skip', 'fail']).default('fail'),
   })

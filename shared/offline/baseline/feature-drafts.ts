@@ -13,13 +13,30 @@ import {
 import type { BuildOptions } from './build-options.js';
 import { checkFeatureNames, checkHeaderIsNotData, checkIdentifierColumns } from './column-checks.js';
 import type { ColumnSummary } from './column-summary.js';
-import type { ProjectionPlan } from './fit-projections.js';
+import type { ProjectionPass, ProjectionPlan } from './fit-projections.js';
 import { mergeEmptyBins, quantileEdges } from './numeric-edges.js';
 
 /** Most feature candidates one input may have (a JSONL file with a key per row would be unbounded). */
 export const MAX_COLUMNS = 10_000;
 /** Numeric inputs from which the multivariate check is on by default. */
 const MULTIVARIATE_MIN_NUMERIC = 3;
+
+/** A built profile with what the builder noticed on the way. */
+export interface BuildResult {
+  profile: BaselineProfile;
+  /** One line per notable decision (an excluded column, skipped rows). */
+  warnings: string[];
+  /** Rows left out in `skip` mode (malformed rows are reported by the source itself). */
+  skippedRows: number;
+}
+
+/** Progress callbacks for a terminal. */
+export interface BuildHooks {
+  /** A pass starts: 1 sketch, 2 exact counts; with projections 3 covariance, 4 and 5 derived values. */
+  onPass?: (pass: 1 | 2 | ProjectionPass) => void;
+  /** A row was skipped in `skip` mode, with why. */
+  onProblem?: (problem: DwError) => void;
+}
 
 /** A column that may become a feature, with what the first look found in it. */
 export interface Candidate<S extends ColumnSummary = ColumnSummary> {

@@ -49,7 +49,7 @@ interface Fit {
   required: boolean;
 }
 
-function derivedName(projection: string, source: ProjectionSource): string {
+export function derivedName(projection: string, source: ProjectionSource): string {
   return source.output === 'reconstruction_error' ? `${projection}.reconstruction_error` : `${projection}.pc${source.component! + 1}`;
 }
 
@@ -72,7 +72,8 @@ export async function fitProjections(
   await accumulateCovariance(source, fits, alternate(valid, FIT));
   const projections: ProjectionProfile[] = [];
   for (const fit of fits) {
-    const projection = fitOne(fit, plan.varianceTarget, warnings);
+    const target = { name: fit.name, kind: fit.kind, dimension: fit.vector.dimension, column: fit.vector.column, inputs: fit.inputs, required: fit.required };
+    const projection = fitOne(target, fit.accumulator === undefined ? undefined : { n: fit.accumulator.n, ...fit.accumulator.result() }, plan.varianceTarget, warnings);
     if (projection !== undefined) projections.push(projection);
   }
   if (projections.length === 0) return { projections, features: [], warnings };
@@ -188,18 +189,36 @@ async function countDerived(source: RowSource, projectors: Projector[], drafts: 
   return { features, rows };
 }
 
-/** The principal axes of one accumulated projection, or undefined (with a warning) when it cannot be fitted. */
-function fitOne(fit: Fit, varianceTarget: number, warnings: string[]): ProjectionProfile | undefined {
+/** A projection to fit: its name and kind, its vector's dimension and column(s), its tabular inputs. */
+export interface FitTarget {
+  name: string;
+  kind: 'tabular' | 'embedding';
+  dimension: number;
+  column: string;
+  inputs?: FeatureProfile[];
+  /** An unfittable projection is an error (else a warning, and no projection). */
+  required: boolean;
+}
+
+/** The mean and population covariance of the fitted rows' vectors. */
+export interface FitMoments {
+  n: number;
+  mean: ArrayLike<number>;
+  covariance: number[][];
+}
+
+/** The principal axes of one projection from its moments, or undefined (with a warning) when it cannot be fitted. */
+export function fitOne(fit: FitTarget, moments: FitMoments | undefined, varianceTarget: number, warnings: string[]): ProjectionProfile | undefined {
   const cannot = (why: string): undefined => {
-    if (fit.required) throw new DwError('DW_ERR_BASELINE_FIT', `cannot fit projection '${fit.name}': ${why}`, { field: fit.vector.column });
+    if (fit.required) throw new DwError('DW_ERR_BASELINE_FIT', `cannot fit projection '${fit.name}': ${why}`, { field: fit.column });
     warnings.push(`no multivariate check: ${why}`);
     return undefined;
   };
-  const acc = fit.accumulator;
-  if (acc === undefined) return cannot('no row has a value for it');
+  const acc = moments;
+  if (acc === undefined || acc.n === 0) return cannot('no row has a value for it');
   const fewRows = (rows: number, d: number): string => `it needs at least as many fitted rows (${rows}) as dimensions (${d}); every other baseline row fits it, the rest measure it`;
-  if (acc.n < fit.vector.dimension) return cannot(fewRows(acc.n, fit.vector.dimension));
-  const { mean, covariance } = acc.result();
+  if (acc.n < fit.dimension) return cannot(fewRows(acc.n, fit.dimension));
+  const { mean, covariance } = acc;
   // Coordinates without variance carry no relationship to watch: a tabular fit leaves them out.
   let keep = Array.from(mean, (_, j) => j);
   if (fit.kind === 'tabular') {
@@ -224,5 +243,5 @@ function fitOne(fit: Fit, varianceTarget: number, warnings: string[]): Projectio
     varianceTarget, rowCount: acc.n,
   };
   if (fit.kind === 'tabular') return { ...base, inputs: keep.map((j) => fit.inputs![j]!.name), scale: pca.scale! };
-  return { ...base, column: fit.vector.column };
+  return { ...base, column: fit.column };
 }

@@ -5,8 +5,9 @@ import { createGunzip } from 'node:zlib';
 import { parse, CsvError } from 'csv-parse';
 import type { InputRecord } from '../../core/aggregation/read-source.js';
 import { DwError } from '../../platform/errors.js';
-import { inferFormat, type InputFormat, type OnError } from './input-format.js';
-import type { InputRow, RowSource } from './row-source.js';
+import { expandFiles, parquetRows } from '../engine/engine-rows.js';
+import { inferFormat, isMultiFile, type InputFormat, type OnError } from './input-format.js';
+import type { InputRow, RowSource, TableInput } from './row-source.js';
 
 /** How to read a file. */
 export interface FileRowSourceOptions {
@@ -142,10 +143,23 @@ async function* jsonlRows(path: string, options: FileRowSourceOptions): AsyncGen
   options.onProgress?.(size, size);
 }
 
-/** Rows of a CSV or JSONL file (optionally gzipped), streamed: memory does not grow with the file. */
+/** The rows of each file of a glob or folder of CSV or JSONL files, in order, each naming its file. */
+async function* manyFileRows(input: TableInput, options: FileRowSourceOptions): AsyncGenerator<InputRow> {
+  for (const file of await expandFiles(input)) {
+    const rows = input.format === 'csv' ? csvRows(file, options) : jsonlRows(file, options);
+    for await (const row of rows) yield { ...row, file };
+  }
+}
+
+/**
+ * Rows of a CSV or JSONL file (optionally gzipped), or of a Parquet file, streamed: memory does not
+ * grow with the file. A glob (`data/*.parquet`) or a folder (hive-partitioned: `year=2026/...`)
+ * reads every file it names, in path order.
+ */
 export function fileRowSource(path: string, options: FileRowSourceOptions = {}): RowSource {
+  const many = isMultiFile(path);
   // Fail early, before any pass, on a file that is not there.
-  readableSize(path);
+  if (!many) readableSize(path);
   const format: InputFormat = inferFormat(path, options.format);
   if (options.headerRow === false && options.columnNames === undefined) {
     throw new DwError('DW_ERR_USAGE', 'a file without a header row needs its column names (--column-names a,b,...)', { file: path });
@@ -153,10 +167,11 @@ export function fileRowSource(path: string, options: FileRowSourceOptions = {}):
   if (format !== 'csv' && (options.columnNames !== undefined || options.headerRow === false)) {
     throw new DwError('DW_ERR_USAGE', 'column names and --no-header-row apply to CSV files only', { file: path });
   }
-  return {
-    file: path,
-    format,
-    namesGiven: options.columnNames !== undefined,
-    rows: () => (format === 'csv' ? csvRows(path, options) : jsonlRows(path, options)),
+  const table: TableInput = { path, format, columnNames: options.columnNames, headerRow: options.headerRow };
+  const rows = (): AsyncIterable<InputRow> => {
+    if (format === 'parquet') return parquetRows(table);
+    if (many) return manyFileRows(table, options);
+    return format === 'csv' ? csvRows(path, options) : jsonlRows(path, options);
   };
+  return { file: path, format, namesGiven: options.columnNames !== undefined, rows, table };
 }

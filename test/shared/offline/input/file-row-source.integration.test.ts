@@ -62,8 +62,13 @@ describe('fileRowSource', () => {
 
   it('fails up front on a missing file or an unknown extension', () => {
     expect(() => fileRowSource(join(dir, 'absent.csv'))).toThrow(expect.objectContaining({ code: 'DW_ERR_FILE_READ' }) as Error);
-    expect(() => fileRowSource(file('a.parquet', ''))).toThrow(expect.objectContaining({ code: 'DW_ERR_FILE_FORMAT' }) as Error);
-    expect(() => fileRowSource(dir)).toThrow(/not a regular file/);
+    expect(() => fileRowSource(file('a.xlsx', ''))).toThrow(expect.objectContaining({ code: 'DW_ERR_FILE_FORMAT' }) as Error);
+  });
+
+  it('reads a folder as hive-partitioned Parquet, and names a folder or glob with no such file', async () => {
+    const empty = mkdtempSync(join(dir, 'empty-'));
+    await expect(collect(empty)).rejects.toThrow(/no parquet file matches .*\*\*\/\*\.parquet/);
+    await expect(collect(join(dir, 'none-*.csv'))).rejects.toMatchObject({ code: 'DW_ERR_FILE_READ' });
   });
 
   it('reports a corrupt gzip stream as a read error, not a crash', async () => {

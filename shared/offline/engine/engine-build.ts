@@ -1,0 +1,167 @@
+import { DwError } from '../../platform/errors.js';
+import type { BuildOptions } from '../baseline/build-options.js';
+import {
+  MAX_COLUMNS, assembleProfile, buildContext, checkColumns, checkDerivedNames, checkNamedColumns, decideType, draftFeatures, finalFeatures,
+  forcedType, projectionPlan, reservedColumns, signalCandidates, type BuildContext, type BuildHooks, type BuildResult, type Candidate,
+} from '../baseline/feature-drafts.js';
+import type { RowSource, TableInput } from '../input/row-source.js';
+import { findCandidates, summarizeColumns, type AggregateSummary } from './column-aggregates.js';
+import { countBins, rowProblems, validSql, type BoundFeature } from './count-rows.js';
+import { EngineSession } from './duckdb-session.js';
+import { fitTabular } from './fit-tabular.js';
+import { describeScan, inputFiles, scanSql } from './table-scan.js';
+import { loadTypedTable, type TypedColumn } from './typed-table.js';
+
+/** Problems fetched with their rows to report in `skip` mode (the rest are counted). */
+const REPORTED_PROBLEMS = 1000;
+
+/** Whether the engine builds this profile: files, and no probability vectors or embeddings (those stream). */
+export function engineBuilds(source: RowSource, options: BuildOptions): source is RowSource & { table: TableInput } {
+  return source.table !== undefined && options.probabilityColumn === undefined && options.embedding.length === 0;
+}
+
+/** A DuckDB failure as driftwatch's error, naming the input. */
+function engineFailure(err: unknown, file: string): DwError {
+  if (err instanceof DwError) return err;
+  const message = String((err as Error).message ?? err).split('\n')[0]!;
+  return new DwError('DW_ERR_INPUT_ROW', `cannot read the input: ${message}`, { file }, { cause: err });
+}
+
+/**
+ * The 1-based line (or Parquet row number) and file of rows given by their 0-based position in the
+ * input, found by reading the input again with the row reader: only when something must be
+ * reported.
+ */
+async function locateRows(source: RowSource, rows: readonly number[]): Promise<Map<number, { line: number; file: string }>> {
+  const wanted = new Set(rows);
+  const found = new Map<number, { line: number; file: string }>();
+  const last = Math.max(...rows);
+  let ordinal = 0;
+  for await (const row of source.rows()) {
+    if (wanted.has(ordinal)) found.set(ordinal, { line: row.line, file: row.file ?? source.file });
+    if (++ordinal > last) break;
+  }
+  return found;
+}
+
+/**
+ * Reads the input into the engine's typed table. A read failure is found again by the row reader,
+ * which names the line: in `fail` mode that error is thrown; in `skip` mode the reader reports each
+ * malformed row (through the source's `onProblem`) and the engine reads the input again skipping
+ * them.
+ */
+async function loadInput(session: EngineSession, source: RowSource & { table: TableInput }, ctx: BuildContext): Promise<{ columns: TypedColumn[]; seen: Set<string> }> {
+  const files = await inputFiles(session, source.table);
+  const load = async (lenient: boolean): Promise<{ columns: TypedColumn[]; seen: Set<string> }> => {
+    const scan = scanSql(files, source.table, lenient);
+    const described = await describeScan(session, scan);
+    if (described.length > MAX_COLUMNS) throw new DwError('DW_ERR_INPUT_ROW', `more than ${MAX_COLUMNS} distinct columns; is a value used as a key?`, { file: source.file });
+    const excluded = new Set(ctx.options.exclude);
+    const columns = await loadTypedTable(session, scan, described.filter((c) => !excluded.has(c.name)));
+    return { columns, seen: new Set(described.map((c) => c.name)) };
+  };
+  try {
+    return await load(false);
+  } catch (err) {
+    if (err instanceof DwError) throw err;
+    // The row reader names the malformed line (and, in skip mode, reports every one of them).
+    for await (const row of source.rows()) void row;
+    if (ctx.options.onError === 'fail' || source.table.format === 'parquet') throw engineFailure(err, source.file);
+    await session.run('DROP TABLE IF EXISTS dw_rows');
+    return load(true);
+  }
+}
+
+/** The candidates: every loaded column not reserved, and the model signals the options name. */
+function candidatesOf(columns: readonly TypedColumn[], summaries: readonly AggregateSummary[], options: BuildOptions): Candidate<AggregateSummary>[] {
+  const byName = new Map(columns.map((c, i) => [c.name, summaries[i]!]));
+  const reserved = reservedColumns(options);
+  const inputs = columns.filter((c) => !reserved.has(c.name)).map((c): Candidate<AggregateSummary> => ({
+    name: c.name, role: 'input', source: { column: c.name, transform: 'value' }, forced: forcedType(options, c.name), scan: byName.get(c.name)!,
+  }));
+  return [...inputs, ...signalCandidates(options, (_, column) => byName.get(column)!)];
+}
+
+/** Category candidates for the columns that are categorical (an identifier-like one is refused later, unread). */
+async function findAllCandidates(session: EngineSession, candidates: readonly Candidate<AggregateSummary>[], options: BuildOptions): Promise<void> {
+  for (const c of candidates) {
+    if (decideType(c, options) !== 'categorical') continue;
+    const idLike = c.forced !== 'categorical' && c.scan.texts >= 50 && c.scan.distinctTextCount() >= 0.9 * c.scan.texts;
+    if (!idLike) await findCandidates(session, c.scan, c.forced === 'categorical');
+  }
+}
+
+/** Lines for the first nested value of each column that has one (messages name the line). */
+async function locateInvalid(source: RowSource, candidates: readonly Candidate<AggregateSummary>[]): Promise<void> {
+  const bad = candidates.filter((c) => c.scan.firstInvalidRow !== undefined);
+  if (bad.length === 0) return;
+  const lines = await locateRows(source, bad.map((c) => c.scan.firstInvalidRow!));
+  for (const c of bad) {
+    const at = lines.get(c.scan.firstInvalidRow!);
+    if (at !== undefined) c.scan.firstInvalid = { line: at.line, reason: c.scan.firstInvalid!.reason };
+  }
+}
+
+/**
+ * Builds a baseline on DuckDB: the input is read once into a typed table (spilled to disk beyond
+ * `memoryLimitMiB`), summarised in one aggregate scan, counted exactly in another, and, for the
+ * multivariate check, its covariance taken in a third; the held-out rows' reconstruction errors
+ * are written once and binned. The decisions on each column are the streaming builder's own
+ * (feature-drafts.ts), so both write the same profile up to the quantile sketch.
+ */
+export async function buildOnEngine(source: RowSource & { table: TableInput }, options: BuildOptions, hooks: BuildHooks): Promise<BuildResult> {
+  const ctx = buildContext(options, source.file);
+  const session = await EngineSession.open({ memoryMiB: options.memoryLimitMiB });
+  try {
+    hooks.onPass?.(1);
+    const { columns, seen } = await loadInput(session, source, ctx);
+    checkNamedColumns(seen, ctx);
+    const { rows, summaries } = await summarizeColumns(session, columns, options.bins);
+    if (rows === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'the input holds no rows', { file: source.file });
+    const candidates = candidatesOf(columns, summaries, options);
+    await findAllCandidates(session, candidates, options);
+    await locateInvalid(source, candidates);
+    checkColumns(candidates, [], ctx, source.format === 'csv' && source.namesGiven !== true);
+    const drafts = draftFeatures(candidates, ctx);
+
+    hooks.onPass?.(2);
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    const bound: BoundFeature[] = drafts.map((feature) => ({ feature, column: byName.get((feature.source as { column: string }).column)! }));
+    const skippedRows = await reportProblems(session, source, bound, ctx, hooks);
+    const valid = validSql(bound);
+    const counted = await countBins(session, bound, valid);
+    if (counted.rows === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no row could be counted', { file: source.file });
+    const features = finalFeatures(drafts, counted.counts, counted.rows, ctx);
+
+    const plan = projectionPlan(features, options, []);
+    let projections: Awaited<ReturnType<typeof fitTabular>>['projections'] = [];
+    if (plan?.tabular !== undefined) {
+      const fitted = await fitTabular(session, plan, byName, valid, ctx.warnings, hooks.onPass);
+      checkDerivedNames(features, fitted.features, source.file);
+      features.push(...fitted.features);
+      projections = fitted.projections;
+    }
+    return { profile: assembleProfile(source.file, source.format, counted.rows, options, features, projections), warnings: ctx.warnings, skippedRows };
+  } catch (err) {
+    throw engineFailure(err, source.file);
+  } finally {
+    session.close();
+  }
+}
+
+/** Rows that cannot be counted: the first one fails the build, or each is reported and skipped. */
+async function reportProblems(session: EngineSession, source: RowSource, bound: readonly BoundFeature[], ctx: BuildContext, hooks: BuildHooks): Promise<number> {
+  const onError = ctx.options.onError;
+  const problems = await rowProblems(session, bound, onError === 'fail' ? 1 : REPORTED_PROBLEMS);
+  if (problems.count === 0) return 0;
+  const lines = await locateRows(source, problems.first.map((p) => p.row));
+  const errors = problems.first.map((p) => {
+    const at = lines.get(p.row);
+    return new DwError('DW_ERR_INPUT_VALUE', p.message, { file: at?.file ?? source.file, line: at?.line ?? p.row + 1, field: p.field });
+  });
+  if (onError === 'fail') throw errors[0]!;
+  errors.forEach((e) => hooks.onProblem?.(e));
+  if (problems.count > errors.length) ctx.warnings.push(`${problems.count - errors.length} more row(s) with invalid values were skipped without a message each`);
+  ctx.warnings.push(`${problems.count} row(s) skipped for invalid values`);
+  return problems.count;
+}

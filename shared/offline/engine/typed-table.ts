@@ -1,0 +1,95 @@
+import type { EngineSession } from './duckdb-session.js';
+import { ident } from './sql-text.js';
+
+/** The table every query of a build reads: one row per input row. */
+export const ROWS_TABLE = 'dw_rows';
+/**
+ * Its column holding each row's 0-based position in the input. The table's own rowid is not that:
+ * a parallel load may write row groups out of order; a streaming `row_number() OVER ()` over the
+ * scan, with insertion order preserved, counts rows in the order they are read.
+ */
+export const ORDINAL = 'dw_ord';
+
+/**
+ * One input column in the typed table: the SQL columns holding its number (a DOUBLE; NULL when the
+ * value is missing or not a number; NaN is missing), its text (non-missing values that are not
+ * numbers) and, where the input can nest, the JSON text of a nested value.
+ */
+export interface TypedColumn {
+  name: string;
+  type: string;
+  number: string;
+  text: string;
+  nested: string | undefined;
+}
+
+/**
+ * Text that means "no value" as value-coercion.ts reads it (trimmed, any case: empty, NA, N/A, NaN,
+ * null, None), as one RE2 match: JavaScript's trim() whitespace is \s, \v, the Unicode spaces and
+ * the BOM. (A regular expression costs a fifth of lower(trim(...)) on the engine.)
+ */
+const MISSING_TEXT = String.raw`'(?i)[\s\x{0B}\p{Z}\x{FEFF}]*(?:na|n/a|nan|null|none)?[\s\x{0B}\p{Z}\x{FEFF}]*'`;
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*)$/;
+const NESTED = /(\[\d*\]$|^STRUCT|^MAP|^UNION)/;
+
+/**
+ * A text value read the way value-coercion.ts reads it: numeric text (DuckDB's DOUBLE cast, less
+ * the `_` digit separators JavaScript refuses) is a number, the missing spellings are missing,
+ * anything else is text.
+ */
+function fromText(text: string, parsed: string): { number: string; text: string } {
+  const numeric = `(${parsed} IS NOT NULL AND strpos(${text}, '_') = 0)`;
+  return {
+    number: `CASE WHEN ${numeric} AND NOT isnan(${parsed}) THEN ${parsed} END`,
+    text: `CASE WHEN NOT ${numeric} AND NOT regexp_full_match(${text}, ${MISSING_TEXT}) THEN ${text} END`,
+  };
+}
+
+/** Inner (parse once) and outer (classify) expressions of one column, by its engine type. */
+function columnExpressions(v: string, type: string, i: number): { inner: string[]; outer: { number: string; text: string; nested?: string } } {
+  const s = `s${i}`;
+  const d = `d${i}`;
+  if (type === 'VARCHAR') return { inner: [`${v} AS ${s}`, `TRY_CAST(${v} AS DOUBLE) AS ${d}`], outer: fromText(s, d) };
+  if (type === 'JSON') {
+    const kind = `k${i}`;
+    const j = `j${i}`;
+    const text = fromText(s, d);
+    return {
+      inner: [`json_type(${v}) AS ${kind}`, `${v} AS ${j}`, `CASE WHEN json_type(${v}) = 'VARCHAR' THEN ${v} ->> '$' END AS ${s}`,
+        `CASE WHEN json_type(${v}) = 'VARCHAR' THEN TRY_CAST(${v} ->> '$' AS DOUBLE) WHEN json_type(${v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN CAST(${v} AS DOUBLE) END AS ${d}`],
+      outer: {
+        number: `CASE WHEN ${kind} IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN ${d} WHEN ${kind} = 'VARCHAR' THEN ${text.number} END`,
+        text: `CASE WHEN ${kind} = 'VARCHAR' THEN ${text.text} WHEN ${kind} = 'BOOLEAN' THEN ${j} ->> '$' END`,
+        nested: `CASE WHEN ${kind} IN ('ARRAY', 'OBJECT') THEN CAST(${j} AS VARCHAR) END`,
+      },
+    };
+  }
+  if (NUMERIC.test(type)) {
+    return { inner: [`CAST(${v} AS DOUBLE) AS ${d}`], outer: { number: `CASE WHEN NOT isnan(${d}) THEN ${d} END`, text: 'NULL::VARCHAR' } };
+  }
+  if (type === 'BOOLEAN') return { inner: [`${v} AS ${s}`], outer: { number: 'NULL::DOUBLE', text: `CASE WHEN ${s} THEN 'true' WHEN NOT ${s} THEN 'false' END` } };
+  if (NESTED.test(type)) {
+    return { inner: [`CAST(to_json(${v}) AS VARCHAR) AS ${s}`], outer: { number: 'NULL::DOUBLE', text: 'NULL::VARCHAR', nested: s } };
+  }
+  // Dates, times, UUIDs...: their text, like a CSV cell's.
+  return { inner: [`CAST(${v} AS VARCHAR) AS ${s}`], outer: { number: 'NULL::DOUBLE', text: `CASE WHEN NOT regexp_full_match(${s}, ${MISSING_TEXT}) THEN ${s} END` } };
+}
+
+/**
+ * Reads the input once into the typed table (the engine spills it to disk beyond its memory limit):
+ * for each column kept, `n<i>` its number, `t<i>` its text, and `x<i>` a nested value's JSON.
+ */
+export async function loadTypedTable(session: EngineSession, scan: string, columns: readonly { name: string; type: string }[]): Promise<TypedColumn[]> {
+  const inner: string[] = [];
+  const outer: string[] = [];
+  const typed: TypedColumn[] = columns.map(({ name, type }, i) => {
+    const e = columnExpressions(ident(name), type, i);
+    inner.push(...e.inner);
+    outer.push(`${e.outer.number} AS n${i}`, `${e.outer.text} AS t${i}`);
+    if (e.outer.nested !== undefined) outer.push(`${e.outer.nested} AS x${i}`);
+    return { name, type, number: `n${i}`, text: `t${i}`, nested: e.outer.nested === undefined ? undefined : `x${i}` };
+  });
+  await session.run(`CREATE TABLE ${ROWS_TABLE} AS SELECT ${ORDINAL}, ${outer.join(', ')} FROM (SELECT row_number() OVER () - 1 AS ${ORDINAL}, ${inner.join(', ')} FROM ${scan})`);
+  return typed;
+}
