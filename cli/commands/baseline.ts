@@ -30,6 +30,8 @@ interface BuildFlags {
   embedding: string[];
   embeddingScores: number;
   onError: OnError;
+  memoryLimit: number;
+  threads?: number;
 }
 
 const PASS_NAMES = { 1: 'sketch', 2: 'count', 3: 'covariance', 4: 'projections, sketch', 5: 'projections, count' } as const;
@@ -42,10 +44,10 @@ export function registerBaseline(program: Command): void {
 
   baseline
     .command('build')
-    .description('build a baseline profile from training data (CSV or JSONL, optionally .gz)')
-    .requiredOption('--input <file>', 'training data')
+    .description('build a baseline profile from training data (CSV or JSONL, optionally .gz; Parquet; a glob or a hive-partitioned folder)')
+    .requiredOption('--input <file>', 'training data: a file, a quoted glob (\'data/*.parquet\'), or a folder of Parquet files')
     .requiredOption('--out <file>', 'where to write the profile (JSON)')
-    .option('--format <format>', 'csv or jsonl (default: from the extension)')
+    .option('--format <format>', 'csv, jsonl or parquet (default: from the extension; parquet for a folder)')
     .option('--column-names <names>', 'comma-separated names of the CSV\'s columns, in order; they replace its header row', listOption)
     .option('--no-header-row', 'the CSV has no header row: its first row is data (needs --column-names)')
     .option('--bins <n>', 'quantile bins per numeric feature', intOption('--bins'), defaults.bins)
@@ -62,6 +64,8 @@ export function registerBaseline(program: Command): void {
     .option('--embedding <columns>', 'comma-separated columns holding embedding vectors (JSON arrays of numbers)', listOption, [])
     .option('--embedding-scores <n>', 'principal-component scores of each embedding kept as features', intOption('--embedding-scores'), defaults.embeddingScores)
     .option('--on-error <mode>', 'malformed rows: fail or skip', onErrorOption, defaults.onError)
+    .option('--memory-limit <MiB>', 'memory the columnar engine may use before it spills to a temporary folder', intOption('--memory-limit'), defaults.memoryLimitMiB)
+    .option('--threads <n>', 'threads of the columnar engine (default: every core); with 1 the build is repeatable bit for bit', intOption('--threads'))
     .action(async (flags: BuildFlags) => {
       const problems = problemPrinter();
       let pass: keyof typeof PASS_NAMES = 1;
@@ -96,6 +100,8 @@ export function registerBaseline(program: Command): void {
         embedding: flags.embedding,
         embeddingScores: flags.embeddingScores,
         onError: flags.onError,
+        memoryLimitMiB: flags.memoryLimit,
+        threads: flags.threads,
       }, { onPass, onProblem: problems.print }).finally(() => bar.stop());
       problems.finish();
       result.warnings.forEach(warn);

@@ -36,6 +36,8 @@ export const buildOptionsSchema = z
     embeddingScores: z.number().int().min(0).max(20).default(3),
     /** Memory the columnar engine may use (MiB); beyond it, it spills to a temporary folder. */
     memoryLimitMiB: z.number().int().min(64).max(1_048_576).default(1024),
+    /** Threads of the columnar engine (default: every core). With 1 the build is repeatable bit for bit. */
+    threads: z.number().int().min(1).max(256).optional(),
     /** Malformed rows: stop (`fail`) or report and skip (`skip`). */
     onError: z.enum(['skip', 'fail']).default('fail'),
   })

@@ -8,7 +8,7 @@ import { DwError } from '../../platform/errors.js';
 export interface EngineLimits {
   /** DuckDB's memory limit in MiB: beyond it, work spills to a temporary folder. */
   memoryMiB: number;
-  /** Worker threads (default: every core). */
+  /** Worker threads (default: every core). With one, a build is repeatable bit for bit. */
   threads?: number;
 }
 
@@ -21,10 +21,11 @@ export class EngineSession {
 
   static async open(limits: EngineLimits): Promise<EngineSession> {
     const folder = mkdtempSync(join(tmpdir(), 'driftwatch-engine-'));
+    const threads = limits.threads ?? availableParallelism();
     try {
       const instance = await DuckDBInstance.create(':memory:', {
         memory_limit: `${limits.memoryMiB}MB`,
-        threads: String(limits.threads ?? availableParallelism()),
+        threads: String(threads),
         temp_directory: join(folder, 'spill'),
         preserve_insertion_order: 'true',
         enable_external_access: 'true',

@@ -1,4 +1,8 @@
+import { ProfileCounter } from '../../core/aggregation/profile-counter.js';
+import { readSource, type VectorCache } from '../../core/aggregation/read-source.js';
+import type { FeatureProfile } from '../../core/profile/baseline-profile.js';
 import { DwError } from '../../platform/errors.js';
+import { ColumnScan } from '../baseline/column-scan.js';
 import type { BuildOptions } from '../baseline/build-options.js';
 import {
   MAX_COLUMNS, assembleProfile, buildContext, checkColumns, checkDerivedNames, checkNamedColumns, decideType, draftFeatures, finalFeatures,
@@ -6,7 +10,7 @@ import {
 } from '../baseline/feature-drafts.js';
 import type { RowSource, TableInput } from '../input/row-source.js';
 import { findCandidates, summarizeColumns, type AggregateSummary } from './column-aggregates.js';
-import { countBins, rowProblems, validSql, type BoundFeature } from './count-rows.js';
+import { countBins, countInvalidRows, validSql, type BoundFeature } from './count-rows.js';
 import { EngineSession } from './duckdb-session.js';
 import { fitTabular } from './fit-tabular.js';
 import { describeScan, inputFiles, scanSql } from './table-scan.js';
@@ -25,23 +29,6 @@ function engineFailure(err: unknown, file: string): DwError {
   if (err instanceof DwError) return err;
   const message = String((err as Error).message ?? err).split('\n')[0]!;
   return new DwError('DW_ERR_INPUT_ROW', `cannot read the input: ${message}`, { file }, { cause: err });
-}
-
-/**
- * The 1-based line (or Parquet row number) and file of rows given by their 0-based position in the
- * input, found by reading the input again with the row reader: only when something must be
- * reported.
- */
-async function locateRows(source: RowSource, rows: readonly number[]): Promise<Map<number, { line: number; file: string }>> {
-  const wanted = new Set(rows);
-  const found = new Map<number, { line: number; file: string }>();
-  const last = Math.max(...rows);
-  let ordinal = 0;
-  for await (const row of source.rows()) {
-    if (wanted.has(ordinal)) found.set(ordinal, { line: row.line, file: row.file ?? source.file });
-    if (++ordinal > last) break;
-  }
-  return found;
 }
 
 /**
@@ -91,15 +78,20 @@ async function findAllCandidates(session: EngineSession, candidates: readonly Ca
   }
 }
 
-/** Lines for the first nested value of each column that has one (messages name the line). */
+/**
+ * The first nested value of each column that has one, with its line: the row reader finds it
+ * (reading up to it), so the message is the streaming builder's own.
+ */
 async function locateInvalid(source: RowSource, candidates: readonly Candidate<AggregateSummary>[]): Promise<void> {
-  const bad = candidates.filter((c) => c.scan.firstInvalidRow !== undefined);
+  const bad = candidates.filter((c) => c.scan.invalid > 0).map((c) => ({ c, scan: new ColumnScan(c.forced === 'categorical') }));
   if (bad.length === 0) return;
-  const lines = await locateRows(source, bad.map((c) => c.scan.firstInvalidRow!));
-  for (const c of bad) {
-    const at = lines.get(c.scan.firstInvalidRow!);
-    if (at !== undefined) c.scan.firstInvalid = { line: at.line, reason: c.scan.firstInvalid!.reason };
+  const cache: VectorCache = new Map();
+  for await (const { line, record } of source.rows()) {
+    cache.clear();
+    for (const b of bad) if (b.scan.firstInvalid === undefined) b.scan.add(readSource(record, b.c.source, cache), line);
+    if (bad.every((b) => b.scan.firstInvalid !== undefined)) break;
   }
+  for (const b of bad) b.c.scan.firstInvalid = b.scan.firstInvalid;
 }
 
 /**
@@ -111,7 +103,7 @@ async function locateInvalid(source: RowSource, candidates: readonly Candidate<A
  */
 export async function buildOnEngine(source: RowSource & { table: TableInput }, options: BuildOptions, hooks: BuildHooks): Promise<BuildResult> {
   const ctx = buildContext(options, source.file);
-  const session = await EngineSession.open({ memoryMiB: options.memoryLimitMiB });
+  const session = await EngineSession.open({ memoryMiB: options.memoryLimitMiB, threads: options.threads });
   try {
     hooks.onPass?.(1);
     const { columns, seen } = await loadInput(session, source, ctx);
@@ -127,8 +119,8 @@ export async function buildOnEngine(source: RowSource & { table: TableInput }, o
     hooks.onPass?.(2);
     const byName = new Map(columns.map((c) => [c.name, c]));
     const bound: BoundFeature[] = drafts.map((feature) => ({ feature, column: byName.get((feature.source as { column: string }).column)! }));
-    const skippedRows = await reportProblems(session, source, bound, ctx, hooks);
     const valid = validSql(bound);
+    const skippedRows = await reportProblems(session, source, drafts, valid, ctx, hooks);
     const counted = await countBins(session, bound, valid);
     if (counted.rows === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no row could be counted', { file: source.file });
     const features = finalFeatures(drafts, counted.counts, counted.rows, ctx);
@@ -149,19 +141,29 @@ export async function buildOnEngine(source: RowSource & { table: TableInput }, o
   }
 }
 
-/** Rows that cannot be counted: the first one fails the build, or each is reported and skipped. */
-async function reportProblems(session: EngineSession, source: RowSource, bound: readonly BoundFeature[], ctx: BuildContext, hooks: BuildHooks): Promise<number> {
+/**
+ * Rows that cannot be counted: the engine counts them; the row reader finds them in order with the
+ * streaming builder's own check (ProfileCounter), so each is named by its line. The first fails
+ * the build, or (in `skip` mode) the first REPORTED_PROBLEMS are reported and all are skipped.
+ */
+async function reportProblems(session: EngineSession, source: RowSource, drafts: readonly FeatureProfile[], valid: string, ctx: BuildContext,
+  hooks: BuildHooks): Promise<number> {
+  const count = await countInvalidRows(session, valid);
+  if (count === 0) return 0;
   const onError = ctx.options.onError;
-  const problems = await rowProblems(session, bound, onError === 'fail' ? 1 : REPORTED_PROBLEMS);
-  if (problems.count === 0) return 0;
-  const lines = await locateRows(source, problems.first.map((p) => p.row));
-  const errors = problems.first.map((p) => {
-    const at = lines.get(p.row);
-    return new DwError('DW_ERR_INPUT_VALUE', p.message, { file: at?.file ?? source.file, line: at?.line ?? p.row + 1, field: p.field });
-  });
-  if (onError === 'fail') throw errors[0]!;
+  const limit = onError === 'fail' ? 1 : Math.min(count, REPORTED_PROBLEMS);
+  const counter = new ProfileCounter(drafts);
+  const errors: DwError[] = [];
+  for await (const { line, record, file } of source.rows()) {
+    counter.reset();
+    const problem = counter.add(record);
+    if (problem === undefined) continue;
+    errors.push(new DwError('DW_ERR_INPUT_VALUE', problem.message, { file: file ?? source.file, line, field: problem.field }));
+    if (errors.length >= limit) break;
+  }
+  if (onError === 'fail') throw errors[0] ?? new DwError('DW_ERR_INPUT_VALUE', `${count} row(s) hold values their features cannot count`, { file: source.file });
   errors.forEach((e) => hooks.onProblem?.(e));
-  if (problems.count > errors.length) ctx.warnings.push(`${problems.count - errors.length} more row(s) with invalid values were skipped without a message each`);
-  ctx.warnings.push(`${problems.count} row(s) skipped for invalid values`);
-  return problems.count;
+  if (count > errors.length) ctx.warnings.push(`${count - errors.length} more row(s) with invalid values were skipped without a message each`);
+  ctx.warnings.push(`${count} row(s) skipped for invalid values`);
+  return count;
 }

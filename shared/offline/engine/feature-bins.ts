@@ -1,15 +1,40 @@
 import { toNumber } from '../../core/aggregation/value-coercion.js';
-import { expectedBinCount, interiorBinCount, type FeatureProfile } from '../../core/profile/baseline-profile.js';
+import { expectedBinCount, interiorBinCount } from '../../core/profile/baseline-profile.js';
 import { double, literal } from './sql-text.js';
 import type { TypedColumn } from './typed-table.js';
 
-/** A numeric value's bin as numeric-bins.ts numbers it: 0 below, 1..k interior, k + 1 above, k + 2 missing. */
-export function numericBinSql(number: string, edges: readonly number[]): string {
-  const k = interiorBinCount(edges);
+/** The largest double below `x` (finite `x`). */
+export function doubleBelow(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const f = new Float64Array([x]);
+  const bits = new BigInt64Array(f.buffer);
+  bits[0] = bits[0]! + (x > 0 ? -1n : 1n);
+  return f[0]!;
+}
+
+/**
+ * DuckDB's `histogram(x, boundaries)` counts x ≤ b for each boundary after the one before, the rest
+ * in a last bucket. numeric-bins.ts's bins are left-closed ([e(j-1), e(j)), the last interior bin
+ * closed), so each edge but the last moves to the double just below it: x ≤ below(e) ⇔ x < e.
+ * Returns the aggregate (numbers only; NULLs are not in it) and how to read its result into the
+ * feature's layout [below, interior..., above, missing] given the count of numbers.
+ */
+export function numericHistogram(number: string, edges: readonly number[]): { sql: string; read: (result: unknown, numbers: number, rows: number) => number[] } {
   const last = edges.length - 1;
-  const atOrAbove = edges.slice(1).map((e) => ` + (${number} >= ${double(e)})::INTEGER`).join('');
-  return `CASE WHEN ${number} IS NULL THEN ${k + 2} WHEN ${number} < ${double(edges[0]!)} THEN 0 WHEN ${number} > ${double(edges[last]!)} THEN ${k + 1} `
-    + `ELSE least(${Math.max(1, last)}, 1${atOrAbove}) END`;
+  const boundaries = [...edges.slice(0, last).map(doubleBelow), edges[last]!];
+  const bins = new Map(boundaries.map((b, j) => [b, j]));
+  const k = interiorBinCount(edges);
+  return {
+    sql: `histogram(${number}, [${boundaries.map(double).join(', ')}])`,
+    read: (result, numbers, rows) => {
+      const counts = new Array<number>(expectedBinCount({ type: 'numeric', edges: [...edges] })).fill(0);
+      for (const { key, value } of (result ?? []) as { key: number | null; value: number | bigint }[]) {
+        counts[key === null ? k + 1 : bins.get(Number(key))!]! += Number(value);
+      }
+      counts[k + 2] = rows - numbers;
+      return counts;
+    },
+  };
 }
 
 /**
@@ -27,11 +52,4 @@ export function categorySql(column: TypedColumn, categories: readonly string[], 
   const byNumber = numbers.length === 0 ? other : `CASE ${column.number} ${numbers.join(' ')} ELSE ${other} END`;
   const byText = texts.length === 0 ? other : `CASE ${column.text} ${texts.join(' ')} ELSE ${other} END`;
   return `CASE WHEN ${column.number} IS NOT NULL THEN ${byNumber} WHEN ${column.text} IS NOT NULL THEN ${byText} ELSE ${missing} END`;
-}
-
-/** The bin index of a feature's value (for `histogram`). */
-export function binSql(feature: FeatureProfile, column: TypedColumn): string {
-  if (feature.type === 'numeric') return numericBinSql(column.number, feature.edges);
-  const k = feature.categories.length;
-  return categorySql(column, feature.categories, (j) => String(j), String(k), String(expectedBinCount(feature) - 1));
 }

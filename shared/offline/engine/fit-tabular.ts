@@ -1,13 +1,13 @@
 import { imputeValues } from '../../core/multivariate/record-vector.js';
-import { expectedBinCount, type FeatureProfile, type NumericFeatureProfile, type ProjectionProfile } from '../../core/profile/baseline-profile.js';
+import type { FeatureProfile, NumericFeatureProfile, ProjectionProfile } from '../../core/profile/baseline-profile.js';
 import { DwError } from '../../platform/errors.js';
 import { derivedName, fitOne, TABULAR_PROJECTION, type ProjectionPlan } from '../baseline/fit-projections.js';
 import { mergeEmptyBins, quantileEdges } from '../baseline/numeric-edges.js';
 import type { EngineSession } from './duckdb-session.js';
-import { addHistogram } from './count-rows.js';
-import { categorySql, numericBinSql } from './feature-bins.js';
+import { quantileSample } from './column-aggregates.js';
+import { categorySql, numericHistogram } from './feature-bins.js';
 import { double } from './sql-text.js';
-import { ORDINAL, ROWS_TABLE, type TypedColumn } from './typed-table.js';
+import { ROWS_TABLE, type TypedColumn } from './typed-table.js';
 
 /** Inputs beyond which the covariance is not one query's aggregates (d(d+1)/2 of them). */
 export const ENGINE_MAX_TABULAR_INPUTS = 128;
@@ -28,40 +28,54 @@ function vectorSql(inputs: readonly FeatureProfile[], columns: ReadonlyMap<strin
 }
 
 /**
- * The countable rows' vectors with their half: valid rows alternate between the fit (even ordinal)
- * and the held-out rows (odd), as fit-projections.ts splits them.
+ * The countable rows' vectors, each with its half: rows alternate between the fit (even) and the
+ * held-out rows (odd) in the order the engine holds them, which is input order with one thread (as
+ * fit-projections.ts splits a stream) and an interleaving of the input's parts with several: either
+ * way both halves are drawn alike from the whole file. With every row countable the position is
+ * the table's rowid; otherwise a row number over the countable ones.
  */
-function halvesSql(vector: readonly string[], valid: string): string {
-  return `SELECT ${vector.map((x, j) => `${x} AS x${j}`).join(', ')}, (row_number() OVER (ORDER BY ${ORDINAL}) - 1) % 2 AS dw_half FROM ${ROWS_TABLE} WHERE ${valid}`;
+function vectorsSql(vector: readonly string[], valid: string, half: 0 | 1): string {
+  const columns = vector.map((x, j) => `${x} AS x${j}`).join(', ');
+  if (valid === 'true') return `SELECT ${columns} FROM ${ROWS_TABLE} WHERE rowid % 2 = ${half}`;
+  return `SELECT ${columns} FROM (SELECT *, (row_number() OVER () - 1) % 2 AS dw_half FROM ${ROWS_TABLE} WHERE ${valid}) WHERE dw_half = ${half}`;
 }
 
-/** The mean and population covariance of the fit half, in one scan. */
-async function fitMoments(session: EngineSession, halves: string, d: number): Promise<{ n: number; mean: number[]; covariance: number[][] }> {
+/**
+ * The mean and population covariance of the fit half in one scan, as CoMomentAccumulator takes
+ * them: sums of products of the vectors shifted by a point near the mean (the imputed values,
+ * the baseline means), which keeps E[yy'] − E[y]E[y]' accurate; plain sums are twice as fast on
+ * the engine as its covar_pop.
+ */
+async function fitMoments(session: EngineSession, vectors: string, shift: ArrayLike<number>): Promise<{ n: number; mean: number[]; covariance: number[][] }> {
+  const d = shift.length;
+  const y = Array.from({ length: d }, (_, i) => `(x${i} - ${double(shift[i]!)})`);
   const items = [`count(*) AS n`];
-  for (let i = 0; i < d; i++) items.push(`avg(x${i}) AS m${i}`);
-  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) items.push(`covar_pop(x${i}, x${j}) AS c${i}_${j}`);
-  const [r] = await session.rows(`SELECT ${items.join(', ')} FROM (${halves}) WHERE dw_half = 0`);
+  for (let i = 0; i < d; i++) items.push(`sum(${y[i]}) AS s${i}`);
+  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) items.push(`sum(${y[i]} * ${y[j]}) AS c${i}_${j}`);
+  const [r] = await session.rows(`SELECT ${items.join(', ')} FROM (${vectors})`);
   const row = r!;
-  const mean = Array.from({ length: d }, (_, i) => Number(row[`m${i}`] ?? 0));
+  const n = Number(row.n);
+  const m = Array.from({ length: d }, (_, i) => Number(row[`s${i}`] ?? 0) / n);
   const covariance = Array.from({ length: d }, () => new Array<number>(d).fill(0));
   for (let i = 0; i < d; i++) {
     for (let j = i; j < d; j++) {
-      const c = Number(row[`c${i}_${j}`] ?? 0);
+      const c = Number(row[`c${i}_${j}`] ?? 0) / n - m[i]! * m[j]!;
       covariance[i]![j] = c;
       covariance[j]![i] = c;
     }
   }
-  return { n: Number(row.n), mean, covariance };
+  return { n, mean: m.map((v, i) => v + shift[i]!), covariance };
 }
 
-/** Projector.project's reconstruction error, |z|² − |C z|² with z = (x − center) / scale, as SQL over x0..x(d-1). */
-function reconstructionErrorSql(p: ProjectionProfile, inputs: readonly FeatureProfile[]): string {
+/**
+ * Projector.project's reconstruction error on the held-out vectors, |z|² − |C z|² with
+ * z = (x − center) / scale, on the engine's list dot products (z is one list per row).
+ */
+function reconstructionErrorSql(p: ProjectionProfile, inputs: readonly FeatureProfile[], vectors: string): string {
   const position = new Map(inputs.map((f, j) => [f.name, j]));
-  const z = p.inputs!.map((name, j) => `((x${position.get(name)!} - ${double(p.center[j]!)}) * ${double(1 / p.scale![j]!)})`);
-  const norm = z.map((zj) => `${zj} * ${zj}`).join(' + ');
-  const scores = p.components.map((axis) => `(${axis.map((a, j) => `${double(a)} * ${z[j]}`).join(' + ')})`);
-  const explained = scores.map((s) => `${s} * ${s}`).join(' + ');
-  return `greatest(0, (${norm}) - (${explained}))`;
+  const z = p.inputs!.map((name, j) => `(x${position.get(name)!} - ${double(p.center[j]!)}) * ${double(1 / p.scale![j]!)}`);
+  const explained = p.components.map((axis) => `pow(list_dot_product(z, [${axis.map(double).join(', ')}]), 2)`).join(' + ');
+  return `SELECT greatest(0, list_dot_product(z, z) - (${explained})) AS e FROM (SELECT [${z.join(', ')}] AS z FROM (${vectors}))`;
 }
 
 /**
@@ -72,17 +86,19 @@ function reconstructionErrorSql(p: ProjectionProfile, inputs: readonly FeaturePr
 export async function fitTabular(session: EngineSession, plan: ProjectionPlan, columns: ReadonlyMap<string, TypedColumn>, valid: string,
   warnings: string[], onPass?: (pass: 3 | 4 | 5) => void): Promise<{ projections: ProjectionProfile[]; features: FeatureProfile[] }> {
   const inputs = plan.tabular!;
-  const halves = halvesSql(vectorSql(inputs, columns), valid);
   onPass?.(3);
-  const moments = await fitMoments(session, halves, inputs.length);
+  const vector = vectorSql(inputs, columns);
+  const moments = await fitMoments(session, vectorsSql(vector, valid, 0), imputeValues(inputs));
   const target = { name: TABULAR_PROJECTION, kind: 'tabular' as const, dimension: inputs.length, column: inputs.map((f) => f.name).join(', '), inputs, required: plan.tabularRequired };
   const projection = fitOne(target, moments, plan.varianceTarget, warnings);
   if (projection === undefined) return { projections: [], features: [] };
 
   onPass?.(4);
-  await session.run(`CREATE OR REPLACE TABLE ${DERIVED_TABLE} AS SELECT ${reconstructionErrorSql(projection, inputs)} AS e FROM (${halves}) WHERE dw_half = 1`);
+  await session.run(`CREATE OR REPLACE TABLE ${DERIVED_TABLE} AS ${reconstructionErrorSql(projection, inputs, vectorsSql(vector, valid, 1))}`);
+  const [{ n: heldOutRows }] = (await session.rows(`SELECT count(*) AS n FROM ${DERIVED_TABLE}`)) as [{ n: number }];
   const qs = Array.from({ length: plan.bins - 1 }, (_, j) => ((j + 1) / plan.bins).toString()).join(', ');
-  const [s] = await session.rows(`SELECT count(*) AS n, min(e) AS lo, max(e) AS hi, avg(e) AS mean, stddev_pop(e) AS std, approx_quantile(e, [${qs}]) AS q FROM ${DERIVED_TABLE}`);
+  const [s] = await session.rows(`SELECT count(*) AS n, min(e) AS lo, max(e) AS hi, avg(e) AS mean, stddev_pop(e) AS std, `
+    + `approx_quantile(e, [${qs}]) FILTER (WHERE ${quantileSample(heldOutRows)}) AS q FROM ${DERIVED_TABLE}`);
   const stats = s!;
   const heldOut = Number(stats.n);
   const source = { projection: projection.name, output: 'reconstruction_error' as const };
@@ -92,10 +108,9 @@ export async function fitTabular(session: EngineSession, plan: ProjectionPlan, c
   const edges = quantileEdges(Number(stats.lo), Number(stats.hi), plan.bins, (q) => quantiles[Math.round(q * plan.bins) - 1]!);
 
   onPass?.(5);
-  const [h] = await session.rows(`SELECT histogram(${numericBinSql('e', edges)}) AS h FROM ${DERIVED_TABLE}`);
-  const counts = new Float64Array(expectedBinCount({ type: 'numeric', edges }));
-  addHistogram(counts, h!.h);
-  const merged = mergeEmptyBins(edges, Array.from(counts));
+  const histogram = numericHistogram('e', edges);
+  const [h] = await session.rows(`SELECT ${histogram.sql} AS h FROM ${DERIVED_TABLE}`);
+  const merged = mergeEmptyBins(edges, histogram.read(h!.h, heldOut, heldOut));
   const feature: NumericFeatureProfile = {
     name, role: 'multivariate', source, type: 'numeric', edges: merged.edges, mean: Number(stats.mean), std: Number(stats.std ?? 0),
     counts: merged.counts, proportions: merged.counts.map((c) => c / heldOut),

@@ -1,14 +1,11 @@
 import type { EngineSession } from './duckdb-session.js';
 import { ident } from './sql-text.js';
 
-/** The table every query of a build reads: one row per input row. */
-export const ROWS_TABLE = 'dw_rows';
 /**
- * Its column holding each row's 0-based position in the input. The table's own rowid is not that:
- * a parallel load may write row groups out of order; a streaming `row_number() OVER ()` over the
- * scan, with insertion order preserved, counts rows in the order they are read.
+ * The table every query of a build reads: one row per input row. Loaded in parallel, its rows are
+ * not in input order (DuckDB may write row groups out of order); with one thread they are.
  */
-export const ORDINAL = 'dw_ord';
+export const ROWS_TABLE = 'dw_rows';
 
 /**
  * One input column in the typed table: the SQL columns holding its number (a DOUBLE; NULL when the
@@ -90,6 +87,6 @@ export async function loadTypedTable(session: EngineSession, scan: string, colum
     if (e.outer.nested !== undefined) outer.push(`${e.outer.nested} AS x${i}`);
     return { name, type, number: `n${i}`, text: `t${i}`, nested: e.outer.nested === undefined ? undefined : `x${i}` };
   });
-  await session.run(`CREATE TABLE ${ROWS_TABLE} AS SELECT ${ORDINAL}, ${outer.join(', ')} FROM (SELECT row_number() OVER () - 1 AS ${ORDINAL}, ${inner.join(', ')} FROM ${scan})`);
+  await session.run(`CREATE TABLE ${ROWS_TABLE} AS SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${scan})`);
   return typed;
 }
