@@ -13,7 +13,7 @@ import { findCandidates, summarizeColumns, type AggregateSummary } from './colum
 import { countBins, countInvalidRows, validSql, type BoundFeature } from './count-rows.js';
 import { EngineSession } from './duckdb-session.js';
 import { fitTabular } from './fit-tabular.js';
-import { describeScan, inputFiles, scanSql } from './table-scan.js';
+import { describeScan, inputFiles, jsonlKeys, scanSql } from './table-scan.js';
 import { loadTypedTable, type TypedColumn } from './typed-table.js';
 
 /** Problems fetched with their rows to report in `skip` mode (the rest are counted). */
@@ -39,24 +39,29 @@ function engineFailure(err: unknown, file: string): DwError {
  */
 async function loadInput(session: EngineSession, source: RowSource & { table: TableInput }, ctx: BuildContext): Promise<{ columns: TypedColumn[]; seen: Set<string> }> {
   const files = await inputFiles(session, source.table);
-  const load = async (lenient: boolean): Promise<{ columns: TypedColumn[]; seen: Set<string> }> => {
-    const scan = scanSql(files, source.table, lenient);
-    const described = await describeScan(session, scan);
+  const load = async (lenient: boolean): Promise<{ columns: TypedColumn[]; seen: Set<string>; notObjects: number }> => {
+    const found = source.table.format === 'jsonl' ? await jsonlKeys(session, files, lenient) : { keys: [], notObjects: 0 };
+    const scan = scanSql(files, source.table, lenient, found.keys);
+    const described = (await describeScan(session, scan)).filter((c) => c.name !== 'dw_none');
     if (described.length > MAX_COLUMNS) throw new DwError('DW_ERR_INPUT_ROW', `more than ${MAX_COLUMNS} distinct columns; is a value used as a key?`, { file: source.file });
     const excluded = new Set(ctx.options.exclude);
     const columns = await loadTypedTable(session, scan, described.filter((c) => !excluded.has(c.name)));
-    return { columns, seen: new Set(described.map((c) => c.name)) };
+    return { columns, seen: new Set(described.map((c) => c.name)), notObjects: found.notObjects };
   };
+  let failure: unknown;
   try {
-    return await load(false);
+    const loaded = await load(false);
+    if (loaded.notObjects === 0) return loaded;
+    failure = new DwError('DW_ERR_INPUT_ROW', `${loaded.notObjects} JSONL line(s) are not objects`, { file: source.file });
   } catch (err) {
     if (err instanceof DwError) throw err;
-    // The row reader names the malformed line (and, in skip mode, reports every one of them).
-    for await (const row of source.rows()) void row;
-    if (ctx.options.onError === 'fail' || source.table.format === 'parquet') throw engineFailure(err, source.file);
-    await session.run('DROP TABLE IF EXISTS dw_rows');
-    return load(true);
+    failure = err;
   }
+  // The row reader names the malformed line: it throws in fail mode, and in skip mode reports every one.
+  for await (const row of source.rows()) void row;
+  if (ctx.options.onError === 'fail' || source.table.format === 'parquet') throw engineFailure(failure, source.file);
+  await session.run('DROP TABLE IF EXISTS dw_rows');
+  return load(true);
 }
 
 /** The candidates: every loaded column not reserved, and the model signals the options name. */

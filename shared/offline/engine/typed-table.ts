@@ -1,3 +1,4 @@
+import { DwError } from '../../platform/errors.js';
 import type { EngineSession } from './duckdb-session.js';
 import { ident } from './sql-text.js';
 
@@ -78,6 +79,7 @@ function columnExpressions(v: string, type: string, i: number): { inner: string[
  * for each column kept, `n<i>` its number, `t<i>` its text, and `x<i>` a nested value's JSON.
  */
 export async function loadTypedTable(session: EngineSession, scan: string, columns: readonly { name: string; type: string }[]): Promise<TypedColumn[]> {
+  if (columns.length === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no usable feature columns');
   const inner: string[] = [];
   const outer: string[] = [];
   const typed: TypedColumn[] = columns.map(({ name, type }, i) => {

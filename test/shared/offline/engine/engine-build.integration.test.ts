@@ -1,0 +1,209 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ProfileCounter } from '../../../../shared/core/aggregation/profile-counter.js';
+import type { InputRecord } from '../../../../shared/core/aggregation/read-source.js';
+import type { BaselineProfile, FeatureProfile } from '../../../../shared/core/profile/baseline-profile.js';
+import { buildBaseline } from '../../../../shared/offline/baseline/build-baseline.js';
+import { fileRowSource } from '../../../../shared/offline/input/file-row-source.js';
+import { arrayRowSource } from '../../../../shared/offline/input/row-source.js';
+import type { DwError } from '../../../../shared/platform/errors.js';
+import { ensurePythonVenv, readRequirements } from '../../../../scripts/lib/python-venv.js';
+
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
+const TRAIN = join(FIXTURES, 'quantiles', 'train.csv.gz');
+interface ColumnReference { count: number; missing: number; min: number; max: number; mean: number; std: number; quantiles: number[]; low: number[]; high: number[] }
+const reference = JSON.parse(readFileSync(join(FIXTURES, 'quantiles', 'reference.json'), 'utf8')) as {
+  rows: number; columns: Record<string, ColumnReference>; region: Record<string, number>;
+};
+const dir = mkdtempSync(join(tmpdir(), 'dw-engine-'));
+
+async function records(path: string): Promise<InputRecord[]> {
+  const out: InputRecord[] = [];
+  for await (const { record } of fileRowSource(path).rows()) out.push(record);
+  return out;
+}
+
+function feature(profile: BaselineProfile, name: string): FeatureProfile {
+  const f = profile.features.find((x) => x.name === name);
+  if (f === undefined) throw new Error(`no feature ${name}`);
+  return f;
+}
+
+/** The fixture's present values of each numeric column, sorted (read plainly, not by driftwatch). */
+const sortedValues = new Map<string, Float64Array>();
+beforeAll(() => {
+  const [header, ...lines] = gunzipSync(readFileSync(TRAIN)).toString('utf8').trim().split('\n');
+  const names = header!.split(',');
+  for (const name of Object.keys(reference.columns)) {
+    const j = names.indexOf(name);
+    const values = lines.map((l) => l.split(',')[j]!).filter((cell) => cell.trim() !== '').map(Number).filter(Number.isFinite);
+    sortedValues.set(name, Float64Array.from(values).sort());
+  }
+});
+
+/** How many values are below x and at most x. */
+function ranks(sorted: Float64Array, x: number): [number, number] {
+  let below = 0;
+  let atMost = 0;
+  for (const v of sorted) {
+    if (v < x) below++;
+    if (v <= x) atMost++;
+  }
+  return [below, atMost];
+}
+
+/**
+ * The outer edges are NumPy's exact range. Each interior edge splits the data (the values below it
+ * go left) between the splits of NumPy's q(p − 0.005) and q(p + 0.005) for some decile p: a rank
+ * tolerance of ±0.5 %, which with tied values accepts any edge between the same two values.
+ * Mean, spread and missing count are NumPy's.
+ */
+function expectEdgesInNumpyBands(f: FeatureProfile, ref: ColumnReference): void {
+  if (f.type !== 'numeric') throw new Error(`${f.name} is not numeric`);
+  expect(f.edges[0]).toBe(ref.min);
+  expect(f.edges[f.edges.length - 1]).toBe(ref.max);
+  const sorted = sortedValues.get(f.name)!;
+  expect(sorted.length).toBe(ref.count);
+  for (const edge of f.edges.slice(1, -1)) {
+    const [below] = ranks(sorted, edge);
+    const decile = ref.quantiles.findIndex((_, i) => ranks(sorted, ref.low[i]!)[0] <= below && below <= ranks(sorted, ref.high[i]!)[1]);
+    expect(decile, `${f.name}: edge ${edge} (${below} values below it) is within 0.5 % of no decile`).toBeGreaterThanOrEqual(0);
+  }
+  expect(f.mean).toBeCloseTo(ref.mean, 9);
+  expect(f.std).toBeCloseTo(ref.std, 9);
+  expect(f.counts[f.counts.length - 1]).toBe(ref.missing);
+}
+
+describe('baseline build on the columnar engine (DuckDB)', () => {
+  it('puts every numeric edge in NumPy\'s ±0.5 % rank band of its decile, as the streaming builder does', async () => {
+    const engine = (await buildBaseline(fileRowSource(TRAIN), { multivariate: false })).profile;
+    const streaming = (await buildBaseline(arrayRowSource(await records(TRAIN)), { multivariate: false })).profile;
+    expect(engine.rowCount).toBe(reference.rows);
+    for (const [name, ref] of Object.entries(reference.columns)) {
+      expectEdgesInNumpyBands(feature(engine, name), ref);
+      expectEdgesInNumpyBands(feature(streaming, name), ref);
+    }
+    const region = feature(engine, 'region');
+    expect(region.type === 'categorical' && Object.fromEntries(region.categories.map((c, i) => [c, region.counts[i]]))).toEqual(reference.region);
+  });
+
+  it('counts exactly what the streaming builder counts into the same bins, and fits the same projection with one thread', async () => {
+    const engine = (await buildBaseline(fileRowSource(TRAIN), { threads: 1 })).profile;
+    const streaming = (await buildBaseline(arrayRowSource(await records(TRAIN)), {})).profile;
+    expect(engine.features.map((f) => `${f.name}:${f.type}`)).toEqual(streaming.features.map((f) => `${f.name}:${f.type}`));
+    // The streaming builder's counter, over the engine's own bins, is an independent count.
+    const columnFeatures = engine.features.filter((f) => 'column' in f.source);
+    const counter = new ProfileCounter(columnFeatures);
+    for (const record of await records(TRAIN)) expect(counter.add(record)).toBeUndefined();
+    expect(counter.n).toBe(engine.rowCount);
+    columnFeatures.forEach((f, i) => expect(Array.from(counter.counts[i]!), f.name).toEqual(f.counts));
+    const [fitted, streamed] = [engine.projections[0]!, streaming.projections[0]!];
+    expect(fitted.inputs).toEqual(streamed.inputs);
+    expect(fitted.rowCount).toBe(streamed.rowCount);
+    expect(fitted.heldOutRows).toBe(streamed.heldOutRows);
+    fitted.center.forEach((c, i) => expect(c).toBeCloseTo(streamed.center[i]!, 9));
+    fitted.eigenvalues.forEach((e, i) => expect(e).toBeCloseTo(streamed.eigenvalues[i]!, 9));
+    const error = feature(engine, 'multivariate.reconstruction_error');
+    const errorStreamed = feature(streaming, 'multivariate.reconstruction_error');
+    if (error.type !== 'numeric' || errorStreamed.type !== 'numeric') throw new Error('not numeric');
+    expect(error.edges[0]).toBeCloseTo(errorStreamed.edges[0]!, 9);
+    expect(error.edges[error.edges.length - 1]).toBeCloseTo(errorStreamed.edges[errorStreamed.edges.length - 1]!, 9);
+    expect(error.mean).toBeCloseTo(errorStreamed.mean, 9);
+  });
+});
+
+describe('baseline build from Parquet, globs and hive-partitioned folders', () => {
+  const twins = join(dir, 'twins');
+  beforeAll(async () => {
+    const venv = await ensurePythonVenv('parquet-writer', readRequirements(join(FIXTURES, 'parquet', 'requirements.txt')));
+    const run = spawnSync(venv.python, [join(FIXTURES, 'parquet', 'write_twins.py'), TRAIN, twins, 'region'], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`write_twins.py failed: ${run.stderr}`);
+  }, 900_000);
+
+  it('builds from a Parquet file the baseline its CSV twin gives', async () => {
+    const csv = (await buildBaseline(fileRowSource(TRAIN), { threads: 1 })).profile;
+    const parquet = (await buildBaseline(fileRowSource(join(twins, 'train.parquet')), { threads: 1 })).profile;
+    expect(parquet.source).toEqual({ file: 'train.parquet', format: 'parquet' });
+    expect(parquet.rowCount).toBe(csv.rowCount);
+    expect(parquet.features).toEqual(csv.features);
+    expect(parquet.projections).toEqual(csv.projections);
+  });
+
+  it('reads a hive-partitioned folder (the partition key a column) and a glob of CSV parts', async () => {
+    const csv = (await buildBaseline(fileRowSource(TRAIN), { multivariate: false })).profile;
+    for (const input of [join(twins, 'hive'), join(twins, 'part-*.csv')]) {
+      const { profile } = await buildBaseline(fileRowSource(input), { multivariate: false });
+      expect(profile.rowCount, input).toBe(reference.rows);
+      const region = feature(profile, 'region');
+      expect(region.type === 'categorical' && Object.fromEntries(region.categories.map((c, i) => [c, region.counts[i]]))).toEqual(reference.region);
+      for (const [name, ref] of Object.entries(reference.columns)) {
+        expectEdgesInNumpyBands(feature(profile, name), ref);
+        expect(feature(profile, name).counts.reduce((a, b) => a + b, 0)).toBe(feature(csv, name).counts.reduce((a, b) => a + b, 0));
+      }
+    }
+  });
+
+  it('reads the rows of a Parquet file for scoring, numbering them', async () => {
+    const rows: { line: number; record: InputRecord }[] = [];
+    for await (const row of fileRowSource(join(twins, 'train.parquet')).rows()) rows.push(row);
+    const fromCsv = await records(TRAIN);
+    expect(rows).toHaveLength(fromCsv.length);
+    expect(rows[0]!.line).toBe(1);
+    expect(rows[1]!.record.normal).toBe(Number(fromCsv[1]!.normal));
+    expect(rows[1]!.record.region).toBe(fromCsv[1]!.region);
+  });
+});
+
+describe('bad input on the engine: the row reader names the line, skip mode loses nothing else', () => {
+  const write = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const jsonl = (lines: string[]): string => `${lines.join('\n')}\n`;
+  const good = Array.from({ length: 40 }, (_, i) => JSON.stringify({ x: i % 7, y: (i * 13) % 11 + 0.5, z: ['a', 'b', 'c'][i % 3] }));
+
+  it('names the line of malformed JSON, or reports and skips it', async () => {
+    const path = write('bad.jsonl', jsonl([...good.slice(0, 5), '{"x": 1, "y":', ...good.slice(5)]));
+    await expect(buildBaseline(fileRowSource(path), {})).rejects.toMatchObject({ code: 'DW_ERR_INPUT_ROW', location: { line: 6 } });
+    const problems: DwError[] = [];
+    const { profile } = await buildBaseline(fileRowSource(path, { onError: 'skip', onProblem: (p) => problems.push(p) }), { onError: 'skip' });
+    expect(problems.map((p) => p.location?.line)).toEqual([6]);
+    expect(profile.rowCount).toBe(40);
+  });
+
+  it('names the line and field of a text value in a numeric column, or skips that row only', async () => {
+    const path = write('text.jsonl', jsonl([...good.slice(0, 30), JSON.stringify({ x: 1, y: 'oops', z: 'a' }), ...good.slice(30)]));
+    await expect(buildBaseline(fileRowSource(path), {})).rejects.toMatchObject({
+      code: 'DW_ERR_INPUT_VALUE', message: expect.stringContaining("text value 'oops' in numeric feature") as string, location: { line: 31, field: 'y' },
+    });
+    const problems: DwError[] = [];
+    const result = await buildBaseline(fileRowSource(path), { onError: 'skip' }, { onProblem: (p) => problems.push(p) });
+    expect(problems.map((p) => [p.location?.line, p.location?.field])).toEqual([[31, 'y']]);
+    expect(result.skippedRows).toBe(1);
+    expect(result.profile.rowCount).toBe(40);
+  });
+
+  it('names the line of a nested value, and leaves its column out in skip mode', async () => {
+    const path = write('nested.jsonl', jsonl([...good.slice(0, 12), JSON.stringify({ x: 1, y: 2.5, z: { deep: true } }), ...good.slice(12)]));
+    await expect(buildBaseline(fileRowSource(path), {})).rejects.toMatchObject({ code: 'DW_ERR_INPUT_VALUE', location: { line: 13, field: 'z' } });
+    const { profile, warnings } = await buildBaseline(fileRowSource(path), { onError: 'skip' });
+    expect(profile.features.map((f) => f.name)).not.toContain('z');
+    expect(warnings).toContain("column 'z' left out: it holds nested values");
+  });
+
+  it('names the line of a CSV row with the wrong number of fields, or skips it', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `${i % 5},${(i * 7) % 9}.25,${['p', 'q'][i % 2]}`);
+    const path = write('ragged.csv', `a,b,c\n${rows.slice(0, 9).join('\n')}\n1,2\n${rows.slice(9).join('\n')}\n`);
+    await expect(buildBaseline(fileRowSource(path), {})).rejects.toMatchObject({ code: 'DW_ERR_INPUT_ROW', location: { line: 11 } });
+    const problems: DwError[] = [];
+    const { profile } = await buildBaseline(fileRowSource(path, { onError: 'skip', onProblem: (p) => problems.push(p) }), { onError: 'skip' });
+    expect(problems.map((p) => p.location?.line)).toEqual([11]);
+    expect(profile.rowCount).toBe(30);
+  });
+});
