@@ -10,9 +10,14 @@ import { writeJson } from '../write-json.js';
 import { readJson } from '../read-json.js';
 import { importModelMonitor } from '../../shared/offline/sagemaker/import-model-monitor.js';
 import { problemPrinter, progressBar, warn } from '../terminal.js';
+import { DwError } from '../../shared/platform/errors.js';
+import { profileFromAggregates } from '../../shared/offline/aggregates/assemble-profile.js';
+import { readAggregateRows } from '../../shared/offline/aggregates/read-aggregates.js';
+import { registerBaselineSql } from './baseline-sql.js';
 
 interface BuildFlags {
-  input: string;
+  input?: string;
+  fromAggregates?: string;
   out: string;
   format?: string;
   columnNames?: string[];
@@ -45,7 +50,8 @@ export function registerBaseline(program: Command): void {
   baseline
     .command('build')
     .description('build a baseline profile from training data (CSV or JSONL, optionally .gz; Parquet; a glob or a hive-partitioned folder)')
-    .requiredOption('--input <file>', 'training data: a file, a quoted glob (\'data/*.parquet\'), or a folder of Parquet files')
+    .option('--input <file>', 'training data: a file, a quoted glob (\'data/*.parquet\'), or a folder of Parquet files')
+    .option('--from-aggregates <file>', 'instead of --input: the result (CSV or JSON lines) of the statement `driftwatch baseline sql` printed')
     .requiredOption('--out <file>', 'where to write the profile (JSON)')
     .option('--format <format>', 'csv, jsonl or parquet (default: from the extension; parquet for a folder)')
     .option('--column-names <names>', 'comma-separated names of the CSV\'s columns, in order; they replace its header row', listOption)
@@ -67,10 +73,20 @@ export function registerBaseline(program: Command): void {
     .option('--memory-limit <MiB>', 'memory the columnar engine may use before it spills to a temporary folder', intOption('--memory-limit'), defaults.memoryLimitMiB)
     .option('--threads <n>', 'threads of the columnar engine (default: every core); with 1 the build is repeatable bit for bit', intOption('--threads'))
     .action(async (flags: BuildFlags) => {
+      if (flags.fromAggregates !== undefined) {
+        if (flags.input !== undefined) throw new DwError('DW_ERR_USAGE', 'give --input or --from-aggregates, not both', { field: 'from-aggregates' });
+        const result = profileFromAggregates(readAggregateRows(flags.fromAggregates), flags.fromAggregates, { bins: flags.bins, topK: flags.topK, exclude: flags.exclude });
+        result.warnings.forEach(warn);
+        writeJson(flags.out, result.profile);
+        process.stderr.write(`driftwatch: wrote ${flags.out}: ${result.profile.rowCount} rows, ${result.profile.features.length} features from ${flags.fromAggregates}\n`);
+        return;
+      }
+      if (flags.input === undefined) throw new DwError('DW_ERR_USAGE', 'give the training data: --input <file>, or --from-aggregates <result of baseline sql>', { field: 'input' });
+      const input = flags.input;
       const problems = problemPrinter();
       let pass: keyof typeof PASS_NAMES = 1;
       let bar = progressBar(`pass 1 (${PASS_NAMES[1]})`);
-      const source = fileRowSource(flags.input, {
+      const source = fileRowSource(input, {
         format: flags.format,
         columnNames: flags.columnNames,
         headerRow: flags.headerRow,
@@ -111,6 +127,8 @@ export function registerBaseline(program: Command): void {
       const pca = projected.length > 0 ? `; PCA: ${projected.join(', ')}` : '';
       process.stderr.write(`driftwatch: wrote ${flags.out}: ${profile.rowCount} rows, ${profile.features.length} features${pca}\n`);
     });
+
+  registerBaselineSql(baseline);
 
   baseline
     .command('import')

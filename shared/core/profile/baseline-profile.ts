@@ -4,7 +4,7 @@ import { safeNameSchema } from '../../platform/safe-name.js';
 /** Identifies a driftwatch baseline file. */
 export const BASELINE_SCHEMA_ID = 'driftwatch.baseline';
 /** The schema version this build writes. Readers accept the same major and any minor up to theirs. */
-export const BASELINE_SCHEMA_VERSION = '1.3';
+export const BASELINE_SCHEMA_VERSION = '1.4';
 
 const finite = z.number().finite();
 /** A feature or projection name: it becomes the `Feature` dimension, so it must be a safe name (platform/safe-name.ts). */
@@ -180,7 +180,7 @@ export const baselineProfileSchema = z
     /** ISO-8601 time the profile was built. */
     createdAt: z.string(),
     /** The training input the profile was built from (file name and format only). */
-    source: z.object({ file: z.string(), format: z.enum(['csv', 'jsonl', 'parquet', 'sagemaker-model-monitor']) }).strict(),
+    source: z.object({ file: z.string(), format: z.enum(['csv', 'jsonl', 'parquet', 'sql-aggregates', 'sagemaker-model-monitor']) }).strict(),
     /** Baseline size N: rows counted. Needed for calibrated thresholds. */
     rowCount: count.min(1),
     /** Builder settings, recorded for reproducibility. */

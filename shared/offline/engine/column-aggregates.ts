@@ -64,30 +64,41 @@ export class AggregateSummary implements ColumnSummary {
   }
 }
 
-/** Values of a column above which its quantiles come from a systematic sample of about this many. */
+/** Rows up to which quantiles are exact (NumPy's default, linear interpolation); beyond, a t-digest. */
+const EXACT_QUANTILE_ROWS = 100_000;
+/** Rows above which the t-digest reads a systematic sample of about this many. */
 const QUANTILE_SAMPLE = 1_000_000;
 
 /**
- * Which rows of a table of `rows` rows feed the quantile sketches: all of them up to
- * QUANTILE_SAMPLE, else every M-th by rowid (a systematic sample: sorted input is sampled evenly
- * across its range). Sampling adds a rank error of about √(q(1−q)/QUANTILE_SAMPLE) ≤ 0.05 %.
+ * The quantiles of `x` at `ps` over a table of `rows` rows, as one aggregate. Up to
+ * EXACT_QUANTILE_ROWS they are exact, numpy.quantile's default (`quantile_cont`, linear
+ * interpolation between order statistics): repeatable whatever the threads. Beyond, DuckDB's
+ * t-digest (`approx_quantile`, rank error well under 0.5 %), which holds memory bounded; above
+ * QUANTILE_SAMPLE rows it reads every M-th row by rowid (a systematic sample: sorted input is
+ * sampled evenly), adding a rank error of about √(q(1−q)/QUANTILE_SAMPLE) ≤ 0.05 %.
  */
-export function quantileSample(rows: number): string {
+export function quantilesSql(x: string, ps: readonly number[], rows: number): string {
+  const list = `[${ps.join(', ')}]`;
+  if (rows <= EXACT_QUANTILE_ROWS) return `quantile_cont(${x}, ${list})`;
   const every = Math.floor(rows / QUANTILE_SAMPLE);
-  return every <= 1 ? 'true' : `rowid % ${every} = 0`;
+  return every <= 1 ? `approx_quantile(${x}, ${list})` : `approx_quantile(${x}, ${list}) FILTER (WHERE rowid % ${every} = 0)`;
+}
+
+/** The probabilities i / bins, i = 1..bins-1. */
+export function binProbabilities(bins: number): number[] {
+  return Array.from({ length: bins - 1 }, (_, j) => (j + 1) / bins);
 }
 
 /** The aggregates of one column, as SELECT items named `<name>_<i>`, over `f<i>` (its finite numbers). */
-function aggregateItems(c: TypedColumn, i: number, bins: number, sample: string): string[] {
+function aggregateItems(c: TypedColumn, i: number, bins: number, rows: number): string[] {
   const f = `f${i}`;
   const t = c.text;
-  const qs = Array.from({ length: bins - 1 }, (_, j) => ((j + 1) / bins).toString()).join(', ');
   const items = [
     `count(${c.number})::DOUBLE AS numbers_${i}`, `count(${t})::DOUBLE AS texts_${i}`,
     `count(${f})::DOUBLE AS finite_${i}`, `min(${f}) AS min_${i}`, `max(${f}) AS max_${i}`,
     `avg(${f}) AS mean_${i}`, `stddev_pop(${f}) AS std_${i}`, `coalesce(bool_and(${f} = floor(${f})), true) AS ints_${i}`,
     `approx_count_distinct(${t})::DOUBLE AS dt_${i}`, `min(length(${t})) AS lmin_${i}`, `max(length(${t})) AS lmax_${i}`,
-    `approx_quantile(${f}, [${qs}]) FILTER (WHERE ${sample}) AS q_${i}`,
+    `${quantilesSql(f, binProbabilities(bins), rows)} AS q_${i}`,
   ];
   if (c.nested !== undefined) items.push(`count(${c.nested})::DOUBLE AS bad_${i}`);
   return items;
@@ -100,7 +111,7 @@ function aggregateItems(c: TypedColumn, i: number, bins: number, sample: string)
  */
 export async function summarizeColumns(session: EngineSession, columns: readonly TypedColumn[], bins: number): Promise<{ rows: number; summaries: AggregateSummary[] }> {
   const [{ n }] = (await session.rows(`SELECT count(*) AS n FROM ${ROWS_TABLE}`)) as [{ n: number }];
-  const items = columns.flatMap((c, i) => aggregateItems(c, i, bins, quantileSample(n)));
+  const items = columns.flatMap((c, i) => aggregateItems(c, i, bins, n));
   const finite = columns.map((c, i) => `CASE WHEN isfinite(${c.number}) THEN ${c.number} END AS f${i}`);
   const [row] = await session.rows(`SELECT count(*) AS dw_rows, ${items.join(', ')} FROM (SELECT *, rowid, ${finite.join(', ')} FROM ${ROWS_TABLE})`);
   const r = row!;

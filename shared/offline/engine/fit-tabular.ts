@@ -4,7 +4,7 @@ import { DwError } from '../../platform/errors.js';
 import { derivedName, fitOne, TABULAR_PROJECTION, type ProjectionPlan } from '../baseline/fit-projections.js';
 import { mergeEmptyBins, quantileEdges } from '../baseline/numeric-edges.js';
 import type { EngineSession } from './duckdb-session.js';
-import { quantileSample } from './column-aggregates.js';
+import { binProbabilities, quantilesSql } from './column-aggregates.js';
 import { categorySql, numericHistogram } from './feature-bins.js';
 import { double } from './sql-text.js';
 import { ROWS_TABLE, type TypedColumn } from './typed-table.js';
@@ -96,9 +96,8 @@ export async function fitTabular(session: EngineSession, plan: ProjectionPlan, c
   onPass?.(4);
   await session.run(`CREATE OR REPLACE TABLE ${DERIVED_TABLE} AS ${reconstructionErrorSql(projection, inputs, vectorsSql(vector, valid, 1))}`);
   const [{ n: heldOutRows }] = (await session.rows(`SELECT count(*) AS n FROM ${DERIVED_TABLE}`)) as [{ n: number }];
-  const qs = Array.from({ length: plan.bins - 1 }, (_, j) => ((j + 1) / plan.bins).toString()).join(', ');
   const [s] = await session.rows(`SELECT count(*) AS n, min(e) AS lo, max(e) AS hi, avg(e) AS mean, stddev_pop(e) AS std, `
-    + `approx_quantile(e, [${qs}]) FILTER (WHERE ${quantileSample(heldOutRows)}) AS q FROM ${DERIVED_TABLE}`);
+    + `${quantilesSql('e', binProbabilities(plan.bins), heldOutRows)} AS q FROM ${DERIVED_TABLE}`);
   const stats = s!;
   const heldOut = Number(stats.n);
   const source = { projection: projection.name, output: 'reconstruction_error' as const };
