@@ -1,52 +1,52 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { isDwError } from '../shared/platform/errors.js';
-import { registerAgent } from './commands/agent.js';
-import { registerAlarms } from './commands/alarms.js';
-import { registerAudit } from './commands/audit.js';
-import { registerBaseline } from './commands/baseline.js';
-import { registerCollector } from './commands/collector.js';
-import { registerCost } from './commands/cost.js';
-import { registerDemo } from './commands/demo.js';
-import { registerHealth } from './commands/health.js';
-import { registerEvidence } from './commands/evidence.js';
-import { registerReport } from './commands/report.js';
-import { registerScore } from './commands/score.js';
-import { registerStatus } from './commands/status.js';
 import { packageVersion } from '../shared/platform/package-info.js';
 
 /** Exit code for any error, as `diff` does: 0 and 1 are answers, 2 is trouble. */
 const EXIT_ERROR = 2;
 
-/** Builds the `driftwatch` command tree. */
-export function createProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded on demand: a run loads only the command it runs (the agent does
+ * not load the baseline engine, nor the build the AWS SDK), which keeps start-up time and resident
+ * memory to what the command needs. Help and unknown commands load them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  baseline: async () => (await import('./commands/baseline.js')).registerBaseline,
+  score: async () => (await import('./commands/score.js')).registerScore,
+  report: async () => (await import('./commands/report.js')).registerReport,
+  evidence: async () => (await import('./commands/evidence.js')).registerEvidence,
+  agent: async () => (await import('./commands/agent.js')).registerAgent,
+  collector: async () => (await import('./commands/collector.js')).registerCollector,
+  cost: async () => (await import('./commands/cost.js')).registerCost,
+  alarms: async () => (await import('./commands/alarms.js')).registerAlarms,
+  audit: async () => (await import('./commands/audit.js')).registerAudit,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+  health: async () => (await import('./commands/health.js')).registerHealth,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+};
+
+/** Builds the `driftwatch` command tree: only `command` when it names one, else every command. */
+export async function createProgram(command?: string): Promise<Command> {
   const program = new Command('driftwatch')
     .description('Drift monitoring for on-prem ML inference; ships only aggregates.')
     .version(packageVersion())
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  registerBaseline(program);
-  registerScore(program);
-  registerReport(program);
-  registerEvidence(program);
-  registerAgent(program);
-  registerCollector(program);
-  registerCost(program);
-  registerAlarms(program);
-  registerAudit(program);
-  registerDemo(program);
-  registerHealth(program);
-  registerStatus(program);
-  for (const command of program.commands) {
-    command.exitOverride();
-    for (const sub of command.commands) sub.exitOverride();
+  const names = command !== undefined && command in COMMANDS ? [command] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(names.map((name) => COMMANDS[name]!()))) register(program);
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const sub of c.commands) sub.exitOverride();
   }
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
   try {
-    await createProgram().parseAsync(argv);
+    await (await createProgram(argv[2])).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander already printed the message; help and version are not errors.

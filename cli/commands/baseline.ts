@@ -35,7 +35,7 @@ interface BuildFlags {
   embedding: string[];
   embeddingScores: number;
   onError: OnError;
-  memoryLimit: number;
+  memoryLimit?: number;
   threads?: number;
 }
 
@@ -70,7 +70,7 @@ export function registerBaseline(program: Command): void {
     .option('--embedding <columns>', 'comma-separated columns holding embedding vectors (JSON arrays of numbers)', listOption, [])
     .option('--embedding-scores <n>', 'principal-component scores of each embedding kept as features', intOption('--embedding-scores'), defaults.embeddingScores)
     .option('--on-error <mode>', 'malformed rows: fail or skip', onErrorOption, defaults.onError)
-    .option('--memory-limit <MiB>', 'memory the columnar engine may use before it spills to a temporary folder', intOption('--memory-limit'), defaults.memoryLimitMiB)
+    .option('--memory-limit <MiB>', 'memory the columnar engine may use before it spills to a temporary folder (default: half the machine\'s, 256 MiB to 4 GiB)', intOption('--memory-limit'))
     .option('--threads <n>', 'threads of the columnar engine (default: every core); with 1 the build is repeatable bit for bit', intOption('--threads'))
     .action(async (flags: BuildFlags) => {
       if (flags.fromAggregates !== undefined) {

@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { z } from 'zod';
 import { DwError } from '../../platform/errors.js';
 
@@ -34,8 +35,11 @@ export const buildOptionsSchema = z
     embedding: z.array(z.string().min(1)).default([]),
     /** Principal-component scores of each embedding kept as features. */
     embeddingScores: z.number().int().min(0).max(20).default(3),
-    /** Memory the columnar engine may use (MiB); beyond it, it spills to a temporary folder. */
-    memoryLimitMiB: z.number().int().min(64).max(1_048_576).default(1024),
+    /**
+     * Memory the columnar engine may use (MiB); beyond it, it spills to a temporary folder. Unset:
+     * half the machine's memory, between 256 MiB and 4 GiB (defaultMemoryLimitMiB).
+     */
+    memoryLimitMiB: z.number().int().min(64).max(1_048_576).optional(),
     /** Threads of the columnar engine (default: every core). With 1 the build is repeatable bit for bit. */
     threads: z.number().int().min(1).max(256).optional(),
     /** Malformed rows: stop (`fail`) or report and skip (`skip`). */
@@ -44,6 +48,11 @@ export const buildOptionsSchema = z
   .strict();
 
 export type BuildOptions = z.infer<typeof buildOptionsSchema>;
+
+/** The engine's memory limit when none is given: half the machine's memory, at least 256 MiB, at most 4 GiB. */
+export function defaultMemoryLimitMiB(): number {
+  return Math.max(256, Math.min(4096, Math.floor(totalmem() / 2 / 1048576)));
+}
 
 /** Validates options and rejects conflicts, naming both sides. */
 export function parseBuildOptions(input: unknown): BuildOptions {

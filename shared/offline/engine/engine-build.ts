@@ -3,7 +3,7 @@ import { readSource, type VectorCache } from '../../core/aggregation/read-source
 import type { FeatureProfile } from '../../core/profile/baseline-profile.js';
 import { DwError } from '../../platform/errors.js';
 import { ColumnScan } from '../baseline/column-scan.js';
-import type { BuildOptions } from '../baseline/build-options.js';
+import { defaultMemoryLimitMiB, type BuildOptions } from '../baseline/build-options.js';
 import {
   MAX_COLUMNS, assembleProfile, buildContext, checkColumns, checkDerivedNames, checkNamedColumns, decideType, draftFeatures, finalFeatures,
   forcedType, projectionPlan, reservedColumns, signalCandidates, type BuildContext, type BuildHooks, type BuildResult, type Candidate,
@@ -108,7 +108,7 @@ async function locateInvalid(source: RowSource, candidates: readonly Candidate<A
  */
 export async function buildOnEngine(source: RowSource & { table: TableInput }, options: BuildOptions, hooks: BuildHooks): Promise<BuildResult> {
   const ctx = buildContext(options, source.file);
-  const session = await EngineSession.open({ memoryMiB: options.memoryLimitMiB, threads: options.threads });
+  const session = await EngineSession.open({ memoryMiB: options.memoryLimitMiB ?? defaultMemoryLimitMiB(), threads: options.threads });
   try {
     hooks.onPass?.(1);
     const { columns, seen } = await loadInput(session, source, ctx);
