@@ -5,7 +5,8 @@ import { ComponentRuntime } from '../shared/pipeline/runtime/component-runtime.j
 import type { OutboxShipper } from '../shared/pipeline/shipping/outbox-shipper.js';
 import type { WindowSink } from '../shared/pipeline/sinks/window-sink.js';
 import type { ComponentState } from '../shared/pipeline/state/open-state.js';
-import { ReceivedStore } from '../shared/pipeline/state/received-store.js';
+import { ReceivedStore, type AgentAnchor } from '../shared/pipeline/state/received-store.js';
+import { GroupCommit } from './group-commit.js';
 import { OTLP_ATTRIBUTES } from '../shared/pipeline/egress/otlp-names.js';
 import type { FailureEvents } from '../shared/platform/failure-events.js';
 import type { SelfMetrics } from '../shared/pipeline/telemetry/self-metrics.js';
@@ -19,6 +20,13 @@ import { windowContributions, type CollectorModel, type Refusal } from './receiv
 const MAX_COUNT = 1e12;
 /** Received keys and closed windows are remembered this long after their window (retries, late agents). */
 const REMEMBER_MS = 15 * 24 * 3600 * 1000;
+
+/** What one request merged, waiting for its group's commit. */
+interface PendingChanges {
+  keys: string[];
+  anchors: AgentAnchor[];
+  nowMs: number;
+}
 
 /** What one OTLP request did. */
 export interface ReceiveResult {
@@ -44,6 +52,9 @@ export class Collector {
   readonly sinks: WindowSink[];
   private readonly runtime: ComponentRuntime;
   private readonly models = new Map<string, { windows: ModelWindows; model: CollectorModel }>();
+  /** Keys merged into open windows whose commit is pending (a retry meanwhile is a duplicate). */
+  private readonly pendingKeys = new Set<string>();
+  private readonly commits = new GroupCommit<PendingChanges>((changes) => this.commitGroup(changes));
   /** When each open window got its first contribution (it waits `grace` from then too). */
   private readonly firstArrival = new WeakMap<OpenWindow, number>();
 
@@ -72,22 +83,43 @@ export class Collector {
     void this.closeDue();
   }
 
-  /** Keeps each agent's audit anchor (resource attributes of its windows): the record outside its host its audit log must agree with. */
-  private recordAnchors(batches: readonly ResourcePoints[], nowMs: number): void {
+  /** Each agent's audit anchor in a request (resource attributes of its windows): the record outside its host its audit log must agree with. */
+  private static anchors(batches: readonly ResourcePoints[]): AgentAnchor[] {
+    const out: AgentAnchor[] = [];
     for (const { resource } of batches) {
       const instance = resource[OTLP_ATTRIBUTES.instance];
       const entries = resource[OTLP_ATTRIBUTES.auditEntries];
       const digest = resource[OTLP_ATTRIBUTES.auditDigest];
       if (typeof instance !== 'string' || !Number.isSafeInteger(entries) || !Number.isSafeInteger(digest) || (entries as number) < 0 || (digest as number) < 0) continue;
-      this.received.recordAnchor(instance, { entries: entries as number, digest: digest as number }, nowMs);
+      out.push({ instance, entries: entries as number, digest: digest as number });
+    }
+    return out;
+  }
+
+  /**
+   * One transaction for every request of a group: the open windows' new counts, the keys of the
+   * contributions they took in, and the agents' anchors. If it fails, the windows stay marked
+   * changed (the next commit writes them) and every request of the group is refused.
+   */
+  private commitGroup(changes: readonly PendingChanges[]): void {
+    const dirty = [...this.models.values()].map((m) => ({ windows: m.windows, records: m.windows.takeDirty() }));
+    try {
+      this.received.checkpointReceived(dirty.flatMap((d) => d.records), changes.flatMap((c) => c.keys), changes.flatMap((c) => c.anchors), changes[0]?.nowMs ?? this.now());
+    } catch (err) {
+      for (const d of dirty) d.windows.markDirty(d.records);
+      throw err;
+    } finally {
+      for (const c of changes) for (const k of c.keys) this.pendingKeys.delete(k);
     }
   }
 
   /**
-   * Merges the windows in one decoded OTLP request. Windows with any bad point are refused whole,
-   * with a reason; a window received before (same agent, model, version, start, end) is skipped.
+   * Merges the windows in one decoded OTLP request, and resolves once what it merged is committed
+   * (with the other requests of its group: group-commit.ts). Windows with any bad point are refused
+   * whole, with a reason; a window received before (same agent, model, version, start, end),
+   * committed or in a group not yet committed, is skipped.
    */
-  receive(batches: readonly ResourcePoints[]): ReceiveResult {
+  async receive(batches: readonly ResourcePoints[]): Promise<ReceiveResult> {
     const nowMs = this.now();
     const modelViews = new Map([...this.models].map(([k, v]) => [k, v.model]));
     const { contributions, refusals } = windowContributions(batches, modelViews, {
@@ -99,7 +131,7 @@ export class Collector {
     const keys: string[] = [];
     for (const c of contributions) {
       const { windows } = this.models.get(c.model)!;
-      if (keys.includes(c.key) || this.received.wasReceived(c.key)) {
+      if (keys.includes(c.key) || this.pendingKeys.has(c.key) || this.received.wasReceived(c.key)) {
         duplicates += c.points;
         continue;
       }
@@ -113,11 +145,11 @@ export class Collector {
       keys.push(c.key);
       accepted += c.points;
     }
-    if (keys.length > 0) {
-      const dirty = [...this.models.values()].flatMap((m) => m.windows.takeDirty());
-      this.received.checkpointReceived(dirty, keys, nowMs);
+    const anchors = Collector.anchors(batches);
+    if (keys.length > 0 || anchors.length > 0) {
+      for (const k of keys) this.pendingKeys.add(k);
+      await this.commits.add({ keys, anchors, nowMs });
     }
-    this.recordAnchors(batches, nowMs);
     this.metrics.points('accepted', accepted);
     this.metrics.points('duplicate', duplicates);
     for (const r of refusals) {

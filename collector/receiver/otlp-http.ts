@@ -87,7 +87,7 @@ export function createReceiver(collector: Collector, options: CollectorConfig['r
           }
           // Windows only under the identity the credential proves: one agent cannot send as, or pre-empt, another.
           checkInstances(identity, batches.map((b) => b.resource[OTLP_ATTRIBUTES.instance]));
-          result = collector.receive(batches);
+          result = await collector.receive(batches);
         } finally {
           admission.release();
         }

@@ -110,6 +110,11 @@ export class OtlpDecodeError extends DwError {
 }
 
 type Obj = Record<string, unknown>;
+/**
+ * Whether a field was sent: an own property (JSON's keys; a decoded message's set fields, whose
+ * unset ones read their defaults from the prototype: '' for a string, 0 for a number).
+ */
+const has = (o: Obj, key: string): boolean => Object.hasOwn(o, key) && o[key] !== undefined;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown, what: string): unknown[] => {
   if (v === undefined || v === null) return [];
@@ -117,8 +122,12 @@ const list = (v: unknown, what: string): unknown[] => {
   return v;
 };
 
+/** A 64-bit integer as protobufjs decodes it (long.js). */
+interface Long { low: number; high: number; unsigned: boolean; toNumber(): number }
+const isLong = (v: unknown): v is Long => typeof v === 'object' && v !== null && typeof (v as Long).low === 'number' && typeof (v as Long).high === 'number';
+
 function toNumber(v: unknown, what: string): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v) ? Number(v) : NaN;
+  const n = typeof v === 'number' ? v : isLong(v) ? v.toNumber() : typeof v === 'string' && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v) ? Number(v) : NaN;
   if (!Number.isFinite(n)) throw new OtlpDecodeError(`${what} is not a number`);
   return n;
 }
@@ -126,6 +135,7 @@ function toNumber(v: unknown, what: string): number {
 function toNanos(v: unknown, what: string): bigint {
   if (v === undefined || v === null) return 0n;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (isLong(v) && (v.unsigned || v.high >= 0)) return (BigInt(v.high >>> 0) << 32n) | BigInt(v.low >>> 0);
   if (typeof v === 'string' && /^\d{1,20}$/.test(v)) return BigInt(v);
   throw new OtlpDecodeError(`${what} is not a time in nanoseconds`);
 }
@@ -135,15 +145,19 @@ function attributes(v: unknown, what: string): Record<string, AttributeValue> {
   for (const item of list(v, what)) {
     if (!isObj(item) || typeof item.key !== 'string') throw new OtlpDecodeError(`${what}: an attribute without a key`);
     const value = isObj(item.value) ? item.value : {};
-    if (typeof value.stringValue === 'string') out[item.key] = value.stringValue;
-    else if (typeof value.boolValue === 'boolean') out[item.key] = value.boolValue;
-    else if (value.intValue !== undefined) out[item.key] = toNumber(value.intValue, `${what}.${item.key}`);
-    else if (value.doubleValue !== undefined) out[item.key] = toNumber(value.doubleValue, `${what}.${item.key}`);
+    if (has(value, 'stringValue') && typeof value.stringValue === 'string') out[item.key] = value.stringValue;
+    else if (has(value, 'boolValue') && typeof value.boolValue === 'boolean') out[item.key] = value.boolValue;
+    else if (has(value, 'intValue')) out[item.key] = toNumber(value.intValue, `${what}.${item.key}`);
+    else if (has(value, 'doubleValue')) out[item.key] = toNumber(value.doubleValue, `${what}.${item.key}`);
   }
   return out;
 }
 
-/** Flattens a request object (protobuf decoded to plain, or OTLP JSON) into points per resource. */
+/**
+ * Flattens a request object (a decoded protobuf message, or OTLP JSON) into points per resource.
+ * A decoded message is read as it is, without a copy to plain objects: its 64-bit integers are
+ * long.js values, its unset message and oneof fields null, its repeated fields arrays.
+ */
 function flatten(request: unknown): ResourcePoints[] {
   if (!isObj(request)) throw new OtlpDecodeError('the body is not an ExportMetricsServiceRequest object');
   return list(request.resourceMetrics, 'resourceMetrics').map((rm, r) => {
@@ -171,11 +185,11 @@ function flatten(request: unknown): ResourcePoints[] {
           };
           if (kind === 'histogram') {
             point.count = dp.count === undefined ? 0 : toNumber(dp.count, `${at}.count`);
-            if (dp.sum !== undefined && dp.sum !== null) point.sum = toNumber(dp.sum, `${at}.sum`);
+            if (has(dp, 'sum') && dp.sum !== null) point.sum = toNumber(dp.sum, `${at}.sum`);
             point.bucketCounts = list(dp.bucketCounts, `${at}.bucketCounts`).map((c) => toNumber(c, `${at}.bucketCounts`));
             point.bounds = list(dp.explicitBounds, `${at}.explicitBounds`).map((b) => toNumber(b, `${at}.explicitBounds`));
           } else {
-            const raw = dp.asInt ?? dp.asDouble;
+            const raw = has(dp, 'asInt') ? dp.asInt : has(dp, 'asDouble') ? dp.asDouble : undefined;
             point.value = raw === undefined ? 0 : toNumber(raw, `${at}.value`);
           }
           points.push(point);
@@ -194,7 +208,7 @@ export function decodeProtobuf(body: Uint8Array): ResourcePoints[] {
   } catch (err) {
     throw new OtlpDecodeError(`not an OTLP protobuf ExportMetricsServiceRequest: ${(err as Error).message}`);
   }
-  return flatten(REQUEST.toObject(message, { longs: String, enums: Number, arrays: true }));
+  return flatten(message);
 }
 
 /** Decodes an `application/json` body (OTLP JSON encoding). */

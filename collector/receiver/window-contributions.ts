@@ -3,7 +3,7 @@ import { DwError } from '../../shared/platform/errors.js';
 import { OTLP_ATTRIBUTES as A, OTLP_METRICS as M } from '../../shared/pipeline/egress/otlp-names.js';
 import { histogramBounds } from '../../shared/pipeline/otlp/window-metrics.js';
 import type { WindowReport } from '../../shared/core/drift/window-report.js';
-import { expectedBinCount, type BaselineProfile } from '../../shared/core/profile/baseline-profile.js';
+import { expectedBinCount, type BaselineProfile, type FeatureProfile } from '../../shared/core/profile/baseline-profile.js';
 import type { DataPoint, ResourcePoints } from './otlp-request.js';
 
 /** Why the collector refused data points. Also the `reason` of its refusal counter. */
@@ -56,6 +56,13 @@ export interface ContributionLimits {
 }
 
 const NS_PER_MS = 1_000_000n;
+/** Each numeric feature's histogram bounds, computed once per baseline feature. */
+const BOUNDS = new WeakMap<object, number[]>();
+function boundsOf(feature: FeatureProfile & { type: 'numeric' }): number[] {
+  let bounds = BOUNDS.get(feature);
+  if (bounds === undefined) BOUNDS.set(feature, (bounds = histogramBounds(feature.edges)));
+  return bounds;
+}
 const KNOWN_METRICS = new Set<string>(Object.values(M));
 const REFUSAL_REASONS = new Set<string>(REJECT_REASONS);
 
@@ -114,7 +121,7 @@ function assemble(model: CollectorModel, points: DataPoint[], limits: Contributi
       bins[bins.length - 1] = count(p.value, `${M.missing}{${name}}`, limits);
     } else if (p.metric === M.histogram) {
       if (feature.type !== 'numeric' || p.kind !== 'histogram') throw new Refused('layout_mismatch', `${name}: a histogram for a feature that is not numeric`);
-      const bounds = histogramBounds(feature.edges);
+      const bounds = boundsOf(feature);
       if (p.bounds!.length !== bounds.length || p.bounds!.some((b, j) => b !== bounds[j])) {
         throw new Refused('layout_mismatch', `${name}: histogram bounds differ from the baseline edges`);
       }
@@ -163,17 +170,22 @@ export function windowContributions(batches: readonly ResourcePoints[], models: 
   for (const { resource, points } of batches) {
     const instance = resource[A.instance];
     const groups = new Map<string, DataPoint[]>();
+    // A window's points come together: its key is built once per run of points, not per point.
+    let last: { model: unknown; version: unknown; startNs: bigint; endNs: bigint; group: DataPoint[] } | undefined;
     for (const p of points) {
       if (!KNOWN_METRICS.has(p.metric)) {
         refusals.push({ reason: 'unknown_metric', points: 1, message: `metric '${p.metric.slice(0, 100)}' is not part of a driftwatch window` });
         continue;
       }
-      const model = String(p.attributes[A.model] ?? '');
-      const version = String(p.attributes[A.version] ?? '');
-      const key = JSON.stringify([instance, model, version, String(p.startNs), String(p.endNs)]);
-      let g = groups.get(key);
-      if (g === undefined) groups.set(key, (g = []));
-      g.push(p);
+      const model = p.attributes[A.model];
+      const version = p.attributes[A.version];
+      if (last === undefined || last.model !== model || last.version !== version || last.startNs !== p.startNs || last.endNs !== p.endNs) {
+        const key = JSON.stringify([instance, String(model ?? ''), String(version ?? ''), String(p.startNs), String(p.endNs)]);
+        let g = groups.get(key);
+        if (g === undefined) groups.set(key, (g = []));
+        last = { model, version, startNs: p.startNs, endNs: p.endNs, group: g };
+      }
+      last.group.push(p);
     }
     for (const [key, group] of groups) {
       const first = group[0]!;

@@ -49,7 +49,7 @@ export class CheckpointStore {
 
   /** Saves the counts of these open windows (replacing earlier checkpoints of the same windows). */
   checkpoint(windows: readonly OpenWindowRecord[]): void {
-    const upsert = this.state.db.prepare(`INSERT INTO open_windows (model, version, start_ms, layout, rows, rejected, counts, sums)
+    const upsert = this.state.statement(`INSERT INTO open_windows (model, version, start_ms, layout, rows, rejected, counts, sums)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (model, version, start_ms) DO UPDATE SET layout = excluded.layout, rows = excluded.rows,
         rejected = excluded.rejected, counts = excluded.counts, sums = excluded.sums`);

@@ -43,6 +43,8 @@ export interface StoreOptions {
 export class StateDatabase {
   private handle: Database.Database;
   private auditLog: AuditLog;
+  /** Statements compiled on the current handle, by SQL text. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database, private readonly path: string, private readonly options: StoreOptions) {
     this.handle = db;
@@ -52,6 +54,19 @@ export class StateDatabase {
   /** The open database handle (a new one after {@link replaceDamaged}). */
   get db(): Database.Database {
     return this.handle;
+  }
+
+  /**
+   * A prepared statement for `sql`, compiled once per handle: the collector's receive path runs
+   * its statements thousands of times a second, and compiling one costs as much as running it.
+   */
+  statement<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let compiled = this.statements.get(sql);
+    if (compiled === undefined) {
+      compiled = this.handle.prepare(sql);
+      this.statements.set(sql, compiled);
+    }
+    return compiled as Database.Statement<P, R>;
   }
 
   /** What left the host (audit-log.ts), on the current handle. */
@@ -79,6 +94,7 @@ export class StateDatabase {
     const movedTo = moveAside(this.path, nowMs);
     const fresh = StateDatabase.open(this.path, this.options);
     this.handle = fresh.handle;
+    this.statements.clear();
     this.auditLog = fresh.auditLog;
     return movedTo;
   }
