@@ -27,12 +27,34 @@ export interface OpenWindow {
   dirty: boolean;
 }
 
-/** Fingerprint of a profile's bin layout: restored counts must match it exactly. */
+/**
+ * Fingerprint of a profile's bin layout: restored counts must match it exactly. It hashes the JSON
+ * text of [features' layouts..., projections] piece by piece (the same bytes as one
+ * JSON.stringify), so a projection of 1 000 dimensions and hundreds of components is never one
+ * multi-megabyte string on the heap.
+ */
 export function layoutFingerprint(profile: BaselineProfile): string {
-  const layout: unknown[] = profile.features.map((f) => [f.name, f.type, f.type === 'numeric' ? f.edges : f.categories]);
+  const hash = createHash('sha256');
+  const parts: (() => void)[] = profile.features.map((f) => () => hash.update(JSON.stringify([f.name, f.type, f.type === 'numeric' ? f.edges : f.categories])));
   // Projections change what a derived feature's bins mean; profiles without any keep their old fingerprint.
-  if (profile.projections.length > 0) layout.push(profile.projections.map((p) => [p.name, p.center, p.scale ?? null, p.components]));
-  return createHash('sha256').update(JSON.stringify(layout)).digest('hex').slice(0, 16);
+  if (profile.projections.length > 0) {
+    parts.push(() => {
+      hash.update('[');
+      profile.projections.forEach((p, i) => {
+        hash.update(`${i > 0 ? ',' : ''}[${JSON.stringify(p.name)},${JSON.stringify(p.center)},${JSON.stringify(p.scale ?? null)},[`);
+        p.components.forEach((row, j) => hash.update(`${j > 0 ? ',' : ''}${JSON.stringify(row)}`));
+        hash.update(']]');
+      });
+      hash.update(']');
+    });
+  }
+  hash.update('[');
+  parts.forEach((part, i) => {
+    if (i > 0) hash.update(',');
+    part();
+  });
+  hash.update(']');
+  return hash.digest('hex').slice(0, 16);
 }
 
 const REFUSAL_REASONS = new Set<string>(REJECT_REASONS);
