@@ -1,3 +1,4 @@
+import { toCategory } from '../../core/aggregation/value-coercion.js';
 import type { ColumnSummary } from '../baseline/column-summary.js';
 import type { EngineSession } from './duckdb-session.js';
 import { ROWS_TABLE, type TypedColumn } from './typed-table.js';
@@ -160,6 +161,6 @@ export async function findCandidates(session: EngineSession, s: AggregateSummary
   const { number: n, text: t } = s.column;
   const where = numbersToo ? `${n} IS NOT NULL OR ${t} IS NOT NULL` : `${t} IS NOT NULL`;
   const groups = await session.rows(`SELECT ${n} AS n, ${t} AS t, count(*) AS c FROM ${ROWS_TABLE} WHERE ${where} GROUP BY ALL ORDER BY c DESC, t, n LIMIT ${CANDIDATE_LIMIT}`);
-  const values = groups.map((g) => (g.t === null ? String(Number(g.n)) : (g.t as string)));
+  const values = groups.map((g) => toCategory(g.t ?? Number(g.n))!);
   s.candidates = [...new Set([...values, ...(s.fewValues ?? []).map((x) => String(x))])];
 }

@@ -1,3 +1,4 @@
+import { toCategory } from '../../core/aggregation/value-coercion.js';
 import { expectedBinCount, type FeatureProfile } from '../../core/profile/baseline-profile.js';
 import type { EngineSession } from './duckdb-session.js';
 import { numericHistogram } from './feature-bins.js';
@@ -48,7 +49,7 @@ export async function countBins(session: EngineSession, bound: readonly BoundFea
     const k = feature.categories.length;
     const groups = await session.rows(`SELECT ${column.number} AS n, ${column.text} AS t, count(*) AS c FROM ${ROWS_TABLE} WHERE ${valid} GROUP BY ALL`);
     for (const g of groups) {
-      const category = g.n !== null ? String(Number(g.n)) : g.t !== null ? (g.t as string) : undefined;
+      const category = g.n !== null ? toCategory(Number(g.n)) : g.t !== null ? (g.t as string) : undefined;
       const bin = category === undefined ? k + 1 : index.get(category) ?? k;
       counts[i]![bin]! += Number(g.c);
     }

@@ -1,3 +1,4 @@
+import { CoMomentAccumulator } from '../../core/multivariate/comoment-accumulator.js';
 import { imputeValues } from '../../core/multivariate/record-vector.js';
 import type { FeatureProfile, NumericFeatureProfile, ProjectionProfile } from '../../core/profile/baseline-profile.js';
 import { DwError } from '../../platform/errors.js';
@@ -9,8 +10,8 @@ import { categorySql, numericHistogram } from './feature-bins.js';
 import { double } from './sql-text.js';
 import { ROWS_TABLE, type TypedColumn } from './typed-table.js';
 
-/** Inputs beyond which the covariance is not one query's aggregates (d(d+1)/2 of them). */
-export const ENGINE_MAX_TABULAR_INPUTS = 128;
+/** Inputs beyond which the covariance is not one query's d(d+1)/2 aggregates but the vectors streamed to CoMomentAccumulator. */
+const MAX_SQL_COVARIANCE_INPUTS = 64;
 
 const DERIVED_TABLE = 'dw_derived';
 
@@ -48,6 +49,7 @@ function vectorsSql(vector: readonly string[], valid: string, half: 0 | 1): stri
  */
 async function fitMoments(session: EngineSession, vectors: string, shift: ArrayLike<number>): Promise<{ n: number; mean: number[]; covariance: number[][] }> {
   const d = shift.length;
+  if (d > MAX_SQL_COVARIANCE_INPUTS) return streamedMoments(session, vectors, shift);
   const y = Array.from({ length: d }, (_, i) => `(x${i} - ${double(shift[i]!)})`);
   const items = [`count(*) AS n`];
   for (let i = 0; i < d; i++) items.push(`sum(${y[i]}) AS s${i}`);
@@ -65,6 +67,19 @@ async function fitMoments(session: EngineSession, vectors: string, shift: ArrayL
     }
   }
   return { n, mean: m.map((v, i) => v + shift[i]!), covariance };
+}
+
+/** The same moments for a wide vector: the fit half streamed a chunk at a time into the streaming builder's accumulator. */
+async function streamedMoments(session: EngineSession, vectors: string, shift: ArrayLike<number>): Promise<{ n: number; mean: number[]; covariance: number[][] }> {
+  const d = shift.length;
+  const accumulator = new CoMomentAccumulator(d, Float64Array.from(shift));
+  const x = new Float64Array(d);
+  for await (const row of session.stream(vectors)) {
+    for (let j = 0; j < d; j++) x[j] = row[`x${j}`] as number;
+    accumulator.add(x);
+  }
+  const { mean, covariance } = accumulator.result();
+  return { n: accumulator.n, mean: Array.from(mean), covariance };
 }
 
 /**
