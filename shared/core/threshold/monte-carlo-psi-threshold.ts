@@ -1,5 +1,6 @@
 import { flooredProportions, toProportions, type Counts } from '../divergence/proportions.js';
 import { sampleDiscreteLaplace } from '../privacy/discrete-laplace.js';
+import { MultinomialSampler } from '../stats/multinomial-sampler.js';
 import { seededUniform } from '../stats/seeded-random.js';
 
 /** Settings of one Monte-Carlo threshold. */
@@ -28,7 +29,7 @@ export interface MonteCarloOptions {
  * baseline's own sampling noise (the two-sample factor of the χ² form).
  */
 export class MonteCarloRun {
-  private readonly cumulative: Float64Array;
+  private readonly sampler: MultinomialSampler;
   private readonly pFloored: Float64Array;
   private readonly uniform: () => number;
   private readonly uniformInt: (k: number) => number;
@@ -42,11 +43,8 @@ export class MonteCarloRun {
     const bins = baselineCounts.length;
     const p = toProportions(baselineCounts);
     this.pFloored = flooredProportions(baselineCounts, options.epsilon);
-    this.cumulative = new Float64Array(bins);
-    let acc = 0;
-    for (let i = 0; i < bins; i++) this.cumulative[i] = acc += p[i]!;
-    this.cumulative[bins - 1] = Infinity; // guard against rounding leaving a gap at the top
     this.uniform = seededUniform(options.seed);
+    this.sampler = new MultinomialSampler(p, n, this.uniform);
     this.uniformInt = (k) => Math.floor(this.uniform() * k);
     this.p = p;
     this.window = new Float64Array(bins);
@@ -55,7 +53,7 @@ export class MonteCarloRun {
 
   /** Simulates up to `maxDraws` more windows; returns true when all draws are done. */
   advance(maxDraws: number): boolean {
-    const { cumulative, pFloored, window, stats, uniform, n } = this;
+    const { sampler, pFloored, window, stats, uniform, n } = this;
     const { epsilon: eps, noise, approximate } = this.options;
     const end = Math.min(this.options.draws, this.done + maxDraws);
     for (let d = this.done; d < end; d++) {
@@ -68,12 +66,7 @@ export class MonteCarloRun {
           window[i] = Math.max(0, Math.round(n * p + z * Math.sqrt(n * p * (1 - p))));
         }
       } else {
-        for (let e = 0; e < n; e++) {
-          const u = uniform();
-          let b = 0;
-          while (u >= cumulative[b]!) b++;
-          window[b]!++;
-        }
+        sampler.draw(window);
       }
       if (noise !== undefined) {
         for (let i = 0; i < window.length; i++) window[i] = Math.max(0, window[i]! + sampleDiscreteLaplace(noise.t, noise.s, this.uniformInt));
@@ -95,9 +88,13 @@ export class MonteCarloRun {
   /** The threshold; call once `advance` has returned true. */
   threshold(): number {
     const draws = this.options.draws;
+    return this.orderStatistic(Math.min(draws - 1, Math.max(0, Math.ceil((1 - this.alpha) * (draws + 1)) - 1)));
+  }
+
+  /** The simulated PSI of 0-based rank `rank` among the draws, scaled as `threshold` is; call once `advance` has returned true. */
+  orderStatistic(rank: number): number {
     const sorted = this.stats.slice().sort();
-    const rank = Math.min(draws - 1, Math.max(0, Math.ceil((1 - this.alpha) * (draws + 1)) - 1));
-    return sorted[rank]! * (1 + this.n / this.baselineN);
+    return sorted[Math.min(this.options.draws - 1, Math.max(0, rank))]! * (1 + this.n / this.baselineN);
   }
 }
 

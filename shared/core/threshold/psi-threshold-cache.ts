@@ -2,6 +2,7 @@ import type { Counts } from '../divergence/proportions.js';
 import { hashSeed } from '../stats/seeded-random.js';
 import { asymptoticPsiThreshold } from './asymptotic-psi-threshold.js';
 import { MonteCarloRun } from './monte-carlo-psi-threshold.js';
+import { upperBoundDrawCount, upperQuantileRank } from './quantile-upper-bound.js';
 
 /** How significance thresholds are computed. */
 export interface PsiThresholdSettings {
@@ -34,10 +35,14 @@ export interface ThresholdRequest {
 }
 
 const MAX_ENTRIES = 4096;
-/** Upper bound on simulated rows (draws × n) for one automatic threshold: about 0.2 s. */
+/**
+ * Upper bound on draws × n for one automatic threshold: the precision rule of the first sampler,
+ * which drew row by row; draws now cost a step per bin (see multinomial-sampler.ts), so such a
+ * threshold takes 10–50 ms.
+ */
 const MAX_SIMULATED_ROWS = 10_000_000;
-/** Draws simulated between yields to the event loop in {@link PsiThresholdCache.prepare}. */
-const SLICE_ROWS = 200_000;
+/** Bin steps (one bin of one simulated window, ~40 ns) between yields to the event loop: ~4 ms. */
+const SLICE_STEPS = 100_000;
 const GRID_STEP = Math.log(1.025);
 /**
  * A close uses a smaller window size's cached threshold instead of simulating only when that size
@@ -45,6 +50,13 @@ const GRID_STEP = Math.log(1.025);
  * (PSI's no-drift quantile falls roughly as 1/n), a small, one-off loss of power.
  */
 const CLOSE_FALLBACK_RATIO = 0.8;
+/** Confidence that a close's quick bound (see {@link PsiThresholdCache.prepareQuick}) is at or above the exact threshold. */
+const QUICK_CONFIDENCE = 0.95;
+/**
+ * Bin steps a close may spend on quick bounds, over all its features: about 0.4 s of one core.
+ * Beyond it the remaining thresholds are simulated in full, as before.
+ */
+export const QUICK_BUDGET_STEPS = 10_000_000;
 
 /**
  * Automatic number of Monte-Carlo draws: 200 / α (about 200 simulated windows beyond the
@@ -87,7 +99,7 @@ export interface ThresholdSource {
 
 /**
  * The significance threshold of PSI for a feature and window size, computed once and cached.
- * Use one cache per baseline profile. Monte-Carlo thresholds cost up to ~0.2 s; `prepare` computes
+ * Use one cache per baseline profile. Monte-Carlo thresholds cost up to ~50 ms (more with privacy noise); `prepare` computes
  * the missing ones in slices that yield to the event loop, after which `threshold` answers from
  * the cache at once.
  */
@@ -97,6 +109,8 @@ export class PsiThresholdCache implements ThresholdSource {
   private readonly simulatedSizes = new Map<string, Set<number>>();
   /** Thresholds a close judged by a smaller size's instead, to simulate in the background. */
   private readonly wanted = new Map<string, ThresholdRequest>();
+  /** Quick upper bounds closes used for thresholds not simulated yet (see {@link prepareQuick}). */
+  private readonly quick = new Map<string, number>();
 
   constructor(private readonly settings: PsiThresholdSettings) {}
 
@@ -123,12 +137,17 @@ export class PsiThresholdCache implements ThresholdSource {
     return { key: `${r.featureName}\u0000${gridN}\u0000${r.alpha}`, gridN, df, monteCarlo, approximate: noisy && gridN > this.settings.monteCarloMaxN };
   }
 
-  private run(r: ThresholdRequest, plan: Plan): MonteCarloRun {
-    // An approximate draw costs one step per bin, not per row.
-    const cost = plan.approximate ? r.baselineCounts.length : plan.gridN;
-    const draws = this.settings.monteCarloDraws > 0 ? this.settings.monteCarloDraws : monteCarloDrawCount(r.alpha, cost);
+  /** Draws simulated between yields to the event loop. */
+  private static sliceDraws(r: ThresholdRequest): number {
+    return Math.max(1, Math.floor(SLICE_STEPS / r.baselineCounts.length));
+  }
+
+  private run(r: ThresholdRequest, plan: Plan, quickDraws?: number): MonteCarloRun {
+    const draws = quickDraws ?? (this.settings.monteCarloDraws > 0 ? this.settings.monteCarloDraws : monteCarloDrawCount(r.alpha, plan.approximate ? r.baselineCounts.length : plan.gridN));
+    // A quick bound draws its own windows, independent of the full simulation's.
+    const seed = (hashSeed(r.featureName) ^ plan.gridN) ^ (quickDraws === undefined ? 0 : 0x5bd1e995);
     return new MonteCarloRun(r.baselineCounts, r.baselineN, plan.gridN, r.alpha, {
-      draws, seed: hashSeed(r.featureName) ^ plan.gridN, epsilon: this.settings.epsilon,
+      draws, seed, epsilon: this.settings.epsilon,
       ...(this.settings.noise === undefined ? {} : { noise: this.settings.noise, approximate: plan.approximate }),
     });
   }
@@ -136,6 +155,7 @@ export class PsiThresholdCache implements ThresholdSource {
   private store(key: string, value: number, simulated?: { request: ThresholdRequest; gridN: number }): number {
     if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, value);
+    this.quick.delete(key);
     if (simulated !== undefined) {
       const family = `${simulated.request.featureName}\u0000${simulated.request.alpha}`;
       const sizes = this.simulatedSizes.get(family) ?? new Set<number>();
@@ -171,20 +191,46 @@ export class PsiThresholdCache implements ThresholdSource {
         const request = { featureName, baselineCounts, baselineN, n, alpha };
         const plan = this.plan(request);
         if (!plan.monteCarlo || this.cache.has(plan.key)) return this.threshold(featureName, baselineCounts, baselineN, n, alpha);
-        const below = this.cachedBelow(request, plan.gridN);
-        if (below === undefined) return this.threshold(featureName, baselineCounts, baselineN, n, alpha);
+        const stand = this.cachedBelow(request, plan.gridN) ?? this.quick.get(plan.key);
+        if (stand === undefined) return this.threshold(featureName, baselineCounts, baselineN, n, alpha);
         this.wanted.set(plan.key, request);
-        return below;
+        return stand;
       },
     };
   }
 
-  /** Whether closing with these thresholds would have to simulate one (nothing cached for it, nor for a smaller size). */
+  /** Whether closing with these thresholds would have to simulate one (nothing cached for it, nor for a smaller size, nor a quick bound). */
   wouldSimulate(requests: readonly ThresholdRequest[]): boolean {
     return requests.some((r) => {
       const plan = this.plan(r);
-      return plan.monteCarlo && !this.cache.has(plan.key) && this.cachedBelow(r, plan.gridN) === undefined;
+      return plan.monteCarlo && !this.cache.has(plan.key) && !this.quick.has(plan.key) && this.cachedBelow(r, plan.gridN) === undefined;
     });
+  }
+
+  /**
+   * For a close that would otherwise simulate: a quick upper bound on each missing threshold from
+   * a few thousand draws (see quantile-upper-bound.ts), at or above the exact one with 95 %
+   * confidence, so the window is judged at once without more false alarms; `forClosing` answers
+   * with it and queues the exact simulation for the background. Spends at most `budgetSteps`
+   * bin steps in all, yielding to the event loop between slices; thresholds beyond the budget
+   * (or whose α needs too many draws for a bound) are left to `prepare`.
+   */
+  async prepareQuick(requests: readonly ThresholdRequest[], budgetSteps = QUICK_BUDGET_STEPS): Promise<void> {
+    let spent = 0;
+    for (const r of requests) {
+      const plan = this.plan(r);
+      if (!plan.monteCarlo || this.cache.has(plan.key) || this.quick.has(plan.key)) continue;
+      const draws = upperBoundDrawCount(r.alpha, QUICK_CONFIDENCE);
+      const rank = upperQuantileRank(draws, r.alpha, QUICK_CONFIDENCE);
+      const steps = draws * r.baselineCounts.length;
+      if (rank === undefined || spent + steps > budgetSteps) continue;
+      spent += steps;
+      const run = this.run(r, plan, draws);
+      const slice = PsiThresholdCache.sliceDraws(r);
+      while (!run.advance(slice)) await new Promise((resolve) => setImmediate(resolve));
+      if (this.quick.size >= MAX_ENTRIES) this.quick.delete(this.quick.keys().next().value!);
+      this.quick.set(plan.key, run.orderStatistic(rank));
+    }
   }
 
   /** The thresholds closes had to approximate, taken once: for a background `prepare`. */
@@ -209,14 +255,14 @@ export class PsiThresholdCache implements ThresholdSource {
 
   /**
    * Computes the Monte-Carlo thresholds these requests need and are not cached, yielding to the
-   * event loop every ~200 000 simulated rows. The values are identical to `threshold`'s.
+   * event loop every ~4 ms. The values are identical to `threshold`'s.
    */
   async prepare(requests: readonly ThresholdRequest[]): Promise<void> {
     for (const r of requests) {
       const plan = this.plan(r);
       if (!plan.monteCarlo || this.cache.has(plan.key)) continue;
       const run = this.run(r, plan);
-      const slice = Math.max(1, Math.floor(SLICE_ROWS / (plan.approximate ? r.baselineCounts.length * 8 : plan.gridN)));
+      const slice = PsiThresholdCache.sliceDraws(r);
       while (!run.advance(slice)) await new Promise((resolve) => setImmediate(resolve));
       this.store(plan.key, run.threshold(), { request: r, gridN: plan.gridN });
     }

@@ -283,10 +283,12 @@ export class ModelWindows {
     if (this.epsilon !== undefined) ({ counts, events, rejected, privacy } = noiseWindow(counts, events, rejected, this.epsilon));
     // Exact sums would bypass the noise: with privacy, reconstruction errors are judged by PSI alone.
     const sums = privacy === undefined && this.projectors.length > 0 ? Array.from(w.counter.sums) : undefined;
-    // No simulation on the close path: thresholds not warmed yet are a smaller size's (conservative), simulated later.
-    // A size with no near one cached (a model's first windows of that size) is still simulated here, in
-    // slices that yield to the event loop, after any warm-up under way (which may be simulating it).
+    // No full simulation on the close path: thresholds not warmed yet are a smaller size's, or for a size
+    // with no near one cached (a fresh agent's first windows) a quick upper bound from a few thousand
+    // draws; both are conservative, and the exact ones are simulated in the background. Only what the
+    // quick budget cannot cover is simulated here, in slices, after any warm-up under way.
     const cold = (): ThresholdRequest[] => thresholdRequests(this.profile, counts, this.rule, sums).filter((r) => this.thresholds.wouldSimulate([r]));
+    await this.thresholds.prepareQuick(cold());
     if (cold().length > 0 && this.warming !== undefined) await this.warming;
     await this.thresholds.prepare(cold());
     const score = scoreWindow(this.profile, counts, this.rule, this.thresholds.forClosing(), sums);

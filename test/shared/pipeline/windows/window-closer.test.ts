@@ -76,6 +76,24 @@ describe('WindowCloser', () => {
       expect(reports.map((r) => [r.startMs, r.endMs, r.events])).toEqual([[0, WINDOW_MS, 3], [WINDOW_MS, WINDOW_MS + 1_000, 2]]);
       store.database.close();
     });
+
+    it('on a fresh model judges by quick upper bounds, and leaves the exact simulation to the background', async () => {
+      const { store, windows, closer, add } = setUp();
+      const xThreshold = (r: { score: { features: { name: string; threshold: number | null }[] } }): number => r.score.features.find((f) => f.name === 'x')!.threshold!;
+      add(5, 60); // x's decile bins expect 6 rows each: a Monte-Carlo threshold
+      const [first] = await closer.flush(WINDOW_MS);
+      // Only the analytic threshold of c was computed for good; x's exact one was queued.
+      const before = windows.thresholdStatus().cached;
+      await windows.warmThresholds();
+      expect(windows.thresholdStatus().cached).toBe(before + 1);
+      add(WINDOW_MS + 5, 60);
+      const [second] = await closer.flush(2 * WINDOW_MS);
+      // The same counts, now judged by the exact threshold, which the quick bound was above.
+      expect(second!.counts).toEqual(first!.counts);
+      expect(xThreshold(first!)).toBeGreaterThan(xThreshold(second!));
+      expect(xThreshold(first!)).toBeLessThan(1.5 * xThreshold(second!));
+      store.database.close();
+    });
   });
 
   describe('checkpoint', () => {
