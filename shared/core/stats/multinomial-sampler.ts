@@ -1,7 +1,12 @@
+import gammaln from '@stdlib/math-base-special-gammaln';
+
 /** Probabilities below this share of the mode's are left out of a table: never drawn in practice. */
 const TAIL = 1e-18;
-/** Table entries kept at most (8 bytes each); beyond it the tables are dropped and rebuilt as needed. */
-const MAX_CACHED = 500_000;
+/**
+ * Table entries kept at most (12 bytes each, about 1.8 MB): beyond it, counts whose table is not
+ * kept are drawn from the mode outwards instead ({@link binomialFromMode}), which allocates nothing.
+ */
+const MAX_CACHED = 150_000;
 
 /**
  * The CDF of one binomial over the counts lo … lo + cdf.length − 1, with a guide: guide[g] is the
@@ -50,17 +55,47 @@ function binomialTable(m: number, q: number): Table {
 }
 
 /**
+ * One Binomial(m, q) count, 0 < q < 1, without a table: the uniform is spent on the pmf from the
+ * mode outwards, alternately below and above (exact; a different map from uniforms to counts than
+ * the table's inversion, and O(standard deviation) steps).
+ */
+export function binomialFromMode(m: number, q: number, uniform: number): number {
+  const mode = Math.min(m, Math.floor((m + 1) * q));
+  const up = q / (1 - q);
+  const pMode = Math.exp(gammaln(m + 1) - gammaln(mode + 1) - gammaln(m - mode + 1) + mode * Math.log(q) + (m - mode) * Math.log1p(-q));
+  let u = uniform - pMode;
+  if (u < 0) return mode;
+  let lo = mode;
+  let hi = mode;
+  let pLo = pMode;
+  let pHi = pMode;
+  while (pLo >= TAIL * pMode || pHi >= TAIL * pMode) {
+    if (lo > 0) {
+      pLo *= lo / ((m - lo + 1) * up);
+      lo--;
+      if ((u -= pLo) < 0) return lo;
+    } else pLo = 0;
+    if (hi < m) {
+      pHi *= ((m - hi) / (hi + 1)) * up;
+      hi++;
+      if ((u -= pHi) < 0) return hi;
+    } else pHi = 0;
+  }
+  return mode; // rounding left a sliver of the uniform unspent
+}
+
+/**
  * Draws multinomial counts of `n` rows over fixed proportions, exactly (up to probabilities below
  * 10⁻¹⁸ of the most likely count), as a chain of conditional binomials: the count of bin i is
  * Binomial(rows left, p_i / Σ_{j ≥ i} p_j), drawn by inverting its CDF. The CDF of each (bin, rows
- * left) is built once and kept, so a draw costs one uniform and a guided search per bin, whatever
- * `n` is: an order of magnitude fewer steps than drawing n rows one by one.
+ * left) is built once and kept (up to a budget), so a draw costs one uniform and a guided search per
+ * bin, whatever `n` is: an order of magnitude fewer steps than drawing n rows one by one.
  */
 export class MultinomialSampler {
   /** Conditional probability of each bin given the rows left for it and the bins after it. */
   private readonly conditional: Float64Array;
   private readonly lastBin: number;
-  private tables: (Table | undefined)[][];
+  private readonly tables: (Table | undefined)[][];
   private cached = 0;
 
   constructor(proportions: ArrayLike<number>, private readonly n: number, private readonly uniform: () => number) {
@@ -74,23 +109,16 @@ export class MultinomialSampler {
       this.conditional[i] = proportions[i]! > 0 ? Math.min(1, proportions[i]! / suffix[i]!) : 0;
     }
     this.lastBin = last;
-    this.tables = this.emptyTables();
+    // Per bin, one slot per number of rows left (a dense array: fast to index).
+    this.tables = Array.from({ length: bins }, () => new Array<Table | undefined>(n + 1).fill(undefined));
   }
 
-  /** Per bin, one slot per number of rows left (a dense array: fast to index). */
-  private emptyTables(): (Table | undefined)[][] {
-    return Array.from({ length: this.conditional.length }, () => new Array<Table | undefined>(this.n + 1).fill(undefined));
-  }
-
-  private table(bin: number, rows: number): Table {
+  /** The table of a bin and rows left, built now if the budget allows; undefined once it is spent. */
+  private table(bin: number, rows: number): Table | undefined {
     let t = this.tables[bin]![rows];
-    if (t === undefined) {
+    if (t === undefined && this.cached < MAX_CACHED) {
       t = binomialTable(rows, this.conditional[bin]!);
-      this.cached += 2 * t.cdf.length;
-      if (this.cached > MAX_CACHED) {
-        this.tables = this.emptyTables();
-        this.cached = 2 * t.cdf.length;
-      }
+      this.cached += t.cdf.length;
       this.tables[bin]![rows] = t;
     }
     return t;
@@ -110,8 +138,15 @@ export class MultinomialSampler {
         rows = 0;
         continue;
       }
-      const { lo, cdf, guide } = this.table(i, rows);
+      const t = this.table(i, rows);
       const u = this.uniform();
+      if (t === undefined) {
+        const c = binomialFromMode(rows, q, u);
+        out[i] = c;
+        rows -= c;
+        continue;
+      }
+      const { lo, cdf, guide } = t;
       let k = guide[Math.floor(u * guide.length)]!;
       while (u >= cdf[k]!) k++;
       out[i] = lo + k;

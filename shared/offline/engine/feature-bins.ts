@@ -1,4 +1,5 @@
 import { toNumber } from '../../core/aggregation/value-coercion.js';
+import { DwError } from '../../platform/errors.js';
 import { expectedBinCount, interiorBinCount } from '../../core/profile/baseline-profile.js';
 import { double, literal } from './sql-text.js';
 import type { TypedColumn } from './typed-table.js';
@@ -16,6 +17,7 @@ export function doubleBelow(x: number): number {
  * DuckDB's `histogram(x, boundaries)` counts x ≤ b for each boundary after the one before, the rest
  * in a last bucket. numeric-bins.ts's bins are left-closed ([e(j-1), e(j)), the last interior bin
  * closed), so each edge but the last moves to the double just below it: x ≤ below(e) ⇔ x < e.
+ * Values above the last edge (+∞: the last edge is the largest finite value) are the above bin.
  * Returns the aggregate (numbers only; NULLs are not in it) and how to read its result into the
  * feature's layout [below, interior..., above, missing] given the count of numbers.
  */
@@ -29,7 +31,10 @@ export function numericHistogram(number: string, edges: readonly number[]): { sq
     read: (result, numbers, rows) => {
       const counts = new Array<number>(expectedBinCount({ type: 'numeric', edges: [...edges] })).fill(0);
       for (const { key, value } of (result ?? []) as { key: number | null; value: number | bigint }[]) {
-        counts[key === null ? k + 1 : bins.get(Number(key))!]! += Number(value);
+        // Values above the last boundary (+∞) come back under the key Infinity (NULL in older DuckDB).
+        const bin = key === null || Number(key) === Infinity ? k + 1 : bins.get(Number(key));
+        if (bin === undefined) throw new DwError('DW_ERR_INTERNAL', `the engine's histogram returned an unknown bucket ${String(key)}`);
+        counts[bin]! += Number(value);
       }
       counts[k + 2] = rows - numbers;
       return counts;

@@ -32,15 +32,22 @@ const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UI
 const NESTED = /(\[\d*\]$|^STRUCT|^MAP|^UNION)/;
 
 /**
- * A text value read the way value-coercion.ts reads it: numeric text (DuckDB's DOUBLE cast, less
- * the `_` digit separators JavaScript refuses) is a number, the missing spellings are missing,
- * anything else is text.
+ * Numeric text parsed the way value-coercion.ts parses it: DuckDB's DOUBLE cast, less the `_`
+ * digit separators JavaScript refuses. NULL when the text is not a number.
+ */
+function parseNumber(text: string): string {
+  return `CASE WHEN strpos(${text}, '_') = 0 THEN TRY_CAST(${text} AS DOUBLE) END`;
+}
+
+/**
+ * A text value read the way value-coercion.ts reads it, from its text and its `parseNumber`
+ * (computed once, in the inner query): a number is a number (NaN is missing), the missing
+ * spellings are missing, anything else is text.
  */
 function fromText(text: string, parsed: string): { number: string; text: string } {
-  const numeric = `(${parsed} IS NOT NULL AND strpos(${text}, '_') = 0)`;
   return {
-    number: `CASE WHEN ${numeric} AND NOT isnan(${parsed}) THEN ${parsed} END`,
-    text: `CASE WHEN NOT ${numeric} AND NOT regexp_full_match(${text}, ${MISSING_TEXT}) THEN ${text} END`,
+    number: `CASE WHEN NOT isnan(${parsed}) THEN ${parsed} END`,
+    text: `CASE WHEN ${parsed} IS NULL AND NOT regexp_full_match(${text}, ${MISSING_TEXT}) THEN ${text} END`,
   };
 }
 
@@ -48,14 +55,14 @@ function fromText(text: string, parsed: string): { number: string; text: string 
 function columnExpressions(v: string, type: string, i: number): { inner: string[]; outer: { number: string; text: string; nested?: string } } {
   const s = `s${i}`;
   const d = `d${i}`;
-  if (type === 'VARCHAR') return { inner: [`${v} AS ${s}`, `TRY_CAST(${v} AS DOUBLE) AS ${d}`], outer: fromText(s, d) };
+  if (type === 'VARCHAR') return { inner: [`${v} AS ${s}`, `${parseNumber(v)} AS ${d}`], outer: fromText(s, d) };
   if (type === 'JSON') {
     const kind = `k${i}`;
     const j = `j${i}`;
     const text = fromText(s, d);
     return {
       inner: [`json_type(${v}) AS ${kind}`, `${v} AS ${j}`, `CASE WHEN json_type(${v}) = 'VARCHAR' THEN ${v} ->> '$' END AS ${s}`,
-        `CASE WHEN json_type(${v}) = 'VARCHAR' THEN TRY_CAST(${v} ->> '$' AS DOUBLE) WHEN json_type(${v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN CAST(${v} AS DOUBLE) END AS ${d}`],
+        `CASE WHEN json_type(${v}) = 'VARCHAR' THEN ${parseNumber(`(${v} ->> '$')`)} WHEN json_type(${v}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN CAST(${v} AS DOUBLE) END AS ${d}`],
       outer: {
         number: `CASE WHEN ${kind} IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN ${d} WHEN ${kind} = 'VARCHAR' THEN ${text.number} END`,
         text: `CASE WHEN ${kind} = 'VARCHAR' THEN ${text.text} WHEN ${kind} = 'BOOLEAN' THEN ${j} ->> '$' END`,

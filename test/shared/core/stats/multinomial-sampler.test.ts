@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MultinomialSampler } from '../../../../shared/core/stats/multinomial-sampler.js';
+import { binomialFromMode, MultinomialSampler } from '../../../../shared/core/stats/multinomial-sampler.js';
 import { seededUniform } from '../../../../shared/core/stats/seeded-random.js';
 
 /** Binomial(n, p) pmf from the closed form, by summing logs: independent of the sampler's ratio recurrence. */
@@ -7,6 +7,37 @@ function binomialPmf(n: number, p: number, k: number): number {
   let logChoose = 0;
   for (let i = 1; i <= k; i++) logChoose += Math.log(n - k + i) - Math.log(i);
   return Math.exp(logChoose + k * Math.log(p) + (n - k) * Math.log(1 - p));
+}
+
+/** χ² goodness of fit of observed counts against Binomial(n, p) (cells of ≥ 20 expected draws, tails pooled), at p = 0.999. */
+function expectBinomial(observed: Map<number, number>, draws: number, n: number, p: number): void {
+  // Cells with at least 20 expected draws, the rest pooled into the two tails.
+  let chi2 = 0;
+  let cells = 0;
+  let lowE = 0, lowO = 0, highE = 0, highO = 0;
+  const mode = Math.floor(n * p);
+  for (let k = 0; k <= n; k++) {
+    const expected = draws * binomialPmf(n, p, k);
+    const seen = observed.get(k) ?? 0;
+    if (expected >= 20) {
+      chi2 += (seen - expected) ** 2 / expected;
+      cells++;
+    } else if (k < mode) {
+      lowE += expected;
+      lowO += seen;
+    } else {
+      highE += expected;
+      highO += seen;
+    }
+  }
+  for (const [e, o] of [[lowE, lowO], [highE, highO]] as const) {
+    if (e > 0) {
+      chi2 += (o - e) ** 2 / e;
+      cells++;
+    }
+  }
+  // χ²(cells − 1) at p = 0.999 is below cells − 1 + 4.5·√(2(cells − 1)) for these cell counts.
+  expect(chi2).toBeLessThan(cells - 1 + 4.5 * Math.sqrt(2 * (cells - 1)));
 }
 
 function drawMany(proportions: number[], n: number, draws: number, seed: number): Float64Array[] {
@@ -49,36 +80,22 @@ describe('MultinomialSampler', () => {
 
   it('draws each bin\'s count from Binomial(n, p), tails included (χ² goodness of fit)', () => {
     for (const bin of [1, 3, 4, 7]) {
-      const p = proportions[bin]!;
       const observed = new Map<number, number>();
       for (const d of draws) observed.set(d[bin]!, (observed.get(d[bin]!) ?? 0) + 1);
-      // Cells with at least 20 expected draws, the rest pooled into the two tails.
-      let chi2 = 0;
-      let cells = 0;
-      let lowE = 0, lowO = 0, highE = 0, highO = 0;
-      const mode = Math.floor(n * p);
-      for (let k = 0; k <= n; k++) {
-        const expected = draws.length * binomialPmf(n, p, k);
-        const seen = observed.get(k) ?? 0;
-        if (expected >= 20) {
-          chi2 += (seen - expected) ** 2 / expected;
-          cells++;
-        } else if (k < mode) {
-          lowE += expected;
-          lowO += seen;
-        } else {
-          highE += expected;
-          highO += seen;
-        }
+      expectBinomial(observed, draws.length, n, proportions[bin]!);
+    }
+  });
+
+  it('draws from the mode outwards, without a table, from the same binomial (χ² goodness of fit)', () => {
+    const uniform = seededUniform(11);
+    for (const [m, p] of [[170, 0.1], [5000, 0.03], [40, 0.5], [900, 0.997]] as const) {
+      const observed = new Map<number, number>();
+      const D = 100_000;
+      for (let i = 0; i < D; i++) {
+        const c = binomialFromMode(m, p, uniform());
+        observed.set(c, (observed.get(c) ?? 0) + 1);
       }
-      for (const [e, o] of [[lowE, lowO], [highE, highO]] as const) {
-        if (e > 0) {
-          chi2 += (o - e) ** 2 / e;
-          cells++;
-        }
-      }
-      // χ²(cells − 1) at p = 0.999 is below cells − 1 + 4.5·√(2(cells − 1)) for these cell counts.
-      expect(chi2).toBeLessThan(cells - 1 + 4.5 * Math.sqrt(2 * (cells - 1)));
+      expectBinomial(observed, D, m, p);
     }
   });
 
@@ -90,6 +107,8 @@ describe('MultinomialSampler', () => {
       const mean = wide.reduce((a, d) => a + d[bin]!, 0) / wide.length;
       // Standard error √(5000 · 0.05 · 0.95 / 20 000) ≈ 0.11.
       expect(Math.abs(mean - 250)).toBeLessThan(0.45);
+      const variance = wide.reduce((a, d) => a + (d[bin]! - mean) ** 2, 0) / (wide.length - 1);
+      expect(Math.abs(variance / 237.5 - 1)).toBeLessThan(0.05);
     }
   });
 });

@@ -70,6 +70,29 @@ describe('baseline build on the columnar engine (DuckDB)', () => {
     expect(error.edges[error.edges.length - 1]).toBeCloseTo(errorStreamed.edges[errorStreamed.edges.length - 1]!, 9);
     expect(error.mean).toBeCloseTo(errorStreamed.mean, 9);
   });
+
+  it('reads every spelling of a number, a missing value and a label as value-coercion.ts does', async () => {
+    // x: numbers in several spellings, infinities, missing spellings; c: labels, numeric labels in
+    // two spellings, and "1_000" (a number to DuckDB's cast, text to JavaScript).
+    const xs = [' 2.5 ', '+1e1', '.5', 'inf', '-Infinity', 'NaN', 'NA', 'n/a', 'None', '', 'null', '3.', '-0.25', '7', '1.5e-3'];
+    const cs = ['a', 'b', '1.0', '01', '1_000', 'none', 'B', ' a', '2', 'a'];
+    const lines = ['x,c'];
+    for (let i = 0; i < 600; i++) lines.push(`${xs[i % xs.length]!.includes(' ') ? `"${xs[i % xs.length]}"` : xs[i % xs.length]},${cs[(i * 7) % cs.length]}`);
+    const path = join(dir, 'spellings.csv');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const engine = (await buildBaseline(fileRowSource(path), { multivariate: false, threads: 1 })).profile;
+    const streaming = (await buildBaseline(arrayRowSource(await records(path)), { multivariate: false })).profile;
+    const x = feature(engine, 'x');
+    const c = feature(engine, 'c');
+    expect([x.type, c.type]).toEqual([feature(streaming, 'x').type, feature(streaming, 'c').type]);
+    if (c.type !== 'categorical') throw new Error('c is not categorical');
+    expect(c.categories).toEqual((feature(streaming, 'c') as typeof c).categories);
+    expect(c.categories).toContain('1_000');
+    const counter = new ProfileCounter([x, c]);
+    for (const record of await records(path)) expect(counter.add(record)).toBeUndefined();
+    expect(Array.from(counter.counts[0]!)).toEqual(x.counts);
+    expect(Array.from(counter.counts[1]!)).toEqual(c.counts);
+  });
 });
 
 describe('baseline build from Parquet, globs and hive-partitioned folders', () => {
