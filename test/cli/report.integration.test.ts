@@ -105,13 +105,20 @@ describe('the HTML report in Chromium', () => {
     // The score's own JSON agrees feature by feature, in the same order.
     const score = JSON.parse(runCli(['score', '--baseline', join(dir, 'bc.json'), '--current', cur, '--json']).stdout) as { features: { name: string; status: string }[] };
     expect(model.features.map((f) => [f.name, f.status])).toEqual(score.features.map((f) => [f.name, f.status]));
-    expect(model.features[0]!.name).toBe('mean_radius');
-    expect(model.features[0]!.direction).toMatch(/^mean 12\.\d → 18\.\d \(\+3\.\d sd\)/);
+    // The split is on mean radius; mean area and perimeter are near-monotone functions of it, with
+    // PSIs within a few per cent, so which of the three leads is down to their thresholds'
+    // Monte-Carlo noise. Worst first: severities never rise down the list of drifted features.
+    expect(['mean_radius', 'mean_area', 'mean_perimeter']).toContain(model.features[0]!.name);
+    const ranked = model.features as unknown as { name: string; status: string; severity: number; direction: string | null }[];
+    const drifted = ranked.filter((f) => f.status === 'drift').map((f) => f.severity);
+    expect(drifted.length).toBeGreaterThan(3);
+    expect(drifted).toEqual([...drifted].sort((x, y) => y - x));
+    expect(ranked.find((f) => f.name === 'mean_radius')!.direction).toMatch(/^mean 12\.\d → 18\.\d \(\+3\.\d sd\)/);
 
     const { page, errors } = await open(join(dir, 'bc.html'), 390);
     expect(errors).toEqual([]);
     expect(await page.textContent('#summary')).toBe(model.summary);
-    expect(await page.textContent('section.card h3')).toContain('mean_radius');
+    expect(await page.textContent('section.card h3')).toContain(model.features[0]!.name);
     // No sideways scrolling at phone width.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     const shot = await page.locator('canvas[id^="dist-"]').first().screenshot();

@@ -18,7 +18,7 @@ export function toNumber(value: unknown): number | undefined {
     const text = value.trim();
     if (!NUMBER_TEXT.test(text)) return undefined;
     const lower = text.toLowerCase();
-    if (lower.endsWith('inf')) return lower.startsWith('-') ? -Infinity : Infinity;
+    if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? -Infinity : Infinity;
     return Number(text);
   }
   return undefined;

@@ -8,7 +8,7 @@ import { total, type Counts } from '../divergence/proportions.js';
 import { psi } from '../divergence/psi.js';
 import { wasserstein1 } from '../divergence/wasserstein.js';
 import { chiSquareQuantile } from '../stats/chi-square-distribution.js';
-import type { BaselineProfile, FeatureProfile, NumericFeatureProfile } from '../profile/baseline-profile.js';
+import { constantBaseline, type BaselineProfile, type FeatureProfile, type NumericFeatureProfile } from '../profile/baseline-profile.js';
 import type { ThresholdRequest, ThresholdSource } from '../threshold/psi-threshold-cache.js';
 import { perFeatureAlpha, type DriftRule } from './drift-rule.js';
 import type { FeatureScore, MeanShift, RateRise, WindowScore } from './feature-score.js';
@@ -67,17 +67,6 @@ function meanShift(feature: NumericFeatureProfile, actual: Counts, sum: number, 
 /** Whether every value of a window's feature is missing (only its last bin holds counts). */
 function allMissing(counts: Counts): boolean {
   return counts[counts.length - 1]! === total(counts);
-}
-
-/**
- * Whether the baseline holds one value only (all its non-missing rows in one bin). Without drift a
- * window then has PSI exactly 0, so the feature has no sampling noise to spend alpha on: any other
- * value is a change, judged by the effect floor alone and left out of the Bonferroni family.
- */
-export function constantBaseline(feature: FeatureProfile): boolean {
-  let occupied = 0;
-  for (let j = 0; j < feature.counts.length - 1; j++) if (feature.counts[j]! > 0) occupied++;
-  return occupied <= 1;
 }
 
 /**

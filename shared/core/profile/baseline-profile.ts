@@ -305,3 +305,14 @@ export function profileColumns(profile: Pick<BaselineProfile, 'features' | 'proj
   for (const p of profile.projections) if (p.column !== undefined) columns.add(p.column);
   return columns;
 }
+
+/**
+ * Whether the baseline holds one value only (all its non-missing rows in one bin). Without drift a
+ * window then has PSI exactly 0, so the feature has no sampling noise to spend alpha on: any other
+ * value is a change, judged by the effect floor alone and left out of the Bonferroni family.
+ */
+export function constantBaseline(feature: Pick<FeatureProfile, 'counts'>): boolean {
+  let occupied = 0;
+  for (let j = 0; j < feature.counts.length - 1; j++) if (feature.counts[j]! > 0) occupied++;
+  return occupied <= 1;
+}

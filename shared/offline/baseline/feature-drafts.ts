@@ -1,4 +1,4 @@
-import { constantBaseline } from '../../core/drift/score-window.js';
+import { constantBaseline } from '../../core/profile/baseline-profile.js';
 import { DwError } from '../../platform/errors.js';
 import { safeNameProblem } from '../../platform/safe-name.js';
 import {

@@ -2,7 +2,7 @@ import { toCategory } from '../../core/aggregation/value-coercion.js';
 import { expectedBinCount, type FeatureProfile } from '../../core/profile/baseline-profile.js';
 import type { EngineSession } from './duckdb-session.js';
 import { numericHistogram } from './feature-bins.js';
-import { ROWS_TABLE, type TypedColumn } from './typed-table.js';
+import { NO_TEXT, ROWS_TABLE, type TypedColumn } from './typed-table.js';
 
 /** A drafted feature with the typed column it reads. */
 export interface BoundFeature {
@@ -12,7 +12,7 @@ export interface BoundFeature {
 
 /** The condition under which one feature's value cannot be counted (text in a numeric feature, a nested value). */
 function badSql({ feature, column }: BoundFeature): string | undefined {
-  const parts = feature.type === 'numeric' ? [`${column.text} IS NOT NULL`] : [];
+  const parts = feature.type === 'numeric' && column.text !== NO_TEXT ? [`${column.text} IS NOT NULL`] : [];
   if (column.nested !== undefined) parts.push(`${column.nested} IS NOT NULL`);
   return parts.length === 0 ? undefined : `(${parts.join(' OR ')})`;
 }

@@ -13,8 +13,9 @@ import { findCandidates, summarizeColumns, type AggregateSummary } from './colum
 import { countBins, countInvalidRows, validSql, type BoundFeature } from './count-rows.js';
 import { EngineSession } from './duckdb-session.js';
 import { fitTabular } from './fit-tabular.js';
+import { typedCsvScan } from './typed-csv-scan.js';
 import { describeScan, inputFiles, jsonlKeys, scanSql } from './table-scan.js';
-import { loadTypedTable, type TypedColumn } from './typed-table.js';
+import { loadTypedTable, NO_TEXT, type TypedColumn } from './typed-table.js';
 
 /** Problems fetched with their rows to report in `skip` mode (the rest are counted). */
 const REPORTED_PROBLEMS = 1000;
@@ -32,6 +33,15 @@ function engineFailure(err: unknown, file: string): DwError {
 }
 
 /**
+ * A column without the parts its aggregates found empty (no text, no nested value): the checks
+ * and counts that follow then test nothing for them, and a clean input's rows are all valid
+ * without a per-row test (which lets the fit split by row id instead of numbering valid rows).
+ */
+function withoutAbsentParts(column: TypedColumn, summary: AggregateSummary): TypedColumn {
+  return { ...column, text: summary.texts === 0 ? NO_TEXT : column.text, nested: summary.invalid === 0 ? undefined : column.nested };
+}
+
+/**
  * Reads the input into the engine's typed table. A read failure is found again by the row reader,
  * which names the line: in `fail` mode that error is thrown; in `skip` mode the reader reports each
  * malformed row (through the source's `onProblem`) and the engine reads the input again skipping
@@ -39,15 +49,24 @@ function engineFailure(err: unknown, file: string): DwError {
  */
 async function loadInput(session: EngineSession, source: RowSource & { table: TableInput }, ctx: BuildContext): Promise<{ columns: TypedColumn[]; seen: Set<string> }> {
   const files = await inputFiles(session, source.table);
-  const load = async (lenient: boolean): Promise<{ columns: TypedColumn[]; seen: Set<string>; notObjects: number }> => {
+  type Scan = { scan: string; columns: { name: string; type: string }[] };
+  const load = async (lenient: boolean, typed?: Scan): Promise<{ columns: TypedColumn[]; seen: Set<string>; notObjects: number }> => {
     const found = source.table.format === 'jsonl' ? await jsonlKeys(session, files, lenient) : { keys: [], notObjects: 0 };
-    const scan = scanSql(files, source.table, lenient, found.keys);
-    const described = (await describeScan(session, scan)).filter((c) => c.name !== 'dw_none');
+    const scan = typed?.scan ?? scanSql(files, source.table, lenient, found.keys);
+    const described = (typed?.columns ?? await describeScan(session, scan)).filter((c) => c.name !== 'dw_none');
     if (described.length > MAX_COLUMNS) throw new DwError('DW_ERR_INPUT_ROW', `more than ${MAX_COLUMNS} distinct columns; is a value used as a key?`, { file: source.file });
     const excluded = new Set(ctx.options.exclude);
     const columns = await loadTypedTable(session, scan, described.filter((c) => !excluded.has(c.name)));
     return { columns, seen: new Set(described.map((c) => c.name)), notObjects: found.notObjects };
   };
+  // The fast typed read first; any failure (a value it cannot parse, a malformed row) sends the
+  // input to the text read, which finds and names it.
+  try {
+    const typed = await typedCsvScan(session, files, source.table);
+    if (typed !== undefined) return await load(false, typed);
+  } catch {
+    await session.run('DROP TABLE IF EXISTS dw_rows');
+  }
   let failure: unknown;
   try {
     const loaded = await load(false);
@@ -122,7 +141,7 @@ export async function buildOnEngine(source: RowSource & { table: TableInput }, o
     const drafts = draftFeatures(candidates, ctx);
 
     hooks.onPass?.(2);
-    const byName = new Map(columns.map((c) => [c.name, c]));
+    const byName = new Map(columns.map((c, i) => [c.name, withoutAbsentParts(c, summaries[i]!)]));
     const bound: BoundFeature[] = drafts.map((feature) => ({ feature, column: byName.get((feature.source as { column: string }).column)! }));
     const valid = validSql(bound);
     const skippedRows = await reportProblems(session, source, drafts, valid, ctx, hooks);

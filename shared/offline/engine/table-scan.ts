@@ -37,15 +37,16 @@ function pointer(key: string): string {
  * JSON, so driftwatch, not the engine's sniffer, decides what a value is (typed-table.ts). A JSONL
  * line is a row when it is an object (others are found and reported by the row reader); its keys
  * are the union of every line's, found first (`jsonlKeys`). `lenient` skips malformed rows (the
- * `skip` mode, once the row reader has reported them).
+ * `skip` mode, once the row reader has reported them). `csvTypes` replaces the CSV reader's
+ * all-text setting (typed-csv-scan.ts).
  */
-export function scanSql(files: readonly string[], input: TableInput, lenient: boolean, jsonKeys: readonly string[] = []): string {
+export function scanSql(files: readonly string[], input: TableInput, lenient: boolean, jsonKeys: readonly string[] = [], csvTypes = 'all_varchar=true'): string {
   const list = `[${files.map(literal).join(', ')}]`;
   const many = files.length > 1 || isMultiFile(input.path);
   switch (input.format) {
     case 'csv': {
       const names = input.columnNames === undefined ? '' : `, names=[${input.columnNames.map(literal).join(', ')}]`;
-      return `read_csv(${list}, header=${input.headerRow !== false}, all_varchar=true, delim=',', quote='"', escape='"', `
+      return `read_csv(${list}, header=${input.headerRow !== false}, ${csvTypes}, delim=',', quote='"', escape='"', `
         + `null_padding=false, strict_mode=true, skip=0, union_by_name=${many}, hive_partitioning=${many}, ignore_errors=${lenient}${names})`;
     }
     case 'jsonl': {

@@ -11,7 +11,8 @@ export const ROWS_TABLE = 'dw_rows';
 /**
  * One input column in the typed table: the SQL columns holding its number (a DOUBLE; NULL when the
  * value is missing or not a number; NaN is missing), its text (non-missing values that are not
- * numbers) and, where the input can nest, the JSON text of a nested value.
+ * numbers; for a column the input types as numbers, the expression `NULL::VARCHAR`, not stored)
+ * and, where the input can nest, the JSON text of a nested value.
  */
 export interface TypedColumn {
   name: string;
@@ -28,6 +29,9 @@ export interface TypedColumn {
  */
 const MISSING_TEXT = String.raw`'(?i)[\s\x{0B}\p{Z}\x{FEFF}]*(?:na|n/a|nan|null|none)?[\s\x{0B}\p{Z}\x{FEFF}]*'`;
 
+/** The text of a column typed as numbers by its input: none, and nothing stored for it. */
+export const NO_TEXT = 'NULL::VARCHAR';
+
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*)$/;
 const NESTED = /(\[\d*\]$|^STRUCT|^MAP|^UNION)/;
 
@@ -36,7 +40,9 @@ const NESTED = /(\[\d*\]$|^STRUCT|^MAP|^UNION)/;
  * digit separators JavaScript refuses. NULL when the text is not a number.
  */
 function parseNumber(text: string): string {
-  return `CASE WHEN strpos(${text}, '_') = 0 THEN TRY_CAST(${text} AS DOUBLE) END`;
+  // A failing cast costs the engine more than a look at the first character: text that starts with
+  // a letter other than i or n (inf, nan) is no number to either reader.
+  return `CASE WHEN strpos(${text}, '_') = 0 AND NOT regexp_matches(${text}, '^[A-HJ-MO-Za-hj-mo-z]') THEN TRY_CAST(${text} AS DOUBLE) END`;
 }
 
 /**
@@ -71,7 +77,7 @@ function columnExpressions(v: string, type: string, i: number): { inner: string[
     };
   }
   if (NUMERIC.test(type)) {
-    return { inner: [`CAST(${v} AS DOUBLE) AS ${d}`], outer: { number: `CASE WHEN NOT isnan(${d}) THEN ${d} END`, text: 'NULL::VARCHAR' } };
+    return { inner: [`CAST(${v} AS DOUBLE) AS ${d}`], outer: { number: `CASE WHEN NOT isnan(${d}) THEN ${d} END`, text: NO_TEXT } };
   }
   if (type === 'BOOLEAN') return { inner: [`${v} AS ${s}`], outer: { number: 'NULL::DOUBLE', text: `CASE WHEN ${s} THEN 'true' WHEN NOT ${s} THEN 'false' END` } };
   if (NESTED.test(type)) {
@@ -92,9 +98,10 @@ export async function loadTypedTable(session: EngineSession, scan: string, colum
   const typed: TypedColumn[] = columns.map(({ name, type }, i) => {
     const e = columnExpressions(ident(name), type, i);
     inner.push(...e.inner);
-    outer.push(`${e.outer.number} AS n${i}`, `${e.outer.text} AS t${i}`);
+    const noText = e.outer.text === NO_TEXT;
+    outer.push(`${e.outer.number} AS n${i}`, ...(noText ? [] : [`${e.outer.text} AS t${i}`]));
     if (e.outer.nested !== undefined) outer.push(`${e.outer.nested} AS x${i}`);
-    return { name, type, number: `n${i}`, text: `t${i}`, nested: e.outer.nested === undefined ? undefined : `x${i}` };
+    return { name, type, number: `n${i}`, text: noText ? NO_TEXT : `t${i}`, nested: e.outer.nested === undefined ? undefined : `x${i}` };
   });
   await session.run(`CREATE TABLE ${ROWS_TABLE} AS SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${scan})`);
   return typed;

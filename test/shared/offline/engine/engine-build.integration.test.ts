@@ -8,6 +8,8 @@ import { ProfileCounter } from '../../../../shared/core/aggregation/profile-coun
 import type { InputRecord } from '../../../../shared/core/aggregation/read-source.js';
 import type { BaselineProfile, FeatureProfile } from '../../../../shared/core/profile/baseline-profile.js';
 import { buildBaseline } from '../../../../shared/offline/baseline/build-baseline.js';
+import { EngineSession } from '../../../../shared/offline/engine/duckdb-session.js';
+import { hasDigitSeparators, typedCsvScan } from '../../../../shared/offline/engine/typed-csv-scan.js';
 import { fileRowSource } from '../../../../shared/offline/input/file-row-source.js';
 import { arrayRowSource } from '../../../../shared/offline/input/row-source.js';
 import type { DwError } from '../../../../shared/platform/errors.js';
@@ -71,15 +73,29 @@ describe('baseline build on the columnar engine (DuckDB)', () => {
     expect(error.mean).toBeCloseTo(errorStreamed.mean, 9);
   });
 
-  it('reads every spelling of a number, a missing value and a label as value-coercion.ts does', async () => {
-    // x: numbers in several spellings, infinities, missing spellings; c: labels, numeric labels in
-    // two spellings, and "1_000" (a number to DuckDB's cast, text to JavaScript).
-    const xs = [' 2.5 ', '+1e1', '.5', 'inf', '-Infinity', 'NaN', 'NA', 'n/a', 'None', '', 'null', '3.', '-0.25', '7', '1.5e-3'];
-    const cs = ['a', 'b', '1.0', '01', '1_000', 'none', 'B', ' a', '2', 'a'];
-    const lines = ['x,c'];
-    for (let i = 0; i < 600; i++) lines.push(`${xs[i % xs.length]!.includes(' ') ? `"${xs[i % xs.length]}"` : xs[i % xs.length]},${cs[(i * 7) % cs.length]}`);
-    const path = join(dir, 'spellings.csv');
-    writeFileSync(path, `${lines.join('\n')}\n`);
+  // x: numbers in several spellings, infinities, missing spellings; c: labels and numeric labels
+  // in two spellings. With "1_000" among the labels (a number to DuckDB's reader, text to
+  // JavaScript) the file is read as text; without, x goes through the typed reader: the spellings
+  // come after the 20 480 rows DuckDB's sniffer looks at (which would call x text for them).
+  const xs = [' 2.5 ', '+1e1', '.5', 'inf', '-Infinity', 'INFINITY', 'NaN', 'NA', 'n/a', 'None', '', 'null', '3.', '-0.25', '7', '1.5e-3'];
+  const spellings = (labels: string[]): string[] => ['x,c',
+    ...Array.from({ length: 21_000 }, (_, i) => `${(i % 97) / 4},${labels[(i * 3) % labels.length]}`),
+    ...Array.from({ length: 640 }, (_, i) => `${xs[i % xs.length]!.includes(' ') ? `"${xs[i % xs.length]}"` : xs[i % xs.length]},${labels[(i * 7) % labels.length]}`)];
+  const textRead = ['a', 'b', '1.0', '01', '1_000', 'none', 'B', ' a', '2', 'a'];
+  const typedRead = ['a', 'b', '1.0', '01', 'x_y', 'none', 'B', ' a', '2', 'a'];
+
+  it.each([['read as text', textRead, false], ['read typed', typedRead, true]] as const)('reads every spelling of a number, a missing value and a label as value-coercion.ts does (%s)', async (_, labels, typed) => {
+    const path = join(dir, `spellings-${typed}.csv`);
+    writeFileSync(path, `${spellings([...labels]).join('\n')}\n`);
+    const session = await EngineSession.open({ memoryMiB: 256 });
+    try {
+      const scan = await typedCsvScan(session, [path], { path, format: 'csv' });
+      expect(scan !== undefined).toBe(typed);
+      // The typed reader reads every row of it (the build does not fall back to text).
+      if (typed) expect(await session.rows(`SELECT count(x) AS n FROM ${scan!.scan} WHERE typeof(x) = 'DOUBLE'`)).toEqual([{ n: 21_000 + 11 * 40 }]); // NaN too: it is made missing after
+    } finally {
+      session.close();
+    }
     const engine = (await buildBaseline(fileRowSource(path), { multivariate: false, threads: 1 })).profile;
     const streaming = (await buildBaseline(arrayRowSource(await records(path)), { multivariate: false })).profile;
     const x = feature(engine, 'x');
@@ -87,11 +103,41 @@ describe('baseline build on the columnar engine (DuckDB)', () => {
     expect([x.type, c.type]).toEqual([feature(streaming, 'x').type, feature(streaming, 'c').type]);
     if (c.type !== 'categorical') throw new Error('c is not categorical');
     expect(c.categories).toEqual((feature(streaming, 'c') as typeof c).categories);
-    expect(c.categories).toContain('1_000');
+    expect(c.categories).toContain(labels[4]);
     const counter = new ProfileCounter([x, c]);
     for (const record of await records(path)) expect(counter.add(record)).toBeUndefined();
     expect(Array.from(counter.counts[0]!)).toEqual(x.counts);
     expect(Array.from(counter.counts[1]!)).toEqual(c.counts);
+    // 3 of 16 spellings are infinite, 5 missing (NaN, NA, n/a, None, empty, null: 6).
+    expect(x.counts[0]! + x.counts[x.counts.length - 2]!).toBe(3 * 40);
+    expect(x.counts[x.counts.length - 1]).toBe(6 * 40);
+  });
+
+  it('falls back to the text read where the typed reader would differ or fail', async () => {
+    const session = await EngineSession.open({ memoryMiB: 256 });
+    try {
+      // A digit separator straddling the 1 MiB read boundary is still seen.
+      const big = join(dir, 'straddle.csv');
+      const head = 'x,c\n';
+      const filler = 'y'.repeat((1 << 20) - head.length - 1);
+      writeFileSync(big, `${head}${filler}1_2,a\n`);
+      expect(hasDigitSeparators(big, true)).toBe(true);
+      writeFileSync(big, `${head}${filler}1,2_a\n`);
+      expect(hasDigitSeparators(big, true)).toBe(false);
+      // In the header only: not a value.
+      writeFileSync(big, 'x1_2,c\n1,a\n');
+      expect(hasDigitSeparators(big, true)).toBe(false);
+      // A mixed-case missing spelling late in a numeric column fails the typed read; the build still reads it as missing.
+      const late = join(dir, 'late.csv');
+      writeFileSync(late, `x\n${Array.from({ length: 30_000 }, (_, i) => (i === 29_000 ? 'nA' : String(i % 17))).join('\n')}\n`);
+      expect((await typedCsvScan(session, [late], { path: late, format: 'csv' }))?.columns).toEqual([{ name: 'x', type: 'DOUBLE' }]);
+      const { profile } = await buildBaseline(fileRowSource(late), { multivariate: false });
+      const x = feature(profile, 'x');
+      expect(x.counts[x.counts.length - 1]).toBe(1);
+      expect(profile.rowCount).toBe(30_000);
+    } finally {
+      session.close();
+    }
   });
 });
 
