@@ -1,4 +1,5 @@
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
 import type { DwError } from '../shared/platform/errors.js';
 
 /** Prints one warning line on stderr. */
@@ -23,6 +24,8 @@ export function problemPrinter(limit = 20): { print: (problem: DwError) => void;
 /** A byte-progress bar on stderr when it is a terminal; silent otherwise. */
 export function progressBar(label: string): { update: (done: number, total: number) => void; stop: () => void } {
   if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  // Required here, on a terminal only: a build without one does not load it.
+  const { SingleBar } = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const bar = new SingleBar(
     { format: `${label} [{bar}] {percentage}% | {value}/{total} MiB`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
   );

@@ -68,8 +68,8 @@ export class AggregateSummary implements ColumnSummary {
 /** Rows up to which quantiles are exact (NumPy's default, linear interpolation); beyond, a t-digest. */
 const EXACT_QUANTILE_ROWS = 100_000;
 /**
- * Rows above which the t-digest reads a systematic sample of about this many (from twice this many
- * rows on): the digest costs more per value than the rest of the aggregate scan together.
+ * Rows above which the t-digest reads a systematic sample of at most this many (every M-th row):
+ * the digest costs more per value than the rest of the aggregate scan together.
  */
 const QUANTILE_SAMPLE = 200_000;
 
@@ -85,7 +85,7 @@ const QUANTILE_SAMPLE = 200_000;
 export function quantilesSql(x: string, ps: readonly number[], rows: number): string {
   const list = `[${ps.join(', ')}]`;
   if (rows <= EXACT_QUANTILE_ROWS) return `quantile_cont(${x}, ${list})`;
-  const every = Math.floor(rows / QUANTILE_SAMPLE);
+  const every = Math.ceil(rows / QUANTILE_SAMPLE);
   return every <= 1 ? `approx_quantile(${x}, ${list})` : `approx_quantile(${x}, ${list}) FILTER (WHERE rowid % ${every} = 0)`;
 }
 

@@ -80,5 +80,6 @@ export async function typedCsvScan(session: EngineSession, files: readonly strin
   if (!sniffed.some((c) => NUMERIC.test(c.type))) return undefined;
   const columns = sniffed.map((c) => ({ name: c.name, type: NUMERIC.test(c.type) ? 'DOUBLE' : 'VARCHAR' }));
   const types = columns.map((c) => `${literal(c.name)}: '${c.type}'`).join(', ');
-  return { scan: scanSql(files, input, false, [], `all_varchar=false, types={${types}}, ${nulls}`), columns };
+  // The sniffer's work is done: the read takes the columns as given, without sniffing again.
+  return { scan: scanSql(files, input, false, [], `auto_detect=false, columns={${types}}, ${nulls}`), columns };
 }
