@@ -74,10 +74,18 @@ export function hasDigitSeparators(path: string, skipFirstLine: boolean): boolea
 export async function typedCsvScan(session: EngineSession, files: readonly string[], input: TableInput):
   Promise<{ scan: string; columns: { name: string; type: string }[] } | undefined> {
   if (input.format !== 'csv' || files.some((f) => /\.gz$/i.test(f))) return undefined;
-  if (files.some((f) => hasDigitSeparators(f, input.headerRow !== false))) return undefined;
   const nulls = `nullstr=[${MISSING_SPELLINGS.map(literal).join(', ')}]`;
-  const sniffed = await describeScan(session, scanSql(files, input, false, [], `all_varchar=false, ${nulls}`));
-  if (!sniffed.some((c) => NUMERIC.test(c.type))) return undefined;
+  // The engine sniffs on its threads while this one looks for digit separators.
+  const sniffing = describeScan(session, scanSql(files, input, false, [], `all_varchar=false, ${nulls}`));
+  let separators: boolean;
+  try {
+    separators = files.some((f) => hasDigitSeparators(f, input.headerRow !== false));
+  } catch (err) {
+    await sniffing.catch(() => undefined);
+    throw err;
+  }
+  const sniffed = await sniffing;
+  if (separators || !sniffed.some((c) => NUMERIC.test(c.type))) return undefined;
   const columns = sniffed.map((c) => ({ name: c.name, type: NUMERIC.test(c.type) ? 'DOUBLE' : 'VARCHAR' }));
   const types = columns.map((c) => `${literal(c.name)}: '${c.type}'`).join(', ');
   // The sniffer's work is done: the read takes the columns as given, without sniffing again.
