@@ -13,7 +13,7 @@ import { findCandidates, summarizeColumns, type AggregateSummary } from './colum
 import { countBins, countInvalidRows, validSql, type BoundFeature } from './count-rows.js';
 import { EngineSession } from './duckdb-session.js';
 import { fitTabular } from './fit-tabular.js';
-import { typedCsvScan } from './typed-csv-scan.js';
+import { readCsvTyped, type TypedCsvScan } from './typed-csv-scan.js';
 import { describeScan, inputFiles, jsonlKeys, scanSql } from './table-scan.js';
 import { loadTypedTable, NO_TEXT, type TypedColumn } from './typed-table.js';
 
@@ -49,8 +49,7 @@ function withoutAbsentParts(column: TypedColumn, summary: AggregateSummary): Typ
  */
 async function loadInput(session: EngineSession, source: RowSource & { table: TableInput }, ctx: BuildContext): Promise<{ columns: TypedColumn[]; seen: Set<string> }> {
   const files = await inputFiles(session, source.table);
-  type Scan = { scan: string; columns: { name: string; type: string }[] };
-  const load = async (lenient: boolean, typed?: Scan): Promise<{ columns: TypedColumn[]; seen: Set<string>; notObjects: number }> => {
+  const load = async (lenient: boolean, typed?: TypedCsvScan): Promise<{ columns: TypedColumn[]; seen: Set<string>; notObjects: number }> => {
     const found = source.table.format === 'jsonl' ? await jsonlKeys(session, files, lenient) : { keys: [], notObjects: 0 };
     const scan = typed?.scan ?? scanSql(files, source.table, lenient, found.keys);
     const described = (typed?.columns ?? await describeScan(session, scan)).filter((c) => c.name !== 'dw_none');
@@ -62,11 +61,12 @@ async function loadInput(session: EngineSession, source: RowSource & { table: Ta
   // The fast typed read first; any failure (a value it cannot parse, a malformed row) sends the
   // input to the text read, which finds and names it.
   try {
-    const typed = await typedCsvScan(session, files, source.table);
-    if (typed !== undefined) return await load(false, typed);
+    const typed = await readCsvTyped(session, files, source.table, (scan) => load(false, scan));
+    if (typed !== undefined) return typed;
   } catch {
-    await session.run('DROP TABLE IF EXISTS dw_rows');
+    // read as text below
   }
+  await session.run('DROP TABLE IF EXISTS dw_rows');
   let failure: unknown;
   try {
     const loaded = await load(false);

@@ -66,28 +66,46 @@ export function hasDigitSeparators(path: string, skipFirstLine: boolean): boolea
   }
 }
 
+/** A typed read of a CSV input: the scan, and its columns with the types it reads them as. */
+export interface TypedCsvScan {
+  scan: string;
+  columns: { name: string; type: string }[];
+}
+
 /**
  * The scan that reads a CSV input with numeric columns as DOUBLE (the engine sniffer's choice,
  * then held strictly: a value that does not parse fails the read) and its columns, or undefined
- * when the input must be read as text (compressed, or digit separators in a file).
+ * when the input must be read as text (compressed, or no numeric column). It does not look for
+ * digit separators: `readCsvTyped` does, while the engine reads.
  */
-export async function typedCsvScan(session: EngineSession, files: readonly string[], input: TableInput):
-  Promise<{ scan: string; columns: { name: string; type: string }[] } | undefined> {
+export async function typedCsvScan(session: EngineSession, files: readonly string[], input: TableInput): Promise<TypedCsvScan | undefined> {
   if (input.format !== 'csv' || files.some((f) => /\.gz$/i.test(f))) return undefined;
   const nulls = `nullstr=[${MISSING_SPELLINGS.map(literal).join(', ')}]`;
-  // The engine sniffs on its threads while this one looks for digit separators.
-  const sniffing = describeScan(session, scanSql(files, input, false, [], `all_varchar=false, ${nulls}`));
-  let separators: boolean;
-  try {
-    separators = files.some((f) => hasDigitSeparators(f, input.headerRow !== false));
-  } catch (err) {
-    await sniffing.catch(() => undefined);
-    throw err;
-  }
-  const sniffed = await sniffing;
-  if (separators || !sniffed.some((c) => NUMERIC.test(c.type))) return undefined;
+  const sniffed = await describeScan(session, scanSql(files, input, false, [], `all_varchar=false, ${nulls}`));
+  if (!sniffed.some((c) => NUMERIC.test(c.type))) return undefined;
   const columns = sniffed.map((c) => ({ name: c.name, type: NUMERIC.test(c.type) ? 'DOUBLE' : 'VARCHAR' }));
   const types = columns.map((c) => `${literal(c.name)}: '${c.type}'`).join(', ');
   // The sniffer's work is done: the read takes the columns as given, without sniffing again.
   return { scan: scanSql(files, input, false, [], `auto_detect=false, columns={${types}}, ${nulls}`), columns };
+}
+
+/**
+ * Reads a CSV input typed: `load` runs on the engine's threads while this one reads the files'
+ * bytes for digit separators. Undefined when the input must be read as text instead (the caller
+ * then drops what `load` made); a failure of `load` (a value the reader cannot parse, a malformed
+ * row) is thrown, and means the same.
+ */
+export async function readCsvTyped<T>(session: EngineSession, files: readonly string[], input: TableInput, load: (typed: TypedCsvScan) => Promise<T>): Promise<T | undefined> {
+  const typed = await typedCsvScan(session, files, input);
+  if (typed === undefined) return undefined;
+  const loading = load(typed);
+  let separated: boolean;
+  try {
+    separated = files.some((f) => hasDigitSeparators(f, input.headerRow !== false));
+  } catch (err) {
+    await loading.catch(() => undefined);
+    throw err;
+  }
+  const loaded = await loading;
+  return separated ? undefined : loaded;
 }
