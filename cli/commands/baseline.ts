@@ -29,6 +29,7 @@ interface BuildFlags {
   probabilityColumn?: string;
   multivariate?: boolean;
   pcaVariance: number;
+  fitRows: number;
   embedding: string[];
   embeddingScores: number;
   onError: OnError;
@@ -64,6 +65,7 @@ export function registerBaseline(program: Command): void {
     .option('--multivariate', 'fit the multivariate check (PCA reconstruction error); default: on with 3 or more numeric inputs')
     .option('--no-multivariate', 'leave the multivariate check out')
     .option('--pca-variance <share>', 'share of the variance the kept principal components explain', numberOption('--pca-variance'), defaults.pcaVariance)
+    .option('--fit-rows <n>', 'rows each half of a projection fit uses at most (beyond, a systematic sample)', intOption('--fit-rows'), defaults.fitRows)
     .option('--embedding <columns>', 'comma-separated columns holding embedding vectors (JSON arrays of numbers)', listOption, [])
     .option('--embedding-scores <n>', 'principal-component scores of each embedding kept as features', intOption('--embedding-scores'), defaults.embeddingScores)
     .option('--on-error <mode>', 'malformed rows: fail or skip', onErrorOption, defaults.onError)
@@ -113,6 +115,7 @@ export function registerBaseline(program: Command): void {
         probabilityColumn: flags.probabilityColumn,
         multivariate: flags.multivariate,
         pcaVariance: flags.pcaVariance,
+        fitRows: flags.fitRows,
         embedding: flags.embedding,
         embeddingScores: flags.embeddingScores,
         onError: flags.onError,

@@ -54,7 +54,7 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
   const features = finalFeatures(drafts, counter.counts, counter.n, ctx);
 
   const plan = projectionPlan(features, options, sketch.embeddings.map((e) => ({ column: e.column, dimension: e.dimension! })));
-  const projections = plan === undefined ? [] : await addProjections(source, plan, features, drafts, rowProblem, ctx, hooks);
+  const projections = plan === undefined ? [] : await addProjections(source, plan, features, drafts, rowProblem, counter.n, ctx, hooks);
   const profile = assembleProfile(source.file, source.format, counter.n, options, features, projections);
   return { profile, warnings: ctx.warnings, skippedRows };
 }
@@ -123,12 +123,12 @@ async function countRows(source: RowSource, drafts: FeatureProfile[], rowProblem
  * appends their derived features to `features`, and returns the projections.
  */
 async function addProjections(source: RowSource, plan: ProjectionPlan, features: FeatureProfile[], drafts: FeatureProfile[], rowProblem: RowProblem,
-  ctx: BuildContext, hooks: BuildHooks): Promise<BaselineProfile['projections']> {
+  countedRows: number, ctx: BuildContext, hooks: BuildHooks): Promise<BaselineProfile['projections']> {
   const check = new ProfileCounter(drafts);
   const fitted = await fitProjections(source, plan, (record) => {
     check.reset();
     return rowProblem(record, check) === undefined;
-  }, hooks.onPass);
+  }, countedRows, hooks.onPass);
   checkDerivedNames(features, fitted.features, ctx.file);
   features.push(...fitted.features);
   ctx.warnings.push(...fitted.warnings);

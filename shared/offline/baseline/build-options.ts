@@ -31,6 +31,12 @@ export const buildOptionsSchema = z
     multivariate: z.boolean().optional(),
     /** Share of the variance the kept principal components must exceed. */
     pcaVariance: z.number().gt(0).lt(1).default(0.65),
+    /**
+     * Rows each half of a projection's fit uses at most (the fit, and the held-out rows its error
+     * is measured on): beyond 2 × fitRows countable rows, every k-th row of each half. The axes and
+     * the error's deciles are settled long before; more rows only cost time.
+     */
+    fitRows: z.number().int().min(1000).default(100_000),
     /** Columns holding a numeric vector (an embedding) to watch through its own PCA. */
     embedding: z.array(z.string().min(1)).default([]),
     /** Principal-component scores of each embedding kept as features. */

@@ -206,6 +206,7 @@ export function projectionPlan(features: readonly FeatureProfile[], options: Bui
     tabularRequired: options.multivariate === true,
     embeddings: embeddings.map((e) => ({ column: e.column, dimension: e.dimension })),
     varianceTarget: options.pcaVariance,
+    fitRows: options.fitRows,
     embeddingScores: options.embeddingScores,
     bins: options.bins,
   };

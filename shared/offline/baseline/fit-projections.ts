@@ -22,6 +22,8 @@ export interface ProjectionPlan {
   tabularRequired: boolean;
   embeddings: { column: string; dimension: number }[];
   varianceTarget: number;
+  /** Rows each half of a fit uses at most (see `fitStride`). */
+  fitRows: number;
   /** Component scores kept as features per embedding. */
   embeddingScores: number;
   bins: number;
@@ -64,12 +66,14 @@ export async function fitProjections(
   source: RowSource,
   plan: ProjectionPlan,
   valid: (record: InputRecord) => boolean,
+  countedRows: number,
   onPass?: (pass: ProjectionPass) => void,
 ): Promise<FittedProjections> {
   const warnings: string[] = [];
   const fits = plannedFits(plan);
+  const stride = fitStride(countedRows, plan.fitRows);
   onPass?.(3);
-  await accumulateCovariance(source, fits, alternate(valid, FIT));
+  await accumulateCovariance(source, fits, alternate(valid, FIT, stride));
   const projections: ProjectionProfile[] = [];
   for (const fit of fits) {
     const target = { name: fit.name, kind: fit.kind, dimension: fit.vector.dimension, column: fit.vector.column, inputs: fit.inputs, required: fit.required };
@@ -81,9 +85,9 @@ export async function fitProjections(
   const projectors = projections.map((p) => new Projector(p, plan.tabular ?? []));
   const derived = derivedFeatures(projections, plan.embeddingScores);
   onPass?.(4);
-  const drafts = await sketchDerived(source, projectors, derived, alternate(valid, HELD_OUT), plan.bins);
+  const drafts = await sketchDerived(source, projectors, derived, alternate(valid, HELD_OUT, stride), plan.bins);
   onPass?.(5);
-  const { features, rows } = await countDerived(source, projectors, drafts, alternate(valid, HELD_OUT));
+  const { features, rows } = await countDerived(source, projectors, drafts, alternate(valid, HELD_OUT, stride));
   return { projections: projections.map((p) => ({ ...p, heldOutRows: rows })), features, warnings };
 }
 
@@ -92,12 +96,21 @@ const FIT = 0;
 const HELD_OUT = 1;
 
 /**
- * The rows `valid` accepts whose ordinal among them has parity `keep`: a fresh predicate per pass,
- * so every pass sees the same split. Interleaving keeps both halves alike when the file is sorted.
+ * The step between the rows a fit takes of `countedRows` countable rows: 2 (every row, alternately
+ * fit and held out) up to 2 × fitRows, and 2k beyond, so that each half keeps at most fitRows: the
+ * fit takes ordinals 0, 2k, 4k…, the held-out set 1, 2k + 1… (the engine's fit-tabular.ts the same).
  */
-function alternate(valid: (record: InputRecord) => boolean, keep: typeof FIT | typeof HELD_OUT): (record: InputRecord) => boolean {
+export function fitStride(countedRows: number, fitRows: number): number {
+  return 2 * Math.max(1, Math.ceil(countedRows / (2 * fitRows)));
+}
+
+/**
+ * The rows `valid` accepts whose ordinal among them is `keep` modulo `stride`: a fresh predicate per
+ * pass, so every pass sees the same split. Interleaving keeps both halves alike when the file is sorted.
+ */
+function alternate(valid: (record: InputRecord) => boolean, keep: typeof FIT | typeof HELD_OUT, stride: number): (record: InputRecord) => boolean {
   let ordinal = 0;
-  return (record) => valid(record) && ordinal++ % 2 === keep;
+  return (record) => valid(record) && ordinal++ % stride === keep;
 }
 
 /** One fit per planned projection: the tabular one first, then each embedding. */

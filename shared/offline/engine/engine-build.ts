@@ -152,7 +152,7 @@ export async function buildOnEngine(source: RowSource & { table: TableInput }, o
     const plan = projectionPlan(features, options, []);
     let projections: Awaited<ReturnType<typeof fitTabular>>['projections'] = [];
     if (plan?.tabular !== undefined) {
-      const fitted = await fitTabular(session, plan, byName, valid, ctx.warnings, hooks.onPass);
+      const fitted = await fitTabular(session, plan, byName, valid, counted.rows, ctx.warnings, hooks.onPass);
       checkDerivedNames(features, fitted.features, source.file);
       features.push(...fitted.features);
       projections = fitted.projections;

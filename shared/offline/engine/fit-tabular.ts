@@ -2,7 +2,7 @@ import { CoMomentAccumulator } from '../../core/multivariate/comoment-accumulato
 import { imputeValues } from '../../core/multivariate/record-vector.js';
 import type { FeatureProfile, NumericFeatureProfile, ProjectionProfile } from '../../core/profile/baseline-profile.js';
 import { DwError } from '../../platform/errors.js';
-import { derivedName, fitOne, TABULAR_PROJECTION, type ProjectionPlan } from '../baseline/fit-projections.js';
+import { derivedName, fitOne, fitStride, TABULAR_PROJECTION, type ProjectionPlan } from '../baseline/fit-projections.js';
 import { mergeEmptyBins, quantileEdges } from '../baseline/numeric-edges.js';
 import type { EngineSession } from './duckdb-session.js';
 import { binProbabilities, quantilesSql } from './column-aggregates.js';
@@ -29,16 +29,17 @@ function vectorSql(inputs: readonly FeatureProfile[], columns: ReadonlyMap<strin
 }
 
 /**
- * The countable rows' vectors, each with its half: rows alternate between the fit (even) and the
- * held-out rows (odd) in the order the engine holds them, which is input order with one thread (as
+ * The countable rows' vectors of one half: positions 0, stride, 2·stride… are the fit, 1,
+ * stride + 1… the held-out rows (stride 2 up to 2 × fitRows countable rows: `fitStride`), in the
+ * order the engine holds them, which is input order with one thread (as
  * fit-projections.ts splits a stream) and an interleaving of the input's parts with several: either
  * way both halves are drawn alike from the whole file. With every row countable the position is
  * the table's rowid; otherwise a row number over the countable ones.
  */
-function vectorsSql(vector: readonly string[], valid: string, half: 0 | 1): string {
+function vectorsSql(vector: readonly string[], valid: string, half: 0 | 1, stride: number): string {
   const columns = vector.map((x, j) => `${x} AS x${j}`).join(', ');
-  if (valid === 'true') return `SELECT ${columns} FROM ${ROWS_TABLE} WHERE rowid % 2 = ${half}`;
-  return `SELECT ${columns} FROM (SELECT *, (row_number() OVER () - 1) % 2 AS dw_half FROM ${ROWS_TABLE} WHERE ${valid}) WHERE dw_half = ${half}`;
+  if (valid === 'true') return `SELECT ${columns} FROM ${ROWS_TABLE} WHERE rowid % ${stride} = ${half}`;
+  return `SELECT ${columns} FROM (SELECT *, (row_number() OVER () - 1) % ${stride} AS dw_half FROM ${ROWS_TABLE} WHERE ${valid}) WHERE dw_half = ${half}`;
 }
 
 /**
@@ -99,17 +100,18 @@ function reconstructionErrorSql(p: ProjectionProfile, inputs: readonly FeaturePr
  * to a table, whose quantiles and bin counts give the derived feature.
  */
 export async function fitTabular(session: EngineSession, plan: ProjectionPlan, columns: ReadonlyMap<string, TypedColumn>, valid: string,
-  warnings: string[], onPass?: (pass: 3 | 4 | 5) => void): Promise<{ projections: ProjectionProfile[]; features: FeatureProfile[] }> {
+  countedRows: number, warnings: string[], onPass?: (pass: 3 | 4 | 5) => void): Promise<{ projections: ProjectionProfile[]; features: FeatureProfile[] }> {
   const inputs = plan.tabular!;
   onPass?.(3);
   const vector = vectorSql(inputs, columns);
-  const moments = await fitMoments(session, vectorsSql(vector, valid, 0), imputeValues(inputs));
+  const stride = fitStride(countedRows, plan.fitRows);
+  const moments = await fitMoments(session, vectorsSql(vector, valid, 0, stride), imputeValues(inputs));
   const target = { name: TABULAR_PROJECTION, kind: 'tabular' as const, dimension: inputs.length, column: inputs.map((f) => f.name).join(', '), inputs, required: plan.tabularRequired };
   const projection = fitOne(target, moments, plan.varianceTarget, warnings);
   if (projection === undefined) return { projections: [], features: [] };
 
   onPass?.(4);
-  await session.run(`CREATE OR REPLACE TABLE ${DERIVED_TABLE} AS ${reconstructionErrorSql(projection, inputs, vectorsSql(vector, valid, 1))}`);
+  await session.run(`CREATE OR REPLACE TABLE ${DERIVED_TABLE} AS ${reconstructionErrorSql(projection, inputs, vectorsSql(vector, valid, 1, stride))}`);
   const [{ n: heldOutRows }] = (await session.rows(`SELECT count(*) AS n FROM ${DERIVED_TABLE}`)) as [{ n: number }];
   const [s] = await session.rows(`SELECT count(*) AS n, min(e) AS lo, max(e) AS hi, avg(e) AS mean, stddev_pop(e) AS std, `
     + `${quantilesSql('e', binProbabilities(plan.bins), heldOutRows)} AS q FROM ${DERIVED_TABLE}`);

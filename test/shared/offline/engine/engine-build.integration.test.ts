@@ -73,6 +73,25 @@ describe('baseline build on the columnar engine (DuckDB)', () => {
     expect(error.mean).toBeCloseTo(errorStreamed.mean, 9);
   });
 
+  it('fits on every k-th row of each half beyond 2 × fitRows, the same rows as the streaming builder', async () => {
+    // 20 000 rows, fitRows 3 000: stride 2·⌈20 000 / 6 000⌉ = 8, so 2 500 fitted and 2 500 held-out rows.
+    const engine = (await buildBaseline(fileRowSource(TRAIN), { threads: 1, fitRows: 3000 })).profile;
+    const streaming = (await buildBaseline(arrayRowSource(await records(TRAIN)), { fitRows: 3000 })).profile;
+    const [fitted, streamed] = [engine.projections[0]!, streaming.projections[0]!];
+    expect([fitted.rowCount, fitted.heldOutRows]).toEqual([2500, 2500]);
+    expect([streamed.rowCount, streamed.heldOutRows]).toEqual([2500, 2500]);
+    fitted.center.forEach((c, i) => expect(c).toBeCloseTo(streamed.center[i]!, 9));
+    fitted.eigenvalues.forEach((e, i) => expect(e).toBeCloseTo(streamed.eigenvalues[i]!, 9));
+    // The same held-out rows: the same errors (their deciles differ by the quantile method: exact here, a t-digest there).
+    const error = feature(engine, 'multivariate.reconstruction_error');
+    const errorStreamed = feature(streaming, 'multivariate.reconstruction_error');
+    if (error.type !== 'numeric' || errorStreamed.type !== 'numeric') throw new Error('not numeric');
+    expect(error.counts.reduce((a, b) => a + b)).toBe(2500);
+    expect(error.mean).toBeCloseTo(errorStreamed.mean, 9);
+    expect(error.edges[0]).toBeCloseTo(errorStreamed.edges[0]!, 9);
+    expect(error.edges.at(-1)).toBeCloseTo(errorStreamed.edges.at(-1)!, 9);
+  });
+
   // x: numbers in several spellings, infinities, missing spellings; c: labels and numeric labels
   // in two spellings. With "1_000" among the labels (a number to DuckDB's reader, text to
   // JavaScript) the file is read as text; without, x goes through the typed reader: the spellings
