@@ -1,5 +1,5 @@
 /** Text that means "no value" in CSV and JSON inputs (compared after trimming, case-insensitively). */
-const MISSING_TEXT = new Set(['', 'na', 'n/a', 'nan', 'null', 'none']);
+export const MISSING_TEXT: ReadonlySet<string> = new Set(['', 'na', 'n/a', 'nan', 'null', 'none']);
 
 const NUMBER_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?:Infinity|inf)$/i;
 

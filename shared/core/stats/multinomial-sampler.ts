@@ -7,6 +7,13 @@ const TAIL = 1e-18;
  * kept are drawn from the mode outwards instead ({@link binomialFromMode}), which allocates nothing.
  */
 const MAX_CACHED = 150_000;
+/** Bins × (n + 1) table slots at most: beyond (a window of ~10⁵ rows), every count is drawn from the mode. */
+const MAX_SLOTS = 1_000_000;
+
+/** The most likely count of Binomial(m, q), and the pmf ratio q / (1 − q) of its recurrences. */
+function modeOf(m: number, q: number): { mode: number; up: number } {
+  return { mode: Math.min(m, Math.floor((m + 1) * q)), up: q / (1 - q) };
+}
 
 /**
  * The CDF of one binomial over the counts lo … lo + cdf.length − 1, with a guide: guide[g] is the
@@ -24,8 +31,7 @@ interface Table {
  * mode's: the pmf relative to the mode's by the ratio recurrence, then normalised.
  */
 function binomialTable(m: number, q: number): Table {
-  const mode = Math.min(m, Math.floor((m + 1) * q));
-  const up = q / (1 - q);
+  const { mode, up } = modeOf(m, q);
   const left: number[] = [];
   for (let k = mode, pk = 1; k > 0; k--) {
     pk *= k / ((m - k + 1) * up); // pmf(k − 1) / pmf(mode)
@@ -60,8 +66,7 @@ function binomialTable(m: number, q: number): Table {
  * the table's inversion, and O(standard deviation) steps).
  */
 export function binomialFromMode(m: number, q: number, uniform: number): number {
-  const mode = Math.min(m, Math.floor((m + 1) * q));
-  const up = q / (1 - q);
+  const { mode, up } = modeOf(m, q);
   const pMode = Math.exp(gammaln(m + 1) - gammaln(mode + 1) - gammaln(m - mode + 1) + mode * Math.log(q) + (m - mode) * Math.log1p(-q));
   let u = uniform - pMode;
   if (u < 0) return mode;
@@ -95,7 +100,7 @@ export class MultinomialSampler {
   /** Conditional probability of each bin given the rows left for it and the bins after it. */
   private readonly conditional: Float64Array;
   private readonly lastBin: number;
-  private readonly tables: (Table | undefined)[][];
+  private readonly tables: (Table | undefined)[][] | undefined;
   private cached = 0;
 
   constructor(proportions: ArrayLike<number>, private readonly n: number, private readonly uniform: () => number) {
@@ -110,11 +115,12 @@ export class MultinomialSampler {
     }
     this.lastBin = last;
     // Per bin, one slot per number of rows left (a dense array: fast to index).
-    this.tables = Array.from({ length: bins }, () => new Array<Table | undefined>(n + 1).fill(undefined));
+    this.tables = bins * (n + 1) > MAX_SLOTS ? undefined : Array.from({ length: bins }, () => new Array<Table | undefined>(n + 1).fill(undefined));
   }
 
   /** The table of a bin and rows left, built now if the budget allows; undefined once it is spent. */
   private table(bin: number, rows: number): Table | undefined {
+    if (this.tables === undefined) return undefined;
     let t = this.tables[bin]![rows];
     if (t === undefined && this.cached < MAX_CACHED) {
       t = binomialTable(rows, this.conditional[bin]!);

@@ -29,7 +29,8 @@ export interface MonteCarloOptions {
  * baseline's own sampling noise (the two-sample factor of the χ² form).
  */
 export class MonteCarloRun {
-  private readonly sampler: MultinomialSampler;
+  /** Absent with `approximate`, which draws bin counts from their normal approximation instead. */
+  private readonly sampler: MultinomialSampler | undefined;
   private readonly pFloored: Float64Array;
   private readonly uniform: () => number;
   private readonly uniformInt: (k: number) => number;
@@ -44,7 +45,7 @@ export class MonteCarloRun {
     const p = toProportions(baselineCounts);
     this.pFloored = flooredProportions(baselineCounts, options.epsilon);
     this.uniform = seededUniform(options.seed);
-    this.sampler = new MultinomialSampler(p, n, this.uniform);
+    this.sampler = options.approximate === true ? undefined : new MultinomialSampler(p, n, this.uniform);
     this.uniformInt = (k) => Math.floor(this.uniform() * k);
     this.p = p;
     this.window = new Float64Array(bins);
@@ -54,11 +55,10 @@ export class MonteCarloRun {
   /** Simulates up to `maxDraws` more windows; returns true when all draws are done. */
   advance(maxDraws: number): boolean {
     const { sampler, pFloored, window, stats, uniform, n } = this;
-    const { epsilon: eps, noise, approximate } = this.options;
+    const { epsilon: eps, noise } = this.options;
     const end = Math.min(this.options.draws, this.done + maxDraws);
     for (let d = this.done; d < end; d++) {
-      window.fill(0);
-      if (approximate === true) {
+      if (sampler === undefined) {
         for (let i = 0; i < window.length; i++) {
           const p = this.p[i]!;
           // Box–Muller: one standard normal from two uniforms.
@@ -66,7 +66,7 @@ export class MonteCarloRun {
           window[i] = Math.max(0, Math.round(n * p + z * Math.sqrt(n * p * (1 - p))));
         }
       } else {
-        sampler.draw(window);
+        sampler.draw(window); // every slot written
       }
       if (noise !== undefined) {
         for (let i = 0; i < window.length; i++) window[i] = Math.max(0, window[i]! + sampleDiscreteLaplace(noise.t, noise.s, this.uniformInt));

@@ -56,7 +56,7 @@ const QUICK_CONFIDENCE = 0.95;
  * Bin steps a close may spend on quick bounds, over all its features: about 0.4 s of one core.
  * Beyond it the remaining thresholds are simulated in full, as before.
  */
-export const QUICK_BUDGET_STEPS = 10_000_000;
+const QUICK_BUDGET_STEPS = 10_000_000;
 
 /**
  * Automatic number of Monte-Carlo draws: 200 / α (about 200 simulated windows beyond the

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { MISSING_TEXT } from '../../core/aggregation/value-coercion.js';
 import type { TableInput } from '../input/row-source.js';
 import type { EngineSession } from './duckdb-session.js';
 import { describeScan, scanSql } from './table-scan.js';
@@ -20,11 +21,13 @@ import { literal } from './sql-text.js';
  */
 
 /**
- * The missing spellings read as NULL in numeric columns: the usual cases only, since each one costs
- * the reader time on every value (all 40 case variants cost a third more than the whole typed read);
- * another case of them (`nA`, `NuLl`) fails the typed read, and the text read takes over.
+ * The missing spellings (value-coercion.ts's) read as NULL in numeric columns, in lower, upper and
+ * capitalised case only, since each one costs the reader time on every value (all 40 case variants
+ * cost a third more than the whole typed read); another case of them (`nA`, `NuLl`) fails the typed
+ * read, and the text read takes over. `nan` is left to the DOUBLE reader, which reads it as NaN.
  */
-const MISSING_SPELLINGS = ['', 'NA', 'na', 'N/A', 'n/a', 'null', 'NULL', 'Null', 'None', 'none', 'NONE'];
+const MISSING_SPELLINGS = [...new Set([...MISSING_TEXT].filter((w) => w !== 'nan')
+  .flatMap((w) => [w, w.toUpperCase(), w.charAt(0).toUpperCase() + w.slice(1)]))];
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
 const CHUNK = 1 << 20;
 const UNDERSCORE = 0x5f;
