@@ -15,6 +15,7 @@ COPY agent ./agent
 COPY collector ./collector
 COPY shared ./shared
 COPY cli ./cli
+COPY scripts/bundle-cli.ts ./scripts/
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 # 2. Run: the compiled program and its production dependencies, as an unprivileged user.

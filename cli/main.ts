@@ -45,6 +45,8 @@ export async function createProgram(command?: string): Promise<Command> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // The built CLI is a bundle (scripts/bundle-cli.ts): a debugging stack trace names the sources.
+  if (process.env.DRIFTWATCH_DEBUG) process.setSourceMapsEnabled(true);
   try {
     await (await createProgram(argv[2])).parseAsync(argv);
   } catch (err) {

@@ -1,14 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import type { DuckDBConnection, DuckDBInstance as Instance } from '@duckdb/node-api';
-
-/*
- * The engine's API is CommonJS: required directly it loads in ~65 ms, imported from ESM in ~110 ms
- * (Node first scans each of its 124 files for named exports). Every build pays it at start.
- */
-const { DuckDBInstance } = createRequire(import.meta.url)('@duckdb/node-api') as { DuckDBInstance: typeof Instance };
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { DwError } from '../../platform/errors.js';
 
 /** How much of the machine a build may take. */
@@ -24,7 +17,7 @@ export interface EngineLimits {
  * temporary folder (mode 0700), removed on close: tables larger than the limit live on disk.
  */
 export class EngineSession {
-  private constructor(private readonly instance: Instance, private readonly connection: DuckDBConnection, private readonly folder: string) {}
+  private constructor(private readonly instance: DuckDBInstance, private readonly connection: DuckDBConnection, private readonly folder: string) {}
 
   static async open(limits: EngineLimits): Promise<EngineSession> {
     const folder = mkdtempSync(join(tmpdir(), 'driftwatch-engine-'));
@@ -92,7 +85,7 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-/** `DW_ENGINE_TRACE=1` prints each statement's time on stderr (for profiling a build). */
+/** `DW_ENGINE_TRACE=1` prints each statement's time and start on stderr (for profiling a build); `full`, with the whole statement. */
 function trace(sql: string, started: number): void {
-  if (process.env.DW_ENGINE_TRACE === '1') process.stderr.write(`engine: ${(performance.now() - started).toFixed(0)} ms (at ${performance.now().toFixed(0)}): ${sql.slice(0, 100).replace(/\s+/g, ' ')}\n`);
+  if (process.env.DW_ENGINE_TRACE === '1' || process.env.DW_ENGINE_TRACE === 'full') process.stderr.write(`engine: ${(performance.now() - started).toFixed(0)} ms (at ${performance.now().toFixed(0)}): ${(process.env.DW_ENGINE_TRACE === 'full' ? sql : sql.slice(0, 100)).replace(/\s+/g, ' ')}\n`);
 }

@@ -30,6 +30,11 @@ const MISSING_SPELLINGS = [...new Set([...MISSING_TEXT].filter((w) => w !== 'nan
   .flatMap((w) => [w, w.toUpperCase(), w.charAt(0).toUpperCase() + w.slice(1)]))];
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*)$/;
 const CHUNK = 1 << 20;
+/**
+ * Rows the sniffer looks at (the engine's default is 20 480): a fifth of the time, and a wrong
+ * guess only costs speed, since a value the typed read cannot parse sends the input to the text read.
+ */
+const SNIFF_ROWS = 4096;
 const UNDERSCORE = 0x5f;
 
 const isDigit = (b: number | undefined): boolean => b !== undefined && b >= 0x30 && b <= 0x39;
@@ -84,7 +89,7 @@ export interface TypedCsvScan {
 export async function typedCsvScan(session: EngineSession, files: readonly string[], input: TableInput): Promise<TypedCsvScan | undefined> {
   if (input.format !== 'csv' || files.some((f) => /\.gz$/i.test(f))) return undefined;
   const nulls = `nullstr=[${MISSING_SPELLINGS.map(literal).join(', ')}]`;
-  const sniffed = await describeScan(session, scanSql(files, input, false, [], `all_varchar=false, ${nulls}`));
+  const sniffed = await describeScan(session, scanSql(files, input, false, [], `all_varchar=false, sample_size=${SNIFF_ROWS}, ${nulls}`));
   if (!sniffed.some((c) => NUMERIC.test(c.type))) return undefined;
   const columns = sniffed.map((c) => ({ name: c.name, type: NUMERIC.test(c.type) ? 'DOUBLE' : 'VARCHAR' }));
   const types = columns.map((c) => `${literal(c.name)}: '${c.type}'`).join(', ');

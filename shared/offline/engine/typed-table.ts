@@ -36,13 +36,21 @@ const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UI
 const NESTED = /(\[\d*\]$|^STRUCT|^MAP|^UNION)/;
 
 /**
+ * Whether a text starts with an ASCII letter other than i or n: then it is no number to either
+ * reader (only inf, infinity and nan start with a letter) nor a missing spelling (those start with
+ * a space or n), so it is text. A look at one character costs the engine far less than the cast or
+ * the regular expressions, and most categories start so.
+ */
+function startsWithWord(text: string): string {
+  return `(ascii(${text}) BETWEEN 65 AND 90 OR ascii(${text}) BETWEEN 97 AND 122) AND ascii(${text}) NOT IN (73, 78, 105, 110)`;
+}
+
+/**
  * Numeric text parsed the way value-coercion.ts parses it: DuckDB's DOUBLE cast, less the `_`
  * digit separators JavaScript refuses. NULL when the text is not a number.
  */
 function parseNumber(text: string): string {
-  // A failing cast costs the engine more than a look at the first character: text that starts with
-  // a letter other than i or n (inf, nan) is no number to either reader.
-  return `CASE WHEN strpos(${text}, '_') = 0 AND NOT regexp_matches(${text}, '^[A-HJ-MO-Za-hj-mo-z]') THEN TRY_CAST(${text} AS DOUBLE) END`;
+  return `CASE WHEN ${startsWithWord(text)} THEN NULL WHEN strpos(${text}, '_') = 0 THEN TRY_CAST(${text} AS DOUBLE) END`;
 }
 
 /**
@@ -53,7 +61,7 @@ function parseNumber(text: string): string {
 function fromText(text: string, parsed: string): { number: string; text: string } {
   return {
     number: `CASE WHEN NOT isnan(${parsed}) THEN ${parsed} END`,
-    text: `CASE WHEN ${parsed} IS NULL AND NOT regexp_full_match(${text}, ${MISSING_TEXT}) THEN ${text} END`,
+    text: `CASE WHEN ${startsWithWord(text)} THEN ${text} WHEN ${parsed} IS NULL AND NOT regexp_full_match(${text}, ${MISSING_TEXT}) THEN ${text} END`,
   };
 }
 

@@ -100,8 +100,9 @@ describe('baseline build on the columnar engine (DuckDB)', () => {
   const spellings = (labels: string[]): string[] => ['x,c',
     ...Array.from({ length: 21_000 }, (_, i) => `${(i % 97) / 4},${labels[(i * 3) % labels.length]}`),
     ...Array.from({ length: 640 }, (_, i) => `${xs[i % xs.length]!.includes(' ') ? `"${xs[i % xs.length]}"` : xs[i % xs.length]},${labels[(i * 7) % labels.length]}`)];
-  const textRead = ['a', 'b', '1.0', '01', '1_000', 'none', 'B', ' a', '2', 'a'];
-  const typedRead = ['a', 'b', '1.0', '01', 'x_y', 'none', 'B', ' a', '2', 'a'];
+  // Labels starting with a letter other than i or n are text at a glance (typed-table.ts); e5, Zq and Inf test that glance.
+  const textRead = ['a', 'b', '1.0', '01', '1_000', 'none', 'B', ' a', '2', 'a', 'e5', 'Zq', 'Inf'];
+  const typedRead = ['a', 'b', '1.0', '01', 'x_y', 'none', 'B', ' a', '2', 'a', 'e5', 'Zq', 'Inf'];
 
   it.each([['read as text', textRead, false], ['read typed', typedRead, true]] as const)('reads every spelling of a number, a missing value and a label as value-coercion.ts does (%s)', async (_, labels, typed) => {
     const path = join(dir, `spellings-${typed}.csv`);
