@@ -1,10 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { openStores } from '../helpers/state-stores.js';
 import { exampleBaseline, exampleRows, toEvent } from '../helpers/example-events.js';
 
 /** The parts of an OTLP/HTTP JSON ExportMetricsServiceRequest this test reads. */
@@ -128,5 +129,51 @@ describe('self-telemetry with the endpoint down', () => {
       expect(await down.stop()).toBe(0);
       expect(Date.now() - stopping).toBeLessThan(5000);
     }
+  });
+});
+
+describe('self-telemetry to an endpoint that takes the request and never answers', () => {
+  it('has every export the endpoint received on the audit log, byte for byte, in order', async () => {
+    // Each export reaches the endpoint and then times out on the agent's side (after 1 s): it has
+    // left the host all the same, so the log must hold it.
+    const bodies: string[] = [];
+    const held: ServerResponse[] = [];
+    const silent = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString('utf8'));
+        held.push(res);
+      });
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1/metrics`;
+    const state = join(dir, 'silent.db');
+    const slow = await startAgent({
+      models: [{ name: 'loans', baseline: join(dir, 'loans.json') }],
+      api: { port: 0 },
+      state: { path: state },
+      telemetry: { otlpEndpoint: endpoint, exportIntervalMs: 1000 },
+    }, { dir });
+    try {
+      const deadline = Date.now() + 60_000;
+      while (bodies.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(bodies.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      expect(await slow.stop()).toBe(0);
+      for (const res of held) res.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+    const store = openStores(state);
+    let audited: string[];
+    try {
+      audited = store.database.audit.entries().filter((e) => e.destination === endpoint).map((e) => e.payload);
+    } finally {
+      store.database.close();
+    }
+    // Every body the endpoint saw, in order (the exporter may retry one within its deadline, and
+    // the last export may still be on its way when the agent stops).
+    const distinct = bodies.filter((b, i) => i === 0 || b !== bodies[i - 1]);
+    expect(audited.slice(0, distinct.length)).toEqual(distinct);
   });
 });

@@ -291,7 +291,7 @@ export class Egress {
 
   /**
    * Starts the OpenTelemetry SDK for a process's own metrics, exporting over OTLP/HTTP through
-   * this door: each export is checked, and what leaves is appended to the audit log. Resource
+   * this door: each export is checked, and appended to the audit log before it is sent. Resource
    * detectors are off (they would send host names and command lines).
    */
   async startTelemetry(options: { endpoint: string; intervalMs: number; resource: Attributes; audit: AuditAppender; now: () => number }): Promise<NodeSDK> {
@@ -311,16 +311,17 @@ export class Egress {
           done({ code: 1, error: new EgressRefusedError(`egress refused: ${problem}`) });
           return;
         }
-        inner.export(metrics, (result) => {
-          if ((result.code as number) === 0) {
-            try {
-              options.audit.appendAudit([record(options.endpoint, Buffer.from(JsonMetricsSerializer.serializeRequest(metrics)!).toString('utf8'))], options.now());
-            } catch (err) {
-              this.log.error({ err }, 'Could not append self-telemetry to the audit log.');
-            }
-          }
-          done(result);
-        });
+        // Recorded before it is sent, not after it succeeds: an export whose answer times out has
+        // still left, and the next export carries newer figures, not these again. An export the
+        // log cannot record is not sent.
+        try {
+          options.audit.appendAudit([record(options.endpoint, Buffer.from(JsonMetricsSerializer.serializeRequest(metrics)!).toString('utf8'))], options.now());
+        } catch (err) {
+          this.log.error({ err }, 'Could not append self-telemetry to the audit log; the export was not sent.');
+          done({ code: 1, error: err as Error });
+          return;
+        }
+        inner.export(metrics, done);
       },
       forceFlush: () => inner.forceFlush(),
       shutdown: () => inner.shutdown(),
