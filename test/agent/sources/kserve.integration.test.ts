@@ -71,7 +71,13 @@ const PREDICT = '/v1/models/loans-kserve:predict';
 
 describe('KServe', () => {
   it('through the proxy and through its logger, a drifted replay is judged as the event API judges the same rows', async () => {
-    // The readiness calls through KServe's agent were logged too (it logs every request): count from here.
+    // The readiness call through KServe's agent is logged too (it logs every request), and its
+    // logger posts in the background: count from once both its halves are in and joined.
+    const settled = (k: Sources['kserveLogger']): boolean => {
+      const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+      return k.received >= 2 && k.received === 2 * k.joined + sum(k.lost) + sum(k.refused);
+    };
+    await until('the readiness exchange is joined', (s) => settled(s.kserveLogger));
     const before = (await sources()).kserveLogger;
     for (let i = 0; i < rows.length; i += 20) {
       const batch = rows.slice(i, i + 20);
