@@ -16,10 +16,12 @@
  *   tsx scripts/bundle-cli.ts
  */
 import { build, type Plugin } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Packages bundled (name or scope): many small files each, no native code, no files read at run time. */
-export const BUNDLED = ['zod', 'commander', '@duckdb/node-api', 'csv-parse', 'tdigest', 'bintrees', 'yaml', '@stdlib/'];
+const BUNDLED = ['zod', 'commander', '@duckdb/node-api', 'csv-parse', 'tdigest', 'bintrees', 'yaml', '@stdlib/'];
 
 const bundled = (specifier: string): boolean =>
   BUNDLED.some((name) => (name.endsWith('/') ? specifier.startsWith(name) : specifier === name || specifier.startsWith(`${name}/`)));
@@ -33,6 +35,8 @@ const onlyBundled: Plugin = {
 };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// Chunk names carry a content hash: last build's would otherwise stay beside this one's.
+rmSync(join(root, 'dist/cli/chunks'), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,
