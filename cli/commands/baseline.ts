@@ -27,6 +27,7 @@ interface BuildFlags {
   confidenceColumn?: string;
   predictionColumn?: string;
   probabilityColumn?: string;
+  labelColumn?: string;
   multivariate?: boolean;
   pcaVariance: number;
   fitRows: number;
@@ -62,6 +63,7 @@ export function registerBaseline(program: Command): void {
     .option('--confidence-column <column>', 'column with the model confidence (max class probability)')
     .option('--prediction-column <column>', 'column with the predicted class')
     .option('--probability-column <column>', 'column with the class-probability vector')
+    .option('--label-column <column>', 'column with the ground truth: the baseline keeps the accuracy per confidence bin, which calibrates the agent\'s label-free accuracy estimate')
     .option('--multivariate', 'fit the multivariate check (PCA reconstruction error); default: on with 3 or more numeric inputs')
     .option('--no-multivariate', 'leave the multivariate check out')
     .option('--pca-variance <share>', 'share of the variance the kept principal components explain', numberOption('--pca-variance'), defaults.pcaVariance)
@@ -74,6 +76,7 @@ export function registerBaseline(program: Command): void {
     .action(async (flags: BuildFlags) => {
       if (flags.fromAggregates !== undefined) {
         if (flags.input !== undefined) throw new DwError('DW_ERR_USAGE', 'give --input or --from-aggregates, not both', { field: 'from-aggregates' });
+        if (flags.labelColumn !== undefined) throw new DwError('DW_ERR_USAGE', '--label-column needs the rows (--input): aggregates carry no labels', { field: 'label-column' });
         // Loaded only for this path (as the Model Monitor import below): every build starts sooner.
         const [{ profileFromAggregates }, { readAggregateRows }] = await Promise.all([
           import('../../shared/offline/aggregates/assemble-profile.js'), import('../../shared/offline/aggregates/read-aggregates.js')]);
@@ -113,6 +116,7 @@ export function registerBaseline(program: Command): void {
         confidenceColumn: flags.confidenceColumn,
         predictionColumn: flags.predictionColumn,
         probabilityColumn: flags.probabilityColumn,
+        labelColumn: flags.labelColumn,
         multivariate: flags.multivariate,
         pcaVariance: flags.pcaVariance,
         fitRows: flags.fitRows,

@@ -30,6 +30,10 @@ export function baselineSummary(profile: BaselineProfile, verbose = false): stri
       ]),
     ),
   ];
+  const perf = profile.performance;
+  if (perf !== undefined) {
+    lines.push('', `labels: ${perf.labelled} rows, ${pct(perf.correct / perf.labelled)} of '${perf.predictionFeature}' right; calibrates the accuracy estimate over the bins of '${perf.confidenceFeature}'`);
+  }
   for (const p of profile.projections) {
     const explained = p.explainedVarianceRatio.reduce((a, b) => a + b, 0);
     const input = p.kind === 'tabular' ? `${p.dimension} input features` : `column '${p.column!}', ${p.dimension} dimensions`;

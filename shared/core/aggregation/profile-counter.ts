@@ -147,6 +147,11 @@ export class ProfileCounter {
     return undefined;
   }
 
+  /** The bin of feature `i` the last record `add` counted fell in (meaningless after an `add` that returned a problem). */
+  lastBin(i: number): number {
+    return this.pending[i]!;
+  }
+
   /** Runs every projection on the record; a problem names the projection's column. */
   private project(record: InputRecord): ValueProblem | undefined {
     for (let p = 0; p < this.projectors.length; p++) {

@@ -4,7 +4,7 @@ import { safeNameSchema } from '../../platform/safe-name.js';
 /** Identifies a driftwatch baseline file. */
 export const BASELINE_SCHEMA_ID = 'driftwatch.baseline';
 /** The schema version this build writes. Readers accept the same major and any minor up to theirs. */
-export const BASELINE_SCHEMA_VERSION = '1.4';
+export const BASELINE_SCHEMA_VERSION = '1.5';
 
 const finite = z.number().finite();
 /** A feature or projection name: it becomes the `Feature` dimension, so it must be a safe name (platform/safe-name.ts). */
@@ -172,6 +172,27 @@ export const modelMonitorConstraintsSchema = z
   })
   .strict();
 
+/**
+ * What the baseline's labelled rows say about the model (schema 1.5, `baseline build
+ * --label-column`): its accuracy, and per bin of its confidence feature how many labelled
+ * predictions fell there and how many were right, the calibration of the label-free accuracy
+ * estimate (core/performance/confidence-estimate.ts). Counts only: no label, no row.
+ */
+export const performanceSchema = z
+  .object({
+    /** The confidence feature the bins are of. */
+    confidenceFeature: z.string().min(1),
+    /** The prediction feature the labels were compared with. */
+    predictionFeature: z.string().min(1),
+    /** Counted rows that had a label. */
+    labelled: count.min(1),
+    /** Of them, predictions equal to their label. */
+    correct: count,
+    /** Per bin of the confidence feature (its layout: below, interior, above, missing). */
+    calibration: z.object({ total: z.array(count), correct: z.array(count) }).strict(),
+  })
+  .strict();
+
 /** The baseline profile: aggregated statistics of the training data, safe to move between sites. */
 export const baselineProfileSchema = z
   .object({
@@ -197,10 +218,13 @@ export const baselineProfileSchema = z
     projections: z.array(projectionSchema).default([]),
     /** Model Monitor's constraints, for a baseline imported from its baselining output (schema 1.3). */
     modelMonitor: modelMonitorConstraintsSchema.optional(),
+    /** Accuracy and calibration from the training rows' labels (schema 1.5). */
+    performance: performanceSchema.optional(),
   })
   .strict()
   .superRefine((profile, ctx) => {
     checkProjections(profile, ctx);
+    checkPerformance(profile, ctx);
     const names = new Set<string>();
     profile.features.forEach((feature, i) => {
       const path = ['features', i];
@@ -232,6 +256,22 @@ export const baselineProfileSchema = z
       }
     });
   });
+
+/** Checks that the performance block names a confidence and a prediction feature of the profile and fits the confidence bins. */
+function checkPerformance(profile: { features: z.infer<typeof featureProfileSchema>[]; performance?: z.infer<typeof performanceSchema> | undefined }, ctx: z.RefinementCtx): void {
+  const p = profile.performance;
+  if (p === undefined) return;
+  const issue = (field: string, message: string): void => ctx.addIssue({ code: 'custom', path: ['performance', field], message });
+  const confidence = profile.features.find((f) => f.name === p.confidenceFeature);
+  if (confidence?.role !== 'confidence' || confidence.type !== 'numeric') issue('confidenceFeature', `'${p.confidenceFeature}' is not a numeric confidence feature of the profile`);
+  const prediction = profile.features.find((f) => f.name === p.predictionFeature);
+  if (prediction?.role !== 'prediction') issue('predictionFeature', `'${p.predictionFeature}' is not a prediction feature of the profile`);
+  const { total, correct } = p.calibration;
+  if (confidence !== undefined && total.length !== confidence.counts.length) issue('calibration', `expected ${confidence.counts.length} bins, found ${total.length}`);
+  if (correct.length !== total.length || correct.some((c, b) => c > total[b]!)) issue('calibration', 'needs one right count per bin, none above its total');
+  if (total.reduce((a, b) => a + b, 0) !== p.labelled || correct.reduce((a, b) => a + b, 0) !== p.correct) issue('calibration', 'bins must sum to labelled and correct');
+  if (p.correct > p.labelled) issue('correct', 'cannot exceed labelled');
+}
 
 /** Checks that projections and the features derived from them fit together. */
 function checkProjections(profile: { features: z.infer<typeof featureProfileSchema>[]; projections: z.infer<typeof projectionSchema>[] }, ctx: z.RefinementCtx): void {

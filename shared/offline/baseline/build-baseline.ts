@@ -2,7 +2,7 @@ import { ProfileCounter, type ValueProblem } from '../../core/aggregation/profil
 import { readSource, type InputRecord, type VectorCache } from '../../core/aggregation/read-source.js';
 import { DwError } from '../../platform/errors.js';
 import type { RowSource } from '../input/row-source.js';
-import type { BaselineProfile, FeatureProfile } from '../../core/profile/baseline-profile.js';
+import { expectedBinCount, type BaselineProfile, type FeatureProfile } from '../../core/profile/baseline-profile.js';
 import { parseBuildOptions, type BuildOptions } from './build-options.js';
 import { ColumnScan } from './column-scan.js';
 import { EmbeddingScan } from './embedding-scan.js';
@@ -12,6 +12,7 @@ import {
 } from './feature-drafts.js';
 import { buildOnEngine, engineBuilds } from '../engine/engine-build.js';
 import { fitProjections, type ProjectionPlan } from './fit-projections.js';
+import { CalibrationCounts, calibrationTarget, countRecord, performanceBlock, type CalibrationTarget } from './label-calibration.js';
 
 export type { BuildHooks, BuildResult } from './feature-drafts.js';
 
@@ -50,12 +51,14 @@ export async function buildBaseline(source: RowSource, rawOptions: unknown, hook
   };
 
   hooks.onPass?.(2);
-  const { counter, skippedRows } = await countRows(source, drafts, rowProblem, ctx, hooks);
+  const target = calibrationTarget(drafts, options, source.file);
+  const { counter, skippedRows, calibration } = await countRows(source, drafts, rowProblem, target, ctx, hooks);
+  const performance = performanceBlock(target, calibration, drafts, counter.counts, ctx.warnings);
   const features = finalFeatures(drafts, counter.counts, counter.n, ctx);
 
   const plan = projectionPlan(features, options, sketch.embeddings.map((e) => ({ column: e.column, dimension: e.dimension! })));
   const projections = plan === undefined ? [] : await addProjections(source, plan, features, drafts, rowProblem, counter.n, ctx, hooks);
-  const profile = assembleProfile(source.file, source.format, counter.n, options, features, projections);
+  const profile = assembleProfile(source.file, source.format, counter.n, options, features, projections, performance);
   return { profile, warnings: ctx.warnings, skippedRows };
 }
 
@@ -101,13 +104,21 @@ function checkEmbeddings(embeddings: readonly EmbeddingScan[], { file, failOrWar
 
 type RowProblem = (record: InputRecord, counter: ProfileCounter) => ValueProblem | undefined;
 
-/** Pass 2: exact counts into the drafted bins; a row with a problem fails the build or is skipped. */
-async function countRows(source: RowSource, drafts: FeatureProfile[], rowProblem: RowProblem, ctx: BuildContext, hooks: BuildHooks): Promise<{ counter: ProfileCounter; skippedRows: number }> {
+/**
+ * Pass 2: exact counts into the drafted bins, and with a label column the labelled predictions per
+ * confidence bin; a row with a problem fails the build or is skipped.
+ */
+async function countRows(source: RowSource, drafts: FeatureProfile[], rowProblem: RowProblem, target: CalibrationTarget | undefined, ctx: BuildContext,
+  hooks: BuildHooks): Promise<{ counter: ProfileCounter; skippedRows: number; calibration: CalibrationCounts | undefined }> {
   const counter = new ProfileCounter(drafts);
+  const calibration = target === undefined ? undefined : new CalibrationCounts(expectedBinCount(drafts[target.confidence]!));
   let skippedRows = 0;
   for await (const { line, record } of source.rows()) {
     const problem = rowProblem(record, counter);
-    if (problem === undefined) continue;
+    if (problem === undefined) {
+      if (target !== undefined) countRecord(calibration!, target, drafts, record, counter.lastBin(target.confidence));
+      continue;
+    }
     const error = new DwError('DW_ERR_INPUT_VALUE', problem.message, { file: ctx.file, line, field: problem.field });
     if (ctx.options.onError === 'fail') throw error;
     skippedRows++;
@@ -115,7 +126,7 @@ async function countRows(source: RowSource, drafts: FeatureProfile[], rowProblem
   }
   if (counter.n === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no row could be counted', { file: ctx.file });
   if (skippedRows > 0) ctx.warnings.push(`${skippedRows} row(s) skipped for invalid values`);
-  return { counter, skippedRows };
+  return { counter, skippedRows, calibration };
 }
 
 /**

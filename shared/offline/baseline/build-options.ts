@@ -21,6 +21,12 @@ export const buildOptionsSchema = z
     predictionColumn: z.string().min(1).optional(),
     /** Column holding the class-probability vector (JSON array); gives confidence, class and entropy. */
     probabilityColumn: z.string().min(1).optional(),
+    /**
+     * Column holding the ground truth (the class the prediction should have been): with it, the
+     * baseline keeps per confidence bin how many predictions were right, which calibrates the
+     * agent's label-free accuracy estimate. Needs a prediction and a confidence signal.
+     */
+    labelColumn: z.string().min(1).optional(),
     /** Integer columns with at most this many distinct values are auto-detected as categorical. */
     maxCategoricalDistinct: z.number().int().min(0).max(64).default(10),
     /**
@@ -84,6 +90,10 @@ export function parseBuildOptions(input: unknown): BuildOptions {
   claim(options.confidenceColumn, '--confidence-column');
   claim(options.predictionColumn, '--prediction-column');
   claim(options.probabilityColumn, '--probability-column');
+  claim(options.labelColumn, '--label-column');
   options.embedding.forEach((c) => claim(c, '--embedding-column'));
+  if (options.labelColumn !== undefined && options.probabilityColumn === undefined && (options.predictionColumn === undefined || options.confidenceColumn === undefined)) {
+    throw new DwError('DW_ERR_BASELINE_OPTIONS', '--label-column needs the model\'s prediction and confidence: --prediction-column and --confidence-column, or --probability-column', { field: 'labelColumn' });
+  }
   return options;
 }

@@ -90,7 +90,7 @@ export function signalCandidates<S extends ColumnSummary>(options: BuildOptions,
 
 /** Columns the options give a role other than "input" (signals, exclusions, embeddings). */
 export function reservedColumns(options: BuildOptions): Set<string | undefined> {
-  return new Set([options.confidenceColumn, options.predictionColumn, options.probabilityColumn, ...options.exclude, ...options.embedding]);
+  return new Set([options.confidenceColumn, options.predictionColumn, options.probabilityColumn, options.labelColumn, ...options.exclude, ...options.embedding]);
 }
 
 /** The type a flag forces on an input column, if any. */
@@ -114,6 +114,7 @@ export function checkNamedColumns(seenColumns: ReadonlySet<string>, { options, f
     [options.confidenceColumn, '--confidence-column'],
     [options.predictionColumn, '--prediction-column'],
     [options.probabilityColumn, '--probability-column'],
+    [options.labelColumn, '--label-column'],
     ...options.embedding.map((c): [string, string] => [c, '--embedding-column']),
   ];
   for (const [column, flag] of named) {
@@ -224,7 +225,7 @@ export function checkDerivedNames(features: readonly FeatureProfile[], derived: 
 
 /** The profile as written: the features and projections with the build's provenance. */
 export function assembleProfile(file: string, format: string, rowCount: number, options: BuildOptions, features: FeatureProfile[],
-  projections: BaselineProfile['projections']): BaselineProfile {
+  projections: BaselineProfile['projections'], performance?: BaselineProfile['performance']): BaselineProfile {
   return baselineProfileSchema.parse({
     schema: BASELINE_SCHEMA_ID,
     schemaVersion: BASELINE_SCHEMA_VERSION,
@@ -235,5 +236,6 @@ export function assembleProfile(file: string, format: string, rowCount: number, 
     options: { bins: options.bins, topK: options.topK, excluded: options.exclude.filter((c) => safeNameProblem(c) === undefined) },
     features,
     projections,
+    ...(performance === undefined ? {} : { performance }),
   });
 }

@@ -15,11 +15,13 @@ export function quantileEdges(min: number, max: number, bins: number, quantile: 
 /**
  * Removes edges until no interior bin is empty, merging each empty bin into its right neighbour
  * (into the left one for the last bin). `counts` uses the numeric layout
- * [below, interior..., above, missing]. Returns new arrays.
+ * [below, interior..., above, missing]; each of `parallel` (counts of a subset of the same rows in
+ * the same layout) is merged the same way. Returns new arrays.
  */
-export function mergeEmptyBins(edges: readonly number[], counts: readonly number[]): { edges: number[]; counts: number[] } {
+export function mergeEmptyBins(edges: readonly number[], counts: readonly number[], parallel: readonly (readonly number[])[] = []): { edges: number[]; counts: number[]; parallel: number[][] } {
   const e = [...edges];
   const c = [...counts];
+  const more = parallel.map((p) => [...p]);
   for (;;) {
     const k = Math.max(1, e.length - 1);
     if (k === 1) break;
@@ -33,14 +35,18 @@ export function mergeEmptyBins(edges: readonly number[], counts: readonly number
     if (empty < 0) break;
     if (empty < k) {
       // [e(j-1), e(j)) ∪ [e(j), e(j+1)) = [e(j-1), e(j+1)): drop edge j.
-      c[empty + 1]! += c[empty]!;
-      c.splice(empty, 1);
+      for (const x of [c, ...more]) {
+        x[empty + 1]! += x[empty]!;
+        x.splice(empty, 1);
+      }
       e.splice(empty, 1);
     } else {
-      c[empty - 1]! += c[empty]!;
-      c.splice(empty, 1);
+      for (const x of [c, ...more]) {
+        x[empty - 1]! += x[empty]!;
+        x.splice(empty, 1);
+      }
       e.splice(empty - 1, 1);
     }
   }
-  return { edges: e, counts: c };
+  return { edges: e, counts: c, parallel: more };
 }

@@ -1,5 +1,7 @@
 import { toCategory } from '../../core/aggregation/value-coercion.js';
 import { expectedBinCount, type FeatureProfile } from '../../core/profile/baseline-profile.js';
+import { DwError } from '../../platform/errors.js';
+import { CalibrationCounts } from '../baseline/label-calibration.js';
 import type { EngineSession } from './duckdb-session.js';
 import { numericHistogram } from './feature-bins.js';
 import { NO_TEXT, ROWS_TABLE, type TypedColumn } from './typed-table.js';
@@ -55,4 +57,26 @@ export async function countBins(session: EngineSession, bound: readonly BoundFea
     }
   }
   return { rows, counts };
+}
+
+/**
+ * `--label-column`: the counted rows that have a label, per confidence bin, and how many of them
+ * the prediction got right, grouping by (prediction, label) with a confidence histogram per group.
+ * Classes are compared as toCategory reads them (numbers by value, texts as they are); a missing
+ * prediction is never right.
+ */
+export async function countCalibration(session: EngineSession, confidence: BoundFeature, prediction: BoundFeature, label: TypedColumn, valid: string): Promise<CalibrationCounts> {
+  if (confidence.feature.type !== 'numeric') throw new DwError('DW_ERR_INTERNAL', 'the confidence feature is not numeric');
+  const histogram = numericHistogram(confidence.column.number, confidence.feature.edges);
+  const counts = new CalibrationCounts(expectedBinCount(confidence.feature));
+  const groups = await session.rows(`SELECT ${prediction.column.number} AS pn, ${prediction.column.text} AS pt, ${label.number} AS ln, ${label.text} AS lt, `
+    + `${histogram.sql} AS h, count(${confidence.column.number}) AS c, count(*) AS r FROM ${ROWS_TABLE} `
+    + `WHERE ${valid} AND (${label.number} IS NOT NULL OR ${label.text} IS NOT NULL) GROUP BY ALL`);
+  const category = (n: unknown, t: unknown): string | undefined => (n !== null ? toCategory(Number(n)) : t !== null ? (t as string) : undefined);
+  for (const g of groups) {
+    const predicted = category(g.pn, g.pt);
+    const right = predicted !== undefined && predicted === category(g.ln, g.lt);
+    histogram.read(g.h, Number(g.c), Number(g.r)).forEach((n, bin) => counts.add(bin, n, right ? n : 0));
+  }
+  return counts;
 }

@@ -10,7 +10,8 @@ import {
 } from '../baseline/feature-drafts.js';
 import type { RowSource, TableInput } from '../input/row-source.js';
 import { findCandidates, summarizeColumns, type AggregateSummary } from './column-aggregates.js';
-import { countBins, countInvalidRows, validSql, type BoundFeature } from './count-rows.js';
+import { countBins, countCalibration, countInvalidRows, validSql, type BoundFeature } from './count-rows.js';
+import { calibrationTarget, performanceBlock } from '../baseline/label-calibration.js';
 import { EngineSession } from './duckdb-session.js';
 import { fitTabular } from './fit-tabular.js';
 import { readCsvTyped, type TypedCsvScan } from './typed-csv-scan.js';
@@ -147,6 +148,10 @@ export async function buildOnEngine(source: RowSource & { table: TableInput }, o
     const skippedRows = await reportProblems(session, source, drafts, valid, ctx, hooks);
     const counted = await countBins(session, bound, valid);
     if (counted.rows === 0) throw new DwError('DW_ERR_INPUT_EMPTY', 'no row could be counted', { file: source.file });
+    const target = calibrationTarget(drafts, options, source.file);
+    const calibration = target === undefined ? undefined
+      : await countCalibration(session, bound[target.confidence]!, bound[target.prediction]!, byName.get(target.labelColumn)!, valid);
+    const performance = performanceBlock(target, calibration, drafts, counted.counts, ctx.warnings);
     const features = finalFeatures(drafts, counted.counts, counted.rows, ctx);
 
     const plan = projectionPlan(features, options, []);
@@ -157,7 +162,7 @@ export async function buildOnEngine(source: RowSource & { table: TableInput }, o
       features.push(...fitted.features);
       projections = fitted.projections;
     }
-    return { profile: assembleProfile(source.file, source.format, counted.rows, options, features, projections), warnings: ctx.warnings, skippedRows };
+    return { profile: assembleProfile(source.file, source.format, counted.rows, options, features, projections, performance), warnings: ctx.warnings, skippedRows };
   } catch (err) {
     throw engineFailure(err, source.file);
   } finally {

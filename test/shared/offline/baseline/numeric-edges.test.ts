@@ -18,10 +18,15 @@ describe('quantileEdges', () => {
 describe('mergeEmptyBins', () => {
   it('merges an empty interior bin into its right neighbour', () => {
     // layout: below, [0,1), [1,2), [2,3], above, missing; [1,2) is empty, so [1,3] remains
-    expect(mergeEmptyBins([0, 1, 2, 3], [0, 5, 0, 7, 0, 1])).toEqual({ edges: [0, 1, 3], counts: [0, 5, 7, 0, 1] });
+    expect(mergeEmptyBins([0, 1, 2, 3], [0, 5, 0, 7, 0, 1])).toEqual({ edges: [0, 1, 3], counts: [0, 5, 7, 0, 1], parallel: [] });
   });
   it('merges an empty last bin into its left neighbour', () => {
-    expect(mergeEmptyBins([0, 1, 2], [0, 5, 0, 0, 0])).toEqual({ edges: [0, 2], counts: [0, 5, 0, 0] });
+    expect(mergeEmptyBins([0, 1, 2], [0, 5, 0, 0, 0])).toEqual({ edges: [0, 2], counts: [0, 5, 0, 0], parallel: [] });
+  });
+  it('merges counts of a subset of the same rows (labelled ones) bin for bin', () => {
+    // [1,2) is empty, so it is in every subset too; the subsets' other bins stay where they were.
+    expect(mergeEmptyBins([0, 1, 2, 3], [1, 5, 0, 7, 2, 1], [[1, 4, 0, 6, 0, 1], [0, 3, 0, 5, 0, 0]]))
+      .toEqual({ edges: [0, 1, 3], counts: [1, 5, 7, 2, 1], parallel: [[1, 4, 6, 0, 1], [0, 3, 5, 0, 0]] });
   });
   it('leaves tails and missing alone and keeps totals', () => {
     const out = mergeEmptyBins([0, 1, 2, 3, 4], [2, 0, 0, 3, 4, 6, 9]);
