@@ -7,6 +7,8 @@ import { seededUniform } from '../../../../shared/core/stats/seeded-random.js';
 import { buildBaseline } from '../../../../shared/offline/baseline/build-baseline.js';
 import { fileRowSource } from '../../../../shared/offline/input/file-row-source.js';
 import { arrayRowSource } from '../../../../shared/offline/input/row-source.js';
+import { parseBaseline } from '../../../../shared/core/profile/load-baseline.js';
+import { DwError } from '../../../../shared/platform/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dw-labels-'));
 
@@ -85,5 +87,33 @@ describe('baseline build --label-column', () => {
     await expect(buildBaseline(arrayRowSource(data), { labelColumn: 'truth', predictionColumn: 'prediction' })).rejects.toThrow(/--label-column needs the model's prediction and confidence/);
     await expect(buildBaseline(arrayRowSource(data), { ...options, labelColumn: 'nope' })).rejects.toThrow(/--label-column names column 'nope'/);
     await expect(buildBaseline(arrayRowSource(data), { ...options, labelColumn: 'prediction' })).rejects.toThrow(/named by both --prediction-column and --label-column/);
+  });
+
+  it('a baseline file whose performance block does not fit its features is refused, naming the field', async () => {
+    const profile = (await buildBaseline(arrayRowSource(data), options)).profile;
+    const broken = (change: (p: NonNullable<typeof profile.performance>) => void): unknown => {
+      const copy = structuredClone(profile);
+      change(copy.performance!);
+      return copy;
+    };
+    const cases: [unknown, RegExp, string][] = [
+      [broken((p) => { p.calibration.total = p.calibration.total.slice(1); p.calibration.correct = p.calibration.correct.slice(1); }), /expected 13 bins/, 'performance.calibration'],
+      [broken((p) => { p.calibration.correct[3] = p.calibration.total[3]! + 1; }), /none above its total/, 'performance.calibration'],
+      [broken((p) => { p.labelled += 1; }), /sum to labelled and correct/, 'performance.calibration'],
+      [broken((p) => { p.confidenceFeature = 'x'; }), /'x' is not a numeric confidence feature/, 'performance.confidenceFeature'],
+      [broken((p) => { p.predictionFeature = 'confidence'; }), /'confidence' is not a prediction feature/, 'performance.predictionFeature'],
+    ];
+    for (const [document, message, field] of cases) {
+      let thrown: unknown;
+      try {
+        parseBaseline(document, 'b.json');
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(DwError);
+      const e = thrown as DwError;
+      expect([e.code, e.location.field]).toEqual(['DW_ERR_BASELINE_SCHEMA', field]);
+      expect(e.message).toMatch(message);
+    }
   });
 });
