@@ -74,7 +74,7 @@ describe('baseline build --label-column', () => {
   });
 
   it('reads a probability vector\'s predicted class against labels given as class indices', async () => {
-    const vectors = data.slice(0, 600).map((r) => ({ ...r, probs: r.prediction === 1 ? [0.3, 0.7] : [0.8, 0.2] }));
+    const vectors: Record<string, unknown>[] = data.slice(0, 600).map((r) => ({ ...r, probs: r.prediction === 1 ? [0.3, 0.7] : [0.8, 0.2] }));
     const profile = (await buildBaseline(arrayRowSource(vectors), { probabilityColumn: 'probs', labelColumn: 'truth', exclude: ['prediction', 'confidence'], multivariate: false })).profile;
     const p = profile.performance!;
     expect([p.confidenceFeature, p.predictionFeature]).toEqual(['probs.confidence', 'probs.predicted_class']);
