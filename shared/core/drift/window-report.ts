@@ -33,6 +33,13 @@ export interface WindowReport {
    * absent when the baseline has no confidence signal.
    */
   confidence?: { values: number[]; counts: number[] };
+  /**
+   * The window's accuracy estimated from its confidence histogram and the baseline's labelled
+   * calibration (core/performance/confidence-estimate.ts), with its 95 % interval, beside the
+   * baseline's own accuracy; absent when the baseline has no `performance` block or no
+   * prediction in the window had a confidence.
+   */
+  performance?: { estimatedAccuracy: number; lower: number; upper: number; referenceAccuracy: number };
   /** Present when the counts were released with differential privacy (then everything here is noisy). */
   privacy?: WindowPrivacy;
   /**

@@ -11,6 +11,7 @@ import { scoreWindow, thresholdRequests } from '../../core/drift/score-window.js
 import type { WindowReport } from '../../core/drift/window-report.js';
 import { projectorsFor, type Projector } from '../../core/multivariate/projector.js';
 import { expectedBinCount, type BaselineProfile } from '../../core/profile/baseline-profile.js';
+import { estimateAccuracy } from '../../core/performance/confidence-estimate.js';
 import type { OpenWindowRecord } from '../state/checkpoint-store.js';
 import { laplaceScale } from '../../core/privacy/discrete-laplace.js';
 import { noiseWindow, type WindowPrivacy } from '../../core/privacy/window-noise.js';
@@ -82,6 +83,8 @@ export class ModelWindows {
   private readonly thresholds: PsiThresholdCache;
   private readonly confidenceIndex: number;
   private readonly confidencePoints: ReleasedPoints | undefined;
+  /** The confidence feature the baseline's labelled calibration is of; -1 without one. */
+  private readonly calibratedIndex: number;
   private readonly projectors: Projector[];
   /** The last closed window's report, for status. */
   lastReport: WindowReport | undefined;
@@ -106,6 +109,19 @@ export class ModelWindows {
     this.confidenceIndex = profile.features.findIndex((f) => f.role === 'confidence' && f.type === 'numeric');
     const confidence = profile.features[this.confidenceIndex];
     this.confidencePoints = confidence?.type === 'numeric' ? releasedPoints(confidence.edges) : undefined;
+    this.calibratedIndex = profile.performance === undefined ? -1 : profile.features.findIndex((f) => f.name === profile.performance!.confidenceFeature);
+  }
+
+  /** The window's estimated accuracy, when the baseline was built with labels. */
+  private estimate(counts: readonly ArrayLike<number>[]): WindowReport['performance'] {
+    const performance = this.profile.performance;
+    if (performance === undefined || this.calibratedIndex < 0) return undefined;
+    // Predictions without a confidence (the missing bin) say nothing about their chance: left out.
+    const bins = Array.from(counts[this.calibratedIndex]!);
+    bins[bins.length - 1] = 0;
+    const e = estimateAccuracy(performance.calibration, bins);
+    return e === undefined ? undefined
+      : { estimatedAccuracy: e.accuracy, lower: e.lower, upper: e.upper, referenceAccuracy: performance.correct / performance.labelled };
   }
 
   private key(version: string, startMs: number): string {
@@ -310,6 +326,8 @@ export class ModelWindows {
     if (this.confidencePoints !== undefined) {
       report.confidence = { values: this.confidencePoints.values, counts: releasedCounts(this.confidencePoints, counts[this.confidenceIndex]!) };
     }
+    const performance = this.estimate(counts);
+    if (performance !== undefined) report.performance = performance;
     if (privacy !== undefined) report.privacy = privacy;
     this.expectSizes([events]);
     const modelMonitor = constraintViolations(this.profile, counts);

@@ -84,9 +84,11 @@ export function estimateCost(inputs: CostInputs): CostEstimate {
     const shipped = inputs.topFeatures > 0 ? Math.min(inputs.topFeatures, inputFeatures) : inputFeatures;
     // EventCount, EventsRejected, EventsDropped, RetrainingRecommended, MaxFeaturePSI,
     // DriftedFeatureCount, MissingFeatureCount, MissingRate, OutOfRangeRate; PredictionPSI;
-    // ConfidencePSI and Confidence; MultivariatePSI, MultivariateDrift and one ReconstructionError per projection.
+    // ConfidencePSI and Confidence; MultivariatePSI, MultivariateDrift and one ReconstructionError per projection;
+    // EstimatedAccuracy and its bounds for a baseline built with labels.
     const projections = profile.features.filter((f) => f.role === 'multivariate').length;
-    const perModel = 9 + (roles.has('prediction') ? 1 : 0) + (roles.has('confidence') ? 2 : 0) + (projections > 0 ? 2 + projections : 0);
+    const perModel = 9 + (roles.has('prediction') ? 1 : 0) + (roles.has('confidence') ? 2 : 0) + (projections > 0 ? 2 + projections : 0)
+      + (profile.performance === undefined ? 0 : 3);
     // With topFeatures, any feature can be in the top N some month: all may become metrics.
     const metrics = (perModel + inputFeatures) * inputs.versions;
     const datumsPerWindow = perModel + shipped + HEALTH_METRICS;

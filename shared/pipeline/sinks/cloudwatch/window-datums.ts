@@ -107,6 +107,11 @@ function windowDatumsAtStandardResolution(report: WindowReport, options: DatumOp
   for (const f of multivariate) {
     if (f.meanShift !== undefined) out.push(datum('ReconstructionError', f.meanShift.mean, [...dims, { Name: 'Feature', Value: f.name }], at));
   }
+  if (report.performance !== undefined) {
+    out.push(datum('EstimatedAccuracy', report.performance.estimatedAccuracy, dims, at));
+    out.push(datum('EstimatedAccuracyLower', report.performance.lower, dims, at));
+    out.push(datum('EstimatedAccuracyUpper', report.performance.upper, dims, at));
+  }
   if (report.confidence !== undefined) {
     const keep = report.confidence.counts.map((c, i) => [report.confidence!.values[i]!, c] as const).filter(([, c]) => c > 0);
     if (keep.length > 0) {
