@@ -1,6 +1,6 @@
 import { readSource, type VectorCache } from '../../core/aggregation/read-source.js';
 import { isMissing, toCategory } from '../../core/aggregation/value-coercion.js';
-import type { BaselineProfile, FeatureProfile } from '../../core/profile/baseline-profile.js';
+import type { BaselineProfile, FeatureProfile, NumericFeatureProfile } from '../../core/profile/baseline-profile.js';
 import { DwError } from '../../platform/errors.js';
 import type { BuildOptions } from './build-options.js';
 import { mergeEmptyBins } from './numeric-edges.js';
@@ -80,10 +80,9 @@ export function performanceBlock(target: CalibrationTarget | undefined, counts: 
     warnings.push(`--label-column '${target.labelColumn}': no counted row has a label, so the baseline has no accuracy to calibrate with`);
     return undefined;
   }
-  const confidence = drafts[target.confidence]!;
-  const merged = confidence.type === 'numeric'
-    ? mergeEmptyBins(confidence.edges, Array.from(draftedCounts[target.confidence]!), [counts.total, counts.correct]).parallel
-    : [counts.total, counts.correct];
+  // calibrationTarget chose a numeric confidence feature: its empty interior bins merge as finalFeatures merges them.
+  const confidence = drafts[target.confidence] as NumericFeatureProfile;
+  const merged = mergeEmptyBins(confidence.edges, Array.from(draftedCounts[target.confidence]!), [counts.total, counts.correct]).parallel;
   return {
     confidenceFeature: confidence.name,
     predictionFeature: drafts[target.prediction]!.name,

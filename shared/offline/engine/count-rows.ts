@@ -12,6 +12,11 @@ export interface BoundFeature {
   column: TypedColumn;
 }
 
+/** A grouped value's category as toCategory reads it (a number by its value, a text as it is); undefined when missing. */
+function groupCategory(n: unknown, t: unknown): string | undefined {
+  return n !== null ? toCategory(Number(n)) : t !== null ? (t as string) : undefined;
+}
+
 /** The condition under which one feature's value cannot be counted (text in a numeric feature, a nested value). */
 function badSql({ feature, column }: BoundFeature): string | undefined {
   const parts = feature.type === 'numeric' && column.text !== NO_TEXT ? [`${column.text} IS NOT NULL`] : [];
@@ -51,7 +56,7 @@ export async function countBins(session: EngineSession, bound: readonly BoundFea
     const k = feature.categories.length;
     const groups = await session.rows(`SELECT ${column.number} AS n, ${column.text} AS t, count(*) AS c FROM ${ROWS_TABLE} WHERE ${valid} GROUP BY ALL`);
     for (const g of groups) {
-      const category = g.n !== null ? toCategory(Number(g.n)) : g.t !== null ? (g.t as string) : undefined;
+      const category = groupCategory(g.n, g.t);
       const bin = category === undefined ? k + 1 : index.get(category) ?? k;
       counts[i]![bin]! += Number(g.c);
     }
@@ -72,10 +77,9 @@ export async function countCalibration(session: EngineSession, confidence: Bound
   const groups = await session.rows(`SELECT ${prediction.column.number} AS pn, ${prediction.column.text} AS pt, ${label.number} AS ln, ${label.text} AS lt, `
     + `${histogram.sql} AS h, count(${confidence.column.number}) AS c, count(*) AS r FROM ${ROWS_TABLE} `
     + `WHERE ${valid} AND (${label.number} IS NOT NULL OR ${label.text} IS NOT NULL) GROUP BY ALL`);
-  const category = (n: unknown, t: unknown): string | undefined => (n !== null ? toCategory(Number(n)) : t !== null ? (t as string) : undefined);
   for (const g of groups) {
-    const predicted = category(g.pn, g.pt);
-    const right = predicted !== undefined && predicted === category(g.ln, g.lt);
+    const predicted = groupCategory(g.pn, g.pt);
+    const right = predicted !== undefined && predicted === groupCategory(g.ln, g.lt);
     histogram.read(g.h, Number(g.c), Number(g.r)).forEach((n, bin) => counts.add(bin, n, right ? n : 0));
   }
   return counts;
