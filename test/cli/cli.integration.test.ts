@@ -290,12 +290,12 @@ describe('driftwatch cost', () => {
     expect(result.status).toBe(0);
     const estimate = JSON.parse(result.stdout) as { totalMetrics: number; requestsPerMonth: number; alarmsUsd: number; totalUsd: number };
     // 7 input features + 12 per-model metrics + MultivariatePSI, MultivariateDrift and ReconstructionError + 4 health;
-    // one request per one-minute window; 5 metric alarms at $0.10 and a composite at $0.50.
+    // one request per one-minute window; 6 metric alarms at $0.10 and a composite at $0.50.
     expect(estimate.totalMetrics).toBe(26);
     expect(estimate.requestsPerMonth).toBe(43_200);
-    expect(estimate.alarmsUsd).toBeCloseTo(5 * 0.1 + 0.5, 10);
-    expect(estimate.totalUsd).toBeCloseTo(26 * 0.3 + 43.2 * 0.01 + 1, 10);
-    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$9\.23 \/ month/);
+    expect(estimate.alarmsUsd).toBeCloseTo(6 * 0.1 + 0.5, 10);
+    expect(estimate.totalUsd).toBeCloseTo(26 * 0.3 + 43.2 * 0.01 + 1.1, 10);
+    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$9\.33 \/ month/);
   });
 
   it('prices high-resolution alarms for windows shorter than a minute', () => {

@@ -37,9 +37,11 @@ export interface WindowReport {
    * The window's accuracy estimated from its confidence histogram and the baseline's labelled
    * calibration (core/performance/confidence-estimate.ts), with its 95 % interval, beside the
    * baseline's own accuracy; absent when the baseline has no `performance` block or no
-   * prediction in the window had a confidence.
+   * prediction in the window had a confidence. `dropped`: the upper bound is more than
+   * `performance.maxDrop` below the baseline's accuracy (core/performance/accuracy-drop.ts); absent
+   * for a window below the minimum count.
    */
-  performance?: { estimatedAccuracy: number; lower: number; upper: number; referenceAccuracy: number };
+  performance?: { estimatedAccuracy: number; lower: number; upper: number; referenceAccuracy: number; dropped?: boolean };
   /** Present when the counts were released with differential privacy (then everything here is noisy). */
   privacy?: WindowPrivacy;
   /**

@@ -15,6 +15,7 @@ export const METRIC_NAMES = [
   'MultivariateDrift',
   'ReconstructionError',
   'Confidence',
+  'AccuracyDrop',
   'EstimatedAccuracy',
   'EstimatedAccuracyLower',
   'EstimatedAccuracyUpper',

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DriftRule } from '../../core/drift/drift-rule.js';
 import type { RetrainingRule } from '../../core/drift/retraining-tracker.js';
+import type { PerformanceRule } from '../../core/performance/accuracy-drop.js';
 import { loadModelBaseline } from '../../core/profile/load-baseline.js';
 import { FailureEvents, type ErrorStage } from '../../platform/failure-events.js';
 import { Timers } from '../../platform/timers.js';
@@ -25,6 +26,7 @@ export interface RuntimeConfig extends SinksConfig {
   windows: { seconds: number };
   drift: DriftRule;
   retraining: RetrainingRule;
+  performance: PerformanceRule;
   privacy: { minCount: number; epsilon?: number };
   state: { path: string; synchronous: 'NORMAL' | 'FULL'; outbox: OutboxLimits; history: HistoryLimits };
   audit: { retentionDays: number; signingKey?: string };
@@ -85,7 +87,7 @@ export class ComponentRuntime {
     const windowMs = config.windows.seconds * 1000;
     for (const m of config.models) {
       const rule = m.effect === undefined ? config.drift : Object.freeze({ ...config.drift, effect: m.effect });
-      this.windows.set(m.name, new ModelWindows(m.name, loadModelBaseline(m), windowMs, rule, config.retraining, config.privacy.epsilon));
+      this.windows.set(m.name, new ModelWindows(m.name, loadModelBaseline(m), windowMs, rule, config.retraining, config.privacy.epsilon, config.performance));
     }
     // Before the state file is opened (or moved aside): it may be another process's.
     this.lock = StateLock.acquire(config.state.path);

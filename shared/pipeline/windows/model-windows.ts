@@ -12,6 +12,7 @@ import type { WindowReport } from '../../core/drift/window-report.js';
 import { projectorsFor, type Projector } from '../../core/multivariate/projector.js';
 import { expectedBinCount, type BaselineProfile } from '../../core/profile/baseline-profile.js';
 import { estimateAccuracy } from '../../core/performance/confidence-estimate.js';
+import { accuracyDropped, type PerformanceRule } from '../../core/performance/accuracy-drop.js';
 import type { OpenWindowRecord } from '../state/checkpoint-store.js';
 import { laplaceScale } from '../../core/privacy/discrete-laplace.js';
 import { noiseWindow, type WindowPrivacy } from '../../core/privacy/window-noise.js';
@@ -99,6 +100,8 @@ export class ModelWindows {
     private readonly retraining: RetrainingRule,
     /** ε per window for differential privacy; undefined releases exact counts. */
     private readonly epsilon?: number,
+    /** The accuracy-drop verdict on a labelled baseline's estimate; undefined judges none. */
+    private readonly performanceRule?: PerformanceRule,
   ) {
     this.layout = layoutFingerprint(profile);
     this.baselineHash = createHash('sha256').update(JSON.stringify(profile)).digest('hex');
@@ -112,16 +115,33 @@ export class ModelWindows {
     this.calibratedIndex = profile.performance === undefined ? -1 : profile.features.findIndex((f) => f.name === profile.performance!.confidenceFeature);
   }
 
-  /** The window's estimated accuracy, when the baseline was built with labels. */
-  private estimate(counts: readonly ArrayLike<number>[]): WindowReport['performance'] {
+  /**
+   * The window's estimated accuracy, when the baseline was built with labels, and (for a window of
+   * at least the minimum count, under a performance rule) whether it dropped.
+   */
+  private estimate(counts: readonly ArrayLike<number>[], events: number): WindowReport['performance'] {
     const performance = this.profile.performance;
     if (performance === undefined || this.calibratedIndex < 0) return undefined;
     // Predictions without a confidence (the missing bin) say nothing about their chance: left out.
     const bins = Array.from(counts[this.calibratedIndex]!);
     bins[bins.length - 1] = 0;
     const e = estimateAccuracy(performance.calibration, bins);
-    return e === undefined ? undefined
-      : { estimatedAccuracy: e.accuracy, lower: e.lower, upper: e.upper, referenceAccuracy: performance.correct / performance.labelled };
+    if (e === undefined) return undefined;
+    const referenceAccuracy = performance.correct / performance.labelled;
+    const rule = events >= this.rule.minCount ? this.performanceRule : undefined;
+    return { estimatedAccuracy: e.accuracy, lower: e.lower, upper: e.upper, referenceAccuracy,
+      ...(rule === undefined ? {} : { dropped: accuracyDropped(e, referenceAccuracy, rule.maxDrop) }) };
+  }
+
+  /**
+   * The window's verdict for the M-of-N retraining rule: flagged when its inputs drifted or (when
+   * the performance rule says so) its estimated accuracy dropped; undefined when neither was judged.
+   */
+  private verdict(score: WindowReport['score'], performance: WindowReport['performance']): boolean | undefined {
+    const drift = score.featuresTested > 0 ? score.drift : undefined;
+    const dropped = this.performanceRule?.retrain === true ? performance?.dropped : undefined;
+    if (drift === undefined) return dropped;
+    return drift || dropped === true;
   }
 
   private key(version: string, startMs: number): string {
@@ -308,8 +328,8 @@ export class ModelWindows {
     if (cold().length > 0 && this.warming !== undefined) await this.warming;
     await this.thresholds.prepare(cold());
     const score = scoreWindow(this.profile, counts, this.rule, this.thresholds.forClosing(), sums);
-    const tested = score.featuresTested > 0 ? score.drift : undefined;
-    const state = nextRetrainingState(this.retraining, this.history.get(w.version) ?? [], tested);
+    const performance = this.estimate(counts, events);
+    const state = nextRetrainingState(this.retraining, this.history.get(w.version) ?? [], this.verdict(score, performance));
     this.history.set(w.version, state.recent);
     const report: WindowReport = {
       model: this.name,
@@ -326,7 +346,6 @@ export class ModelWindows {
     if (this.confidencePoints !== undefined) {
       report.confidence = { values: this.confidencePoints.values, counts: releasedCounts(this.confidencePoints, counts[this.confidenceIndex]!) };
     }
-    const performance = this.estimate(counts);
     if (performance !== undefined) report.performance = performance;
     if (privacy !== undefined) report.privacy = privacy;
     this.expectSizes([events]);

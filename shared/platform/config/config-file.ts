@@ -181,6 +181,16 @@ export const retrainingConfigSchema = z
   })
   .strict();
 
+/** The verdict on a labelled baseline's estimated accuracy (docs/drift-statistics.md). */
+export const performanceConfigSchema = z
+  .object({
+    /** A window whose estimate's 95 % upper bound is below the baseline's accuracy minus this ships AccuracyDrop = 1. */
+    maxDrop: z.number().min(0).max(1).default(0.05),
+    /** Whether such a window counts as flagged in the M-of-N retraining rule, as a drifted one does. */
+    retrain: z.boolean().default(true),
+  })
+  .strict();
+
 /** Self-telemetry over OTLP/HTTP. */
 export const telemetryConfigSchema = z
   .object({
@@ -332,6 +342,7 @@ export function resolvePaths(config: { models: { baseline: string }[]; state: { 
 /** The sections after `sinks` that every component config has, with their defaults. */
 export const commonSectionsShape = {
   privacy: privacyConfigSchema.prefault({}),
+  performance: performanceConfigSchema.prefault({}),
   audit: auditConfigSchema.prefault({}),
   telemetry: telemetryConfigSchema.prefault({}),
   log: logConfigSchema.prefault({}),

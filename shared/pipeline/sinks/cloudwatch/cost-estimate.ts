@@ -16,8 +16,8 @@ export const CLOUDWATCH_PRICES = {
   alarm: { standard: 0.1, highResolution: 0.3, composite: 0.5 },
 } as const;
 
-/** The alarms of each model in deploy/cloudformation: five metric alarms and one composite alarm that pages. */
-export const ALARMS_PER_MODEL = { metric: 5, composite: 1 } as const;
+/** The alarms of each model in deploy/cloudformation: six metric alarms and one composite alarm that pages. */
+export const ALARMS_PER_MODEL = { metric: 6, composite: 1 } as const;
 
 /** What the estimate needs to know about a deployment. */
 export interface CostInputs {
@@ -85,10 +85,10 @@ export function estimateCost(inputs: CostInputs): CostEstimate {
     // EventCount, EventsRejected, EventsDropped, RetrainingRecommended, MaxFeaturePSI,
     // DriftedFeatureCount, MissingFeatureCount, MissingRate, OutOfRangeRate; PredictionPSI;
     // ConfidencePSI and Confidence; MultivariatePSI, MultivariateDrift and one ReconstructionError per projection;
-    // EstimatedAccuracy and its bounds for a baseline built with labels.
+    // EstimatedAccuracy, its bounds and AccuracyDrop for a baseline built with labels.
     const projections = profile.features.filter((f) => f.role === 'multivariate').length;
     const perModel = 9 + (roles.has('prediction') ? 1 : 0) + (roles.has('confidence') ? 2 : 0) + (projections > 0 ? 2 + projections : 0)
-      + (profile.performance === undefined ? 0 : 3);
+      + (profile.performance === undefined ? 0 : 4);
     // With topFeatures, any feature can be in the top N some month: all may become metrics.
     const metrics = (perModel + inputFeatures) * inputs.versions;
     const datumsPerWindow = perModel + shipped + HEALTH_METRICS;

@@ -111,6 +111,8 @@ function windowDatumsAtStandardResolution(report: WindowReport, options: DatumOp
     out.push(datum('EstimatedAccuracy', report.performance.estimatedAccuracy, dims, at));
     out.push(datum('EstimatedAccuracyLower', report.performance.lower, dims, at));
     out.push(datum('EstimatedAccuracyUpper', report.performance.upper, dims, at));
+    // The verdict the accuracy alarm follows, the same threshold for every model.
+    if (report.performance.dropped !== undefined) out.push(datum('AccuracyDrop', report.performance.dropped ? 1 : 0, dims, at));
   }
   if (report.confidence !== undefined) {
     const keep = report.confidence.counts.map((c, i) => [report.confidence!.values[i]!, c] as const).filter(([, c]) => c > 0);

@@ -48,6 +48,44 @@ describe('estimated accuracy per window', () => {
     expect([value('EstimatedAccuracy'), value('EstimatedAccuracyLower'), value('EstimatedAccuracyUpper')]).toEqual([p.estimatedAccuracy, p.lower, p.upper]);
   });
 
+  it('judges a drop: AccuracyDrop = 1 when the upper bound is more than maxDrop below the baseline, and it counts towards retraining', async () => {
+    // Confidences crowded low (chance about 0.2 + 0.7 × 0.56 ≈ 0.59 against the baseline's 0.725).
+    // A PSI effect too large to reach keeps input and confidence drift out of the verdict, so
+    // the retraining rule sees the accuracy verdict alone.
+    const noDrift = { ...DEFAULT_DRIFT_RULE, minEffectPsi: 100, minEffectRate: 1 };
+    const low = Array.from({ length: 600 }, () => row(0.5 + 0.12 * u()));
+    const realised = low.filter((e) => e.right).length / low.length;
+    const close = async (retrain: boolean, maxDrop: number): Promise<Awaited<ReturnType<ModelWindows['close']>>[]> => {
+      const windows = new ModelWindows('m', profile, WINDOW_MS, noDrift, { m: 2, n: 3 }, undefined, { maxDrop, retrain });
+      const out = [];
+      for (const at of [0, WINDOW_MS]) {
+        for (const e of low) windows.add({ x: e.record.x, prediction: e.record.prediction, confidence: e.record.confidence }, '', at + 1000);
+        out.push(await windows.close(windows.windowFor('', at + 1000), at + WINDOW_MS));
+      }
+      return out;
+    };
+    const [first, second] = await close(true, 0.05);
+    const p = first!.report.performance!;
+    expect(p.referenceAccuracy - realised).toBeGreaterThan(0.1);
+    expect(p.upper).toBeLessThan(p.referenceAccuracy - 0.05);
+    expect(p.dropped).toBe(true);
+    expect(first!.report.score.drift).toBe(false);
+    expect(first!.recent).toEqual([true]);
+    expect(second!.report.retraining).toEqual({ recommended: true, flagged: 2, of: 3 });
+    const datums = windowDatums(first!.report, { site: 'dc1', topFeatures: 0, minCount: 20 });
+    expect(datums.find((d) => d.MetricName === 'AccuracyDrop')?.Value).toBe(1);
+
+    // retrain: false ships the verdict but leaves the retraining rule to drift alone.
+    const [, kept] = await close(false, 0.05);
+    expect(kept!.report.performance!.dropped).toBe(true);
+    expect(kept!.report.retraining).toEqual({ recommended: false, flagged: 0, of: 3 });
+    // A drop within maxDrop is no drop: 0.3 below is allowed here.
+    const [lenient] = await close(true, 0.3);
+    expect(lenient!.report.performance!.dropped).toBe(false);
+    expect(lenient!.recent).toEqual([false]);
+    expect(windowDatums(lenient!.report, { site: 'dc1', topFeatures: 0, minCount: 20 }).find((d) => d.MetricName === 'AccuracyDrop')?.Value).toBe(0);
+  });
+
   it('is absent for a window without confidences, and for a baseline built without labels', async () => {
     const windows = new ModelWindows('m', profile, WINDOW_MS, DEFAULT_DRIFT_RULE, { m: 3, n: 5 });
     for (let i = 0; i < 50; i++) windows.add({ x: i, prediction: 'yes' }, '', 1000);
