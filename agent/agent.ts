@@ -19,6 +19,8 @@ import { loggerSinkHandler } from './sources/kserve-logger/logger-sink.js';
 import type { MetadataVerdict } from './sources/oip/oip-metadata.js';
 import { FileSource } from './sources/file-tail/file-source.js';
 import { OpenaiSource } from './sources/openai/openai-source.js';
+import { LabelJoin } from './labels/label-join.js';
+import { loadInstallKey } from '../shared/pipeline/state/install-key.js';
 
 /**
  * The agent: counts events into per-model windows, checkpoints them, closes them into the outbox
@@ -47,6 +49,8 @@ export class Agent {
   readonly oipMetadata = new Map<string, MetadataVerdict>();
   /** The KServe logger sink (config `sources.kserveLogger`), when it is on: its request handler, join and reader. */
   readonly kserveLogger: (ReturnType<typeof loggerSinkHandler> & { reader: ExchangeReader }) | undefined;
+  /** The delayed-label join (config `labels`), when it is on. */
+  readonly labels: LabelJoin | undefined;
   /** Called after every closed window (the live demo prints it). */
   set onWindowClosed(callback: ((report: WindowReport) => void) | undefined) {
     this.runtime.closer.onWindowClosed = callback;
@@ -57,9 +61,17 @@ export class Agent {
     this.runtime = new ComponentRuntime(config, { serviceName: 'driftwatch-agent', log, now, env, strict: config.windows.durability === 'strict', describeWindowsToOtlp: true });
     ({ store: this.store, sinks: this.sinks, metrics: this.metrics, failures: this.failures, shipper: this.shipper } = this.runtime);
     const modelConfigs = new Map(config.models.map((m) => [m.name, m]));
+    if (config.labels !== undefined) {
+      this.labels = new LabelJoin(this.store, this.runtime.windows, loadInstallKey(config.state.path), {
+        ...config.labels, windowMs: config.windows.seconds * 1000, minCount: config.privacy.minCount, maxShipAgeMs: config.state.outbox.maxAgeHours * 3_600_000,
+      });
+    }
+    const labels = this.labels;
     this.ingestor = new EventIngestor(new Map([...this.runtime.windows].map(([name, windows]) => {
       const m = modelConfigs.get(name)!;
-      return [name, ingestModel(windows, m.unknownFeatures, m.versions, m.unknownFields)];
+      const model = ingestModel(windows, m.unknownFeatures, m.versions, m.unknownFields);
+      if (labels !== undefined) model.remember = (id, version, at) => labels.remember(name, id, version, at);
+      return [name, model];
     })), {
       clock: config.windows.clock, graceMs: config.windows.graceSeconds * 1000, maxFutureMs: config.windows.maxFutureSeconds * 1000,
     }, now);
@@ -72,6 +84,11 @@ export class Agent {
     if (config.sources.openai !== undefined) this.openai = new OpenaiSource(config.sources.openai, profileColumns(this.runtime.windows.get(config.sources.openai.model)!.profile), (items) => this.ingest(items), () => this.load.shouldShed() !== undefined, log);
     this.files = config.sources.files.map((f) => new FileSource(f, this.store.offsets, (items) => this.ingest(items), () => this.load.shouldShed() !== undefined, log));
     this.runtime.closer.participants.push(...this.files.map((f) => f.tail));
+    if (labels !== undefined) {
+      this.runtime.closer.participants.push(labels);
+      this.runtime.every(labels.shipSeconds * 1000, 'labels', () => labels.ship(now()));
+      this.runtime.every(3_600_000, 'labels', () => labels.prune(now()));
+    }
     this.runtime.every(config.windows.checkpointMs, 'checkpoint', () => this.checkpoint());
     if (config.windows.clock === 'wall') this.runtime.every(Math.min(1000, config.windows.checkpointMs), 'close', () => this.closeDue());
   }
@@ -114,6 +131,16 @@ export class Agent {
     for (const r of result.rejections) this.metrics.eventsRejected(r.reason);
     if (this.config.windows.clock === 'event') void this.closeDue();
     return result;
+  }
+
+  /** Whether delayed labels are on (config `labels`). */
+  get labelsOn(): boolean {
+    return this.labels !== undefined;
+  }
+
+  /** Joins a batch of delayed labels (`POST /v1/labels`); undefined when labels are not turned on. */
+  applyLabels(items: readonly BodyItem[]): ReturnType<LabelJoin['apply']> | undefined {
+    return this.labels?.apply(items, this.now());
   }
 
   /** Saves the counts of windows changed since the last checkpoint; false if the state file failed. */
@@ -184,6 +211,7 @@ export class Agent {
         dropped: this.droppedSummary() },
       totals: { ...this.metrics.totals, eventsRejectedUnattributed: this.ingestor.unattributed },
       sources: this.sourcesStatus(),
+      ...(this.labels === undefined ? {} : { labels: this.labels.status() }),
     };
   }
 

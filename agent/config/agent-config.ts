@@ -1,3 +1,4 @@
+import { labelsConfigSchema } from './labels-config.js';
 import { z } from 'zod';
 import { kserveLoggerConfigSchema } from './kserve-logger-config.js';
 import { oipSourceConfigSchema } from './oip-source-config.js';
@@ -100,6 +101,8 @@ export const agentConfigSchema = z
     windows: windowConfigSchema.prefault({}),
     drift: driftRuleSchema.prefault({}),
     retraining: retrainingConfigSchema.prefault({}),
+    /** Delayed labels joined to inferences by id; absent: ids are not kept and `POST /v1/labels` is refused. */
+    labels: labelsConfigSchema.optional(),
     state: stateConfigSchema('.driftwatch/agent.db'),
     sinks: z.object({ ...sinksConfigShape, otlp: otlpSinkConfigSchema.optional() }).strict().prefault({}),
     /** Where events come from besides the event API (docs/sources.md). */
@@ -134,6 +137,9 @@ export const agentConfigSchema = z
       });
     }
     const otlp = config.sinks.otlp;
+    if (otlp !== undefined && config.labels !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['labels'], message: 'delayed labels are shipped by the agent to CloudWatch (or a file, stdout, EMF); fleet mode (sinks.otlp) does not carry realised performance' });
+    }
     if (otlp !== undefined) {
       const problem = clearTextToken(otlp);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['sinks', 'otlp', 'endpoint'], message: problem });

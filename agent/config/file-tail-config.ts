@@ -23,6 +23,8 @@ export const fileSourceSchema = z
     timestamp: dotPath.optional(),
     /** The model version, one of the model's `versions`. */
     version: dotPath.optional(),
+    /** The inference's id, for delayed labels (`POST /v1/labels`). */
+    id: dotPath.optional(),
     /** Where to begin a file found at the very first start (no saved offset): its `end` (lines already there are history) or its `beginning`. */
     startAt: z.enum(['end', 'beginning']).default('end'),
     /** How often the files are looked at. */

@@ -45,7 +45,7 @@ function bounded(item: BodyItem): BodyItem {
  * a syntax error fails the whole body. `ndjson`: one event per line; a bad line fails that event
  * only, so the good lines around it still count.
  */
-export function parseEventBody(body: string, kind: 'json' | 'ndjson'): BodyItem[] {
+export function parseEventBody(body: string, kind: 'json' | 'ndjson', noun = 'event'): BodyItem[] {
   if (kind === 'json') {
     let value: unknown;
     try {
@@ -55,7 +55,7 @@ export function parseEventBody(body: string, kind: 'json' | 'ndjson'): BodyItem[
     }
     if (Array.isArray(value)) return value.map((v, index) => bounded({ index, value: v as unknown }));
     if (value !== null && typeof value === 'object') return [bounded({ index: 0, value })];
-    throw new BodyError('the body must be a JSON array of events or one event object');
+    throw new BodyError(`the body must be a JSON array of ${noun}s or one ${noun} object`);
   }
   const items: BodyItem[] = [];
   const lines = body.split('\n');

@@ -36,6 +36,8 @@ export interface IngestModel {
   unknownFields: 'reject' | 'ignore';
   /** Versions events may carry (the egress allowlist); '' is always allowed. */
   versions: ReadonlySet<string>;
+  /** Remembers a counted event's id for delayed labels (config `labels`); absent, ids are read and not kept. */
+  remember?: (id: string, version: string, timestampMs: number) => void;
 }
 
 /** Timing rules for accepting an event into a window. */
@@ -68,7 +70,9 @@ export function ingestModel(windows: WindowCounter, unknownFeatures: 'reject' | 
 }
 
 /** The keys an event may have, and those of its `prediction`. */
-const ENVELOPE_KEYS = new Set(['model', 'version', 'timestamp', 'features', 'prediction']);
+const ENVELOPE_KEYS = new Set(['model', 'version', 'timestamp', 'features', 'prediction', 'id']);
+/** The longest inference id taken. */
+export const MAX_ID_LENGTH = 256;
 const PREDICTION_KEYS = new Set(['label', 'confidence', 'probabilities']);
 /** Event times outside [1970-01-01, 2100-01-01) are refused: a window at 1e300 ms cannot be closed or shown. */
 const MIN_TIMESTAMP_MS = 0;
@@ -95,6 +99,8 @@ interface Refusal {
 /** A parsed envelope: the event, its model and version, and its time. */
 interface Envelope {
   event: Record<string, unknown>;
+  /** The inference's id, when it carried one. */
+  id: string | undefined;
   model: IngestModel;
   version: string;
   at: number;
@@ -144,7 +150,7 @@ export class EventIngestor {
   private ingestOne(item: BodyItem, nowMs: number): Refusal | undefined {
     const envelope = this.parseEnvelope(item, nowMs);
     if ('reason' in envelope) return envelope;
-    const { event, model, version, at } = envelope;
+    const { event, model, version, at, id } = envelope;
     const clock = this.timing.clock === 'wall' ? nowMs : Math.max(this.watermarkMs, at);
     if (this.timing.clock === 'wall' && at > nowMs + this.timing.maxFutureMs) {
       return { reason: 'future_timestamp', message: `timestamp is more than ${this.timing.maxFutureMs / 1000} s ahead of the agent's clock`, field: 'timestamp', model, version, at: nowMs };
@@ -157,6 +163,7 @@ export class EventIngestor {
     const { record } = read;
     const bad = model.windows.add(record, version, at);
     if (bad !== undefined) return { reason: 'bad_value', message: bad.message, field: `features.${bad.field}`, model, version, at };
+    if (id !== undefined) model.remember?.(id, version, at);
     if (at > this.watermarkMs) this.watermarkMs = at;
     return undefined;
   }
@@ -183,6 +190,13 @@ export class EventIngestor {
         return { reason: 'unknown_version', message: `version '${version.slice(0, 100)}' is not in models[].versions of '${event.model}'; only configured versions leave the host`, field: 'version', model };
       }
     }
+    let id: string | undefined;
+    if (event.id !== undefined && event.id !== null) {
+      if ((typeof event.id !== 'string' && typeof event.id !== 'number') || String(event.id) === '' || String(event.id).length > MAX_ID_LENGTH) {
+        return { reason: 'bad_id', message: `'id' must be a string or number of 1 to ${MAX_ID_LENGTH} characters`, field: 'id', model, version };
+      }
+      id = String(event.id);
+    }
     let at = nowMs;
     if (event.timestamp !== undefined && event.timestamp !== null) {
       const t = typeof event.timestamp === 'number' ? event.timestamp : typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : NaN;
@@ -192,7 +206,7 @@ export class EventIngestor {
       }
       at = t;
     }
-    return { event, model, version, at };
+    return { event, model, version, at, id };
   }
 
   /** The record to count: the event's features, known to the baseline, with its prediction on the signal columns. */

@@ -52,6 +52,10 @@ export interface EventApiHost {
   readonly metrics: { apiRefused(reason: string): void };
   readonly failures: FailureEvents;
   ingest(items: readonly BodyItem[]): IngestResult;
+  /** Joins delayed labels; undefined when the config has no `labels` section. */
+  applyLabels(items: readonly BodyItem[]): { accepted: number; tooLate: number; rejections: readonly object[] } | undefined;
+  /** Whether `labels` is configured. */
+  readonly labelsOn: boolean;
   committed(): Promise<void>;
   status(): object;
   flush(): Promise<WindowReport[]>;
@@ -65,7 +69,7 @@ export interface EventApiHost {
 
 /**
  * The agent's local HTTP API (docs/agent-api.md, docs/agent-api.openapi.yaml): `POST /v1/events`,
- * `GET /healthz`, `GET /readyz`, `GET /v1/status`, `GET /v1/windows`, `POST /v1/flush`, `GET /metrics`.
+ * `POST /v1/labels`, `GET /healthz`, `GET /readyz`, `GET /v1/status`, `GET /v1/windows`, `POST /v1/flush`, `GET /metrics`.
  */
 // eslint-disable-next-line max-lines-per-function -- the route table: each endpoint's checks read in the order a request meets them, as agent-api.md lists them.
 export function createApiServer(agent: EventApiHost, options: ApiOptions): Server {
@@ -94,13 +98,7 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
         const admission = agent.load.admit();
         let result, items;
         try {
-          const body = await readBody(req, { limitBytes: options.bodyLimitBytes, idleTimeoutMs: options.bodyTimeoutSeconds * 1000, deadlineMs: options.bodyDeadlineSeconds * 1000 });
-          try {
-            items = parseEventBody(body, kind);
-          } catch (err) {
-            if (err instanceof BodyError) throw new HttpError('DW_ERR_API_BODY', err.message);
-            throw err;
-          }
+          items = await readItems(req, kind, options, 'event');
           if (!agent.ready) refuse('DW_ERR_API_STOPPING', 'shutting_down', 'the agent is shutting down; nothing was counted');
           result = agent.ingest(items);
         } finally {
@@ -119,6 +117,9 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
         if (rejected === 0) return send(res, 200, payload);
         return send(res, ERROR_CODES.DW_ERR_API_EVENTS.status, { ...payload, error: { code: 'DW_ERR_API_EVENTS', message: `${rejected} of ${items.length} events were refused; the others were counted` } });
       }
+      case '/v1/labels':
+        only('POST');
+        return labelsRoute(req, res, agent, options, refuseIfUnable);
       case '/v1/status':
         only('GET');
         return send(res, 200, agent.status());
@@ -162,6 +163,46 @@ export function createApiServer(agent: EventApiHost, options: ApiOptions): Serve
   const server = createHttpsServer(secure(), listener);
   reloadOnRenewal(server, [tls.cert, tls.key], secure, (err) => agent.failures.internal('api', err, 'Could not load the renewed TLS certificate; serving the previous one.'));
   return server;
+}
+
+/** A request body read within the API's limits and split into items; an unreadable one is a 400. */
+async function readItems(req: IncomingMessage, kind: 'json' | 'ndjson', options: ApiOptions, noun: string): Promise<BodyItem[]> {
+  const body = await readBody(req, { limitBytes: options.bodyLimitBytes, idleTimeoutMs: options.bodyTimeoutSeconds * 1000, deadlineMs: options.bodyDeadlineSeconds * 1000 });
+  try {
+    return parseEventBody(body, kind, noun);
+  } catch (err) {
+    if (err instanceof BodyError) throw new HttpError('DW_ERR_API_BODY', err.message);
+    throw err;
+  }
+}
+
+/** `POST /v1/labels`: joins a batch of delayed labels (docs/agent-api.md#post-v1labels). */
+async function labelsRoute(req: IncomingMessage, res: ServerResponse, agent: EventApiHost, options: ApiOptions, refuseIfUnable: () => void): Promise<void> {
+  const kind = bodyKind(req);
+  if (!agent.labelsOn) throw new HttpError('DW_ERR_LABELS_OFF', 'delayed labels are not turned on: add a labels section to the agent config (docs/agent.md#delayed-labels)');
+  refuseIfUnable();
+  const admission = agent.load.admit();
+  let result, items;
+  try {
+    items = await readItems(req, kind, options, 'label');
+    try {
+      result = agent.applyLabels(items)!;
+    } catch (err) {
+      // The join commits per request: a state file that takes no writes joins nothing.
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('SQLITE')) {
+        throw new HttpError('DW_ERR_STATE_UNAVAILABLE', `the state file cannot be written (${code}); no label was joined, retry later`,
+          { reason: 'state_unavailable', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+      }
+      throw err;
+    }
+  } finally {
+    admission.release();
+  }
+  const refused = result.rejections.length;
+  const payload = { accepted: result.accepted, tooLate: result.tooLate, refused, errors: result.rejections.slice(0, MAX_LISTED_ERRORS) };
+  if (refused === 0) return send(res, 200, payload);
+  return send(res, ERROR_CODES.DW_ERR_API_LABELS.status, { ...payload, error: { code: 'DW_ERR_API_LABELS', message: `${refused} of ${items.length} labels were refused; the others were joined` } });
 }
 
 /** Starts listening; resolves to a printable address (`http://127.0.0.1:4390` or `unix:/path`). */

@@ -55,6 +55,10 @@ export const ERROR_CODES = {
   DW_ERR_API_CONTENT_TYPE: { status: 415, summary: 'Unsupported content type or encoding.' },
   /** Some events in the batch were refused; the rest were counted. */
   DW_ERR_API_EVENTS: { status: 422, summary: 'Some events were refused.' },
+  /** Some labels of a `POST /v1/labels` batch could not be joined; the others were. The body lists a reason per refused label. */
+  DW_ERR_API_LABELS: { status: 422, summary: 'Some labels were refused.' },
+  /** `POST /v1/labels` on an agent whose config has no `labels` section. */
+  DW_ERR_LABELS_OFF: { status: 404, summary: 'Delayed labels are not turned on.' },
   /** The agent is at capacity (concurrent requests or event-loop delay); retry after Retry-After. Nothing was counted. */
   DW_ERR_API_OVERLOADED: { status: 503, summary: 'Overloaded; retry later.' },
   /** The agent is shutting down; nothing was counted. */

@@ -31,7 +31,7 @@ export type ErrorType = (typeof ERROR_TYPES)[number];
 
 /** Where it failed: the `stage` attribute (the background jobs are named by their timer). */
 export const ERROR_STAGES = [
-  'api', 'receiver', 'telemetry', 'state', 'checkpoint', 'close', 'send', 'outbox_bounds', 'forget_received', 'audit_retention', 'thresholds',
+  'api', 'receiver', 'telemetry', 'state', 'checkpoint', 'close', 'send', 'outbox_bounds', 'forget_received', 'audit_retention', 'thresholds', 'labels',
 ] as const;
 export type ErrorStage = (typeof ERROR_STAGES)[number];
 

@@ -94,6 +94,17 @@ export async function startAgent(config: Record<string, unknown>, options: { dir
   };
 }
 
+/** Posts each batch of events (each must be counted whole), closes the windows and waits until they are shipped. */
+export async function replay(agent: AgentProcess, batches: readonly unknown[][]): Promise<void> {
+  for (const events of batches) {
+    const res = await agent.postEvents(events);
+    if (res.status !== 200) throw new Error(`events refused (${res.status}): ${JSON.stringify(res.body).slice(0, 2000)}`);
+  }
+  const flushed = await agent.post('/v1/flush', '');
+  if (flushed.status !== 200) throw new Error(`flush answered ${flushed.status}`);
+  await waitForDrain(agent);
+}
+
 /**
  * Polls `/v1/status` until every sink's outbox is empty and, with `closed`, at least that many
  * windows have closed (a window closes asynchronously after the event that ends it).

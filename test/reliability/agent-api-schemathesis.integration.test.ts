@@ -36,7 +36,7 @@ describe('the agent API against its OpenAPI document', () => {
     writeFileSync(join(dir, 'loans.json'), JSON.stringify(await exampleBaseline()));
     const agent = await startAgent({
       models: [{ name: 'loans', baseline: join(dir, 'loans.json') }], api: { port: 0, token: TOKEN },
-      windows: { seconds: 10 }, sinks: { file: { path: join(dir, 'metrics.ndjson') } },
+      windows: { seconds: 10 }, labels: {}, sinks: { file: { path: join(dir, 'metrics.ndjson') } },
     }, { dir });
     try {
       const schemathesis = join(dirname(inject('peerPython')), 'schemathesis');

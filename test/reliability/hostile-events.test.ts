@@ -57,6 +57,7 @@ const eventLike = fc.record({
     fc.record({ confidence: scalar, label: fc.oneof(scalar, anyJson), probabilities: fc.oneof(fc.array(scalar, { maxLength: 3 }), anyJson) }, { requiredKeys: [] }),
     anyJson,
   ),
+  id: fc.oneof(fc.constant(undefined), fc.string({ maxLength: 8 }), fc.integer(), fc.constant('i'.repeat(257)), anyJson),
 }, { requiredKeys: [] });
 
 /** Counted events, refusals by reason in the windows, and refusals nobody owns. */

@@ -42,6 +42,8 @@ export function lineEvent(line: string, mapping: FileSourceConfig): (InferenceEv
   const event: InferenceEvent & { timestamp?: unknown } = { model: mapping.model, features };
   const version = mapping.version === undefined ? undefined : at(value, mapping.version);
   if (version !== undefined) event.version = version as string;
+  const id = mapping.id === undefined ? undefined : at(value, mapping.id);
+  if (typeof id === 'string' || typeof id === 'number') event.id = String(id);
   const timestamp = mapping.timestamp === undefined ? undefined : at(value, mapping.timestamp);
   if (timestamp !== undefined) event.timestamp = timestamp;
   const prediction: NonNullable<InferenceEvent['prediction']> = {};

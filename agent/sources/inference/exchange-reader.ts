@@ -59,6 +59,10 @@ export class ExchangeReader {
     }
     const events = this.events(exchange, model, (request as { value: unknown }).value, (response as { value: unknown }).value);
     if (!Array.isArray(events)) return this.unread(events.reason, `an exchange of server model '${exchange.model.slice(0, 100)}' was not counted: ${events.message}`);
+    const body = (request as { value: unknown }).value;
+    const id = exchange.id ?? (isPlainObject(body) && typeof body.id === 'string' ? body.id : undefined);
+    // One id per inference: row i of a batched request is '<id>#<i>'.
+    if (id !== undefined && id !== '') events.forEach((e, i) => (e.id = events.length === 1 ? id : `${id}#${i}`));
     this.totals.events += events.length;
     this.batch.add(events);
   }

@@ -23,6 +23,8 @@ export interface InferenceEvent {
   model: string;
   version?: string;
   features: Record<string, unknown>;
+  /** The inference's id, for delayed labels (`POST /v1/labels`). */
+  id?: string;
   prediction?: { probabilities?: unknown[]; label?: unknown; confidence?: unknown };
 }
 

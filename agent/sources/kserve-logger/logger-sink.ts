@@ -66,7 +66,7 @@ export function loggerSinkHandler(options: LoggerSinkOptions): { handle: (req: I
       if (pair === undefined) return;
       const json = { 'content-type': pair.request.contentType };
       const exchange: Exchange = {
-        protocol: 'either', model: pair.request.inferenceService, version: undefined, status: 200,
+        protocol: 'either', id: pair.request.id, model: pair.request.inferenceService, version: undefined, status: 200,
         request: pair.request.body, response: pair.response.body, requestHeaders: json, responseHeaders: json,
       };
       setImmediate(() => {

@@ -18,6 +18,7 @@ export const REJECT_REASONS = [
   'bad_prediction',
   'too_deep',
   'unknown_field',
+  'bad_id',
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];

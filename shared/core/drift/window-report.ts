@@ -1,3 +1,4 @@
+import type { RealisedSummary } from '../performance/label-update.js';
 import type { WindowPrivacy } from '../privacy/window-noise.js';
 import type { ModelMonitorResult } from './constraint-violations.js';
 import type { WindowScore } from './feature-score.js';
@@ -42,6 +43,11 @@ export interface WindowReport {
    * for a window below the minimum count.
    */
   performance?: { estimatedAccuracy: number; lower: number; upper: number; referenceAccuracy: number; dropped?: boolean };
+  /**
+   * The window's realised performance from delayed labels (core/performance/label-update.ts), set
+   * in the kept history as labels arrive; never in the outbox's copy (labels ship on their own).
+   */
+  realised?: RealisedSummary;
   /** Present when the counts were released with differential privacy (then everything here is noisy). */
   privacy?: WindowPrivacy;
   /**

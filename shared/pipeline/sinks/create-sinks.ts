@@ -64,7 +64,7 @@ export function createSinks(config: SinksConfig, env: NodeJS.ProcessEnv, log: Lo
     sinks.push(new OtlpSink({ identity: { instanceId: instanceIdOf(config), site: config.site, version: packageVersion() }, profileOf }, egress.otlpWindows(config.sinks.otlp)));
   }
   if (config.sinks.stdout === true) sinks.push(new StdoutSink(shape));
-  if (config.sinks.prometheus === true) sinks.push(new CloudWatchSink({ ...shape, requestTimeoutMs: 0 }, egress.prometheus(), 'prometheus'));
+  if (config.sinks.prometheus === true) sinks.push(new CloudWatchSink({ ...shape, requestTimeoutMs: 0, skipLabels: true }, egress.prometheus(), 'prometheus'));
   if (config.sinks.emf !== undefined) sinks.push(new CloudWatchSink({ ...shape, requestTimeoutMs: 0 }, egress.emf(config.sinks.emf), 'emf'));
   if (sinks.length === 0) {
     const path = join(dirname(config.state.path), 'cloudwatch-payloads.ndjson');

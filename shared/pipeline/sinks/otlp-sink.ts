@@ -1,3 +1,4 @@
+import { isLabelUpdate } from '../../core/performance/label-update.js';
 import { DwError } from '../../platform/errors.js';
 import type { OtlpDoor } from '../egress/egress.js';
 import { windowToResourceMetrics, type AgentIdentity } from '../otlp/window-metrics.js';
@@ -25,6 +26,11 @@ export class OtlpSink implements WindowSink {
 
   async send(entry: OutboxEntry, health: HealthSnapshot): Promise<SendOutcome> {
     const report = entry.report;
+    if (isLabelUpdate(report)) {
+      // The agent's config refuses labels with an OTLP sink; an entry from an older config lands here.
+      const error = new DwError('DW_ERR_CONFIG', `labels of model '${report.model}' cannot go over OTLP: fleet mode does not carry realised performance`, { field: 'labels' });
+      return { ok: false, error, failure: { retriable: false, throttled: false } };
+    }
     const model = this.options.profileOf(report.model);
     if (model === undefined) {
       const error = new DwError('DW_ERR_CONFIG', `model '${report.model}' is no longer configured; its window cannot be described`, { field: 'models' });

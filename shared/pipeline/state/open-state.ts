@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CheckpointStore } from './checkpoint-store.js';
+import { LabelStore } from './label-store.js';
 import { OutboxStore } from './outbox-store.js';
 import { PrivacyBudgetStore } from './privacy-budget-store.js';
 import { SourceOffsetsStore } from './source-offsets-store.js';
@@ -20,11 +21,13 @@ export interface ComponentState {
   offsets: SourceOffsetsStore;
   /** Closed windows kept on the host (`state.history`). */
   history: WindowHistoryStore;
+  /** The delayed-label join (the agent's `POST /v1/labels`). */
+  labels: LabelStore;
 }
 
 /** The stores on an open database. */
 export function componentState(database: StateDatabase): ComponentState {
-  return { database, checkpoints: new CheckpointStore(database), outbox: new OutboxStore(database), privacy: new PrivacyBudgetStore(database), offsets: new SourceOffsetsStore(database), history: new WindowHistoryStore(database) };
+  return { database, checkpoints: new CheckpointStore(database), outbox: new OutboxStore(database), privacy: new PrivacyBudgetStore(database), offsets: new SourceOffsetsStore(database), history: new WindowHistoryStore(database), labels: new LabelStore(database) };
 }
 
 /**

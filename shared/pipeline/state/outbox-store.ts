@@ -1,4 +1,5 @@
 import type { WindowReport } from '../../core/drift/window-report.js';
+import type { LabelUpdate } from '../../core/performance/label-update.js';
 import type { AuditRecord } from '../records/audit-record.js';
 import type { OutboxEntry } from '../records/outbox-entry.js';
 import type { StateDatabase } from './state-database.js';
@@ -48,6 +49,16 @@ export class OutboxStore {
   }
 
 
+  /** Puts new labels of a window in the outbox (inside the caller's transaction); returns the outbox id. */
+  enqueueLabels(update: LabelUpdate, atMs: number): number {
+    const text = JSON.stringify(update);
+    const { lastInsertRowid } = this.state.db.prepare(
+      'INSERT INTO outbox (model, version, start_ms, end_ms, closed_at_ms, report, bytes, events) VALUES (?, ?, ?, ?, ?, ?, ?, 0)',
+    ).run(update.model, update.version, update.startMs, update.endMs, atMs, text, Buffer.byteLength(text));
+    return Number(lastInsertRowid);
+  }
+
+
   /** Recent drift verdicts per "model\u0000version". */
   loadHistory(): Map<string, boolean[]> {
     const rows = this.state.db.prepare<[], { model: string; version: string; recent: string }>('SELECT * FROM model_history').all();
@@ -64,7 +75,7 @@ export class OutboxStore {
   pending(sink: string, limit: number): OutboxEntry[] {
     return this.state.db.prepare<[number, number], { id: number; closed_at_ms: number; report: string }>(
       'SELECT id, closed_at_ms, report FROM outbox WHERE id > ? ORDER BY id LIMIT ?',
-    ).all(this.cursor(sink), limit).map((r) => ({ id: r.id, closedAtMs: r.closed_at_ms, report: JSON.parse(r.report) as WindowReport }));
+    ).all(this.cursor(sink), limit).map((r) => ({ id: r.id, closedAtMs: r.closed_at_ms, report: JSON.parse(r.report) as WindowReport | LabelUpdate }));
   }
 
 

@@ -37,7 +37,7 @@ export interface StoreOptions {
 /**
  * A component's state file, one SQLite database (WAL): opening it, its schema and migrations, and
  * what happens when it is damaged. The stores (checkpoints, outbox, received windows, audit log,
- * privacy budget) each take this object and read its current handle, so replacing a damaged file
+ * privacy budget, the label join) each take this object and read its current handle, so replacing a damaged file
  * swaps the handle under all of them at once.
  */
 export class StateDatabase {
@@ -171,6 +171,13 @@ export class StateDatabase {
         closed_at_ms INTEGER NOT NULL, layout TEXT NOT NULL, baseline TEXT NOT NULL, report TEXT NOT NULL, bytes INTEGER NOT NULL,
         PRIMARY KEY (model, version, start_ms));
       CREATE INDEX IF NOT EXISTS window_history_end ON window_history (end_ms);
+      CREATE TABLE IF NOT EXISTS label_keys (key BLOB PRIMARY KEY, model TEXT NOT NULL, version TEXT NOT NULL, start_ms INTEGER NOT NULL,
+        predicted INTEGER NOT NULL, bin INTEGER NOT NULL, at_ms INTEGER NOT NULL, labelled INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS label_keys_age ON label_keys (at_ms);
+      CREATE TABLE IF NOT EXISTS label_windows (model TEXT NOT NULL, version TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
+        inferences INTEGER NOT NULL, labelled INTEGER NOT NULL, shipped TEXT, dirty INTEGER NOT NULL, PRIMARY KEY (model, version, start_ms));
+      CREATE TABLE IF NOT EXISTS label_cells (model TEXT NOT NULL, version TEXT NOT NULL, start_ms INTEGER NOT NULL, predicted INTEGER NOT NULL,
+        truth INTEGER NOT NULL, bin INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (model, version, start_ms, predicted, truth, bin));
       CREATE TABLE IF NOT EXISTS source_offsets (source TEXT NOT NULL, file_key TEXT NOT NULL, path TEXT NOT NULL, offset INTEGER NOT NULL, seen BLOB NOT NULL,
         PRIMARY KEY (source, file_key));
     `);

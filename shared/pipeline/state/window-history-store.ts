@@ -1,3 +1,4 @@
+import type { RealisedSummary } from '../../core/performance/label-update.js';
 import type { WindowReport } from '../../core/drift/window-report.js';
 import type { StateDatabase } from './state-database.js';
 
@@ -41,6 +42,13 @@ export class WindowHistoryStore {
   constructor(private readonly state: Pick<StateDatabase, 'db'>) {}
 
   /** Keeps a closed window (a window closed again, after a restart's replay, replaces it) and trims the history to `limits`. */
+  /** Puts a window's realised performance (its joined labels) into its kept report, if the window is still kept. */
+  setRealised(model: string, version: string, startMs: number, realised: RealisedSummary): void {
+    const text = JSON.stringify(realised);
+    this.state.db.prepare(`UPDATE window_history SET report = json_set(report, '$.realised', json(?)), bytes = bytes - coalesce(length(json_extract(report, '$.realised')), 0) + ?
+      WHERE model = ? AND version = ? AND start_ms = ?`).run(text, Buffer.byteLength(text), model, version, startMs);
+  }
+
   record(report: WindowReport, closedAtMs: number, identity: { layout: string; baseline: string }, limits: HistoryLimits): void {
     const text = JSON.stringify(report);
     const db = this.state.db;

@@ -209,6 +209,12 @@ export class ModelWindows {
     return problem;
   }
 
+  /** The bins of these features the last record counted into the window of `timestampMs` fell in (after an `add` that succeeded). */
+  lastBins(version: string, timestampMs: number, features: readonly number[]): number[] {
+    const w = this.windowFor(version, timestampMs);
+    return features.map((i) => w.counter.lastBin(i));
+  }
+
   /** Adds another counter's window (fleet mode): counts in this profile's layout, and its refusals. */
   merge(version: string, startMs: number, counts: readonly ArrayLike<number>[], rows: number, rejected: Record<string, number>, sums?: ArrayLike<number>): OpenWindow {
     const w = this.windowFor(version, startMs);

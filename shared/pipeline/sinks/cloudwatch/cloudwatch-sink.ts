@@ -1,3 +1,4 @@
+import { isLabelUpdate } from '../../../core/performance/label-update.js';
 import { DwError } from '../../../platform/errors.js';
 import type { CloudWatchDoor } from '../../egress/egress.js';
 import type { AuditRecord } from '../../records/audit-record.js';
@@ -10,6 +11,11 @@ import { windowRequests, type RequestOptions } from './window-requests.js';
 export interface CloudWatchSinkOptions extends RequestOptions {
   /** Per-request timeout in milliseconds. */
   requestTimeoutMs: number;
+  /**
+   * Label updates are not shipped (Prometheus: a gauge would show one update's difference, not
+   * the window's realised performance, which `GET /v1/windows` shows).
+   */
+  skipLabels?: boolean;
 }
 
 /**
@@ -22,6 +28,7 @@ export class CloudWatchSink implements WindowSink {
   constructor(private readonly options: CloudWatchSinkOptions, private readonly door: CloudWatchDoor, readonly name = 'cloudwatch') {}
 
   async send(entry: OutboxEntry, health: HealthSnapshot): Promise<SendOutcome> {
+    if (this.options.skipLabels === true && isLabelUpdate(entry.report)) return { ok: true, requests: 0, datums: 0, bytes: 0 };
     let datums = 0;
     const audit: AuditRecord[] = [];
     const requests = windowRequests(entry, health, this.options);

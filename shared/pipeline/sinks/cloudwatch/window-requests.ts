@@ -1,7 +1,10 @@
 import type { MetricDatum, PutMetricDataInput } from '@aws-sdk/client-cloudwatch';
+import type { WindowReport } from '../../../core/drift/window-report.js';
 import type { OutboxEntry } from '../../records/outbox-entry.js';
 import type { HealthSnapshot } from '../window-sink.js';
 import { batchRequests } from './batch-requests.js';
+import { isLabelUpdate } from '../../../core/performance/label-update.js';
+import { labelDatums } from './label-datums.js';
 import { windowDatums, windowResolution, windowTimestamp, type DatumOptions } from './window-datums.js';
 
 /** Namespace and datum shaping shared by every sink that speaks PutMetricData. */
@@ -16,7 +19,7 @@ export interface RequestOptions extends DatumOptions {
  * distance and the completeness of each feature, with its `Endpoint` and `MonitoringSchedule`
  * dimensions. None for a window under the privacy floor.
  */
-export function sageMakerDatums(report: OutboxEntry['report'], sm: NonNullable<RequestOptions['sagemaker']>, minCount: number): MetricDatum[] {
+export function sageMakerDatums(report: WindowReport, sm: NonNullable<RequestOptions['sagemaker']>, minCount: number): MetricDatum[] {
   const mm = report.modelMonitor;
   if (mm === undefined || report.events < minCount) return [];
   const Dimensions = [{ Name: 'Endpoint', Value: sm.endpoint }, { Name: 'MonitoringSchedule', Value: sm.monitoringSchedule }];
@@ -40,7 +43,9 @@ export function windowRequests(entry: OutboxEntry, health: HealthSnapshot, optio
     healthDatums.push({ MetricName: 'AuditEntries', Value: health.auditHead.entries, Unit: 'Count', Timestamp: at, Dimensions: dims },
       { MetricName: 'AuditHeadDigest', Value: health.auditHead.digest, Unit: 'None', Timestamp: at, Dimensions: dims });
   }
-  const requests = batchRequests(options.namespace, [...windowDatums(entry.report, options), ...healthDatums]);
-  const sagemaker = options.sagemaker === undefined ? [] : sageMakerDatums(entry.report, options.sagemaker, options.minCount);
+  const report = entry.report;
+  if (isLabelUpdate(report)) return batchRequests(options.namespace, [...labelDatums(report, options.site), ...healthDatums]);
+  const requests = batchRequests(options.namespace, [...windowDatums(report, options), ...healthDatums]);
+  const sagemaker = options.sagemaker === undefined ? [] : sageMakerDatums(report, options.sagemaker, options.minCount);
   return sagemaker.length === 0 ? requests : [...requests, ...batchRequests(options.sagemaker!.namespace, sagemaker)];
 }

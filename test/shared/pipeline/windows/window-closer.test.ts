@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import type { WindowReport } from '../../../../shared/core/drift/window-report.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DRIFT_RULE } from '../../../../shared/core/drift/drift-rule.js';
 import { buildBaseline } from '../../../../shared/offline/baseline/build-baseline.js';
@@ -44,7 +45,7 @@ describe('WindowCloser', () => {
       const reports = await closer.closeDue(2 * WINDOW_MS + 10, atEnd);
       expect(reports.map((r) => [r.startMs, r.endMs, r.events])).toEqual([[0, WINDOW_MS, 7], [WINDOW_MS, 2 * WINDOW_MS, 3]]);
       expect(windows.windows().map((w) => w.startMs)).toEqual([2 * WINDOW_MS]);
-      expect(store.outbox.pending('file', 10).map((e) => [e.report.startMs, e.report.events, e.closedAtMs])).toEqual([[0, 7, 2 * WINDOW_MS + 10], [WINDOW_MS, 3, 2 * WINDOW_MS + 10]]);
+      expect(store.outbox.pending('file', 10).map((e) => [e.report.startMs, (e.report as WindowReport).events, e.closedAtMs])).toEqual([[0, 7, 2 * WINDOW_MS + 10], [WINDOW_MS, 3, 2 * WINDOW_MS + 10]]);
       expect(new ReceivedStore(store.database, store.checkpoints).isClosed('m', '', 0)).toBe(true);
       expect(outboxWrites()).toBe(2);
       // The same reports are kept in the history, with the baseline that judged them.
