@@ -36,6 +36,11 @@ export const modelConfigSchema = z
     unknownFields: z.enum(['reject', 'ignore']).default('reject'),
     /** This model's effect criterion, over `drift.effect` (docs/drift-statistics.md#effect-size). */
     effect: z.enum(['psi', 'wasserstein']).optional(),
+    /**
+     * Drift judged per segment too: per value of a low-cardinality categorical input, its `topK`
+     * most frequent baseline categories and "other" (docs/drift-statistics.md#segments).
+     */
+    segments: z.object({ feature: z.string().min(1), topK: z.number().int().min(1).max(20).default(5) }).strict().optional(),
   })
   .strict();
 
@@ -137,6 +142,11 @@ export const agentConfigSchema = z
       });
     }
     const otlp = config.sinks.otlp;
+    config.models.forEach((m, i) => {
+      if (m.segments === undefined) return;
+      if (otlp !== undefined) ctx.addIssue({ code: 'custom', path: ['models', i, 'segments'], message: 'segments are judged and shipped by the agent; fleet mode (sinks.otlp) does not carry per-segment counts' });
+      if (config.privacy.epsilon !== undefined) ctx.addIssue({ code: 'custom', path: ['models', i, 'segments'], message: 'segments are not released with privacy noise (privacy.epsilon): each segment would spend its own budget' });
+    });
     if (otlp !== undefined && config.labels !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['labels'], message: 'delayed labels are shipped by the agent to CloudWatch (or a file, stdout, EMF); fleet mode (sinks.otlp) does not carry realised performance' });
     }

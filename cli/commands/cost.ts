@@ -4,6 +4,7 @@ import { parseCollectorConfig } from '../../collector/config/collector-config.js
 import { loadModelBaseline } from '../../shared/core/profile/load-baseline.js';
 import { ALARMS_PER_MODEL, CLOUDWATCH_PRICES, estimateCost, type CostEstimate } from '../../shared/pipeline/sinks/cloudwatch/cost-estimate.js';
 import { readConfigFile } from '../../shared/platform/config/config-file.js';
+import { DwError } from '../../shared/platform/errors.js';
 import { formatTable } from '../format/table.js';
 import { intOption } from '../options.js';
 
@@ -32,6 +33,10 @@ function printEstimate(estimate: CostEstimate, heading: string, topFeatures: num
       + ` (the template's ${ALARMS_PER_MODEL.metric} + ${ALARMS_PER_MODEL.composite} per model)`,
     `Total:          ${usd(estimate.totalUsd)} / month at US East list prices; dashboards are extra.`,
   ];
+  for (const m of estimate.models) {
+    if (m.segments === undefined) continue;
+    lines.push(`Segments:       ${m.name} by '${m.segments.feature}' (${m.segments.count - 1} + other): +${m.segments.metrics} metrics -> +${usd(m.segments.usd)} / month (in the totals above)`);
+  }
   if (topFeatures > 0) lines.push('Note: with topFeatures, each window ships fewer datums, but every feature that is ever in the top N is billed that month.');
   if (estimate.alarms.highResolution) lines.push('Note: windows shorter than a minute ship high-resolution datums; CloudWatch keeps them at that resolution for 3 hours.');
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -64,7 +69,16 @@ export function registerCost(program: Command): void {
       }
       const topFeatures = config.sinks.cloudwatch?.topFeatures ?? 0;
       const estimate = estimateCost({
-        models: config.models.map((m) => ({ name: m.name, profile: loadModelBaseline(m) })),
+        models: config.models.map((m) => {
+          const profile = loadModelBaseline(m);
+          const settings = 'segments' in m ? m.segments : undefined;
+          const feature = settings === undefined ? undefined : profile.features.find((f) => f.name === settings.feature);
+          if (settings !== undefined && (feature?.type !== 'categorical' || feature.role !== 'input')) {
+            throw new DwError('DW_ERR_CONFIG', `models[${m.name}].segments.feature: '${settings.feature.slice(0, 100)}' is not a categorical input feature of the baseline`, { file: flags.config, field: 'segments.feature' });
+          }
+          const segments = settings === undefined || feature?.type !== 'categorical' ? undefined : { feature: settings.feature, count: Math.min(settings.topK, feature.categories.length) + 1 };
+          return { name: m.name, profile, ...(segments === undefined ? {} : { segments }), labels: 'labels' in config && config.labels !== undefined };
+        }),
         windowSeconds: config.windows.seconds, topFeatures, versions: flags.versions, agents: flags.agents,
       });
       if (flags.json === true) {

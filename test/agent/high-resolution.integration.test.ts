@@ -62,7 +62,7 @@ describe('windows shorter than a minute', () => {
     const plan = runCli(['alarms', 'plan', '--config', join(dir, 'driftwatch.yaml'), '--offline', '--json']);
     expect(plan.status, plan.stderr).toBe(0);
     const alarms = (JSON.parse(plan.stdout) as { alarms: { AlarmName: string; Period: number }[] }).alarms;
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     for (const a of alarms) expect(a, a.AlarmName).toMatchObject({ Period: 10 });
 
     const odd = join(dir, 'odd.yaml');

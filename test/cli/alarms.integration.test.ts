@@ -43,15 +43,15 @@ describe('driftwatch alarms', () => {
     const plan = runCli(['alarms', 'plan', '--config', config, '--json']);
     expect(plan.status, plan.stderr).toBe(0);
     const actions = JSON.parse(plan.stdout) as { action: string; alarm: string }[];
-    expect(actions.map((a) => a.action)).toEqual(Array(12).fill('create'));
+    expect(actions.map((a) => a.action)).toEqual(Array(14).fill('create'));
     expect(await alarms()).toEqual([]);
 
     const topic = 'arn:aws:sns:eu-west-1:123456789012:driftwatch-oncall';
     const apply = runCli(['alarms', 'apply', '--config', config, '--topic-arn', topic]);
     expect(apply.status, apply.stderr).toBe(0);
-    expect(apply.stdout).toMatch(/12 to create, 0 to update, 0 unchanged/);
+    expect(apply.stdout).toMatch(/14 to create, 0 to update, 0 unchanged/);
     const created = await alarms();
-    expect(created.map((a) => a.AlarmName).sort()).toEqual(['churn-accuracy', 'churn-drift', 'churn-heartbeat', 'churn-missing', 'churn-multivariate', 'churn-retraining', 'loans-accuracy', 'loans-drift', 'loans-heartbeat', 'loans-missing', 'loans-multivariate', 'loans-retraining'].map((n) => `driftwatch-${n}`));
+    expect(created.map((a) => a.AlarmName).sort()).toEqual(['churn-accuracy', 'churn-drift', 'churn-heartbeat', 'churn-missing', 'churn-multivariate', 'churn-retraining', 'churn-segment', 'loans-accuracy', 'loans-drift', 'loans-heartbeat', 'loans-missing', 'loans-multivariate', 'loans-retraining', 'loans-segment'].map((n) => `driftwatch-${n}`));
     const drift = created.find((a) => a.AlarmName === 'driftwatch-loans-drift')!;
     expect(drift).toMatchObject({ MetricName: 'DriftedFeatureCount', Statistic: 'Maximum', Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 3, Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [topic] });
@@ -60,7 +60,7 @@ describe('driftwatch alarms', () => {
 
     // Idempotent: applying again changes nothing.
     const again = runCli(['alarms', 'plan', '--config', config, '--topic-arn', topic]);
-    expect(again.stdout).toMatch(/0 to create, 0 to update, 12 unchanged/);
+    expect(again.stdout).toMatch(/0 to create, 0 to update, 14 unchanged/);
   });
 
   it('shows a changed setting as a diff and applies it as an update', async () => {
@@ -68,7 +68,7 @@ describe('driftwatch alarms', () => {
     const plan = runCli(['alarms', 'plan', '--config', config, '--topic-arn', topic, '--drift-datapoints', '2', '--json']);
     const actions = JSON.parse(plan.stdout) as { action: string; alarm: string; changes: { field: string; from: unknown; to: unknown }[] }[];
     const updates = actions.filter((a) => a.action === 'update');
-    expect(updates.map((a) => a.alarm).sort()).toEqual(['driftwatch-churn-accuracy', 'driftwatch-churn-drift', 'driftwatch-churn-multivariate', 'driftwatch-loans-accuracy', 'driftwatch-loans-drift', 'driftwatch-loans-multivariate']);
+    expect(updates.map((a) => a.alarm).sort()).toEqual(['driftwatch-churn-accuracy', 'driftwatch-churn-drift', 'driftwatch-churn-multivariate', 'driftwatch-churn-segment', 'driftwatch-loans-accuracy', 'driftwatch-loans-drift', 'driftwatch-loans-multivariate', 'driftwatch-loans-segment']);
     expect(updates[0]!.changes).toEqual(expect.arrayContaining([{ field: 'DatapointsToAlarm', from: 3, to: 2 }]));
     expect(runCli(['alarms', 'apply', '--config', config, '--topic-arn', topic, '--drift-datapoints', '2']).status).toBe(0);
     expect((await alarms()).find((a) => a.AlarmName === 'driftwatch-loans-drift')!.DatapointsToAlarm).toBe(2);
@@ -78,20 +78,20 @@ describe('driftwatch alarms', () => {
     const topic = 'arn:aws:sns:eu-west-1:123456789012:driftwatch-oncall';
     const plan = runCli(['alarms', 'plan', '--config', config, '--drift-datapoints', '2']);
     expect(plan.status, plan.stderr).toBe(0);
-    expect(plan.stdout).toMatch(/0 to create, 0 to update, 12 unchanged/);
+    expect(plan.stdout).toMatch(/0 to create, 0 to update, 14 unchanged/);
     expect(runCli(['alarms', 'apply', '--config', config]).status).toBe(0);
     for (const a of await alarms()) expect(a, a.AlarmName).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
 
     const remove = runCli(['alarms', 'apply', '--config', config, '--drift-datapoints', '2', '--remove-actions']);
     expect(remove.status, remove.stderr).toBe(0);
-    expect(remove.stdout).toMatch(/0 to create, 12 to update, 0 unchanged/);
+    expect(remove.stdout).toMatch(/0 to create, 14 to update, 0 unchanged/);
     for (const a of await alarms()) expect(a.AlarmActions ?? [], a.AlarmName).toEqual([]);
   });
 
   it('plans without AWS: every alarm field by field, and what only the account can tell', () => {
     const offline = runCli(['alarms', 'plan', '--config', config, '--offline']);
     expect(offline.status, offline.stderr).toBe(0);
-    expect(offline.stdout).toMatch(/Offline plan \(no AWS call, as asked by --offline\): the 12 alarms/);
+    expect(offline.stdout).toMatch(/Offline plan \(no AWS call, as asked by --offline\): the 14 alarms/);
     expect(offline.stdout).toMatch(/driftwatch-loans-drift\n/);
     expect(offline.stdout).toMatch(/MetricName\s+DriftedFeatureCount/);
     expect(offline.stdout).toMatch(/ComparisonOperator\s+GreaterThanOrEqualToThreshold/);
@@ -106,7 +106,7 @@ describe('driftwatch alarms', () => {
     const fallback = runCli(['alarms', 'plan', '--config', unreachable]);
     expect(fallback.status, fallback.stderr).toBe(0);
     expect(fallback.stderr).toMatch(/the account's alarms cannot be read .*showing the offline plan/);
-    expect(fallback.stdout).toMatch(/Offline plan \(the account could not be read\): the 6 alarms/);
+    expect(fallback.stdout).toMatch(/Offline plan \(the account could not be read\): the 7 alarms/);
     expect(runCli(['alarms', 'apply', '--config', unreachable]).status).not.toBe(0);
   });
 

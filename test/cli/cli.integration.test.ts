@@ -290,19 +290,33 @@ describe('driftwatch cost', () => {
     expect(result.status).toBe(0);
     const estimate = JSON.parse(result.stdout) as { totalMetrics: number; requestsPerMonth: number; alarmsUsd: number; totalUsd: number };
     // 7 input features + 12 per-model metrics + MultivariatePSI, MultivariateDrift and ReconstructionError + 4 health;
-    // one request per one-minute window; 6 metric alarms at $0.10 and a composite at $0.50.
+    // one request per one-minute window; 7 metric alarms at $0.10 and a composite at $0.50.
     expect(estimate.totalMetrics).toBe(26);
     expect(estimate.requestsPerMonth).toBe(43_200);
-    expect(estimate.alarmsUsd).toBeCloseTo(6 * 0.1 + 0.5, 10);
-    expect(estimate.totalUsd).toBeCloseTo(26 * 0.3 + 43.2 * 0.01 + 1.1, 10);
-    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$9\.33 \/ month/);
+    expect(estimate.alarmsUsd).toBeCloseTo(7 * 0.1 + 0.5, 10);
+    expect(estimate.totalUsd).toBeCloseTo(26 * 0.3 + 43.2 * 0.01 + 1.2, 10);
+    expect(runCli(['cost', '--config', config]).stdout).toMatch(/Total: +\$9\.43 \/ month/);
+  });
+
+  it('prints what segments add before they are turned on, and refuses a segment feature that is not a categorical input', () => {
+    const config = file('cost-segments.yaml', `models:\n  - name: loans\n    baseline: ${baseline}\n    segments: {feature: region, topK: 3}\nwindows: {seconds: 60}\nsinks: {cloudwatch: {region: eu-west-1}}\n`);
+    const estimate = JSON.parse(runCli(['cost', '--config', config, '--json']).stdout) as { totalMetrics: number; models: { segments: { count: number; metrics: number } }[] };
+    // region has five categories in the training file: the top 3 and "other" are 4 segments; SegmentDrift
+    // and, per segment, SegmentEventCount, SegmentMaxFeaturePSI and SegmentDriftedFeatureCount: 1 + 3 × 4.
+    expect(estimate.models[0]!.segments).toMatchObject({ count: 4, metrics: 13 });
+    expect(estimate.totalMetrics).toBe(26 + 13);
+    const text = runCli(['cost', '--config', config]).stdout;
+    expect(text).toMatch(/Segments: +loans by 'region' \(3 \+ other\): \+13 metrics -> \+\$3\.90 \/ month/);
+    expect(text).toMatch(/Total: +\$13\.33 \/ month/);
+    const numeric = file('cost-bad-segments.yaml', `models:\n  - name: loans\n    baseline: ${baseline}\n    segments: {feature: income}\nsinks: {cloudwatch: {region: eu-west-1}}\n`);
+    expectCleanError(runCli(['cost', '--config', numeric]), /segments\.feature: 'income' is not a categorical input feature/);
   });
 
   it('prices high-resolution alarms for windows shorter than a minute', () => {
     const config = file('cost-10s.yaml', `models:\n  - name: loans\n    baseline: ${baseline}\nwindows: {seconds: 10}\nsinks: {cloudwatch: {region: eu-west-1}}\n`);
     const estimate = JSON.parse(runCli(['cost', '--config', config, '--json']).stdout) as { requestsPerMonth: number; alarmsUsd: number };
     expect(estimate.requestsPerMonth).toBe(259_200);
-    expect(estimate.alarmsUsd).toBeCloseTo(5 * 0.3 + 0.5, 10);
+    expect(estimate.alarmsUsd).toBeCloseTo(7 * 0.3 + 0.5, 10);
   });
 
   it('prices a collector config as the fleet\'s cost, and an agent that ships only over OTLP at nothing', () => {

@@ -147,6 +147,18 @@ export class ProfileCounter {
     return undefined;
   }
 
+  /**
+   * Counts the record `source` (a counter of the same features) counted last, without reading it
+   * again: a segment's counter takes the record its window's counter just took.
+   */
+  addLastOf(source: ProfileCounter): void {
+    for (let i = 0; i < this.features.length; i++) {
+      this.counts[i]![source.pending[i]!]!++;
+      if (this.derived[i] !== undefined) this.sums[i]! += source.values[i]!;
+    }
+    this.rows++;
+  }
+
   /** The bin of feature `i` the last record `add` counted fell in (meaningless after an `add` that returned a problem). */
   lastBin(i: number): number {
     return this.pending[i]!;

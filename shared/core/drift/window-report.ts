@@ -3,6 +3,18 @@ import type { WindowPrivacy } from '../privacy/window-noise.js';
 import type { ModelMonitorResult } from './constraint-violations.js';
 import type { WindowScore } from './feature-score.js';
 
+/** One segment's part of a window (`models[].segments`): the segment is an index, never its category. */
+export interface SegmentScore {
+  /** 0 … K − 1: the baseline's K most frequent categories of the segment feature, in order; K: every other value and missing. */
+  segment: number;
+  events: number;
+  /** The calibrated verdict at the segment's size (alpha split over the segments); null below the minimum count. */
+  drift: boolean | null;
+  maxPsi: number | null;
+  /** Feature names flagged in the segment. */
+  drifted: string[];
+}
+
 /**
  * A closed window as it is stored in the outbox and handed to sinks: aggregates only (scores,
  * bin counts, feature names); never a raw value or a category string.
@@ -48,6 +60,8 @@ export interface WindowReport {
    * in the kept history as labels arrive; never in the outbox's copy (labels ship on their own).
    */
   realised?: RealisedSummary;
+  /** Per segment of `models[].segments`: the feature, and each segment's verdict. */
+  segments?: { feature: string; scores: SegmentScore[] };
   /** Present when the counts were released with differential privacy (then everything here is noisy). */
   privacy?: WindowPrivacy;
   /**

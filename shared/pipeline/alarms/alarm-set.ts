@@ -85,7 +85,8 @@ function driftMetrics(s: AlarmSettings): { drift: DriftMetric; multivariate: Dri
  * The alarms of each model, the same as the CloudFormation template's: drift (an input feature
  * drifted, by the rule, in M of N windows), multivariate drift (the same rule; quiet for a model
  * whose baseline has no PCA check), accuracy (AccuracyDrop in M of N windows; quiet for a model
- * whose baseline has no labels), retraining (RetrainingRecommended), heartbeat (no EventCount)
+ * whose baseline has no labels), segment (SegmentDrift in M of N windows; quiet without
+ * `models[].segments`), retraining (RetrainingRecommended), heartbeat (no EventCount)
  * and missing (an input feature entirely missing, MissingFeatureCount, in a few windows in a row).
  * The template adds a composite alarm that pages once; here each alarm notifies the topic itself
  * when one is given. Pure: no AWS call.
@@ -112,6 +113,10 @@ export function alarmSet(s: AlarmSettings): PutMetricAlarmInput[] {
       {
         ...base, ...mOfN, AlarmName: name('accuracy'), MetricName: 'AccuracyDrop', Statistic: 'Maximum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         AlarmDescription: `Model ${model}: the accuracy estimated without labels dropped below the baseline's (AccuracyDrop) ${inWindows}.`,
+      },
+      {
+        ...base, ...mOfN, AlarmName: name('segment'), MetricName: 'SegmentDrift', Statistic: 'Maximum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmDescription: `Model ${model}: a segment's inputs drifted (SegmentDrift, the calibrated rule at the segment's size) ${inWindows}.`,
       },
       {
         ...base, AlarmName: name('retraining'), MetricName: 'RetrainingRecommended', Statistic: 'Maximum',

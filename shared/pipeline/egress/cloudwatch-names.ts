@@ -27,6 +27,10 @@ export const METRIC_NAMES = [
   'RealisedRecall',
   'RealisedRocAuc',
   'CalibrationError',
+  'SegmentDrift',
+  'SegmentEventCount',
+  'SegmentMaxFeaturePSI',
+  'SegmentDriftedFeatureCount',
   'MissingRate',
   'OutOfRangeRate',
   'RetrainingRecommended',
@@ -37,4 +41,7 @@ export const METRIC_NAMES = [
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 /** Dimension names that may appear on a datum. */
-export const DIMENSION_NAMES = ['Model', 'ModelVersion', 'Feature', 'Site'] as const;
+export const DIMENSION_NAMES = ['Model', 'ModelVersion', 'Feature', 'Site', 'Segment'] as const;
+
+/** The `Segment` dimension's values: a category's index in the baseline (top 20 at most), or `other`; never the category. */
+export const SEGMENT_VALUE = /^(?:1?[0-9]|other)$/;

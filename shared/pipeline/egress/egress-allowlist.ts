@@ -3,7 +3,7 @@ import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { quoteName, safeNameProblem, VERSION_PATTERN } from '../../platform/safe-name.js';
 import { REJECT_REASONS } from '../../core/aggregation/reject-reasons.js';
 import { OTLP_ATTRIBUTES, OTLP_METRICS } from './otlp-names.js';
-import { DIMENSION_NAMES, METRIC_NAMES } from './cloudwatch-names.js';
+import { DIMENSION_NAMES, METRIC_NAMES, SEGMENT_VALUE } from './cloudwatch-names.js';
 import { SELF_METRIC_NAMES } from './self-metric-names.js';
 
 /** What may leave the host: everything else in a payload is refused. */
@@ -74,6 +74,8 @@ export class EgressAllowlist {
         if (dims.has(dim.Name!)) return `${at}.Dimensions: '${dim.Name!}' appears twice`;
         dims.set(dim.Name!, dim.Value ?? '');
       }
+      const segment = dims.get('Segment');
+      if (segment !== undefined && !SEGMENT_VALUE.test(segment)) return `${at}.Dimensions: segment ${quoteName(segment)} is not a category index or 'other'`;
       const problem = this.checkIdentity(dims.get('Model'), dims.get('ModelVersion'), dims.get('Feature'), dims.get('Site'), `${at}.Dimensions`);
       if (problem !== undefined) return problem;
     }

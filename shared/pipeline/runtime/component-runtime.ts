@@ -16,13 +16,14 @@ import { loadAuditSigningKey } from '../state/audit-log.js';
 import type { KeyObject } from 'node:crypto';
 import { SelfMetrics } from '../telemetry/self-metrics.js';
 import { ModelWindows } from '../windows/model-windows.js';
+import type { SegmentSettings } from '../windows/segment-windows.js';
 import { restoreWindows } from '../windows/restore-windows.js';
 import { WindowCloser } from '../windows/window-closer.js';
 import { createEgress } from './create-egress.js';
 
 /** The parts of an agent or collector config the runtime reads (both schemas satisfy it). */
 export interface RuntimeConfig extends SinksConfig {
-  models: readonly { name: string; baseline: string; versions: readonly string[]; effect?: DriftRule['effect'] | undefined }[];
+  models: readonly { name: string; baseline: string; versions: readonly string[]; effect?: DriftRule['effect'] | undefined; segments?: SegmentSettings | undefined }[];
   windows: { seconds: number };
   drift: DriftRule;
   retraining: RetrainingRule;
@@ -87,7 +88,8 @@ export class ComponentRuntime {
     const windowMs = config.windows.seconds * 1000;
     for (const m of config.models) {
       const rule = m.effect === undefined ? config.drift : Object.freeze({ ...config.drift, effect: m.effect });
-      this.windows.set(m.name, new ModelWindows(m.name, loadModelBaseline(m), windowMs, rule, config.retraining, config.privacy.epsilon, config.performance));
+      this.windows.set(m.name, new ModelWindows(m.name, loadModelBaseline(m), windowMs, rule, config.retraining, {
+        ...(config.privacy.epsilon === undefined ? {} : { epsilon: config.privacy.epsilon }), performance: config.performance, ...(m.segments === undefined ? {} : { segments: m.segments }) }));
     }
     // Before the state file is opened (or moved aside): it may be another process's.
     this.lock = StateLock.acquire(config.state.path);

@@ -12,6 +12,20 @@ export interface OpenWindowRecord {
   counts: Float64Array[];
   /** Per feature, the sum of the values counted (ProfileCounter.sums); only for profiles with projections. */
   sums?: Float64Array;
+  /** Per segment (`models[].segments`): its rows, counts and sums. */
+  segments?: { rows: number; counts: Float64Array[]; sums?: Float64Array }[];
+}
+
+/** Segment counts as JSON text (a few segments of a few bins each), or null. */
+function segmentsText(segments: OpenWindowRecord['segments']): string | null {
+  return segments === undefined ? null : JSON.stringify(segments.map((s) => ({ rows: s.rows, counts: s.counts.map((c) => Array.from(c)), sums: s.sums === undefined ? null : Array.from(s.sums) })));
+}
+
+function readSegments(text: string | null, bins: readonly number[]): { segments?: OpenWindowRecord['segments'] } {
+  if (text === null) return {};
+  const parsed = JSON.parse(text) as { rows: number; counts: number[][]; sums: number[] | null }[];
+  if (!parsed.every((s) => s.counts.length === bins.length && s.counts.every((c, i) => c.length === bins[i]))) return {};
+  return { segments: parsed.map((s) => ({ rows: s.rows, counts: s.counts.map((c) => Float64Array.from(c)), ...(s.sums === null ? {} : { sums: Float64Array.from(s.sums) }) })) };
 }
 
 function concat(arrays: readonly Float64Array[]): Buffer {
@@ -49,14 +63,14 @@ export class CheckpointStore {
 
   /** Saves the counts of these open windows (replacing earlier checkpoints of the same windows). */
   checkpoint(windows: readonly OpenWindowRecord[]): void {
-    const upsert = this.state.statement(`INSERT INTO open_windows (model, version, start_ms, layout, rows, rejected, counts, sums)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    const upsert = this.state.statement(`INSERT INTO open_windows (model, version, start_ms, layout, rows, rejected, counts, sums, segments)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (model, version, start_ms) DO UPDATE SET layout = excluded.layout, rows = excluded.rows,
-        rejected = excluded.rejected, counts = excluded.counts, sums = excluded.sums`);
+        rejected = excluded.rejected, counts = excluded.counts, sums = excluded.sums, segments = excluded.segments`);
     this.state.db.transaction(() => {
       for (const w of windows) {
         upsert.run(w.model, w.version, w.startMs, w.layout, w.rows, JSON.stringify(w.rejected), concat(w.counts),
-          w.sums === undefined ? null : concat([w.sums]));
+          w.sums === undefined ? null : concat([w.sums]), segmentsText(w.segments));
       }
     })();
   }
@@ -70,7 +84,7 @@ export class CheckpointStore {
     windows: OpenWindowRecord[];
     discarded: { model: string; version: string; startMs: number; rows: number }[];
   } {
-    const rows = this.state.db.prepare<[], { model: string; version: string; start_ms: number; layout: string; rows: number; rejected: string; counts: Buffer; sums: Buffer | null }>(
+    const rows = this.state.db.prepare<[], { model: string; version: string; start_ms: number; layout: string; rows: number; rejected: string; counts: Buffer; sums: Buffer | null; segments: string | null }>(
       'SELECT * FROM open_windows ORDER BY start_ms').all();
     const windows: OpenWindowRecord[] = [];
     const discarded: { model: string; version: string; startMs: number; rows: number }[] = [];
@@ -83,7 +97,7 @@ export class CheckpointStore {
         continue;
       }
       windows.push({ model: r.model, version: r.version, startMs: r.start_ms, layout: r.layout, rows: r.rows,
-        rejected: JSON.parse(r.rejected) as Record<string, number>, counts, ...readSums(r.sums, counts.length) });
+        rejected: JSON.parse(r.rejected) as Record<string, number>, counts, ...readSums(r.sums, counts.length), ...readSegments(r.segments, shape!.bins) });
     }
     return { windows, discarded };
   }

@@ -190,6 +190,7 @@ export class StateDatabase {
     }
     const openColumns = db.prepare<[], { name: string }>('PRAGMA table_info(open_windows)').all().map((c) => c.name);
     if (!openColumns.includes('sums')) db.exec('ALTER TABLE open_windows ADD COLUMN sums BLOB');
+    if (!openColumns.includes('segments')) db.exec('ALTER TABLE open_windows ADD COLUMN segments TEXT');
     // Size and age of the outbox are read from this index alone, never from the reports.
     db.exec('CREATE INDEX IF NOT EXISTS outbox_bounds ON outbox (id, end_ms, bytes, events, model, version, start_ms)');
     AuditLog.ensureSchema(db);

@@ -18,6 +18,7 @@ import { laplaceScale } from '../../core/privacy/discrete-laplace.js';
 import { noiseWindow, type WindowPrivacy } from '../../core/privacy/window-noise.js';
 import { PsiThresholdCache, type ThresholdRequest } from '../../core/threshold/psi-threshold-cache.js';
 import { windowStart } from './window-bounds.js';
+import { SegmentWindows, type SegmentSettings } from './segment-windows.js';
 
 /** One open window of one model version. */
 export interface OpenWindow {
@@ -25,6 +26,8 @@ export interface OpenWindow {
   startMs: number;
   counter: ProfileCounter;
   rejected: Record<string, number>;
+  /** Per segment (`models[].segments`), the window's counts of that segment's records. */
+  segments?: ProfileCounter[];
   /** Changed since the last checkpoint. */
   dirty: boolean;
 }
@@ -70,6 +73,16 @@ function addRejected(rejected: Record<string, number>, reason: string, n: number
   rejected[reason] = (Object.hasOwn(rejected, reason) ? rejected[reason]! : 0) + n;
 }
 
+/** What a model's windows may do besides counting and scoring. */
+export interface ModelWindowOptions {
+  /** ε per window for differential privacy; undefined releases exact counts. */
+  epsilon?: number;
+  /** The accuracy-drop verdict on a labelled baseline's estimate; undefined judges none. */
+  performance?: PerformanceRule;
+  /** Drift judged per segment as well (agent only; not with privacy noise). */
+  segments?: SegmentSettings;
+}
+
 /**
  * The open windows of one model, per version, and their closing into reports. Pure aggregation
  * plus scoring: the caller owns the clock, the store and the sinks.
@@ -91,6 +104,10 @@ export class ModelWindows {
   lastReport: WindowReport | undefined;
   private warming: Promise<void> | undefined;
   private readonly expected = new Set<number>();
+  private readonly epsilon: number | undefined;
+  private readonly performanceRule: PerformanceRule | undefined;
+  /** The model's segments, when configured. */
+  readonly segments: SegmentWindows | undefined;
 
   constructor(
     readonly name: string,
@@ -98,17 +115,17 @@ export class ModelWindows {
     private readonly windowMs: number,
     private readonly rule: DriftRule,
     private readonly retraining: RetrainingRule,
-    /** ε per window for differential privacy; undefined releases exact counts. */
-    private readonly epsilon?: number,
-    /** The accuracy-drop verdict on a labelled baseline's estimate; undefined judges none. */
-    private readonly performanceRule?: PerformanceRule,
+    options: ModelWindowOptions = {},
   ) {
+    this.epsilon = options.epsilon;
+    this.performanceRule = options.performance;
     this.layout = layoutFingerprint(profile);
     this.baselineHash = createHash('sha256').update(JSON.stringify(profile)).digest('hex');
     this.projectors = projectorsFor(profile);
+    this.segments = options.segments === undefined ? undefined : new SegmentWindows(options.segments, profile, rule, this.projectors);
     this.binCounts = profile.features.map((f) => expectedBinCount(f));
     // With privacy noise the thresholds must include it, or noise alone reads as drift.
-    this.thresholds = new PsiThresholdCache(epsilon === undefined ? rule : { ...rule, noise: laplaceScale(profile.features.length + 1, epsilon) });
+    this.thresholds = new PsiThresholdCache(options.epsilon === undefined ? rule : { ...rule, noise: laplaceScale(profile.features.length + 1, options.epsilon) });
     this.confidenceIndex = profile.features.findIndex((f) => f.role === 'confidence' && f.type === 'numeric');
     const confidence = profile.features[this.confidenceIndex];
     this.confidencePoints = confidence?.type === 'numeric' ? releasedPoints(confidence.edges) : undefined;
@@ -195,7 +212,8 @@ export class ModelWindows {
     const key = this.key(version, startMs);
     let w = this.open.get(key);
     if (w === undefined) {
-      w = { version, startMs, counter: new ProfileCounter(this.profile.features, { strictTypes: true, projectors: this.projectors }), rejected: {}, dirty: false };
+      w = { version, startMs, counter: new ProfileCounter(this.profile.features, { strictTypes: true, projectors: this.projectors }), rejected: {}, dirty: false,
+        ...(this.segments === undefined ? {} : { segments: this.segments.counters() }) };
       this.open.set(key, w);
     }
     return w;
@@ -205,8 +223,10 @@ export class ModelWindows {
   add(record: InputRecord, version: string, timestampMs: number): { field: string; message: string } | undefined {
     const w = this.windowFor(version, timestampMs);
     const problem = w.counter.add(record);
-    if (problem === undefined) w.dirty = true;
-    return problem;
+    if (problem !== undefined) return problem;
+    w.dirty = true;
+    if (w.segments !== undefined) w.segments[this.segments!.segmentOf(w.counter.lastBin(this.segments!.featureIndex))]!.addLastOf(w.counter);
+    return undefined;
   }
 
   /** The bins of these features the last record counted into the window of `timestampMs` fell in (after an `add` that succeeded). */
@@ -253,7 +273,8 @@ export class ModelWindows {
       if (!w.dirty) continue;
       w.dirty = false;
       out.push({ model: this.name, version: w.version, startMs: w.startMs, layout: this.layout, rows: w.counter.n,
-        rejected: { ...w.rejected }, counts: w.counter.counts.map((c) => c.slice()), ...this.sumsOf(w) });
+        rejected: { ...w.rejected }, counts: w.counter.counts.map((c) => c.slice()), ...this.sumsOf(w),
+        ...(w.segments === undefined ? {} : { segments: w.segments.map((c) => ({ rows: c.n, counts: c.counts.map((x) => x.slice()), ...(this.projectors.length > 0 ? { sums: c.sums.slice() } : {}) })) }) });
     }
     return out;
   }
@@ -290,6 +311,7 @@ export class ModelWindows {
     }
     w.counter.restore(committed.counts, committed.rows, committed.sums);
     w.rejected = { ...committed.rejected };
+    this.restoreSegments(w, committed);
     w.dirty = false;
   }
 
@@ -298,6 +320,15 @@ export class ModelWindows {
     const w = this.windowFor(record.version, record.startMs);
     w.counter.restore(record.counts, record.rows, record.sums);
     w.rejected = { ...record.rejected };
+    this.restoreSegments(w, record);
+  }
+
+  /** A window's segment counts from a checkpoint; a checkpoint of other segments (the setting changed) leaves them empty. */
+  private restoreSegments(w: OpenWindow, record: OpenWindowRecord): void {
+    if (w.segments === undefined) return;
+    w.segments = this.segments!.counters();
+    if (record.segments?.length !== w.segments.length) return;
+    record.segments.forEach((s, i) => w.segments![i]!.restore(s.counts, s.rows, s.sums));
   }
 
   /** Seeds the recent verdicts of a version after a restart. */
@@ -354,6 +385,9 @@ export class ModelWindows {
     }
     if (performance !== undefined) report.performance = performance;
     if (privacy !== undefined) report.privacy = privacy;
+    if (this.segments !== undefined && w.segments !== undefined && privacy === undefined) {
+      report.segments = { feature: this.segments.settings.feature, scores: await this.segments.score(w.segments) };
+    }
     this.expectSizes([events]);
     const modelMonitor = constraintViolations(this.profile, counts);
     if (modelMonitor !== undefined) report.modelMonitor = modelMonitor;

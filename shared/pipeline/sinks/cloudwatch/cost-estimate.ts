@@ -16,12 +16,13 @@ export const CLOUDWATCH_PRICES = {
   alarm: { standard: 0.1, highResolution: 0.3, composite: 0.5 },
 } as const;
 
-/** The alarms of each model in deploy/cloudformation: six metric alarms and one composite alarm that pages. */
-export const ALARMS_PER_MODEL = { metric: 6, composite: 1 } as const;
+/** The alarms of each model in deploy/cloudformation: seven metric alarms and one composite alarm that pages. */
+export const ALARMS_PER_MODEL = { metric: 7, composite: 1 } as const;
 
 /** What the estimate needs to know about a deployment. */
 export interface CostInputs {
-  models: { name: string; profile: BaselineProfile }[];
+  /** Each model's baseline; with `segments`, the segment feature and its segments (top K + other); with `labels`, delayed labels are on. */
+  models: { name: string; profile: BaselineProfile; segments?: { feature: string; count: number }; labels?: boolean }[];
   windowSeconds: number;
   /** Per-feature PSI for the top N features only (0 = all). */
   topFeatures: number;
@@ -38,7 +39,17 @@ export interface ModelCost {
   metrics: number;
   datumsPerWindow: number;
   requestsPerMonth: number;
+  /** What `models[].segments` adds (in `metrics` and `datumsPerWindow` already): its own metrics and their monthly price. */
+  segments?: { feature: string; count: number; metrics: number; usd: number };
 }
+
+/** Metrics of a model's segments: SegmentDrift, and per segment its events, largest PSI and drifted features. */
+export function segmentMetrics(count: number): number {
+  return 1 + 3 * count;
+}
+
+/** Realised-performance metrics of a model with delayed labels (docs/metrics.md#realised-performance-delayed-labels). */
+const LABEL_METRICS = 8;
 
 export interface CostEstimate {
   models: ModelCost[];
@@ -90,10 +101,15 @@ export function estimateCost(inputs: CostInputs): CostEstimate {
     const perModel = 9 + (roles.has('prediction') ? 1 : 0) + (roles.has('confidence') ? 2 : 0) + (projections > 0 ? 2 + projections : 0)
       + (profile.performance === undefined ? 0 : 4);
     // With topFeatures, any feature can be in the top N some month: all may become metrics.
-    const metrics = (perModel + inputFeatures) * inputs.versions;
-    const datumsPerWindow = perModel + shipped + HEALTH_METRICS;
-    const requestsPerMonth = windowsPerMonth * Math.ceil(datumsPerWindow / 1000) * inputs.versions * inputs.agents;
-    return { name, inputFeatures, metrics, datumsPerWindow, requestsPerMonth };
+    const segments = inputs.models.find((m) => m.name === name)?.segments;
+    const labels = inputs.models.find((m) => m.name === name)?.labels === true && roles.has('prediction');
+    const extra = (segments === undefined ? 0 : segmentMetrics(segments.count));
+    const metrics = (perModel + extra + (labels ? LABEL_METRICS : 0) + inputFeatures) * inputs.versions;
+    const datumsPerWindow = perModel + extra + shipped + HEALTH_METRICS;
+    // A window with labels sends one more request of its own as they arrive (at least one update).
+    const requestsPerMonth = windowsPerMonth * (Math.ceil(datumsPerWindow / 1000) + (labels ? 1 : 0)) * inputs.versions * inputs.agents;
+    return { name, inputFeatures, metrics, datumsPerWindow, requestsPerMonth,
+      ...(segments === undefined ? {} : { segments: { ...segments, metrics: extra * inputs.versions, usd: extra * inputs.versions * CLOUDWATCH_PRICES.metricTiers[0].usd } }) };
   });
   const healthMetrics = HEALTH_METRICS;
   const totalMetrics = models.reduce((n, m) => n + m.metrics, healthMetrics);

@@ -1,6 +1,6 @@
 import type { Dimension, MetricDatum } from '@aws-sdk/client-cloudwatch';
 import type { FeatureScore } from '../../../core/drift/feature-score.js';
-import type { WindowReport } from '../../../core/drift/window-report.js';
+import type { SegmentScore, WindowReport } from '../../../core/drift/window-report.js';
 import type { MetricName } from '../../egress/cloudwatch-names.js';
 
 /** What shapes the datums of a window. */
@@ -28,6 +28,25 @@ function maxPsi(features: FeatureScore[]): number | undefined {
 function mean(values: (number | null)[]): number | undefined {
   const present = values.filter((v): v is number => v !== null);
   return present.length > 0 ? present.reduce((a, b) => a + b, 0) / present.length : undefined;
+}
+
+/**
+ * A window's segment datums: `SegmentDrift` (did any segment drift, the alarm's verdict) and per
+ * segment judged, its events, largest PSI and drifted features, its `Segment` dimension the
+ * category's index (or `other`). Segments under the privacy floor ship nothing.
+ */
+function segmentDatums(scores: readonly SegmentScore[], dims: Dimension[], at: Date, minCount: number): MetricDatum[] {
+  const out: MetricDatum[] = [];
+  const judged = scores.filter((s) => s.events >= minCount && s.drift !== null);
+  if (judged.length > 0) out.push(datum('SegmentDrift', judged.some((s) => s.drift === true) ? 1 : 0, dims, at));
+  for (const s of scores) {
+    if (s.events < minCount) continue;
+    const segmentDims = [...dims, { Name: 'Segment', Value: s.segment === scores.length - 1 ? 'other' : String(s.segment) }];
+    out.push(datum('SegmentEventCount', s.events, segmentDims, at, 'Count'));
+    if (s.maxPsi !== null) out.push(datum('SegmentMaxFeaturePSI', s.maxPsi, segmentDims, at));
+    if (s.drift !== null) out.push(datum('SegmentDriftedFeatureCount', s.drifted.length, segmentDims, at, 'Count'));
+  }
+  return out;
 }
 
 /** Dimensions shared by every datum of a model's window. */
@@ -107,6 +126,7 @@ function windowDatumsAtStandardResolution(report: WindowReport, options: DatumOp
   for (const f of multivariate) {
     if (f.meanShift !== undefined) out.push(datum('ReconstructionError', f.meanShift.mean, [...dims, { Name: 'Feature', Value: f.name }], at));
   }
+  if (report.segments !== undefined) out.push(...segmentDatums(report.segments.scores, dims, at, options.minCount));
   if (report.performance !== undefined) {
     out.push(datum('EstimatedAccuracy', report.performance.estimatedAccuracy, dims, at));
     out.push(datum('EstimatedAccuracyLower', report.performance.lower, dims, at));

@@ -21,8 +21,8 @@ describe('alarmSet', () => {
 
   it('adds the Site dimension when the shipping side sets one, and notifies the topic when given', () => {
     const set = alarmSet({ namespace: 'Dw', site: 'dc1', windowSeconds: 60, models: ['m', 'n'], onCallTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall', ...ALARM_DEFAULTS });
-    expect(set.map((a) => a.AlarmName)).toEqual(['driftwatch-m-drift', 'driftwatch-m-multivariate', 'driftwatch-m-accuracy', 'driftwatch-m-retraining', 'driftwatch-m-heartbeat', 'driftwatch-m-missing',
-      'driftwatch-n-drift', 'driftwatch-n-multivariate', 'driftwatch-n-accuracy', 'driftwatch-n-retraining', 'driftwatch-n-heartbeat', 'driftwatch-n-missing']);
+    expect(set.map((a) => a.AlarmName)).toEqual(['driftwatch-m-drift', 'driftwatch-m-multivariate', 'driftwatch-m-accuracy', 'driftwatch-m-segment', 'driftwatch-m-retraining', 'driftwatch-m-heartbeat', 'driftwatch-m-missing',
+      'driftwatch-n-drift', 'driftwatch-n-multivariate', 'driftwatch-n-accuracy', 'driftwatch-n-segment', 'driftwatch-n-retraining', 'driftwatch-n-heartbeat', 'driftwatch-n-missing']);
     for (const a of set) {
       expect(a.Dimensions).toEqual([{ Name: 'Model', Value: a.AlarmName!.split('-')[1] }, { Name: 'Site', Value: 'dc1' }]);
       expect(a.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:oncall']);
@@ -42,7 +42,7 @@ describe('planAlarms', () => {
   it('keeps the actions of an existing alarm when the wanted one names none', () => {
     const existing = wanted.map((a) => ({ ...a, AlarmActions: [topic], OKActions: [topic], ActionsEnabled: false }));
     const plan = planAlarms(wanted, existing);
-    expect(plan.map((a) => a.action)).toEqual(Array(6).fill('unchanged'));
+    expect(plan.map((a) => a.action)).toEqual(Array(7).fill('unchanged'));
     for (const a of plan) expect(a.input).toMatchObject({ AlarmActions: [topic], OKActions: [topic], ActionsEnabled: false });
   });
 

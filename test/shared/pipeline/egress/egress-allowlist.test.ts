@@ -34,6 +34,10 @@ describe('EgressAllowlist: PutMetricData', () => {
     expect(allow.checkPutMetricData(tamper((d) => { d.Dimensions = [{ Name: 'Model', Value: 'loans' }, { Name: 'ModelVersion', Value: '078-05-1120' }]; }))).toMatch(/version '078-05-1120' is not configured/);
     expect(allow.checkPutMetricData(tamper((d) => { d.Dimensions = [{ Name: 'Model', Value: 'loans' }, { Name: 'Feature', Value: 'north' }]; }))).toMatch(/feature 'north' is not in the model's baseline/);
     expect(allow.checkPutMetricData(tamper((d) => { d.Dimensions = [{ Name: 'Site', Value: 'elsewhere' }]; }))).toMatch(/site 'elsewhere'/);
+    // A segment travels as its category's index, never the category.
+    expect(allow.checkPutMetricData(tamper((d) => { d.Dimensions = [{ Name: 'Model', Value: 'loans' }, { Name: 'Segment', Value: 'north' }]; }))).toMatch(/segment 'north' is not a category index or 'other'/);
+    for (const ok of ['0', '19', 'other']) expect(allow.checkPutMetricData(tamper((d) => { d.Dimensions = [{ Name: 'Model', Value: 'loans' }, { Name: 'Segment', Value: ok }]; }))).toBeUndefined();
+    expect(allow.checkPutMetricData(tamper((d) => { d.Dimensions = [{ Name: 'Model', Value: 'loans' }, { Name: 'Segment', Value: '20' }]; }))).toMatch(/segment '20'/);
     expect(allow.checkPutMetricData(tamper((d) => { d.Value = Number.NaN; }))).toMatch(/Value is not a finite number/);
     expect(allow.checkPutMetricData(tamper((d) => { d.Values = [1, Number.POSITIVE_INFINITY]; }))).toMatch(/Values holds a value that is not a finite number/);
     expect(allow.checkPutMetricData(tamper((d) => { Object.assign(d, { Comment: 'free text' }); }))).toMatch(/\.Comment is not an allowed field/);

@@ -56,7 +56,7 @@ describe('estimated accuracy per window', () => {
     const low = Array.from({ length: 600 }, () => row(0.5 + 0.12 * u()));
     const realised = low.filter((e) => e.right).length / low.length;
     const close = async (retrain: boolean, maxDrop: number): Promise<Awaited<ReturnType<ModelWindows['close']>>[]> => {
-      const windows = new ModelWindows('m', profile, WINDOW_MS, noDrift, { m: 2, n: 3 }, undefined, { maxDrop, retrain });
+      const windows = new ModelWindows('m', profile, WINDOW_MS, noDrift, { m: 2, n: 3 }, { performance: { maxDrop, retrain } });
       const out = [];
       for (const at of [0, WINDOW_MS]) {
         for (const e of low) windows.add({ x: e.record.x, prediction: e.record.prediction, confidence: e.record.confidence }, '', at + 1000);

@@ -30,10 +30,29 @@ describe('estimateCost', () => {
     expect(estimate.models[0]!.datumsPerWindow).toBe(shipped);
   });
 
+  it('counts the datums segments add, and the realised-performance metrics of delayed labels', async () => {
+    const windows = new ModelWindows('m', profile, 300_000, DEFAULT_DRIFT_RULE, { m: 3, n: 5 }, { segments: { feature: 'c', topK: 2 } });
+    for (const r of rows.slice(0, 300)) windows.add(r, '', 0);
+    const { report } = await windows.close(windows.windows()[0]!, 300_000);
+    const requests = windowRequests({ id: 1, closedAtMs: 300_000, report }, { outboxBacklog: 1, oldestUnsentAgeSeconds: 0, atMs: 300_000, auditHead: { entries: 7, digest: 123 } },
+      { namespace: 'Driftwatch', topFeatures: 0, minCount: 0 });
+    const shipped = requests.reduce((n, r) => n + r.MetricData!.length, 0);
+    // c has three categories: k0 and k1 are segments of their own, k2 is "other".
+    const segments = { feature: 'c', count: 3 };
+    const plain = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 1, agents: 1 });
+    const estimate = estimateCost({ models: [{ name: 'm', profile, segments }], windowSeconds: 300, topFeatures: 0, versions: 1, agents: 1 });
+    expect(estimate.models[0]!.datumsPerWindow).toBe(shipped);
+    expect(estimate.models[0]!.segments).toEqual({ ...segments, metrics: 10, usd: 3 });
+    expect(estimate.totalMetrics - plain.totalMetrics).toBe(10);
+    const labelled = estimateCost({ models: [{ name: 'm', profile, labels: true }], windowSeconds: 300, topFeatures: 0, versions: 1, agents: 1 });
+    expect(labelled.totalMetrics - plain.totalMetrics).toBe(8);
+    expect(labelled.requestsPerMonth).toBe(2 * plain.requestsPerMonth);
+  });
+
   it('counts the accuracy estimate and its verdict of a baseline built with labels', async () => {
     const labelled = rows.map((r, i) => ({ ...r, truth: i % 3 === 0 ? (r.label === 'y' ? 'n' : 'y') : r.label }));
     const built = (await buildBaseline(arrayRowSource(labelled), { confidenceColumn: 'conf', predictionColumn: 'label', labelColumn: 'truth' })).profile;
-    const windows = new ModelWindows('m', built, 300_000, DEFAULT_DRIFT_RULE, { m: 3, n: 5 }, undefined, { maxDrop: 0.05, retrain: true });
+    const windows = new ModelWindows('m', built, 300_000, DEFAULT_DRIFT_RULE, { m: 3, n: 5 }, { performance: { maxDrop: 0.05, retrain: true } });
     for (const r of rows.slice(0, 100)) windows.add(r, '', 0);
     const { report } = await windows.close(windows.windows()[0]!, 300_000);
     const requests = windowRequests({ id: 1, closedAtMs: 300_000, report }, { outboxBacklog: 1, oldestUnsentAgeSeconds: 0, atMs: 300_000, auditHead: { entries: 7, digest: 123 } },
@@ -49,16 +68,16 @@ describe('estimateCost', () => {
     // 3 input features + 12 per-model metrics (MissingFeatureCount among them), + 4 health and audit-anchor metrics.
     expect(one.totalMetrics).toBe(19);
     expect(one.requestsPerMonth).toBe(8640);
-    // The template's six metric alarms at $0.10 and its composite alarm at $0.50.
-    expect(one.alarmsUsd).toBeCloseTo(6 * 0.1 + 0.5, 10);
-    expect(one.totalUsd).toBeCloseTo(19 * 0.3 + 8.64 * 0.01 + 1.1, 10);
+    // The template's seven metric alarms at $0.10 and its composite alarm at $0.50.
+    expect(one.alarmsUsd).toBeCloseTo(7 * 0.1 + 0.5, 10);
+    expect(one.totalUsd).toBeCloseTo(19 * 0.3 + 8.64 * 0.01 + 1.2, 10);
     const fleet = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 300, topFeatures: 0, versions: 2, agents: 10 });
     expect(fleet.totalMetrics).toBe(2 * 15 + 4);
     expect(fleet.requestsPerMonth).toBe(8640 * 2 * 10);
     // Alarms are per model, whatever the versions and agents; under a minute they are high-resolution ($0.30).
-    expect(fleet.alarmsUsd).toBeCloseTo(1.1, 10);
+    expect(fleet.alarmsUsd).toBeCloseTo(1.2, 10);
     const fast = estimateCost({ models: [{ name: 'm', profile }], windowSeconds: 10, topFeatures: 0, versions: 1, agents: 1 });
-    expect(fast.alarms).toEqual({ metric: 6, composite: 1, highResolution: true });
-    expect(fast.alarmsUsd).toBeCloseTo(6 * 0.3 + 0.5, 10);
+    expect(fast.alarms).toEqual({ metric: 7, composite: 1, highResolution: true });
+    expect(fast.alarmsUsd).toBeCloseTo(7 * 0.3 + 0.5, 10);
   });
 });
