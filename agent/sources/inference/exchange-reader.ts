@@ -9,6 +9,7 @@ import { exchangeEvents, type ExchangeProblem, type InferenceEvent, type TensorM
 import type { Exchange } from './exchange.js';
 import { v1Events, type V1Mapping } from './v1-events.js';
 import { isPlainObject } from '../json-value.js';
+import { MAX_ID_LENGTH } from '../event-ingestor.js';
 
 /** Why an exchange was not counted (its events were not read): `/v1/status` `sources.oip.unread`. */
 export type UnreadReason = ExchangeProblem['reason'] | 'unmapped_model' | 'server_error' | 'too_large' | 'encoding' | 'binary' | 'overloaded' | 'no_body';
@@ -61,8 +62,9 @@ export class ExchangeReader {
     if (!Array.isArray(events)) return this.unread(events.reason, `an exchange of server model '${exchange.model.slice(0, 100)}' was not counted: ${events.message}`);
     const body = (request as { value: unknown }).value;
     const id = exchange.id ?? (isPlainObject(body) && typeof body.id === 'string' ? body.id : undefined);
-    // One id per inference: row i of a batched request is '<id>#<i>'.
-    if (id !== undefined && id !== '') events.forEach((e, i) => (e.id = events.length === 1 ? id : `${id}#${i}`));
+    // One id per inference: row i of a batched request is '<id>#<i>'. An id too long to take is left
+    // out (the rows still count; they just cannot take a label).
+    if (id !== undefined && id !== '' && id.length + 1 + String(events.length).length <= MAX_ID_LENGTH) events.forEach((e, i) => (e.id = events.length === 1 ? id : `${id}#${i}`));
     this.totals.events += events.length;
     this.batch.add(events);
   }

@@ -45,6 +45,7 @@ beforeAll(async () => {
     models: ['kserve-proxy', 'kserve-logged', 'kserve-api'].map((name) => ({ name, baseline: join(dir, 'loans.json') })),
     api: { port: 0 },
     windows: { seconds: 86_400 },
+    labels: {},
     sinks: { file: { path: join(dir, 'payloads.ndjson') } },
     sources: {
       oip: { port: 0, upstream: kserve.url, models: [{ name: 'kserve-proxy', serverModel: 'loans-kserve', v1: { columns: [...FEATURES] } }] },
@@ -100,12 +101,20 @@ describe('KServe', () => {
     expect(s.kserveLogger.events).toBe(rows.length);
   });
 
-  it('reads v2 bodies from the logger too', async () => {
+  it('reads v2 bodies from the logger too, each row joinable to a delayed label by the ce-id KServe logged it under', async () => {
     const batch = rows.slice(0, 10);
     const body = JSON.stringify({ id: 'v2-1', inputs: [{ name: 'input-0', shape: [batch.length, FEATURES.length], datatype: 'FP64', data: batch.flatMap((r) => FEATURES.map((f) => r[f] as number)) }] });
     const before = (await sources()).kserveLogger.events;
-    expect((await call(kserveAgent.url, '/v2/models/loans-kserve/infer', body)).status).toBe(200);
+    // KServe's logger takes the request's Ce-Id header as the CloudEvent id (else a fresh UUID).
+    const res = await fetch(`${kserveAgent.url}/v2/models/loans-kserve/infer`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'ce-id': 'loan-app-4711' } });
+    expect(res.status).toBe(200);
+    const predicted = ((await res.json()) as { outputs: { data: string[] }[] }).outputs[0]!.data;
     await until('the v2 exchange is counted', (s) => s.kserveLogger.events === before + batch.length);
+    // Row i of the batch is 'loan-app-4711#i'; the body's own id ('v2-1') is not used when the transport has one.
+    const labels = [{ model: 'kserve-logged', id: 'loan-app-4711#3', label: predicted[3] }, { model: 'kserve-logged', id: 'v2-1', label: predicted[0] }];
+    const joined = await agent.post('/v1/labels', JSON.stringify(labels));
+    expect(joined.status).toBe(422);
+    expect(joined.body).toMatchObject({ accepted: 1, refused: 1, errors: [{ index: 1, reason: 'unknown_id' }] });
   });
 
   it('passes what KServe refuses unchanged through the proxy; its logger sends only the request, counted unmatched after the timeout', async () => {

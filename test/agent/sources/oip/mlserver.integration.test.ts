@@ -28,6 +28,7 @@ beforeAll(async () => {
     api: { port: 0 },
     // One day-long window: the replay of a few seconds does not straddle a window boundary.
     windows: { seconds: 86_400 },
+    labels: {},
     sinks: { file: { path: join(dir, 'payloads.ndjson') } },
     sources: { oip: { port: 0, upstream: mlserver.url, models: [{ name: 'loans-proxy', serverModel: 'loans-sklearn',
       inputs: [{ tensor: 'input-0', columns: [...FEATURES] }], outputs: [{ tensor: 'predict', role: 'label' }] }] } },
@@ -65,6 +66,13 @@ describe('the OIP proxy in front of MLServer', () => {
     expect(proxied!.drift).toBe(true);
     expect(proxied!.features).toEqual(posted!.features);
     expect(proxied!.drift).toBe(posted!.drift);
+    // Each proxied row is remembered under the v2 request's id (row i of a batch: '<id>#<i>'): its delayed label joins it.
+    const first = await infer(mlserver.url, JSON.stringify({ id: 'batch-0', inputs: [{ name: 'input-0', shape: [20, FEATURES.length], datatype: 'FP64',
+      data: rows.slice(0, 20).flatMap((r) => FEATURES.map((f) => r[f] as number)) }] }));
+    const predicted = (JSON.parse(first.text) as { outputs: { name: string; data: string[] }[] }).outputs.find((o) => o.name === 'predict')!.data;
+    const joined = await agent.post('/v1/labels', JSON.stringify(predicted.map((label, j) => ({ model: 'loans-proxy', id: `batch-0#${j}`, label }))));
+    expect(joined.body).toMatchObject({ accepted: 20, refused: 0 });
+    expect(joined.status).toBe(200);
   });
 
   it("checks the mapping against the server's metadata: the running agent found it fits, --check names a tensor that does not", async () => {
