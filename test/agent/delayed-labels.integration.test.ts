@@ -1,4 +1,4 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import { buildBaseline } from '../../shared/offline/baseline/build-baseline.js';
 import { arrayRowSource } from '../../shared/offline/input/row-source.js';
 import { replay, startAgent, waitForDrain, type AgentProcess } from '../helpers/agent-process.js';
 import { metricSeries } from '../helpers/cloudwatch-series.js';
+import { evaluateAlarm } from '../helpers/alarm-rule.js';
+import { runCli } from '../helpers/run-cli.js';
 
 /**
  * Delayed labels end to end: a real agent counts inferences that carry ids five days ago (event
@@ -128,6 +130,27 @@ describe('delayed labels (POST /v1/labels)', () => {
     const byStart = new Map(kept.map((k) => [Date.parse(k.start), k.report.realised]));
     labelled.forEach((l, w) => expect(byStart.get(t0 + w * WINDOW_MS)?.labelled).toBe(l.length));
   }, 240_000);
+
+  it('pages through the -accuracy alarm when the estimated accuracy drops, and not before', async () => {
+    // Five later windows whose confidences crowd at 0.5–0.6: the estimate (about 0.55) falls far below the baseline's 0.75.
+    const low = [10, 11, 12, 13, 14].map((w) => Array.from({ length: 200 }, (_, i) => {
+      const confidence = 0.5 + 0.1 * u();
+      return { model: 'scorer', timestamp: t0 + w * WINDOW_MS + i * 100, features: { x: u() * 10 }, prediction: { label: u() < 0.5 ? 0 : 1, confidence } };
+    }));
+    await replay(agent, low);
+    process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+    const apply = runCli(['alarms', 'apply', '--config', join(dir, 'driftwatch.yaml')]);
+    expect(apply.status, apply.stderr).toBe(0);
+    const alarm = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['driftwatch-scorer-accuracy'] }))).MetricAlarms![0]!;
+    expect(alarm).toMatchObject({ MetricName: 'AccuracyDrop', Statistic: 'Maximum', Threshold: 1, DatapointsToAlarm: 3, EvaluationPeriods: 5 });
+    const series = await metricSeries(cw, namespace, 'AccuracyDrop', alarm.Dimensions!, { from: t0 - 10 * WINDOW_MS, to: t0 + 16 * WINDOW_MS }, alarm.Statistic, alarm.Period);
+    expect([0, 1, 2].map((w) => series.get(t0 + w * WINDOW_MS))).toEqual([0, 0, 0]);
+    expect([10, 11, 12, 13, 14].map((w) => series.get(t0 + w * WINDOW_MS))).toEqual([1, 1, 1, 1, 1]);
+    const states = (from: number, to: number): string[] => evaluateAlarm(alarm, series, t0 + from * WINDOW_MS, t0 + to * WINDOW_MS).map((e) => e.state);
+    expect(states(0, 10)).not.toContain('ALARM');
+    expect(states(12, 15)).toEqual(['ALARM', 'ALARM', 'ALARM']);
+  }, 120_000);
 
   it('keeps the ids on the host and unreadable in the state file: keyed hashes only, the key in a 0600 file beside it', async () => {
     const status = await agent.get('/v1/status');
