@@ -74,6 +74,19 @@ const SCRIPT = `
         backgroundColor: model.verdicts.map(function (w) { return w.recommended ? C.thr : w.drift ? C.cur : C.ok; }) } ] },
     options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
   });
+  var a = document.getElementById('accuracy');
+  if (a) new Chart(a, {
+    type: 'line',
+    data: { labels: model.accuracy.map(function (w) { return short(w.end); }), datasets: [
+      { label: 'estimated', data: model.accuracy.map(function (w) { return w.estimated; }), borderColor: C.cur, backgroundColor: C.cur,
+        pointRadius: model.accuracy.map(function (w) { return w.dropped ? 5 : 2; }) },
+      { label: '95% upper', data: model.accuracy.map(function (w) { return w.upper; }), borderColor: C.cur, borderDash: [2, 3], pointRadius: 0 },
+      { label: '95% lower', data: model.accuracy.map(function (w) { return w.lower; }), borderColor: C.cur, borderDash: [2, 3], pointRadius: 0 },
+      { label: 'realised (labels)', data: model.accuracy.map(function (w) { return w.realised; }), borderColor: C.ok, backgroundColor: C.ok, showLine: false, pointRadius: 4 },
+      { label: 'baseline', data: model.accuracy.map(function (w) { return w.reference; }), borderColor: C.thr, borderDash: [5, 4], pointRadius: 0 } ] },
+    options: { plugins: { legend: { display: true, position: 'bottom' }, tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + pct(c.parsed.y); } } } },
+      scales: { y: { ticks: { callback: pct } } } }
+  });
   document.body.setAttribute('data-charts', String(Chart.instances ? Object.keys(Chart.instances).length : 0));
 })();
 `;
@@ -106,6 +119,13 @@ export function reportHtml(model: ReportModel): string {
     index += cards.length;
     return `<h2>${title}</h2>\n<div class="grid">${cards.map(([f, i]) => featureCard(f, i, history)).join('\n')}</div>`;
   }).join('\n');
+  const accuracy = model.accuracy === null ? '' : `<h2>Accuracy</h2>
+<p>Estimated from each window's confidences (95 % interval), the accuracy its delayed labels show so far, and the baseline's.${model.accuracy.some((w) => w.dropped) ? ` <strong>Estimated accuracy dropped</strong> in ${model.accuracy.filter((w) => w.dropped).length} window(s).` : ''}</p>
+<div class="chart tall"><canvas id="accuracy" role="img" aria-label="estimated accuracy per window with its interval, realised accuracy from labels, and the baseline's accuracy"></canvas></div>`;
+  const segments = model.segments === null ? '' : `<h2>Segments by ${escapeHtml(model.segments.feature)} (latest window)</h2>
+<table class="segments"><thead><tr><th>segment</th><th>events</th><th>verdict</th><th>largest PSI</th><th>drifted</th></tr></thead><tbody>
+${model.segments.rows.map((r) => `<tr${r.drift === true ? ' class="drift"' : ''}><td>${escapeHtml(r.segment)}</td><td>${r.events}</td><td>${r.drift === null ? 'too few' : r.drift ? 'drift' : 'ok'}</td><td>${r.maxPsi === null ? '-' : r.maxPsi.toPrecision(3)}</td><td>${escapeHtml(r.drifted.join(', '))}</td></tr>`).join('\n')}
+</tbody></table>`;
   const retraining = model.retraining === null ? '' : `<p>Retraining: <strong>${model.retraining.recommended ? 'recommended' : 'not recommended'}</strong> (${model.retraining.flagged} of the last ${model.retraining.of} windows drifted).</p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -120,6 +140,8 @@ export function reportHtml(model: ReportModel): string {
 <p class="legend" aria-hidden="true"><b style="background:var(--base)"></b>baseline<b style="background:var(--cur)"></b>current (latest window)${history ? '<b style="background:var(--thr)"></b>PSI threshold' : ''}</p>
 ${history ? `<h2>Verdicts over time</h2>${retraining}<div class="chart tall"><canvas id="verdicts" role="img" aria-label="features drifted per window; vermillion where retraining was recommended"></canvas></div>
 <p class="legend">Features drifted per window:<b style="background:var(--cur)"></b>drift<b style="background:var(--thr)"></b>drift, retraining recommended (M of the last N windows drifted); no bar: no drift.</p>` : retraining}
+${accuracy}
+${segments}
 ${sections}
 <script id="dw-model" type="application/json">${scriptJson(model)}</script>
 <script>${chartJs()}</script>

@@ -1,4 +1,5 @@
 import type { WindowScore } from '../../shared/core/drift/feature-score.js';
+import type { WindowReport } from '../../shared/core/drift/window-report.js';
 import { binLabels } from '../../shared/core/binning/bin-labels.js';
 import type { BaselineProfile, FeatureProfile } from '../../shared/core/profile/baseline-profile.js';
 import type { Moments } from '../../shared/offline/scoring/numeric-moments.js';
@@ -14,6 +15,10 @@ export interface ReportWindow {
   /** Per feature (profile order), the window's counts per bin. */
   counts: readonly ArrayLike<number>[];
   retraining?: { recommended: boolean; flagged: number; of: number };
+  /** The window's estimated accuracy (a baseline built with labels), its realised performance (delayed labels), its segments. */
+  performance?: WindowReport['performance'];
+  realised?: WindowReport['realised'];
+  segments?: WindowReport['segments'];
 }
 
 /** What the page draws for one feature. */
@@ -46,7 +51,24 @@ export interface ReportModel {
   drift: boolean;
   retraining: { recommended: boolean; flagged: number; of: number } | null;
   verdicts: { end: string; drift: boolean; flagged: number; recommended: boolean }[];
+  /**
+   * Per window with an estimate: the estimated accuracy and its 95 % interval, the realised accuracy
+   * of its labels so far (null without), and the baseline's; null when no window has an estimate.
+   */
+  accuracy: { end: string; estimated: number; lower: number; upper: number; dropped: boolean; realised: number | null; labelled: number; reference: number }[] | null;
+  /** The latest window per segment, by the category's name (the report stays on the host); null without segments. */
+  segments: { feature: string; rows: { segment: string; events: number; drift: boolean | null; maxPsi: number | null; drifted: string[] }[] } | null;
   features: ReportFeature[];
+}
+
+/** The latest window's segments, named by the baseline's categories. */
+function segmentRows(profile: BaselineProfile, last: ReportWindow): ReportModel['segments'] {
+  if (last.segments === undefined) return null;
+  const feature = profile.features.find((f) => f.name === last.segments!.feature);
+  const names = feature?.type === 'categorical' ? feature.categories : [];
+  const scores = last.segments.scores;
+  return { feature: last.segments.feature, rows: scores.map((s) => ({ segment: s.segment === scores.length - 1 ? 'other' : names[s.segment] ?? String(s.segment),
+    events: s.events, drift: s.drift, maxPsi: s.maxPsi, drifted: s.drifted })) };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -131,6 +153,11 @@ export function reportModel(profile: BaselineProfile, model: string, source: str
     events: windows.reduce((n, w) => n + w.events, 0), summary: summary(model, windows, features), drift: last.score.drift,
     retraining: last.retraining ?? null,
     verdicts: windows.map((w) => ({ end: iso(w.endMs), drift: w.score.drift, flagged: w.score.features.filter((f) => f.status === 'drift').length, recommended: w.retraining?.recommended === true })),
+    accuracy: windows.some((w) => w.performance !== undefined)
+      ? windows.filter((w) => w.performance !== undefined).map((w) => ({ end: iso(w.endMs), estimated: w.performance!.estimatedAccuracy, lower: w.performance!.lower, upper: w.performance!.upper,
+        dropped: w.performance!.dropped === true, realised: w.realised?.accuracy ?? null, labelled: w.realised?.labelled ?? 0, reference: w.performance!.referenceAccuracy }))
+      : null,
+    segments: segmentRows(profile, last),
     features,
   };
 }

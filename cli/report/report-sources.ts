@@ -57,6 +57,6 @@ export function fromHistory(flags: ReportFlags & { state: string; model: string 
     throw new DwError('DW_ERR_USAGE', `no window of model '${flags.model}' ${windows.length > 0 ? `was judged against ${flags.baseline}` : `ended since ${flags.since} in the history`}`, { file: flags.state });
   }
   return reportModel(profile, flags.model, `history of ${flags.state}`, fitting.map((w) => ({ startMs: w.startMs, endMs: w.endMs, events: w.report.events,
-    score: w.report.score, counts: w.report.counts, retraining: w.report.retraining })));
+    score: w.report.score, counts: w.report.counts, retraining: w.report.retraining, performance: w.report.performance, realised: w.report.realised, segments: w.report.segments })));
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -8,6 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.js';
 import { mlserverVenv } from '../helpers/mlserver.js';
 import { ROOT, runCli } from '../helpers/run-cli.js';
+import { replay, startAgent } from '../helpers/agent-process.js';
+import { seededUniform } from '../../shared/core/stats/seeded-random.js';
+import { buildBaseline } from '../../shared/offline/baseline/build-baseline.js';
+import { arrayRowSource } from '../../shared/offline/input/row-source.js';
 
 /**
  * `driftwatch report` in a real headless Chromium (issue 19): the demo's history and a real
@@ -18,9 +22,10 @@ import { ROOT, runCli } from '../helpers/run-cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'dw-report-'));
 let browser: Browser;
 
-/** Okabe–Ito blue (baseline) and orange (current), as the page draws them. */
+/** Okabe–Ito blue (baseline), orange (current) and green (realised accuracy), as the page draws them. */
 const BLUE = [0x00, 0x72, 0xb2];
 const ORANGE = [0xe6, 0x9f, 0x00];
+const GREEN = [0x00, 0x9e, 0x73];
 
 /** Pixels of a PNG screenshot within a small distance of `rgb`. */
 function pixelsOf(png: Buffer, rgb: number[]): number {
@@ -127,6 +132,67 @@ describe('the HTML report in Chromium', () => {
     // In print, the charts are still there.
     await page.emulateMedia({ media: 'print' });
     expect(pixelsOf(await page.locator('canvas[id^="dist-"]').first().screenshot(), BLUE)).toBeGreaterThan(20);
+    await page.close();
+  });
+
+  it('an agent with labels and segments: accuracy estimated and realised over time, and the latest window per segment by name', async () => {
+    const u = seededUniform(4242);
+    const row = (w: number, i: number): Record<string, unknown> => {
+      const site = ['lyon', 'oslo', 'riga'][i % 3]!;
+      const confidence = w === 2 ? 0.5 + 0.15 * u() : 0.5 + 0.5 * u();
+      const predicted = u() < 0.5 ? 0 : 1;
+      return { id: `w${w}-${i}`, site, x: u() * 10 + (w === 3 && site === 'riga' ? 8 : 0), predicted, confidence, truth: u() < confidence ? predicted : 1 - predicted };
+    };
+    const training = Array.from({ length: 3000 }, (_, i) => row(0, i)).map((r) => ({ site: r.site, x: r.x, prediction: r.predicted, confidence: r.confidence, truth: r.truth }));
+    const { profile } = await buildBaseline(arrayRowSource(training), { predictionColumn: 'prediction', confidenceColumn: 'confidence', labelColumn: 'truth', multivariate: false });
+    const home = mkdtempSync(join(tmpdir(), 'dw-report-labels-'));
+    writeFileSync(join(home, 'scorer.json'), JSON.stringify(profile));
+    const agent = await startAgent({ models: [{ name: 'scorer', baseline: join(home, 'scorer.json'), segments: { feature: 'site', topK: 2 } }], api: { port: 0 },
+      windows: { seconds: 60, graceSeconds: 0, clock: 'event' }, labels: { shipSeconds: 1, minLabels: 20 }, sinks: { file: { path: join(home, 'out.ndjson') } } }, { dir: home });
+    const t0 = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000;
+    const windows = [0, 1, 2, 3].map((w) => Array.from({ length: 300 }, (_, i) => row(w, i)));
+    try {
+      await replay(agent, windows.map((rows, w) => rows.map((r, i) => ({ model: 'scorer', id: r.id, timestamp: t0 + w * 60_000 + i * 100, features: { site: r.site, x: r.x },
+        prediction: { label: r.predicted, confidence: r.confidence } }))));
+      const labels = windows.slice(0, 2).flat().map((r) => ({ model: 'scorer', id: r.id, label: r.truth }));
+      expect((await agent.post('/v1/labels', JSON.stringify(labels))).status).toBe(200);
+      const deadline = Date.now() + 60_000;
+      while (((await agent.get('/v1/status')).body.labels as { updates: number }).updates < 2) {
+        if (Date.now() > deadline) throw new Error('labels not shipped');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      expect(await agent.stop()).toBe(0);
+    }
+    const out = runCli(['report', '--state', join(home, '.driftwatch', 'agent.db'), '--model', 'scorer', '--baseline', join(home, 'scorer.json'),
+      '--out', join(home, 'report.html'), '--json', join(home, 'report.json')]);
+    expect(out.status, out.stderr).toBe(0);
+    type Accuracy = { estimated: number; realised: number | null; labelled: number; reference: number; dropped: boolean };
+    const model = JSON.parse(readFileSync(join(home, 'report.json'), 'utf8')) as Model & { accuracy: Accuracy[]; segments: { feature: string; rows: { segment: string; drift: boolean | null; drifted: string[] }[] } };
+    expect(model.accuracy).toHaveLength(4);
+    // The realised accuracy is the share of right predictions among the labelled rows, counted here.
+    windows.slice(0, 2).forEach((rows, w) => {
+      expect(model.accuracy[w]!.labelled).toBe(300);
+      expect(model.accuracy[w]!.realised).toBeCloseTo(rows.filter((r) => r.predicted === r.truth).length / 300, 12);
+    });
+    expect(model.accuracy[3]!.realised).toBeNull();
+    // Confidences crowded low in window 2: the estimate falls below the baseline's accuracy by more than 0.05.
+    expect(model.accuracy.map((a) => a.dropped)).toEqual([false, false, true, false]);
+    expect(model.segments.feature).toBe('site');
+    // Segments by name in the report (it stays on the host): the baseline's two most frequent sites, and "other".
+    const sites = (profile.features.find((f) => f.name === 'site') as { categories: string[] }).categories;
+    expect(model.segments.rows.map((r) => r.segment)).toEqual([sites[0], sites[1], 'other']);
+    const shifted = sites.indexOf('riga') < 2 ? 'riga' : 'other';
+    expect(model.segments.rows.filter((r) => r.drift === true).map((r) => [r.segment, r.drifted])).toEqual([[shifted, ['x']]]);
+
+    const { page, errors } = await open(join(home, 'report.html'));
+    expect(errors).toEqual([]);
+    expect(Number(await page.getAttribute('body', 'data-charts'))).toBe(2 * model.features.length + 2);
+    const accuracy = await page.locator('#accuracy').screenshot();
+    expect(pixelsOf(accuracy, ORANGE)).toBeGreaterThan(20);
+    expect(pixelsOf(accuracy, GREEN)).toBeGreaterThan(10);
+    expect(await page.locator('table.segments tbody tr').count()).toBe(3);
+    expect(await page.locator('table.segments tr.drift').count()).toBe(1);
     await page.close();
   });
 });
