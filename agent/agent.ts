@@ -64,6 +64,7 @@ export class Agent {
     if (config.labels !== undefined) {
       this.labels = new LabelJoin(this.store, this.runtime.windows, loadInstallKey(config.state.path), {
         ...config.labels, windowMs: config.windows.seconds * 1000, minCount: config.privacy.minCount, maxShipAgeMs: config.state.outbox.maxAgeHours * 3_600_000,
+        graceMs: config.windows.graceSeconds * 1000,
       });
     }
     const labels = this.labels;

@@ -37,6 +37,8 @@ export interface LabelJoinSettings extends LabelsConfig {
   minCount: number;
   /** Windows that ended longer ago than this cannot take datums (CloudWatch's two weeks, `state.outbox.maxAgeHours`). */
   maxShipAgeMs: number;
+  /** `windows.graceSeconds`: a window's labels ship once it has closed. */
+  graceMs: number;
 }
 
 /**
@@ -171,7 +173,7 @@ export class LabelJoin implements CheckpointParticipant {
   ship(nowMs: number): LabelUpdate[] {
     const out: LabelUpdate[] = [];
     const minLabels = Math.max(this.settings.minLabels, this.settings.minCount);
-    for (const w of this.store.labels.pending(minLabels, nowMs - this.settings.maxShipAgeMs)) {
+    for (const w of this.store.labels.pending(minLabels, nowMs - this.settings.maxShipAgeMs, nowMs - this.settings.graceMs)) {
       const layout = this.layouts.get(w.model);
       const current = layout === undefined ? undefined : realisedSummary(w.cells, w.inferences, layout);
       if (current === undefined) continue;

@@ -77,10 +77,15 @@ export class LabelStore {
     return this.state.db.transaction(fn)();
   }
 
-  /** Windows with labels not shipped yet, that have at least `minLabels` and ended at or after `oldestEndMs`. */
-  pending(minLabels: number, oldestEndMs: number): PendingLabels[] {
-    const windows = this.state.statement<[number, number], { model: string; version: string; start_ms: number; end_ms: number; inferences: number; labelled: number; shipped: string | null }>(
-      'SELECT model, version, start_ms, end_ms, inferences, labelled, shipped FROM label_windows WHERE dirty = 1 AND labelled >= ? AND end_ms >= ? ORDER BY start_ms').all(minLabels, oldestEndMs);
+  /**
+   * Windows with labels not shipped yet, that have at least `minLabels`, ended at or after
+   * `oldestEndMs` (CloudWatch still takes them) and before `endedBeforeMs` (closed: their own
+   * report is in the history to take the realised performance).
+   */
+  pending(minLabels: number, oldestEndMs: number, endedBeforeMs: number): PendingLabels[] {
+    const windows = this.state.statement<[number, number, number], { model: string; version: string; start_ms: number; end_ms: number; inferences: number; labelled: number; shipped: string | null }>(
+      'SELECT model, version, start_ms, end_ms, inferences, labelled, shipped FROM label_windows WHERE dirty = 1 AND labelled >= ? AND end_ms >= ? AND end_ms < ? ORDER BY start_ms')
+      .all(minLabels, oldestEndMs, endedBeforeMs);
     const cells = this.state.statement<[string, string, number], LabelledCell>(
       'SELECT predicted, truth, bin, count FROM label_cells WHERE model = ? AND version = ? AND start_ms = ?');
     return windows.map((w) => ({ model: w.model, version: w.version, startMs: w.start_ms, endMs: w.end_ms, inferences: w.inferences, labelled: w.labelled,
@@ -107,15 +112,17 @@ export class LabelStore {
 
   /**
    * Forgets inferences made before `oldestAtMs`, then the oldest beyond `maxRows`, and windows
-   * that began before `oldestAtMs` with their cells. Returns the inferences forgotten.
+   * that ended before `oldestAtMs` with their cells (a window's inferences are all older then).
+   * Returns the inferences forgotten.
    */
   prune(oldestAtMs: number, maxRows: number): number {
     return this.transaction(() => {
       let removed = this.state.statement('DELETE FROM label_keys WHERE at_ms < ?').run(oldestAtMs).changes;
       const excess = this.count() - maxRows;
       if (excess > 0) removed += this.state.statement('DELETE FROM label_keys WHERE key IN (SELECT key FROM label_keys ORDER BY at_ms LIMIT ?)').run(excess).changes;
-      this.state.statement('DELETE FROM label_cells WHERE start_ms < ?').run(oldestAtMs);
-      this.state.statement('DELETE FROM label_windows WHERE start_ms < ?').run(oldestAtMs);
+      this.state.statement('DELETE FROM label_windows WHERE end_ms < ?').run(oldestAtMs);
+      this.state.statement(`DELETE FROM label_cells WHERE NOT EXISTS (SELECT 1 FROM label_windows w
+        WHERE w.model = label_cells.model AND w.version = label_cells.version AND w.start_ms = label_cells.start_ms)`).run();
       return removed;
     });
   }
