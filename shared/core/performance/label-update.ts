@@ -20,8 +20,12 @@ export interface RealisedSummary {
   rocAuc?: number;
   /** Expected calibration error: per confidence bin, |accuracy − the bin's middle confidence|, weighted by its labelled predictions. */
   calibrationError?: number;
-  /** Per confidence bin (the confidence feature's layout, missing last): labelled predictions and their accuracy. */
-  perBin: { n: number; accuracy: number | null }[];
+  /**
+   * Per confidence bin (the confidence feature's layout, missing last): labelled predictions, their
+   * accuracy, and the calibration error there (accuracy − the bin's middle confidence; null
+   * without labels or for the missing bin).
+   */
+  perBin: { n: number; accuracy: number | null; calibrationGap: number | null }[];
 }
 
 /**
@@ -86,7 +90,10 @@ export function realisedSummary(cells: readonly LabelledCell[], inferences: numb
   if (all === undefined) return undefined;
   const summary: RealisedSummary = {
     inferences, labelled: all.n, correct: placed.reduce((n, c) => n + (c.predicted === c.truth ? c.count : 0), 0), coverage: inferences > 0 ? all.n / inferences : 0, accuracy: all.accuracy,
-    perBin: all.perBin.map((b) => ({ n: b.n, accuracy: b.accuracy ?? null })),
+    perBin: all.perBin.map((b, i) => {
+      const middle = layout.binMiddles[i];
+      return { n: b.n, accuracy: b.accuracy ?? null, calibrationGap: b.accuracy === undefined || middle === undefined || Number.isNaN(middle) ? null : b.accuracy - middle };
+    }),
   };
   if (all.binary !== undefined) {
     if (all.binary.precision !== undefined) summary.precision = all.binary.precision;

@@ -42,6 +42,8 @@ describe('realisedSummary', () => {
     expect(s.calibrationError).toBeCloseTo(0, 12);
     const skewed = realisedSummary([{ predicted: 1, truth: 0, bin: 2, count: 4 }, { predicted: 1, truth: 1, bin: 2, count: 6 }], 10, layout)!;
     expect(skewed.calibrationError).toBeCloseTo(0.3, 12);
+    // Per bin: 6 of 10 right at a middle confidence of 0.9.
+    expect(skewed.perBin.map((b) => b.calibrationGap)).toEqual([null, null, expect.closeTo(-0.3, 12) as unknown, null]);
     // Ranked by score: positives' bin 1 < bin 2 ... the ten predictions of 0 in bin 2 rank lowest.
     expect(s.rocAuc).toBeGreaterThan(0.5);
     expect(realisedSummary([], 10, layout)).toBeUndefined();
