@@ -122,7 +122,7 @@ export class ModelWindows {
     this.layout = layoutFingerprint(profile);
     this.baselineHash = createHash('sha256').update(JSON.stringify(profile)).digest('hex');
     this.projectors = projectorsFor(profile);
-    this.segments = options.segments === undefined ? undefined : new SegmentWindows(options.segments, profile, rule, this.projectors);
+    this.segments = options.segments === undefined ? undefined : new SegmentWindows(name, options.segments, profile, rule, this.projectors);
     this.binCounts = profile.features.map((f) => expectedBinCount(f));
     // With privacy noise the thresholds must include it, or noise alone reads as drift.
     this.thresholds = new PsiThresholdCache(options.epsilon === undefined ? rule : { ...rule, noise: laplaceScale(profile.features.length + 1, options.epsilon) });

@@ -32,11 +32,12 @@ export class SegmentWindows {
   private readonly judged: BaselineProfile;
   private readonly kept: number[];
 
-  constructor(readonly settings: SegmentSettings, private readonly profile: BaselineProfile, rule: DriftRule, private readonly projectors: readonly Projector[]) {
+  constructor(model: string, readonly settings: SegmentSettings, private readonly profile: BaselineProfile, rule: DriftRule, private readonly projectors: readonly Projector[]) {
     this.featureIndex = profile.features.findIndex((f) => f.name === settings.feature);
     const feature = profile.features[this.featureIndex];
     if (feature === undefined || feature.type !== 'categorical' || feature.role !== 'input') {
-      throw new DwError('DW_ERR_CONFIG', `segments.feature: '${settings.feature.slice(0, 100)}' is not a categorical input feature of the baseline`, { field: 'segments.feature' });
+      throw new DwError('DW_ERR_CONFIG', `models[${model}].segments.feature: '${settings.feature.slice(0, 100)}' is not a categorical input feature of the baseline`,
+        { field: `models[${model}].segments.feature` });
     }
     this.count = Math.min(settings.topK, feature.categories.length) + 1;
     this.rule = { ...rule, alpha: rule.alpha / this.count };

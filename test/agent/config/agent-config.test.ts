@@ -38,6 +38,22 @@ describe('parseAgentConfig', () => {
     expect(error({ models: [{ name: 'loans', baseline: 'b.json' }], drift: { effect: 'ks' } })).toMatch(/^drift\.effect: /);
   });
 
+  it('takes labels, performance and segments with their defaults, and refuses them where they cannot work', () => {
+    const models = [{ name: 'loans', baseline: 'b.json', segments: { feature: 'region' } }];
+    const config = parseAgentConfig({ models, labels: {} }, '/x');
+    expect(config.labels).toEqual({ maxAgeDays: 30, maxBytes: 256 * 1024 * 1024, minLabels: 50, shipSeconds: 10 });
+    expect(config.performance).toEqual({ maxDrop: 0.05, retrain: true });
+    expect(config.models[0]!.segments).toEqual({ feature: 'region', topK: 5 });
+    expect(parseAgentConfig({ models: [{ name: 'loans', baseline: 'b.json' }] }, '/x').labels).toBeUndefined();
+    const otlp = { otlp: { endpoint: 'http://127.0.0.1:4318/v1/metrics' } };
+    expect(error({ models: [{ name: 'loans', baseline: 'b.json' }], labels: {}, sinks: otlp })).toMatch(/^labels: .*fleet mode/);
+    expect(error({ models, sinks: otlp })).toMatch(/^models\.0\.segments: .*fleet mode/);
+    expect(error({ models, privacy: { epsilon: 1 } })).toMatch(/^models\.0\.segments: .*privacy noise/);
+    expect(error({ models: [{ name: 'loans', baseline: 'b.json', segments: { feature: 'region', topK: 21 } }] })).toMatch(/^models\.0\.segments\.topK: /);
+    expect(error({ models, labels: { maxAgeDays: 0 } })).toMatch(/^labels\.maxAgeDays: /);
+    expect(error({ models, performance: { maxDrop: 2 } })).toMatch(/^performance\.maxDrop: /);
+  });
+
   it('names the path of every problem', () => {
     const models = [{ name: 'loans', baseline: 'b.json' }];
     expect(error({})).toMatch(/^models: /);
