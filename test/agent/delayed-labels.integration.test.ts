@@ -1,4 +1,5 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ import { arrayRowSource } from '../../shared/offline/input/row-source.js';
 import { replay, startAgent, waitForDrain, type AgentProcess } from '../helpers/agent-process.js';
 import { metricSeries } from '../helpers/cloudwatch-series.js';
 import { evaluateAlarm } from '../helpers/alarm-rule.js';
-import { runCli } from '../helpers/run-cli.js';
+import { ROOT, runCli } from '../helpers/run-cli.js';
+import { mlserverVenv } from '../helpers/mlserver.js';
 
 /**
  * Delayed labels end to end: a real agent counts inferences that carry ids five days ago (event
@@ -47,6 +49,8 @@ const config = {
 };
 const env = { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey };
 let agent: AgentProcess;
+/** A Python with scikit-learn (the MLServer test venv, built once and cached). */
+let python: string;
 const label = (r: Inference, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ model: 'scorer', id: r.id, label: r.truth, timestamp: Date.now(), ...extra });
 const postLabels = (labels: unknown[]): ReturnType<AgentProcess['post']> => agent.post('/v1/labels', JSON.stringify(labels));
 
@@ -66,9 +70,10 @@ beforeAll(async () => {
   const { profile } = await buildBaseline(arrayRowSource(training), { predictionColumn: 'prediction', confidenceColumn: 'confidence', labelColumn: 'truth', multivariate: false });
   writeFileSync(join(dir, 'scorer.json'), JSON.stringify(profile));
   agent = await startAgent(config, { dir, env });
+  python = (await mlserverVenv()).python;
   await replay(agent, windows.map((rows, w) => rows.map((r, i) => ({ model: 'scorer', id: r.id, timestamp: t0 + w * WINDOW_MS + i * 100, features: { x: r.x },
     prediction: { label: r.predicted, confidence: r.confidence } }))));
-}, 120_000);
+}, 900_000);
 
 afterAll(async () => {
   await agent?.stop();
@@ -116,12 +121,20 @@ describe('delayed labels (POST /v1/labels)', () => {
     };
     expect(await sums('LabelledPredictions')).toEqual(labelled.map((l) => l.length));
     expect(await sums('CorrectPredictions')).toEqual(labelled.map((l) => l.filter((r) => r.predicted === r.truth).length));
-    const accuracy = await sums('RealisedAccuracy');
-    labelled.forEach((l, w) => expect(accuracy[w]).toBeCloseTo(l.filter((r) => r.predicted === r.truth).length / l.length, 12));
-    const precision = await sums('RealisedPrecision');
-    labelled.forEach((l, w) => expect(precision[w]).toBeCloseTo(l.filter((r) => r.predicted === 1 && r.truth === 1).length / l.filter((r) => r.predicted === 1).length, 12));
-    const recall = await sums('RealisedRecall');
-    labelled.forEach((l, w) => expect(recall[w]).toBeCloseTo(l.filter((r) => r.predicted === 1 && r.truth === 1).length / l.filter((r) => r.truth === 1).length, 12));
+    // scikit-learn on the same rows: CorrectPredictions / LabelledPredictions (CloudWatch metric math) is its
+    // accuracy exactly; the ratios, shipped as the sum of their updates, to 12 digits.
+    const run = spawnSync(python, [join(ROOT, 'test', 'fixtures', 'labels', 'sklearn_metrics.py')],
+      { input: JSON.stringify(labelled.map((l) => l.map((r) => ({ predicted: r.predicted, truth: r.truth })))), encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const sklearn = JSON.parse(run.stdout) as { accuracy: number; precision: number; recall: number }[];
+    const [labelledSums, correctSums] = [await sums('LabelledPredictions'), await sums('CorrectPredictions')];
+    labelled.forEach((_, w) => expect(correctSums[w]! / labelledSums[w]!).toBe(sklearn[w]!.accuracy));
+    const [accuracy, precision, recall] = [await sums('RealisedAccuracy'), await sums('RealisedPrecision'), await sums('RealisedRecall')];
+    labelled.forEach((_, w) => {
+      expect(accuracy[w]).toBeCloseTo(sklearn[w]!.accuracy, 12);
+      expect(precision[w]).toBeCloseTo(sklearn[w]!.precision, 12);
+      expect(recall[w]).toBeCloseTo(sklearn[w]!.recall, 12);
+    });
     const coverage = await sums('LabelCoverage');
     labelled.forEach((l, w) => expect(coverage[w]).toBeCloseTo(l.length / 200, 12));
 
