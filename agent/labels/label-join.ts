@@ -50,7 +50,10 @@ export interface LabelJoinSettings extends LabelsConfig {
 export class LabelJoin implements CheckpointParticipant {
   private pending: RememberedInference[] = [];
   private saving: RememberedInference[] = [];
+  private savingAdded = 0;
   private readonly layouts = new Map<string, LabelLayout | undefined>();
+  /** Inferences in the state file: counted once at start, then kept up to date (a count over millions of keys would stall `/v1/status`). */
+  private remembered: number;
   /** Labels joined, joined too late to ship, refused by reason, updates put in the outbox, inferences forgotten (age or bytes). */
   readonly totals = { accepted: 0, tooLate: 0, refused: {} as Partial<Record<LabelRefusal, number>>, updates: 0, forgotten: 0 };
 
@@ -62,6 +65,7 @@ export class LabelJoin implements CheckpointParticipant {
   constructor(private readonly store: ComponentState, private readonly models: ReadonlyMap<string, ModelWindows>, private readonly key: Buffer,
     private readonly settings: LabelJoinSettings) {
     for (const [name, windows] of models) this.layouts.set(name, labelLayout(windows.profile));
+    this.remembered = store.labels.count();
   }
 
   private hash(model: string, id: string): Buffer {
@@ -85,13 +89,16 @@ export class LabelJoin implements CheckpointParticipant {
   save(): void {
     this.saving = this.pending;
     this.pending = [];
-    this.store.labels.remember(this.saving);
+    this.savingAdded = this.store.labels.remember(this.saving);
+    this.remembered += this.savingAdded;
   }
 
   failed(strict: boolean): void {
-    // Strict durability took the counts back; their inferences go too. Otherwise they are saved next time.
+    // The transaction rolled back. Strict durability took the counts back; their inferences go too. Otherwise they are saved next time.
+    this.remembered -= this.savingAdded;
     if (!strict) this.pending = [...this.saving, ...this.pending];
     this.saving = [];
+    this.savingAdded = 0;
   }
 
   /** Joins a batch of labels in one transaction; each is joined or refused on its own. */
@@ -101,10 +108,11 @@ export class LabelJoin implements CheckpointParticipant {
     let tooLate = 0;
     const remembered = this.pending;
     this.pending = [];
+    let added = 0;
     try {
       this.store.labels.transaction(() => {
         // Inferences counted since the last checkpoint can take labels at once.
-        this.store.labels.remember(remembered);
+        added = this.store.labels.remember(remembered);
         for (const item of items) {
           const refusal = this.applyOne(item, nowMs);
           if (refusal === undefined) accepted++;
@@ -118,6 +126,7 @@ export class LabelJoin implements CheckpointParticipant {
       this.pending = [...remembered, ...this.pending];
       throw err;
     }
+    this.remembered += added;
     this.totals.accepted += accepted;
     this.totals.tooLate += tooLate;
     for (const r of rejections) this.totals.refused[r.reason] = (this.totals.refused[r.reason] ?? 0) + 1;
@@ -193,11 +202,12 @@ export class LabelJoin implements CheckpointParticipant {
   prune(nowMs: number): number {
     const removed = this.store.labels.prune(nowMs - this.settings.maxAgeDays * DAY_MS, Math.floor(this.settings.maxBytes / REMEMBERED_ROW_BYTES));
     this.totals.forgotten += removed;
+    this.remembered -= removed;
     return removed;
   }
 
   /** What `/v1/status` shows. */
   status(): object {
-    return { ...this.totals, remembered: this.store.labels.count() + this.pending.length };
+    return { ...this.totals, remembered: this.remembered + this.pending.length };
   }
 }

@@ -109,8 +109,10 @@ describe('delayed labels (POST /v1/labels)', () => {
     expect((again.body.errors as { reason: string }[])[0]!.reason).toBe('duplicate');
     expect((await postLabels(windows[1]!.slice(120, 125).map((r) => label(r)))).status).toBe(200);
     await waitForUpdates(2);
-    const status = (await agent.get('/v1/status')).body.labels as { accepted: number; refused: Record<string, number> };
+    const status = (await agent.get('/v1/status')).body.labels as { accepted: number; refused: Record<string, number>; remembered: number };
     expect(status.refused).toEqual({ duplicate: 1 });
+    // Counted from the state file at the restart, then kept: every inference that carried an id.
+    expect(status.remembered).toBe(600);
 
     const labelled = [windows[0]!, windows[1]!.slice(0, 125), windows[2]!.slice(3)];
     const dims = [{ Name: 'Model', Value: 'scorer' }];

@@ -43,14 +43,18 @@ export const REMEMBERED_ROW_BYTES = 96;
 export class LabelStore {
   constructor(private readonly state: StateDatabase) {}
 
-  /** Saves remembered inferences (inside the checkpoint's transaction); an id seen before keeps its first inference. */
-  remember(rows: readonly RememberedInference[]): void {
+  /** Saves remembered inferences (inside the checkpoint's transaction); an id seen before keeps its first inference. Returns how many were new. */
+  remember(rows: readonly RememberedInference[]): number {
     const insert = this.state.statement('INSERT OR IGNORE INTO label_keys (key, model, version, start_ms, predicted, bin, at_ms, labelled) VALUES (?, ?, ?, ?, ?, ?, ?, 0)');
     const window = this.state.statement(`INSERT INTO label_windows (model, version, start_ms, end_ms, inferences, labelled, dirty) VALUES (?, ?, ?, ?, 1, 0, 0)
       ON CONFLICT (model, version, start_ms) DO UPDATE SET inferences = inferences + 1`);
+    let added = 0;
     for (const r of rows) {
-      if (insert.run(r.key, r.model, r.version, r.startMs, r.predicted, r.bin, r.atMs).changes > 0) window.run(r.model, r.version, r.startMs, r.endMs);
+      if (insert.run(r.key, r.model, r.version, r.startMs, r.predicted, r.bin, r.atMs).changes === 0) continue;
+      window.run(r.model, r.version, r.startMs, r.endMs);
+      added++;
     }
+    return added;
   }
 
   /** The remembered inference of a key, if any. */
