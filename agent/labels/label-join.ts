@@ -9,7 +9,7 @@ import { windowStart } from '../../shared/pipeline/windows/window-bounds.js';
 import type { LabelsConfig } from '../config/labels-config.js';
 import type { BodyItem } from '../sources/event-body.js';
 import { isPlainObject } from '../sources/json-value.js';
-import { MAX_ID_LENGTH } from '../sources/event-ingestor.js';
+import { inferenceId, MAX_ID_LENGTH, timestampMs } from '../sources/event-fields.js';
 
 /** Why a label was refused: the `reason` in `POST /v1/labels` responses and in `/v1/status` (docs/agent-api.md). */
 export const LABEL_REFUSALS = [
@@ -144,18 +144,17 @@ export class LabelJoin implements CheckpointParticipant {
     if (layout === undefined) {
       return { reason: 'no_prediction_signal', field: 'model', message: `the baseline of '${v.model}' has no categorical prediction feature to compare labels with` };
     }
-    if ((typeof v.id !== 'string' && typeof v.id !== 'number') || String(v.id) === '' || String(v.id).length > MAX_ID_LENGTH) {
-      return { reason: 'bad_id', field: 'id', message: `'id' must be a string or number of 1 to ${MAX_ID_LENGTH} characters` };
-    }
+    const id = inferenceId(v.id);
+    if (id === undefined) return { reason: 'bad_id', field: 'id', message: `'id' must be a string or number of 1 to ${MAX_ID_LENGTH} characters` };
     if (typeof v.label !== 'string' && typeof v.label !== 'number' && typeof v.label !== 'boolean') {
       return { reason: 'bad_label', field: 'label', message: "'label' must be a string, number or boolean (the true class)" };
     }
     let observedMs: number | undefined;
     if (v.timestamp !== undefined && v.timestamp !== null) {
-      observedMs = typeof v.timestamp === 'number' ? v.timestamp : typeof v.timestamp === 'string' ? Date.parse(v.timestamp) : NaN;
+      observedMs = timestampMs(v.timestamp);
       if (!Number.isFinite(observedMs)) return { reason: 'bad_timestamp', field: 'timestamp', message: "'timestamp' (when the truth was observed) must be epoch milliseconds or an ISO-8601 string" };
     }
-    const key = this.hash(v.model, String(v.id));
+    const key = this.hash(v.model, id);
     const inference = this.store.labels.find(key);
     if (inference === undefined) {
       return { reason: 'unknown_id', field: 'id', message: `no inference of '${v.model}' with this id is remembered (never seen, older than labels.maxAgeDays, or not yet counted)` };

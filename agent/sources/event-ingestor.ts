@@ -3,6 +3,7 @@ import { profileColumns, type BaselineProfile } from '../../shared/core/profile/
 import type { BodyItem } from './event-body.js';
 import type { EventRejection, RejectReason } from '../../shared/core/aggregation/reject-reasons.js';
 import { isPlainObject } from './json-value.js';
+import { inferenceId, MAX_ID_LENGTH, timestampMs } from './event-fields.js';
 
 /** Where each prediction field of an event goes in the baseline's columns. */
 interface SignalColumns {
@@ -71,8 +72,6 @@ export function ingestModel(windows: WindowCounter, unknownFeatures: 'reject' | 
 
 /** The keys an event may have, and those of its `prediction`. */
 const ENVELOPE_KEYS = new Set(['model', 'version', 'timestamp', 'features', 'prediction', 'id']);
-/** The longest inference id taken. */
-export const MAX_ID_LENGTH = 256;
 const PREDICTION_KEYS = new Set(['label', 'confidence', 'probabilities']);
 /** Event times outside [1970-01-01, 2100-01-01) are refused: a window at 1e300 ms cannot be closed or shown. */
 const MIN_TIMESTAMP_MS = 0;
@@ -192,14 +191,12 @@ export class EventIngestor {
     }
     let id: string | undefined;
     if (event.id !== undefined && event.id !== null) {
-      if ((typeof event.id !== 'string' && typeof event.id !== 'number') || String(event.id) === '' || String(event.id).length > MAX_ID_LENGTH) {
-        return { reason: 'bad_id', message: `'id' must be a string or number of 1 to ${MAX_ID_LENGTH} characters`, field: 'id', model, version };
-      }
-      id = String(event.id);
+      id = inferenceId(event.id);
+      if (id === undefined) return { reason: 'bad_id', message: `'id' must be a string or number of 1 to ${MAX_ID_LENGTH} characters`, field: 'id', model, version };
     }
     let at = nowMs;
     if (event.timestamp !== undefined && event.timestamp !== null) {
-      const t = typeof event.timestamp === 'number' ? event.timestamp : typeof event.timestamp === 'string' ? Date.parse(event.timestamp) : NaN;
+      const t = timestampMs(event.timestamp);
       if (!Number.isFinite(t)) return { reason: 'bad_timestamp', message: "'timestamp' must be epoch milliseconds or an ISO-8601 string", field: 'timestamp', model, version };
       if (t < MIN_TIMESTAMP_MS || t >= MAX_TIMESTAMP_MS) {
         return { reason: 'bad_timestamp', message: "'timestamp' must fall between 1970-01-01 and 2100-01-01", field: 'timestamp', model, version };

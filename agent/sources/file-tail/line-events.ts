@@ -1,7 +1,7 @@
 import type { FileSourceConfig } from '../../config/file-tail-config.js';
 import type { InferenceEvent } from '../inference/oip-events.js';
 import { isPlainObject } from '../json-value.js';
-import { MAX_ID_LENGTH } from '../event-ingestor.js';
+import { inferenceId } from '../event-fields.js';
 
 
 /** The value at a dot path, or undefined. */
@@ -43,9 +43,9 @@ export function lineEvent(line: string, mapping: FileSourceConfig): (InferenceEv
   const event: InferenceEvent & { timestamp?: unknown } = { model: mapping.model, features };
   const version = mapping.version === undefined ? undefined : at(value, mapping.version);
   if (version !== undefined) event.version = version as string;
-  const id = mapping.id === undefined ? undefined : at(value, mapping.id);
   // An id the event API would refuse is left out: the line still counts, it just cannot take a label.
-  if ((typeof id === 'string' && id !== '' && id.length <= MAX_ID_LENGTH) || typeof id === 'number') event.id = String(id);
+  const id = mapping.id === undefined ? undefined : inferenceId(at(value, mapping.id));
+  if (id !== undefined) event.id = id;
   const timestamp = mapping.timestamp === undefined ? undefined : at(value, mapping.timestamp);
   if (timestamp !== undefined) event.timestamp = timestamp;
   const prediction: NonNullable<InferenceEvent['prediction']> = {};

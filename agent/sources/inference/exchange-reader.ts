@@ -9,7 +9,7 @@ import { exchangeEvents, type ExchangeProblem, type InferenceEvent, type TensorM
 import type { Exchange } from './exchange.js';
 import { v1Events, type V1Mapping } from './v1-events.js';
 import { isPlainObject } from '../json-value.js';
-import { MAX_ID_LENGTH } from '../event-ingestor.js';
+import { MAX_ID_LENGTH } from '../event-fields.js';
 
 /** Why an exchange was not counted (its events were not read): `/v1/status` `sources.oip.unread`. */
 export type UnreadReason = ExchangeProblem['reason'] | 'unmapped_model' | 'server_error' | 'too_large' | 'encoding' | 'binary' | 'overloaded' | 'no_body';

@@ -1,5 +1,6 @@
 import type { BaselineProfile } from '../profile/baseline-profile.js';
 import { realisedPerformance, type LabelledCell } from './realised-performance.js';
+import { numericSupportPoints } from '../binning/numeric-bins.js';
 
 /**
  * A window's realised performance from its joined labels, cumulative: what the agent keeps per
@@ -67,14 +68,8 @@ export function labelLayout(profile: BaselineProfile): LabelLayout | undefined {
     ? profile.features.findIndex((f) => f.role === 'confidence' && f.type === 'numeric')
     : profile.features.findIndex((f) => f.name === profile.performance!.confidenceFeature);
   const c = profile.features[confidence];
-  const binMiddles: number[] = [];
-  if (c?.type === 'numeric') {
-    const e = c.edges;
-    binMiddles.push(e[0]!);
-    if (e.length === 1) binMiddles.push(e[0]!);
-    for (let i = 1; i < e.length; i++) binMiddles.push((e[i - 1]! + e[i]!) / 2);
-    binMiddles.push(e.at(-1)!, NaN);
-  }
+  // The missing bin has no confidence: NaN.
+  const binMiddles = c?.type === 'numeric' ? [...numericSupportPoints(c.edges), NaN] : [];
   const named = feature.categories.findIndex((k) => POSITIVE_NAMES.includes(k.toLowerCase()));
   return { prediction, classes: feature.categories, confidence: c?.type === 'numeric' ? confidence : -1, binMiddles, positive: named >= 0 ? named : 1 };
 }
